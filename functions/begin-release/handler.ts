@@ -1,0 +1,49 @@
+import { awsPorts } from '../shared/aws/ports.js';
+import { ApprovalUnavailableError, ListenerStateError } from '../shared/domain/errors.js';
+import { acquireEnvironment } from '../shared/release-control.js';
+import { newRecord } from '../shared/domain/records.js';
+import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import { describeWeights, readListener } from '../shared/domain/traffic.js';
+import { type PortsProvider, taskHandler } from '../shared/handler.js';
+
+/** Takes the environment's lock, records the release, and derives the live group from the listener. */
+export const createBeginReleaseHandler = (ports: PortsProvider) =>
+  taskHandler<{ input: ReleaseInput }, Targets>('BeginRelease', ports, async ({ input }, p) => {
+    const { environment } = input;
+    if (environment.approval.type !== 'none') {
+      throw new ApprovalUnavailableError(
+        `environment ${environment.name} requires ${environment.approval.type} approval, which this Sluice version does not run yet; nothing was changed`,
+      );
+    }
+    await acquireEnvironment(input, p);
+
+    const releases = p.releases();
+    const existing = await releases.get(input.release.id, environment.name);
+    if (existing?.targets) return existing.targets; // a retried BeginRelease: the first reading stands
+
+    const router = p.trafficRouter(environment);
+    const reading = readListener(await router.readWeights(), environment.targetGroups);
+    if (reading.kind === 'split') {
+      throw new ListenerStateError(
+        `listener is split (${describeWeights(reading.weights, environment.targetGroups)}); restore it with \`sluice rollback --env ${environment.name}\` first`,
+      );
+    }
+    if (reading.kind === 'foreign') {
+      throw new ListenerStateError(
+        `listener forwards to target groups outside environment ${environment.name}: ${reading.groups.join(', ')}`,
+      );
+    }
+    if (!(await releases.create({ ...newRecord(input, p.now()), targets: reading.targets }))) {
+      await releases.update(
+        input.release.id,
+        environment.name,
+        { targets: reading.targets, status: 'in_progress' },
+        {
+          event: 'started',
+        },
+      );
+    }
+    return reading.targets;
+  });
+
+export const handler = createBeginReleaseHandler(awsPorts);

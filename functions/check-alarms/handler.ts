@@ -1,0 +1,50 @@
+import { awsPorts } from '../shared/aws/ports.js';
+import { judgeAlarms } from '../shared/domain/alarms.js';
+import { AlarmFiredError, InsufficientDataError } from '../shared/domain/errors.js';
+import type { ReleaseInput } from '../shared/domain/release.js';
+import { type PortsProvider, taskHandler } from '../shared/handler.js';
+
+type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
+  phase: 'bake' | 'watch';
+  extendedSeconds: number;
+  bakeSeconds: number;
+};
+
+interface Output {
+  verdict: 'pass' | 'extend';
+  extendedSeconds: number;
+  extendSeconds: number;
+}
+
+/**
+ * The second line of defence: judges the environment's alarms at the end of a bake or of the
+ * post-release watch (the first line is the alarm event itself, handled by alarm-rollback).
+ */
+export const createCheckAlarmsHandler = (ports: PortsProvider) =>
+  taskHandler<Input, Output>('CheckAlarms', ports, async (input, p) => {
+    const { environment } = input;
+    const statuses = environment.alarms.length > 0 ? await p.alarms().describe(environment.alarms) : [];
+    const verdict = judgeAlarms(statuses, {
+      phase: input.phase,
+      policy: environment.insufficientData.policy,
+      maxExtensionSeconds: environment.insufficientData.maxExtensionSeconds,
+      extendedSeconds: input.extendedSeconds ?? 0,
+      bakeSeconds: input.bakeSeconds,
+    });
+    switch (verdict.kind) {
+      case 'alarm':
+        throw new AlarmFiredError(verdict.alarms, verdict.reason);
+      case 'no-data':
+        throw new InsufficientDataError(verdict.reason);
+      case 'extend':
+        return {
+          verdict: 'extend',
+          extendSeconds: verdict.extendSeconds,
+          extendedSeconds: (input.extendedSeconds ?? 0) + verdict.extendSeconds,
+        };
+      case 'pass':
+        return { verdict: 'pass', extendSeconds: 0, extendedSeconds: input.extendedSeconds ?? 0 };
+    }
+  });
+
+export const handler = createCheckAlarmsHandler(awsPorts);

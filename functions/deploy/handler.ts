@@ -1,0 +1,31 @@
+import { awsPorts } from '../shared/aws/ports.js';
+import { ListenerStateError } from '../shared/domain/errors.js';
+import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import { type PortsProvider, taskHandler } from '../shared/handler.js';
+
+type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & { targets: Targets };
+
+/** Puts the pushed version on the idle target group, after proving from the listener that it is idle. */
+export const createDeployHandler = (ports: PortsProvider) =>
+  taskHandler<Input, { deployed: string }>('Deploy', ports, async ({ release, environment, targets }, p) => {
+    const weights = await p.trafficRouter(environment).readWeights();
+    if ((weights[targets.idle] ?? 0) !== 0) {
+      throw new ListenerStateError(
+        `target group ${targets.idle} serves ${weights[targets.idle]}% of traffic; refusing to deploy onto it`,
+      );
+    }
+    const side = targets.idle === environment.targetGroups.blue ? 'blue' : 'green';
+    const result = await p.deployer(environment.deploy.provider).deploy({
+      environment: environment.name,
+      deploy: environment.deploy,
+      targetGroupArn: targets.idle,
+      side,
+      version: release.version,
+    });
+    await p
+      .releases()
+      .update(release.id, environment.name, {}, { event: 'deployed', detail: `${result.deployed} on ${side}` });
+    return result;
+  });
+
+export const handler = createDeployHandler(awsPorts);

@@ -1,0 +1,47 @@
+import { awsPorts } from '../shared/aws/ports.js';
+import { AlarmFiredError, describeCaught } from '../shared/domain/errors.js';
+import { causeOf, endStatus } from '../shared/domain/records.js';
+import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { isTerminal, restoreTraffic } from '../shared/release-control.js';
+
+type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
+  targets?: Targets;
+  error: { Error?: string; Cause?: string };
+};
+
+/**
+ * Restores the live target group to 100% (read back), records why, and releases the lock.
+ * Returns the error and cause the RolledBack Fail state ends the execution with.
+ */
+export const createRollbackHandler = (ports: PortsProvider) =>
+  taskHandler<Input, { error: string; cause: string }>('Rollback', ports, async (input, p) => {
+    const { release, environment } = input;
+    const store = p.releases();
+    const { error, message } = describeCaught(input.error);
+    const record = await store.get(release.id, environment.name);
+    const targets = input.targets ?? record?.targets;
+
+    if (targets) await restoreTraffic(p, environment, targets);
+    const status = endStatus(record);
+    const alarm = error === 'AlarmFiredError' ? AlarmFiredError.alarmsIn(message).join(', ') : undefined;
+    if (!isTerminal(record)) {
+      const now = p.now().toISOString();
+      await store.update(
+        release.id,
+        environment.name,
+        {
+          status,
+          cause: causeOf(error, message, alarm ? { alarm } : {}),
+          endedAt: now,
+          ...(targets && status === 'rolled_back' ? { restoredAt: now } : {}),
+        },
+        { event: status, detail: `${error}: ${message}` },
+      );
+    }
+    await store.releaseLock(environment.name, { releaseId: release.id, executionName: input.executionName });
+    const where = targets ? `all traffic is on ${targets.live}` : 'no traffic had moved';
+    return { error, cause: `${message} (${status.replace('_', ' ')}; ${where})` };
+  });
+
+export const handler = createRollbackHandler(awsPorts);

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * The environment every Sluice Lambda reads. The CDK construct types its `environment` prop
+ * from this schema, so a missing variable is a compile error there and a clear error here.
+ */
+export const LambdaEnvSchema = z.object({
+  /** The validated Sluice config as JSON (set at synth from sluice.config.yaml). */
+  SLUICE_CONFIG: z.string().min(2),
+  SLUICE_TABLE_NAME: z.string().min(3),
+  SLUICE_STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  /** Secrets Manager secret names (never values). */
+  SLUICE_GITHUB_WEBHOOK_SECRET_NAME: z.string().min(1),
+  SLUICE_GITHUB_TOKEN_SECRET_NAME: z.string().min(1),
+  SLUICE_SLACK_SIGNING_SECRET_NAME: z.string().min(1),
+  /** GitHub API base URL; GitHub Enterprise Server sets its own. */
+  SLUICE_GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+});
+
+export type LambdaEnv = z.output<typeof LambdaEnvSchema>;
+export type LambdaEnvInput = z.input<typeof LambdaEnvSchema>;
+
+export function readLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
+  const result = LambdaEnvSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Lambda environment is invalid: ${problems}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const arn = (service: string, what: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `must be ${what} ARN`);
+
+const duration = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s, 5m or 1h')
+  .transform((v) => parseDuration(v) as number);
+
+const Step = z.strictObject({
+  weight: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 100')
+    .max(100, 'must be between 1 and 100'),
+  bake: duration.describe('How long traffic stays at this weight before the alarms are judged.'),
+});
+
+const EcsDeploy = z.strictObject({
+  provider: z.literal('ecs'),
+  cluster: z.string().min(1),
+  /** One ECS service per target group: the service behind blue, and the one behind green. */
+  services: z.strictObject({ blue: z.string().min(1), green: z.string().min(1) }),
+  /** The container whose image tag becomes the pushed version; defaults to the first container. */
+  container: z.string().min(1).optional(),
+  /** How long to wait for the idle service to reach a steady state. */
+  timeout: duration.default(600),
+});
+
+const ExternalDeploy = z.strictObject({
+  provider: z.literal('external'),
+});
+
+const Approval = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('slack'),
+    channel: z.string().min(1),
+    approvers: z.array(z.string().min(1)).min(1, 'must name at least one approver'),
+    timeout: duration.default(3600),
+  }),
+]);
+
+/** An alarm of the embedded runtime's CloudWatch; on AWS the alarm itself lives in CloudWatch. */
+const LocalAlarm = z.strictObject({
+  metric: z.enum(['RequestCount', 'HTTPCode_Target_5XX_Count', 'TargetResponseTime', 'ErrorRate']),
+  /** Which group's metric: the canary (the group receiving the new version) or the whole listener. */
+  scope: z.enum(['canary', 'listener']).default('listener'),
+  statistic: z.enum(['Sum', 'Average', 'Maximum', 'p50', 'p90', 'p99']).default('Sum'),
+  comparison: z
+    .enum([
+      'GreaterThanThreshold',
+      'GreaterThanOrEqualToThreshold',
+      'LessThanThreshold',
+      'LessThanOrEqualToThreshold',
+    ])
+    .default('GreaterThanThreshold'),
+  threshold: z.number(),
+  period: duration.default(60),
+  evaluationPeriods: z.number().int().min(1).default(1),
+  datapointsToAlarm: z.number().int().min(1).optional(),
+  treatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
+});
+
+const Environment = z
+  .strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
+    listenerArn: arn('elasticloadbalancing', 'a listener').refine(
+      (v) => v.includes(':listener/'),
+      'must be a listener ARN',
+    ),
+    /** A listener rule to shift instead of the listener's default action. */
+    ruleArn: arn('elasticloadbalancing', 'a listener rule')
+      .refine((v) => v.includes(':listener-rule/'), 'must be a listener rule ARN')
+      .optional(),
+    targetGroups: z.strictObject({
+      blue: arn('elasticloadbalancing', 'a target group'),
+      green: arn('elasticloadbalancing', 'a target group'),
+    }),
+    deploy: z.discriminatedUnion('provider', [EcsDeploy, ExternalDeploy]),
+    steps: z.array(Step).min(1, 'must have at least one step'),
+    alarms: z.array(z.string().min(1)).default([]),
+    approval: Approval.default({ type: 'none' }),
+    /** After promotion, the previous version stays on the idle group this long, ready to flip back. */
+    watch: duration.default(300),
+    /** Healthy targets the idle group needs before each shift. */
+    minHealthyTargets: z.number().int().min(1).default(1),
+    /** What a bake does when its alarms have no data: fail, or extend the bake up to a limit. */
+    insufficientData: z
+      .strictObject({
+        policy: z.enum(['fail', 'extend']).default('fail'),
+        maxExtension: duration.default(300),
+      })
+      .default({ policy: 'fail', maxExtension: 300 }),
+    /** What a newer push does while a release runs in this environment. */
+    concurrency: z.enum(['supersede', 'queue', 'reject']).default('supersede'),
+  })
+  .superRefine((env, ctx) => {
+    env.steps.forEach((step, i) => {
+      const previous = env.steps[i - 1];
+      if (previous && step.weight <= previous.weight) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['steps', i, 'weight'],
+          message: `must be greater than the previous step's weight (${previous.weight})`,
+        });
+      }
+    });
+    const last = env.steps.at(-1);
+    if (last && last.weight !== 100) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['steps', env.steps.length - 1, 'weight'],
+        message: 'the last step must be 100',
+      });
+    }
+    if (env.targetGroups.blue === env.targetGroups.green) {
+      ctx.addIssue({ code: 'custom', path: ['targetGroups', 'green'], message: 'must differ from blue' });
+    }
+  });
+
+export const SluiceConfigSchema = z
+  .strictObject({
+    repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
+    service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
+    /** Branch name globs; a push to a matching branch is a release. */
+    releaseBranches: z.array(z.string().min(1)).min(1, 'must name at least one branch pattern'),
+    /** GitHub check runs that must have succeeded on the pushed commit. */
+    requiredChecks: z.array(z.string().min(1)).default([]),
+    /** In promotion order: a push releases to the first; later ones follow it. */
+    environments: z.array(Environment).min(1, 'must have at least one environment'),
+    /** Settings only the embedded runtime reads. */
+    embedded: z
+      .strictObject({
+        /** Multiplies every bake, watch and alarm period: 0.05 turns 1m into 3s. */
+        timeScale: z.number().positive().max(1).default(0.05),
+        alarms: z.record(z.string(), LocalAlarm).default({}),
+      })
+      .default({ timeScale: 0.05, alarms: {} }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.environments.forEach((env, i) => {
+      if (seen.has(env.name)) {
+        ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate "${env.name}"` });
+      }
+      seen.add(env.name);
+    });
+  });
+
+export type SluiceConfig = z.output<typeof SluiceConfigSchema>;
+export type EnvironmentConfig = SluiceConfig['environments'][number];
+export type LocalAlarmConfig = z.output<typeof LocalAlarm>;
+export type DeployConfig = EnvironmentConfig['deploy'];
+
+/** One problem in a config, with the path a person can find it at. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** A config that failed validation: the message lists every problem, one a line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly problems: ConfigProblem[],
+    source = 'config',
+  ) {
+    super(
+      `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
+        .map((p) => `  ${p.path || '(root)'}: ${p.message}`)
+        .join('\n')}`,
+    );
+  }
+}
+
+/** environments[1].steps[0].weight */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .join('');
+}
+
+/** Validates a parsed config document; throws ConfigError listing every problem. */
+export function parseConfig(document: unknown, source?: string): SluiceConfig {
+  const result = SluiceConfigSchema.safeParse(document);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    source,
+  );
+}
+
+/** The config's JSON Schema, for editors (yaml-language-server) and `sluice schema`. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(SluiceConfigSchema, { io: 'input', unrepresentable: 'any' });
+}

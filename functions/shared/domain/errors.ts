@@ -1,0 +1,96 @@
+/**
+ * Named errors. A Lambda's errorType is the error's name, and Step Functions matches Retry and
+ * Catch on it, so every name here is part of the state machine's contract: rename with care.
+ */
+abstract class SluiceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The pushed commit is missing a required check, or one did not succeed. */
+export class BuildNotVerifiedError extends SluiceError {
+  override name = 'BuildNotVerifiedError';
+}
+/** The new version could not be put on the idle target group. */
+export class DeployError extends SluiceError {
+  override name = 'DeployError';
+}
+/** The idle target group has fewer healthy targets than the environment requires. */
+export class NotEnoughHealthyTargetsError extends SluiceError {
+  override name = 'NotEnoughHealthyTargetsError';
+}
+/** The load balancer did not accept the weights, or reads back other weights than were written. */
+export class TrafficShiftError extends SluiceError {
+  override name = 'TrafficShiftError';
+}
+/** The listener is not in a state Sluice can start from (not 100/0, or not forwarding to the configured groups). */
+export class ListenerStateError extends SluiceError {
+  override name = 'ListenerStateError';
+}
+/** An alarm the environment watches is in ALARM. */
+export class AlarmFiredError extends SluiceError {
+  override name = 'AlarmFiredError';
+  constructor(
+    readonly alarms: string[],
+    reason = 'in ALARM',
+  ) {
+    super(`ALARM ${alarms.join(', ')}: ${reason}`);
+  }
+
+  /** The alarm names back out of a message, as a Catch delivers only the message. */
+  static alarmsIn(message: string): string[] {
+    const names = /^ALARM ([^:]+):/.exec(message)?.[1];
+    return names ? names.split(', ') : [];
+  }
+}
+/** Alarms had no data for longer than the environment allows; a bake never promotes on no data. */
+export class InsufficientDataError extends SluiceError {
+  override name = 'InsufficientDataError';
+}
+/** Another release holds the environment's lock and the policy says not to take it. */
+export class ReleaseLockedError extends SluiceError {
+  override name = 'ReleaseLockedError';
+}
+/** The environment requires an approval step that this version of Sluice does not provide yet. */
+export class ApprovalUnavailableError extends SluiceError {
+  override name = 'ApprovalUnavailableError';
+}
+/** Restoring the live target group failed; the guard retries it from the execution's end event. */
+export class RollbackError extends SluiceError {
+  override name = 'RollbackError';
+}
+/** The input a handler received does not have the shape the state machine promises. */
+export class InvalidInputError extends SluiceError {
+  override name = 'InvalidInputError';
+}
+
+/** Reads an error name and message out of a Step Functions Catch result ({ Error, Cause }). */
+export function describeCaught(caught: { Error?: string; Cause?: string } | undefined): {
+  error: string;
+  message: string;
+} {
+  const error = caught?.Error ?? 'UnknownError';
+  const cause = caught?.Cause ?? '';
+  // On AWS, a Lambda failure's Cause is the JSON error object; locally it is the message itself.
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    if (parsed && typeof parsed.errorMessage === 'string') return { error, message: parsed.errorMessage };
+  } catch {
+    // not JSON: the Cause is the message
+  }
+  return { error, message: cause };
+}
+
+/** Required checks have not finished yet; the state machine retries. */
+export class BuildPendingError extends SluiceError {
+  override name = 'BuildPendingError';
+}
+/** The environment's queue policy: another release holds the lock; the state machine retries. */
+export class ReleaseQueuedError extends SluiceError {
+  override name = 'ReleaseQueuedError';
+}
+/** The release was stopped (alarm, abort, superseded) while this step ran; its traffic change was undone. */
+export class ReleaseStoppedError extends SluiceError {
+  override name = 'ReleaseStoppedError';
+}

@@ -1,0 +1,39 @@
+import type { ReleaseCause, ReleaseInput, ReleaseRecord, ReleaseStatus } from './release.js';
+
+/** A fresh record for one environment of a release, as BeginRelease writes it. */
+export function newRecord(input: ReleaseInput, now: Date): ReleaseRecord {
+  const at = now.toISOString();
+  return {
+    releaseId: input.release.id,
+    environment: input.environment.name,
+    executionName: input.executionName,
+    repository: input.release.repository,
+    service: input.release.service,
+    branch: input.release.branch,
+    sha: input.release.sha,
+    version: input.release.version,
+    status: 'in_progress',
+    steps: [],
+    startedAt: at,
+    updatedAt: at,
+    history: [{ at, event: 'started', detail: `pushed by ${input.release.pusher}` }],
+  };
+}
+
+/** Maps a caught error's name to what triggered the end of a release. */
+export function causeOf(error: string, message: string, extra: Partial<ReleaseCause> = {}): ReleaseCause {
+  const trigger: ReleaseCause['trigger'] =
+    error === 'AlarmFiredError' || error === 'InsufficientDataError'
+      ? 'alarm'
+      : error === 'BuildNotVerifiedError'
+        ? 'check_failed'
+        : error === 'States.Timeout'
+          ? 'timeout'
+          : 'handler_error';
+  return { trigger, error, message, ...extra };
+}
+
+/** A release that ended without promoting: rolled back if traffic had moved, failed if not. */
+export function endStatus(record: ReleaseRecord | undefined): ReleaseStatus {
+  return record && record.steps.length > 0 ? 'rolled_back' : 'failed';
+}

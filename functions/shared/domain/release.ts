@@ -1,0 +1,122 @@
+/** The shapes that travel between the webhook, the state machine and the handlers. */
+
+/** Percent of traffic on each target group of a listener; the two always sum to 100. */
+export interface Weights {
+  [targetGroupArn: string]: number;
+}
+
+/** Which of the environment's two target groups serves traffic, derived from the listener. */
+export interface Targets {
+  live: string;
+  idle: string;
+}
+
+export interface ReleaseRef {
+  /** Stable for a (service, commit): the same push always names the same release. */
+  id: string;
+  repository: string;
+  service: string;
+  branch: string;
+  sha: string;
+  /** The version deployed: the image tag, the pushed commit's SHA. */
+  version: string;
+  pusher: string;
+  deliveryId?: string;
+}
+
+export type DeployInput =
+  | {
+      provider: 'ecs';
+      cluster: string;
+      services: { blue: string; green: string };
+      container?: string;
+      timeoutSeconds: number;
+    }
+  | { provider: 'external' };
+
+export interface EnvironmentInput {
+  name: string;
+  listenerArn: string;
+  ruleArn?: string;
+  targetGroups: { blue: string; green: string };
+  deploy: DeployInput;
+  alarms: string[];
+  requiredChecks: string[];
+  minHealthyTargets: number;
+  approval: { type: 'none' | 'slack' };
+  watchSeconds: number;
+  insufficientData: { policy: 'fail' | 'extend'; maxExtensionSeconds: number };
+  concurrency: 'supersede' | 'queue' | 'reject';
+}
+
+export interface StepInput {
+  index: number;
+  weight: number;
+  bakeSeconds: number;
+}
+
+/** One environment's release: the input of one release.asl.json execution. */
+export interface ReleaseInput {
+  release: ReleaseRef;
+  environment: EnvironmentInput;
+  steps: StepInput[];
+  executionName: string;
+}
+
+export type ReleaseStatus =
+  | 'pending'
+  | 'in_progress'
+  | 'promoted'
+  | 'succeeded'
+  | 'rolled_back'
+  | 'failed'
+  | 'aborted'
+  | 'superseded'
+  | 'rejected';
+
+export const TERMINAL_STATUSES: readonly ReleaseStatus[] = [
+  'succeeded',
+  'rolled_back',
+  'failed',
+  'aborted',
+  'superseded',
+  'rejected',
+];
+
+/** Why a release ended the way it did. */
+export interface ReleaseCause {
+  trigger: 'alarm' | 'handler_error' | 'manual' | 'timeout' | 'superseded' | 'crash' | 'check_failed';
+  error?: string;
+  message: string;
+  alarm?: string;
+  by?: string;
+}
+
+export interface StepRecord {
+  index: number;
+  weight: number;
+  observed: Weights;
+  at: string;
+}
+
+/** What the release store keeps for one environment of one release. */
+export interface ReleaseRecord {
+  releaseId: string;
+  environment: string;
+  executionName: string;
+  repository: string;
+  service: string;
+  branch: string;
+  sha: string;
+  version: string;
+  status: ReleaseStatus;
+  targets?: Targets;
+  steps: StepRecord[];
+  cause?: ReleaseCause;
+  /** When traffic was last restored to the live group by a rollback. */
+  restoredAt?: string;
+  startedAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  history: { at: string; event: string; detail?: string }[];
+}

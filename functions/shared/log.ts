@@ -1,0 +1,31 @@
+/**
+ * Structured JSON logs, one object a line (CloudWatch Logs Insights reads the fields).
+ * Never pass a secret or a raw request body: nothing here redacts.
+ */
+type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+let sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`);
+
+function threshold(): number {
+  return ORDER[(process.env.SLUICE_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
+}
+
+function write(level: Exclude<Level, 'silent'>, message: string, fields: Record<string, unknown> = {}): void {
+  if (ORDER[level] < threshold()) return;
+  sink(JSON.stringify({ level, time: new Date().toISOString(), message, ...fields }));
+}
+
+export const log = {
+  debug: (message: string, fields?: Record<string, unknown>) => write('debug', message, fields),
+  info: (message: string, fields?: Record<string, unknown>) => write('info', message, fields),
+  warn: (message: string, fields?: Record<string, unknown>) => write('warn', message, fields),
+  error: (message: string, fields?: Record<string, unknown>) => write('error', message, fields),
+};
+
+/** Sends log lines elsewhere (the embedded runtime collects them); returns the previous sink. */
+export function setLogSink(next: (line: string) => void): (line: string) => void {
+  const previous = sink;
+  sink = next;
+  return previous;
+}

@@ -1,0 +1,30 @@
+import type { SluiceConfig } from '../domain/config.js';
+import type { AlarmSource } from './alarm-source.js';
+import type { BuildVerifier } from './build-verifier.js';
+import type { Deployer } from './deployer.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { ReleaseStore } from './release-store.js';
+import type { Secrets } from './secrets.js';
+import type { ListenerRef, TrafficRouter } from './traffic-router.js';
+
+export type { AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
+export type { BuildVerifier, CheckRun } from './build-verifier.js';
+export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
+export type { ExecutionStatus, Orchestrator, StartResult } from './orchestrator.js';
+export type { LockOwner, LockResult, ReleaseStore } from './release-store.js';
+export type { SecretName, Secrets } from './secrets.js';
+export type { ListenerRef, TrafficRouter } from './traffic-router.js';
+
+/** Everything a handler may reach outside itself; one implementation per runtime. */
+export interface Ports {
+  /** The validated Sluice config this installation runs. */
+  config(): SluiceConfig;
+  trafficRouter(listener: ListenerRef): TrafficRouter;
+  alarms(): AlarmSource;
+  deployer(provider: 'ecs' | 'external'): Deployer;
+  buildVerifier(): BuildVerifier;
+  releases(): ReleaseStore;
+  orchestrator(): Orchestrator;
+  secrets(): Secrets;
+  now(): Date;
+}

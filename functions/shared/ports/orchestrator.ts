@@ -1,0 +1,17 @@
+import type { ReleaseInput } from '../domain/release.js';
+
+export type StartResult = { started: true; executionArn: string } | { started: false; reason: 'exists' };
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/** Starts and steers release executions (Step Functions on AWS, the embedded engine locally). */
+export interface Orchestrator {
+  /** Starts one environment's release; an execution of the same name is a no-op ("exists"). */
+  startRelease(input: ReleaseInput): Promise<StartResult>;
+  /** Stops a running execution; stopping one that has ended is not an error. */
+  stopExecution(executionName: string, error: string, cause: string): Promise<void>;
+  sendTaskSuccess(taskToken: string, output: unknown): Promise<void>;
+  sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
+  /** The status of an execution by name, or undefined if there is none. */
+  executionStatus(executionName: string): Promise<ExecutionStatus | undefined>;
+}

@@ -1,0 +1,30 @@
+import type { ReleaseRecord } from '../domain/release.js';
+
+export interface LockOwner {
+  releaseId: string;
+  executionName: string;
+}
+
+export type LockResult = { acquired: true } | { acquired: false; holder: LockOwner };
+
+/** Release records, and one lock per environment. */
+export interface ReleaseStore {
+  /** Creates the record if there is none for (releaseId, environment); returns false if there was. */
+  create(record: ReleaseRecord): Promise<boolean>;
+  get(releaseId: string, environment: string): Promise<ReleaseRecord | undefined>;
+  /** Shallow-merges the patch and appends a history entry. */
+  update(
+    releaseId: string,
+    environment: string,
+    patch: Partial<ReleaseRecord>,
+    event: { event: string; detail?: string },
+  ): Promise<ReleaseRecord>;
+  /** Every record, newest first. */
+  list(): Promise<ReleaseRecord[]>;
+  /** Takes the environment's lock with a conditional write; re-taking one's own lock succeeds. */
+  acquireLock(environment: string, owner: LockOwner): Promise<LockResult>;
+  /** Releases the lock if the owner holds it; releasing a lock one does not hold is a no-op. */
+  releaseLock(environment: string, owner: LockOwner): Promise<void>;
+  /** Who holds the environment's lock, if anyone. */
+  lockHolder(environment: string): Promise<LockOwner | undefined>;
+}

@@ -1,0 +1,108 @@
+import { ReleaseLockedError, ReleaseQueuedError, RollbackError } from './domain/errors.js';
+import type { ReleaseCause, ReleaseInput, ReleaseRecord, ReleaseStatus, Targets } from './domain/release.js';
+import { TERMINAL_STATUSES } from './domain/release.js';
+import { restoredWeights, weightsMatch } from './domain/traffic.js';
+import { log } from './log.js';
+import type { ListenerRef, LockOwner, Ports } from './ports/index.js';
+
+/**
+ * Puts all traffic back on the live group and proves it by reading the listener back.
+ * Idempotent: restoring a listener that is already 100/0 on the live group writes nothing.
+ */
+export async function restoreTraffic(ports: Ports, listener: ListenerRef, targets: Targets): Promise<void> {
+  const router = ports.trafficRouter(listener);
+  const wanted = restoredWeights(targets);
+  if (weightsMatch(wanted, await router.readWeights())) return;
+  await router.setWeights(wanted);
+  const observed = await router.readWeights();
+  if (!weightsMatch(wanted, observed)) {
+    throw new RollbackError(
+      `listener reads ${JSON.stringify(observed)} after restoring ${JSON.stringify(wanted)} to the live group`,
+    );
+  }
+}
+
+export function isTerminal(record: ReleaseRecord | undefined): boolean {
+  return record !== undefined && TERMINAL_STATUSES.includes(record.status);
+}
+
+/**
+ * Ends a running release from outside its state machine (alarm event, abort, a newer push):
+ * marks its record first, so a Task still in flight sees it and undoes its own write; stops the
+ * execution; restores traffic; releases the lock. Every step is idempotent, so a retry finishes it.
+ */
+export async function stopRelease(
+  ports: Ports,
+  owner: LockOwner & { environment: string },
+  listener: ListenerRef,
+  status: Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded'>,
+  cause: ReleaseCause,
+): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
+  const store = ports.releases();
+  const before = await store.get(owner.releaseId, owner.environment);
+  if (before && !isTerminal(before)) {
+    await store.update(
+      owner.releaseId,
+      owner.environment,
+      { status, cause, endedAt: ports.now().toISOString() },
+      { event: status, detail: cause.message },
+    );
+  }
+  await ports.orchestrator().stopExecution(owner.executionName, cause.error ?? status, cause.message);
+
+  let restored = false;
+  let record = before;
+  const targets = before?.targets;
+  // A release that succeeded is the known-good version now: its lock is stale, its traffic stays.
+  if (targets && before?.status !== 'succeeded') {
+    await restoreTraffic(ports, listener, targets);
+    restored = true;
+    record = await store.update(
+      owner.releaseId,
+      owner.environment,
+      { restoredAt: ports.now().toISOString() },
+      { event: 'traffic_restored', detail: `all traffic on ${targets.live}` },
+    );
+  }
+  await store.releaseLock(owner.environment, owner);
+  log.info('release stopped', { releaseId: owner.releaseId, environment: owner.environment, status, restored });
+  return { record, restored };
+}
+
+/**
+ * Takes the environment's lock for a release, applying the environment's policy when another
+ * release holds it: supersede (stop the older, roll it back, then run), queue (retry later), reject.
+ */
+export async function acquireEnvironment(input: ReleaseInput, ports: Ports): Promise<void> {
+  const { environment } = input;
+  const store = ports.releases();
+  const owner: LockOwner = { releaseId: input.release.id, executionName: input.executionName };
+  const first = await store.acquireLock(environment.name, owner);
+  if (first.acquired) return;
+
+  const holder = first.holder;
+  const holding = await store.get(holder.releaseId, environment.name);
+  const stale = holding === undefined || isTerminal(holding);
+  if (!stale && environment.concurrency === 'reject') {
+    throw new ReleaseLockedError(
+      `environment ${environment.name} is busy with release ${holder.releaseId}; policy is reject`,
+    );
+  }
+  if (!stale && environment.concurrency === 'queue') {
+    throw new ReleaseQueuedError(`environment ${environment.name} is busy with release ${holder.releaseId}; queued`);
+  }
+  await stopRelease(ports, { ...holder, environment: environment.name }, environment, 'superseded', {
+    trigger: 'superseded',
+    error: 'ReleaseSuperseded',
+    message: stale
+      ? `lock of ended release ${holder.releaseId} cleared`
+      : `superseded by release ${input.release.id} (${input.release.sha.slice(0, 7)})`,
+  });
+  const second = await store.acquireLock(environment.name, owner);
+  if (!second.acquired) {
+    throw new ReleaseQueuedError(
+      `environment ${environment.name} was taken by release ${second.holder.releaseId} while superseding`,
+    );
+  }
+}
+
