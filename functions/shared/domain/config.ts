@@ -48,8 +48,8 @@ const Approval = z.discriminatedUnion('type', [
 /** An alarm of the embedded runtime's CloudWatch; on AWS the alarm itself lives in CloudWatch. */
 const LocalAlarm = z.strictObject({
   metric: z.enum(['RequestCount', 'HTTPCode_Target_5XX_Count', 'TargetResponseTime', 'ErrorRate']),
-  /** Which group's metric: the canary (the group receiving the new version) or the whole listener. */
-  scope: z.enum(['canary', 'listener']).default('listener'),
+  /** The TargetGroup dimension: one group's metric; without it, the whole listener's (LoadBalancer dimension). */
+  targetGroup: z.enum(['blue', 'green']).optional(),
   statistic: z.enum(['Sum', 'Average', 'Maximum', 'p50', 'p90', 'p99']).default('Sum'),
   comparison: z
     .enum([
@@ -143,6 +143,29 @@ export const SluiceConfigSchema = z
       .default({ timeScale: 0.05, alarms: {} }),
   })
   .superRefine((config, ctx) => {
+    const owners = new Map<string, string>();
+    config.environments.forEach((env, i) => {
+      env.alarms.forEach((alarm, j) => {
+        const owner = owners.get(alarm);
+        if (owner && owner !== env.name) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['environments', i, 'alarms', j],
+            message: `alarm "${alarm}" is already watched by environment ${owner}; an alarm event must name one environment`,
+          });
+        }
+        owners.set(alarm, env.name);
+      });
+    });
+    for (const name of Object.keys(config.embedded.alarms)) {
+      if (!owners.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['embedded', 'alarms', name],
+          message: 'no environment lists this alarm',
+        });
+      }
+    }
     const seen = new Set<string>();
     config.environments.forEach((env, i) => {
       if (seen.has(env.name)) {

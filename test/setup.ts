@@ -1,0 +1,3 @@
+// Quiet the handlers' structured logs in tests; a test that wants them sets the level itself.
+process.env.SLUICE_LOG_LEVEL ??= 'silent';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
