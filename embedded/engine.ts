@@ -1,0 +1,263 @@
+import '../functions/shared/local/polyfills.js';
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+} from 'aws-local-stepfunctions';
+import type { ExecutionStatus } from '../functions/shared/ports/orchestrator.js';
+
+/** One event of an execution's history, as the engine streams it. */
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+type JSONValue = Parameters<StateMachine['run']>[0];
+
+/** A Lambda handler as the functions export it (middy-wrapped). */
+export type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+
+export interface ExecutionInfo {
+  name: string;
+  executionArn: string;
+  status: ExecutionStatus;
+  input: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  startDate: string;
+  stopDate?: string;
+}
+
+/** EventBridge's "Step Functions Execution Status Change", which the release guard consumes. */
+export interface ExecutionStatusChangeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Step Functions Execution Status Change';
+  source: 'aws.states';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    executionArn: string;
+    stateMachineArn: string;
+    name: string;
+    status: ExecutionStatus;
+    startDate: number;
+    stopDate: number | null;
+    input: string;
+    output: string | null;
+    error: string | null;
+    cause: string | null;
+  };
+}
+
+export class ExecutionAlreadyExistsError extends Error {
+  override name = 'ExecutionAlreadyExists';
+}
+export class ExecutionDoesNotExistError extends Error {
+  override name = 'ExecutionDoesNotExist';
+}
+
+export interface EngineOptions {
+  stateMachineArn: string;
+  /** The ASL definition after placeholder substitution. */
+  definition: string;
+  /** Handlers by function ARN, as the substituted definition names them. */
+  functions: Record<string, LambdaHandler>;
+  /** Every state event of every execution, as it happens. */
+  onEvent?: (execution: string, event: EventLog) => void;
+  /** Once per execution, when it ends however it ends. */
+  onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
+}
+
+interface TaskState {
+  Type: 'Task';
+  Resource: string;
+}
+
+/** Every Task state by name, including those inside Map and Parallel states. */
+function taskStates(states: Record<string, { Type: string }>, found: Record<string, TaskState> = {}) {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task') {
+      if (found[name]) throw new Error(`Task state name ${name} is used twice; the embedded engine binds by name`);
+      found[name] = state as TaskState;
+    }
+    const nested = state as { ItemProcessor?: { States: never }; Iterator?: { States: never }; Branches?: { States: never }[] };
+    const inner = nested.ItemProcessor ?? nested.Iterator;
+    if (inner) taskStates(inner.States, found);
+    for (const branch of nested.Branches ?? []) taskStates(branch.States, found);
+  }
+  return found;
+}
+
+function lambdaContext(functionArn: string): Context {
+  const deadline = Date.now() + 900_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: functionArn.split(':').at(-1) ?? functionArn,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: functionArn,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: 'embedded',
+    logStreamName: 'embedded',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** JSON round trip: what crosses a Lambda boundary on AWS is JSON, so it is here too. */
+const asJson = (value: unknown) => JSON.parse(JSON.stringify(value ?? null));
+
+/**
+ * Step Functions in-process: aws-local-stepfunctions runs the same ASL file that CDK deploys,
+ * and each Task invokes the same handler module that Lambda would, with the same envelope.
+ */
+export class EmbeddedStepFunctions {
+  private readonly machine: StateMachine;
+  private readonly overrides: Record<string, (input: JSONValue) => Promise<JSONValue>>;
+  private readonly executions = new Map<string, ExecutionInfo & { abort: () => void; done: Promise<ExecutionInfo> }>();
+
+  constructor(private readonly options: EngineOptions) {
+    const definition = JSON.parse(options.definition);
+    // Validation costs 130–400 ms: done once here, and each run reuses the machine.
+    this.machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.overrides = Object.fromEntries(
+      Object.entries(taskStates(definition.States)).map(([name, state]) => [name, this.bindTask(name, state)]),
+    );
+  }
+
+  private bindTask(stateName: string, state: TaskState): (input: JSONValue) => Promise<JSONValue> {
+    const invoke = async (functionArn: string, payload: unknown) => {
+      const handler = this.options.functions[functionArn];
+      if (!handler) throw new Error(`state ${stateName}: no local handler for ${functionArn}`);
+      return asJson(await handler(asJson(payload) as never, lambdaContext(functionArn)));
+    };
+    if (state.Resource === 'arn:aws:states:::lambda:invoke') {
+      return async (input) => {
+        const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+        return { ExecutedVersion: '$LATEST', Payload: await invoke(FunctionName, Payload), StatusCode: 200 };
+      };
+    }
+    if (state.Resource.startsWith('arn:aws:lambda:')) return (input) => invoke(state.Resource, input);
+    throw new Error(`state ${stateName}: resource ${state.Resource} is not supported by the embedded engine`);
+  }
+
+  private arnOf(name: string): string {
+    return `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  /** Starts an execution; a name that was used before throws ExecutionAlreadyExists, as on AWS. */
+  start(name: string, input: unknown): { executionArn: string } {
+    if (this.executions.has(name)) throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${this.arnOf(name)}'`);
+    const executionArn = this.arnOf(name);
+    const startDate = new Date();
+    const run = this.machine.run(asJson(input), {
+      overrides: { taskResourceLocalHandlers: this.overrides },
+      context: { Execution: { Id: executionArn, Name: name, Input: asJson(input), StartTime: startDate.toISOString() } },
+    });
+    const info: ExecutionInfo = {
+      name,
+      executionArn,
+      status: 'RUNNING',
+      input: asJson(input),
+      startDate: startDate.toISOString(),
+    };
+    const done = this.settle(info, run.result);
+    this.executions.set(name, Object.assign(info, { abort: run.abort, done }));
+    void this.stream(name, run.eventLogs);
+    return { executionArn };
+  }
+
+  private async stream(name: string, events: AsyncGenerator<EventLog>): Promise<void> {
+    try {
+      for await (const event of events) this.options.onEvent?.(name, event);
+    } catch {
+      // the stream ends with the execution; its outcome is read from the result
+    }
+  }
+
+  private async settle(info: ExecutionInfo, result: Promise<unknown>): Promise<ExecutionInfo> {
+    try {
+      info.output = await result;
+      if (info.status === 'RUNNING') info.status = 'SUCCEEDED';
+    } catch (error) {
+      if (info.status === 'RUNNING') {
+        if (error instanceof ExecutionAbortedError) info.status = 'ABORTED';
+        else if (error instanceof ExecutionTimeoutError) {
+          info.status = 'TIMED_OUT';
+          info.error = 'States.Timeout';
+        } else {
+          const caught = error instanceof ExecutionError ? (error.cause as Error) : (error as Error);
+          info.status = 'FAILED';
+          info.error = caught?.name ?? 'States.Runtime';
+          info.cause = caught?.message ?? String(error);
+        }
+      }
+    }
+    info.stopDate ??= new Date().toISOString();
+    await this.options.onStatusChange?.(this.statusEvent(info));
+    return info;
+  }
+
+  private statusEvent(info: ExecutionInfo): ExecutionStatusChangeEvent {
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      account: this.options.stateMachineArn.split(':')[4] ?? '000000000000',
+      time: new Date().toISOString(),
+      region: this.options.stateMachineArn.split(':')[3] ?? 'us-east-1',
+      resources: [info.executionArn],
+      detail: {
+        executionArn: info.executionArn,
+        stateMachineArn: this.options.stateMachineArn,
+        name: info.name,
+        status: info.status,
+        startDate: Date.parse(info.startDate),
+        stopDate: info.stopDate ? Date.parse(info.stopDate) : null,
+        input: JSON.stringify(info.input),
+        output: info.output === undefined ? null : JSON.stringify(info.output),
+        error: info.error ?? null,
+        cause: info.cause ?? null,
+      },
+    };
+  }
+
+  /** Stops a running execution with an error and cause; stopping an ended one does nothing. */
+  stop(name: string, error: string, cause: string): void {
+    const execution = this.executions.get(name);
+    if (!execution) throw new ExecutionDoesNotExistError(`Execution Does Not Exist: '${this.arnOf(name)}'`);
+    if (execution.status !== 'RUNNING') return;
+    Object.assign(execution, { status: 'ABORTED', error, cause, stopDate: new Date().toISOString() });
+    execution.abort();
+  }
+
+  describe(name: string): ExecutionInfo | undefined {
+    const execution = this.executions.get(name);
+    if (!execution) return undefined;
+    const { abort: _abort, done: _done, ...info } = execution;
+    return { ...info };
+  }
+
+  list(): ExecutionInfo[] {
+    return [...this.executions.keys()].map((name) => this.describe(name)!);
+  }
+
+  /** Resolves when the execution has ended and its status-change event was handled. */
+  async wait(name: string): Promise<ExecutionInfo> {
+    const execution = this.executions.get(name);
+    if (!execution) throw new ExecutionDoesNotExistError(name);
+    await execution.done;
+    return this.describe(name)!;
+  }
+
+  /** Waits for every execution to end (used on shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((e) => e.done));
+  }
+}

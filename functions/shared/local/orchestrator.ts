@@ -1,0 +1,89 @@
+import {
+  type EmbeddedStepFunctions,
+  ExecutionAlreadyExistsError,
+  ExecutionDoesNotExistError,
+} from '../../../embedded/engine.js';
+import type { ReleaseInput } from '../domain/release.js';
+import type { ExecutionStatus, Orchestrator, StartResult } from '../ports/orchestrator.js';
+
+/** A duration on the embedded runtime's clock: whole seconds (as Wait states need), at least 1. */
+export function scaleSeconds(seconds: number, timeScale: number): number {
+  return seconds <= 0 ? 0 : Math.max(1, Math.round(seconds * timeScale));
+}
+
+/**
+ * The embedded clock runs faster: bakes, the watch window and bake extensions are scaled in the
+ * execution's input, so the same Wait states wait less. Nothing else in the input changes.
+ */
+export function scaleReleaseInput(input: ReleaseInput, timeScale: number): ReleaseInput {
+  if (timeScale === 1) return input;
+  return {
+    ...input,
+    steps: input.steps.map((step) => ({ ...step, bakeSeconds: scaleSeconds(step.bakeSeconds, timeScale) })),
+    environment: {
+      ...input.environment,
+      watchSeconds: scaleSeconds(input.environment.watchSeconds, timeScale),
+      insufficientData: {
+        ...input.environment.insufficientData,
+        maxExtensionSeconds: scaleSeconds(input.environment.insufficientData.maxExtensionSeconds, timeScale),
+      },
+    },
+  };
+}
+
+/** Task tokens awaiting SendTaskSuccess / SendTaskFailure (the embedded `.waitForTaskToken`). */
+export class TaskTokens {
+  private readonly pending = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
+
+  /** Registers a token and returns the promise its SendTask* call settles. */
+  await(token: string): Promise<unknown> {
+    return new Promise((resolve, reject) => this.pending.set(token, { resolve, reject }));
+  }
+
+  settle(token: string, outcome: { output: unknown } | { error: string; cause: string }): void {
+    const waiter = this.pending.get(token);
+    if (!waiter) throw Object.assign(new Error('Task Timed Out or does not exist'), { name: 'TaskDoesNotExist' });
+    this.pending.delete(token);
+    if ('output' in outcome) waiter.resolve(outcome.output);
+    else waiter.reject(Object.assign(new Error(outcome.cause), { name: outcome.error }));
+  }
+}
+
+/** The Orchestrator port over the embedded Step Functions engine. */
+export class LocalOrchestrator implements Orchestrator {
+  constructor(
+    private readonly engine: EmbeddedStepFunctions,
+    private readonly timeScale: number,
+    private readonly tokens = new TaskTokens(),
+  ) {}
+
+  async startRelease(input: ReleaseInput): Promise<StartResult> {
+    try {
+      const { executionArn } = this.engine.start(input.executionName, scaleReleaseInput(input, this.timeScale));
+      return { started: true, executionArn };
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExistsError) return { started: false, reason: 'exists' };
+      throw error;
+    }
+  }
+
+  async stopExecution(executionName: string, error: string, cause: string): Promise<void> {
+    try {
+      this.engine.stop(executionName, error, cause);
+    } catch (e) {
+      if (!(e instanceof ExecutionDoesNotExistError)) throw e;
+    }
+  }
+
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
+    this.tokens.settle(taskToken, { output });
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    this.tokens.settle(taskToken, { error, cause });
+  }
+
+  async executionStatus(executionName: string): Promise<ExecutionStatus | undefined> {
+    return this.engine.describe(executionName)?.status;
+  }
+}
