@@ -22,6 +22,15 @@ export async function restoreTraffic(ports: Ports, listener: ListenerRef, target
   }
 }
 
+/**
+ * True when no other release holds the environment: only then may an ended release touch the
+ * listener again (a newer release that superseded it owns the listener now).
+ */
+export async function listenerIsOurs(ports: Ports, environment: string, owner: LockOwner): Promise<boolean> {
+  const holder = await ports.releases().lockHolder(environment);
+  return !holder || (holder.releaseId === owner.releaseId && holder.executionName === owner.executionName);
+}
+
 export function isTerminal(record: ReleaseRecord | undefined): boolean {
   return record !== undefined && TERMINAL_STATUSES.includes(record.status);
 }

@@ -7,7 +7,7 @@ import {
 import type { ReleaseInput, StepInput, Targets, Weights } from '../shared/domain/release.js';
 import { restoredWeights, stepWeights, weightsMatch } from '../shared/domain/traffic.js';
 import { type PortsProvider, taskHandler } from '../shared/handler.js';
-import { isTerminal } from '../shared/release-control.js';
+import { isTerminal, listenerIsOurs } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   targets: Targets;
@@ -40,7 +40,8 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
     // Marked stopped while we wrote (alarm, abort, newer push): our write may have landed after
     // the restore, so restore again. Whoever stops a release marks it before restoring.
     if (await stopped()) {
-      await router.setWeights(restoredWeights(targets));
+      const owner = { releaseId: release.id, executionName: input.executionName };
+      if (await listenerIsOurs(p, environment.name, owner)) await router.setWeights(restoredWeights(targets));
       throw new ReleaseStoppedError(`release ${release.id} was stopped during step ${step.index}; traffic restored`);
     }
     if (!weightsMatch(wanted, observed)) {

@@ -11,6 +11,18 @@ const duration = z
   .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s, 5m or 1h')
   .transform((v) => parseDuration(v) as number);
 
+/**
+ * Cross-field checks run even when another field failed to parse (zod skips them by default), so
+ * one ConfigError lists every problem: a mistyped weight does not hide a duplicate environment.
+ */
+const whenObject = (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null;
+const fieldOf = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+const weightOf = (step: unknown): number | undefined => {
+  const weight = fieldOf(step, 'weight');
+  return typeof weight === 'number' ? weight : undefined;
+};
+
 const Step = z.strictObject({
   weight: z
     .number()
@@ -99,29 +111,36 @@ const Environment = z
     /** What a newer push does while a release runs in this environment. */
     concurrency: z.enum(['supersede', 'queue', 'reject']).default('supersede'),
   })
-  .superRefine((env, ctx) => {
-    env.steps.forEach((step, i) => {
-      const previous = env.steps[i - 1];
-      if (previous && step.weight <= previous.weight) {
+  .superRefine(
+    (env, ctx) => {
+      // Runs even when a field failed to parse (see `whenObject`), so read every field defensively.
+      const steps: unknown[] = Array.isArray(env.steps) ? env.steps : [];
+      steps.forEach((step, i) => {
+        const weight = weightOf(step);
+        const previous = weightOf(steps[i - 1]);
+        if (weight !== undefined && previous !== undefined && weight <= previous) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'weight'],
+            message: `must be greater than the previous step's weight (${previous})`,
+          });
+        }
+      });
+      const last = weightOf(steps.at(-1));
+      if (last !== undefined && last !== 100) {
         ctx.addIssue({
           code: 'custom',
-          path: ['steps', i, 'weight'],
-          message: `must be greater than the previous step's weight (${previous.weight})`,
+          path: ['steps', steps.length - 1, 'weight'],
+          message: 'the last step must be 100',
         });
       }
-    });
-    const last = env.steps.at(-1);
-    if (last && last.weight !== 100) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['steps', env.steps.length - 1, 'weight'],
-        message: 'the last step must be 100',
-      });
-    }
-    if (env.targetGroups.blue === env.targetGroups.green) {
-      ctx.addIssue({ code: 'custom', path: ['targetGroups', 'green'], message: 'must differ from blue' });
-    }
-  });
+      const groups: Partial<EnvironmentConfig['targetGroups']> = env.targetGroups ?? {};
+      if (typeof groups.blue === 'string' && groups.blue === groups.green) {
+        ctx.addIssue({ code: 'custom', path: ['targetGroups', 'green'], message: 'must differ from blue' });
+      }
+    },
+    { when: whenObject },
+  );
 
 export const SluiceConfigSchema = z
   .strictObject({
@@ -142,38 +161,49 @@ export const SluiceConfigSchema = z
       })
       .default({ timeScale: 0.05, alarms: {} }),
   })
-  .superRefine((config, ctx) => {
-    const owners = new Map<string, string>();
-    config.environments.forEach((env, i) => {
-      env.alarms.forEach((alarm, j) => {
-        const owner = owners.get(alarm);
-        if (owner && owner !== env.name) {
+  .superRefine(
+    (config, ctx) => {
+      const environments: unknown[] = Array.isArray(config.environments) ? config.environments : [];
+      const owners = new Map<string, string>();
+      environments.forEach((env, i) => {
+        const name = fieldOf(env, 'name');
+        const alarms = fieldOf(env, 'alarms');
+        if (typeof name !== 'string' || !Array.isArray(alarms)) return;
+        alarms.forEach((alarm: unknown, j) => {
+          if (typeof alarm !== 'string') return;
+          const owner = owners.get(alarm);
+          if (owner && owner !== name) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['environments', i, 'alarms', j],
+              message: `alarm "${alarm}" is already watched by environment ${owner}; an alarm event must name one environment`,
+            });
+          }
+          owners.set(alarm, name);
+        });
+      });
+      const localAlarms = fieldOf(config.embedded, 'alarms');
+      for (const name of Object.keys(typeof localAlarms === 'object' && localAlarms !== null ? localAlarms : {})) {
+        if (!owners.has(name)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['environments', i, 'alarms', j],
-            message: `alarm "${alarm}" is already watched by environment ${owner}; an alarm event must name one environment`,
+            path: ['embedded', 'alarms', name],
+            message: 'no environment lists this alarm',
           });
         }
-        owners.set(alarm, env.name);
+      }
+      const seen = new Set<string>();
+      environments.forEach((env, i) => {
+        const name = fieldOf(env, 'name');
+        if (typeof name !== 'string') return;
+        if (seen.has(name)) {
+          ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate "${name}"` });
+        }
+        seen.add(name);
       });
-    });
-    for (const name of Object.keys(config.embedded.alarms)) {
-      if (!owners.has(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['embedded', 'alarms', name],
-          message: 'no environment lists this alarm',
-        });
-      }
-    }
-    const seen = new Set<string>();
-    config.environments.forEach((env, i) => {
-      if (seen.has(env.name)) {
-        ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate "${env.name}"` });
-      }
-      seen.add(env.name);
-    });
-  });
+    },
+    { when: whenObject },
+  );
 
 export type SluiceConfig = z.output<typeof SluiceConfigSchema>;
 export type EnvironmentConfig = SluiceConfig['environments'][number];

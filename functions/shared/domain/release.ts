@@ -89,6 +89,8 @@ export interface ReleaseCause {
   error?: string;
   message: string;
   alarm?: string;
+  /** When the alarm changed state (from its event), to measure detection-to-restore time. */
+  alarmChangedAt?: string;
   by?: string;
 }
 

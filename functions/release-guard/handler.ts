@@ -1,0 +1,62 @@
+import { awsPorts } from '../shared/aws/ports.js';
+import { InvalidInputError } from '../shared/domain/errors.js';
+import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
+import type { ReleaseInput } from '../shared/domain/release.js';
+import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { log } from '../shared/log.js';
+import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/release-control.js';
+
+export type GuardResult = { action: 'none'; reason: string } | { action: 'restored'; releaseId: string };
+
+/**
+ * The last line of defence: runs when a release execution ends FAILED, TIMED_OUT or ABORTED,
+ * the endings where the state machine's own Rollback may not have run (a timeout, a stop, a
+ * failed rollback). Makes sure the listener is 100/0 on the live group, the record says why,
+ * and the lock is free. Idempotent: after a clean rollback it reads the listener and writes nothing.
+ */
+export const createReleaseGuardHandler = (ports: PortsProvider) =>
+  taskHandler<unknown, GuardResult>('ReleaseGuard', ports, async (raw, p) => {
+    let event: ReturnType<typeof parseEvent<typeof ExecutionStatusChangeSchema>>;
+    try {
+      event = parseEvent(ExecutionStatusChangeSchema, raw, 'Step Functions Execution Status Change');
+    } catch (error) {
+      throw new InvalidInputError((error as Error).message);
+    }
+    const { status, input: rawInput, error, cause } = event.detail;
+    if (status === 'SUCCEEDED' || status === 'RUNNING') return { action: 'none', reason: `execution ${status}` };
+    if (!rawInput) throw new InvalidInputError('execution status event carries no input');
+    const input = JSON.parse(rawInput) as ReleaseInput;
+    const { release, environment } = input;
+    const store = p.releases();
+    const record = await store.get(release.id, environment.name);
+
+    if (record?.status === 'succeeded') return { action: 'none', reason: 'release succeeded' };
+    const owner = { releaseId: release.id, executionName: input.executionName };
+    if (record?.targets && (await listenerIsOurs(p, environment.name, owner))) {
+      await restoreTraffic(p, environment, record.targets);
+    }
+    if (record && !isTerminal(record)) {
+      const now = p.now().toISOString();
+      const trigger = status === 'TIMED_OUT' ? 'timeout' : status === 'ABORTED' ? 'manual' : 'crash';
+      await store.update(
+        release.id,
+        environment.name,
+        {
+          status: status === 'ABORTED' ? 'aborted' : record.steps.length > 0 ? 'rolled_back' : 'failed',
+          cause: {
+            trigger,
+            error: error ?? status,
+            message: cause ?? `execution ended ${status} without recording an outcome`,
+          },
+          endedAt: now,
+          ...(record.targets ? { restoredAt: now } : {}),
+        },
+        { event: 'guard', detail: `execution ${status}; traffic verified on the live group` },
+      );
+    }
+    await store.releaseLock(environment.name, owner);
+    log.info('release guard ran', { releaseId: release.id, environment: environment.name, status });
+    return { action: 'restored', releaseId: release.id };
+  });
+
+export const handler = createReleaseGuardHandler(awsPorts);
