@@ -23,7 +23,7 @@ export const createRecordReleaseHandler = (ports: PortsProvider) =>
       const { error, message } = describeCaught(input.error);
       const status = error === 'ReleaseLockedError' ? 'rejected' : 'failed';
       const record = await store.get(release.id, environment.name);
-      if (!record) await store.create({ ...newRecord(input as ReleaseInput, p.now()), status });
+      if (!record) await store.create({ ...newRecord(input, p.now()), status });
       if (!isTerminal(record)) {
         await store.update(
           release.id,

@@ -1,7 +1,10 @@
 import type { ReleaseCause, ReleaseInput, ReleaseRecord, ReleaseStatus } from './release.js';
 
 /** A fresh record for one environment of a release, as BeginRelease writes it. */
-export function newRecord(input: ReleaseInput, now: Date): ReleaseRecord {
+export function newRecord(
+  input: Pick<ReleaseInput, 'release' | 'environment' | 'executionName'>,
+  now: Date,
+): ReleaseRecord {
   const at = now.toISOString();
   return {
     releaseId: input.release.id,
