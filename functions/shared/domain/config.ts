@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
 const arn = (service: string, what: string) =>
-  z
-    .string()
-    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `must be ${what} ARN`);
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `must be ${what} ARN`);
 
 const duration = z
   .union([z.string(), z.number()])
@@ -15,7 +13,8 @@ const duration = z
  * Cross-field checks run even when another field failed to parse (zod skips them by default), so
  * one ConfigError lists every problem: a mistyped weight does not hide a duplicate environment.
  */
-const whenObject = (payload: { value: unknown }) => typeof payload.value === 'object' && payload.value !== null;
+const whenObject = (payload: { value: unknown }) =>
+  typeof payload.value === 'object' && payload.value !== null;
 const fieldOf = (value: unknown, key: string): unknown =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 const weightOf = (step: unknown): number | undefined => {
@@ -23,12 +22,15 @@ const weightOf = (step: unknown): number | undefined => {
   return typeof weight === 'number' ? weight : undefined;
 };
 
+/**
+ * An integer whose failure does not abort: zod's `.int()` raises a non-continuable issue that
+ * silences every cross-field check, so a weight of 12.5 would hide a duplicate environment.
+ */
+const wholeNumber = () =>
+  z.number().refine(Number.isInteger, 'must be a whole number').meta({ type: 'integer' });
+
 const Step = z.strictObject({
-  weight: z
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be between 1 and 100')
-    .max(100, 'must be between 1 and 100'),
+  weight: wholeNumber().min(1, 'must be between 1 and 100').max(100, 'must be between 1 and 100'),
   bake: duration.describe('How long traffic stays at this weight before the alarms are judged.'),
 });
 
@@ -73,8 +75,8 @@ const LocalAlarm = z.strictObject({
     .default('GreaterThanThreshold'),
   threshold: z.number(),
   period: duration.default(60),
-  evaluationPeriods: z.number().int().min(1).default(1),
-  datapointsToAlarm: z.number().int().min(1).optional(),
+  evaluationPeriods: wholeNumber().min(1).default(1),
+  datapointsToAlarm: wholeNumber().min(1).optional(),
   treatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
 });
 
@@ -100,7 +102,7 @@ const Environment = z
     /** After promotion, the previous version stays on the idle group this long, ready to flip back. */
     watch: duration.default(300),
     /** Healthy targets the idle group needs before each shift. */
-    minHealthyTargets: z.number().int().min(1).default(1),
+    minHealthyTargets: wholeNumber().min(1).default(1),
     /** What a bake does when its alarms have no data: fail, or extend the bake up to a limit. */
     insufficientData: z
       .strictObject({
@@ -183,7 +185,9 @@ export const SluiceConfigSchema = z
         });
       });
       const localAlarms = fieldOf(config.embedded, 'alarms');
-      for (const name of Object.keys(typeof localAlarms === 'object' && localAlarms !== null ? localAlarms : {})) {
+      for (const name of Object.keys(
+        typeof localAlarms === 'object' && localAlarms !== null ? localAlarms : {},
+      )) {
         if (!owners.has(name)) {
           ctx.addIssue({
             code: 'custom',
