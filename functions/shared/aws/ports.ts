@@ -9,11 +9,11 @@ import type { Ports } from '../ports/index.js';
 import { CloudWatchAlarmSource } from './cloudwatch-alarm-source.js';
 import { DynamoDbReleaseStore } from './dynamodb-release-store.js';
 import { EcsDeployer, ExternalDeployer } from './ecs-deployer.js';
+import { Elbv2TrafficRouter } from './elbv2-traffic-router.js';
 import { readLambdaEnv } from './env.js';
 import { GitHubBuildVerifier } from './github-build-verifier.js';
 import { SecretsManagerSecrets } from './secrets-manager.js';
 import { SfnOrchestrator } from './sfn-orchestrator.js';
-import { Elbv2TrafficRouter } from './elbv2-traffic-router.js';
 
 /** Secrets are cached this long per container, so a rotation reaches every Lambda within it. */
 const SECRET_TTL_MS = 5 * 60_000;
@@ -56,4 +56,9 @@ export function awsPorts(): Ports {
     now: () => new Date(),
   };
   return cached;
+}
+
+/** Forgets the cached ports, so a test can build them again from a changed environment. */
+export function resetAwsPorts(): void {
+  cached = undefined;
 }

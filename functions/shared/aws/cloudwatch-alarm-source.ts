@@ -1,0 +1,56 @@
+import { type CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
+import type { AlarmSource, AlarmState, AlarmStatus } from '../ports/alarm-source.js';
+
+/** DescribeAlarms accepts at most 100 names per call. */
+const NAMES_PER_CALL = 100;
+
+interface Found {
+  state: StateValue | undefined;
+  reason: string | undefined;
+  updatedAt: Date | undefined;
+}
+
+/** Reads metric and composite alarm states from CloudWatch. */
+export class CloudWatchAlarmSource implements AlarmSource {
+  constructor(private readonly client: CloudWatchClient) {}
+
+  /** One status per requested name, in order; a name CloudWatch does not know has state undefined. */
+  async describe(names: string[]): Promise<AlarmStatus[]> {
+    const found = new Map<string, Found>();
+    const unique = [...new Set(names)];
+    for (let i = 0; i < unique.length; i += NAMES_PER_CALL) {
+      await this.describeChunk(unique.slice(i, i + NAMES_PER_CALL), found);
+    }
+    return names.map((name) => toStatus(name, found.get(name)));
+  }
+
+  private async describeChunk(names: string[], found: Map<string, Found>): Promise<void> {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: names,
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          NextToken: nextToken,
+        }),
+      );
+      for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+        if (!alarm.AlarmName) continue;
+        found.set(alarm.AlarmName, {
+          state: alarm.StateValue,
+          reason: alarm.StateReason,
+          updatedAt: alarm.StateUpdatedTimestamp,
+        });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+}
+
+function toStatus(name: string, alarm: Found | undefined): AlarmStatus {
+  if (!alarm) return { name, state: undefined };
+  const status: AlarmStatus = { name, state: alarm.state as AlarmState | undefined };
+  if (alarm.reason !== undefined) status.reason = alarm.reason;
+  if (alarm.updatedAt !== undefined) status.updatedAt = alarm.updatedAt.toISOString();
+  return status;
+}

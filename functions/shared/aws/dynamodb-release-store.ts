@@ -1,0 +1,243 @@
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateScan,
+} from '@aws-sdk/lib-dynamodb';
+import type { ReleaseRecord } from '../domain/release.js';
+import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
+import { isNamed } from './sdk-errors.js';
+
+/** The table's key schema; the CDK table and the embedded runtime's table use exactly these. */
+export const RELEASE_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+/** Optimistic writes of one record rarely collide (one execution per environment); a few tries suffice. */
+const UPDATE_ATTEMPTS = 5;
+
+const RELEASE_PREFIX = 'RELEASE#';
+const LOCK_PREFIX = 'LOCK#';
+
+interface RecordItem {
+  pk: string;
+  sk: string;
+  record: ReleaseRecord;
+  version: number;
+  startedAt: string;
+}
+
+interface LockItem {
+  pk: string;
+  sk: string;
+  releaseId: string;
+  executionName: string;
+  acquiredAt: string;
+}
+
+/** Creates the release table on demand billing, for the embedded runtime (dynalite); an existing table is kept. */
+export async function createReleaseTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { partitionKey, sortKey } = RELEASE_TABLE_KEYS;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: partitionKey, AttributeType: 'S' },
+          { AttributeName: sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: partitionKey, KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
+}
+
+/** Release records and environment locks in one DynamoDB table, with conditional writes for both. */
+export class DynamoDbReleaseStore implements ReleaseStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    // Records carry optional fields that are often undefined; DynamoDB has no undefined.
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  /** Writes the record unless one exists for (releaseId, environment). */
+  async create(record: ReleaseRecord): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: recordItem(record, 1),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The record, or undefined. */
+  async get(releaseId: string, environment: string): Promise<ReleaseRecord | undefined> {
+    return (await this.getItem(releaseId, environment))?.record;
+  }
+
+  /** Merges the patch and appends the event, retrying when another writer got there first. */
+  async update(
+    releaseId: string,
+    environment: string,
+    patch: Partial<ReleaseRecord>,
+    event: { event: string; detail?: string },
+  ): Promise<ReleaseRecord> {
+    for (let attempt = 1; ; attempt++) {
+      const item = await this.getItem(releaseId, environment);
+      if (!item) throw new Error(`release ${releaseId} has no record for environment ${environment}`);
+      const at = this.now().toISOString();
+      const entry = event.detail === undefined ? { at, event: event.event } : { at, ...event };
+      const next: ReleaseRecord = {
+        ...item.record,
+        ...patch,
+        history: [...(patch.history ?? item.record.history), entry],
+        updatedAt: at,
+      };
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: recordItem(next, item.version + 1),
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': item.version },
+          }),
+        );
+        return next;
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= UPDATE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /**
+   * Every record, newest first. A filtered Scan reads the whole table; at scale the path is a GSI
+   * on a constant partition with startedAt as its sort key, queried backwards.
+   */
+  async list(): Promise<ReleaseRecord[]> {
+    const records: ReleaseRecord[] = [];
+    const pages = paginateScan(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': RELEASE_PREFIX },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of (page.Items ?? []) as RecordItem[]) records.push(item.record);
+    }
+    return records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  /** Takes the lock if it is free or already this owner's; otherwise reports who holds it. */
+  async acquireLock(environment: string, owner: LockOwner): Promise<LockResult> {
+    // A second try covers a lock released between our failed write and our read of its holder.
+    for (let attempt = 1; ; attempt++) {
+      if (await this.putLock(environment, owner)) return { acquired: true };
+      const holder = await this.lockHolder(environment);
+      if (holder) return { acquired: false, holder };
+      if (attempt >= 2) throw new Error(`lock of environment ${environment} is contended; try again`);
+    }
+  }
+
+  /** Deletes the lock only if this owner holds it. */
+  async releaseLock(environment: string, owner: LockOwner): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: lockKey(environment),
+          ConditionExpression: 'releaseId = :r AND executionName = :e',
+          ExpressionAttributeValues: { ':r': owner.releaseId, ':e': owner.executionName },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** The lock's owner, or undefined when the environment is free. */
+  async lockHolder(environment: string): Promise<LockOwner | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: lockKey(environment), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const lock = Item as LockItem;
+    return { releaseId: lock.releaseId, executionName: lock.executionName };
+  }
+
+  private async putLock(environment: string, owner: LockOwner): Promise<boolean> {
+    const item: LockItem = {
+      ...lockKey(environment),
+      releaseId: owner.releaseId,
+      executionName: owner.executionName,
+      acquiredAt: this.now().toISOString(),
+    };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR (releaseId = :r AND executionName = :e)',
+          ExpressionAttributeValues: { ':r': owner.releaseId, ':e': owner.executionName },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async getItem(releaseId: string, environment: string): Promise<RecordItem | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: recordKey(releaseId, environment),
+        ConsistentRead: true,
+      }),
+    );
+    return Item as RecordItem | undefined;
+  }
+}
+
+function recordKey(releaseId: string, environment: string): { pk: string; sk: string } {
+  return { pk: `${RELEASE_PREFIX}${releaseId}`, sk: `ENV#${environment}` };
+}
+
+function lockKey(environment: string): { pk: string; sk: string } {
+  return { pk: `${LOCK_PREFIX}${environment}`, sk: 'LOCK' };
+}
+
+function recordItem(record: ReleaseRecord, version: number): RecordItem {
+  return { ...recordKey(record.releaseId, record.environment), record, version, startedAt: record.startedAt };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return isNamed(error, 'ConditionalCheckFailedException');
+}

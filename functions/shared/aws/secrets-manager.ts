@@ -1,0 +1,57 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretName, Secrets } from '../ports/secrets.js';
+import { describeSdkError } from './sdk-errors.js';
+
+interface Entry {
+  value: Promise<string>;
+  /** When the value stops being served; Infinity while the fetch is in flight. */
+  expiresAt: number;
+}
+
+/** Secrets Manager string secrets, cached per name for a TTL; concurrent callers share one fetch. */
+export class SecretsManagerSecrets implements Secrets {
+  private readonly cache = new Map<SecretName, Entry>();
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly names: Record<SecretName, string>,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The secret's string value, from the cache while it is fresh. */
+  get(name: SecretName): Promise<string> {
+    const entry = this.cache.get(name);
+    if (entry && entry.expiresAt > this.now()) return entry.value;
+    const fresh: Entry = { value: this.fetch(name), expiresAt: Number.POSITIVE_INFINITY };
+    this.cache.set(name, fresh);
+    fresh.value.then(
+      () => {
+        fresh.expiresAt = this.now() + this.ttlMs;
+      },
+      () => {
+        // A failed fetch is not cached: the next caller tries again.
+        if (this.cache.get(name) === fresh) this.cache.delete(name);
+      },
+    );
+    return fresh.value;
+  }
+
+  private async fetch(name: SecretName): Promise<string> {
+    const secretId = this.names[name];
+    let secretString: string | undefined;
+    try {
+      ({ SecretString: secretString } = await this.client.send(
+        new GetSecretValueCommand({ SecretId: secretId }),
+      ));
+    } catch (error) {
+      throw new Error(`reading secret ${name} (${secretId}) failed: ${describeSdkError(error)}`, {
+        cause: error,
+      });
+    }
+    if (secretString === undefined) {
+      throw new Error(`secret ${name} (${secretId}) has no string value`);
+    }
+    return secretString;
+  }
+}

@@ -1,0 +1,91 @@
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { ReleaseInput } from '../domain/release.js';
+import type { ExecutionStatus, Orchestrator, StartResult } from '../ports/orchestrator.js';
+import { isNamed } from './sdk-errors.js';
+
+/** Starts and steers release executions of one Step Functions state machine. */
+export class SfnOrchestrator implements Orchestrator {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  /** Starts the execution named in the input; one that already exists is reported, not an error. */
+  async startRelease(input: ReleaseInput): Promise<StartResult> {
+    try {
+      const { executionArn } = await this.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: input.executionName,
+          input: JSON.stringify(input),
+        }),
+      );
+      return { started: true, executionArn: executionArn ?? this.executionArn(input.executionName) };
+    } catch (error) {
+      // Step Functions answers a same-name, same-input start of a running execution with its ARN
+      // (reported as started, harmlessly); any other reuse of the name is this error.
+      if (isNamed(error, 'ExecutionAlreadyExists')) return { started: false, reason: 'exists' };
+      throw error;
+    }
+  }
+
+  /**
+   * Stops the execution. StopExecution on an execution that has already ended succeeds and leaves
+   * its status as it was, so only a missing execution needs handling.
+   */
+  async stopExecution(executionName: string, error: string, cause: string): Promise<void> {
+    try {
+      await this.client.send(
+        new StopExecutionCommand({ executionArn: this.executionArn(executionName), error, cause }),
+      );
+    } catch (caught) {
+      if (isNamed(caught, 'ExecutionDoesNotExist')) return;
+      throw caught;
+    }
+  }
+
+  /** Completes a waiting task (the approval step) with its output as JSON. */
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
+    await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  }
+
+  /** Fails a waiting task with an error name the state machine can catch. */
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  }
+
+  /** The execution's status, or undefined when no execution has that name. */
+  async executionStatus(executionName: string): Promise<ExecutionStatus | undefined> {
+    try {
+      const { status } = await this.client.send(
+        new DescribeExecutionCommand({ executionArn: this.executionArn(executionName) }),
+      );
+      return status;
+    } catch (error) {
+      if (isNamed(error, 'ExecutionDoesNotExist')) return undefined;
+      throw error;
+    }
+  }
+
+  /** `arn:aws:states:R:A:stateMachine:NAME` → `arn:aws:states:R:A:execution:NAME:EXECUTION`. */
+  executionArn(executionName: string): string {
+    return executionArnOf(this.stateMachineArn, executionName);
+  }
+}
+
+/** The ARN of a standard workflow's execution, derived from its state machine's ARN and its name. */
+export function executionArnOf(stateMachineArn: string, executionName: string): string {
+  const parts = stateMachineArn.split(':');
+  if (parts.length !== 7 || parts[5] !== 'stateMachine') {
+    throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  }
+  parts[5] = 'execution';
+  return `${parts.join(':')}:${executionName}`;
+}
