@@ -1,0 +1,262 @@
+import { createRequire } from 'node:module';
+import type { PushEvent, ReleasePlan } from '../../functions/shared/domain/plan.js';
+import { planRelease, releaseId } from '../../functions/shared/domain/plan.js';
+import { exampleConfig } from '../support/config.js';
+import { fixture } from '../support/github.js';
+
+const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
+const DELIVERY = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
+
+// CommonJS require: swc drops import attributes, and jest warns on a JSON import without one.
+const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as {
+  name: string;
+  examples: Record<string, unknown>[];
+}[];
+
+/** GitHub's own push examples, as published in @octokit/webhooks-examples. */
+function upstreamPush(index: number): Record<string, unknown> {
+  const push = examples.find((e) => e.name === 'push');
+  const example = push?.examples[index];
+  if (!example) throw new Error(`no push example #${index}`);
+  return structuredClone(example);
+}
+
+function expectRelease(plan: ReturnType<typeof planRelease>): ReleasePlan {
+  if (plan.kind !== 'release') throw new Error(`expected a release, got ignored: ${plan.reason}`);
+  return plan;
+}
+
+describe('Domain: planRelease', () => {
+  const config = exampleConfig();
+
+  describe('Fixtures', () => {
+    it.each([
+      ['push-release-branch', 4, { ref: 'refs/heads/release/1.4' }],
+      ['push-tag', 0, {}],
+      ['push-delete', 1, { ref: 'refs/heads/release/1.3' }],
+    ] as const)('%s.json is GitHub push example #%i pointed at acme/checkout', (name, index, changed) => {
+      // Prepare
+      const upstream = upstreamPush(index);
+      const repository = upstream.repository as Record<string, unknown>;
+
+      // Act
+      const expected = {
+        ...upstream,
+        ...changed,
+        repository: { ...repository, full_name: 'acme/checkout', name: 'checkout' },
+      };
+
+      // Assess
+      expect(fixture(name)).toEqual(expected);
+    });
+  });
+
+  describe('A push to a release branch', () => {
+    it('plans a release to every environment in promotion order', () => {
+      // Prepare
+      const event: PushEvent = fixture('push-release-branch');
+
+      // Act
+      const plan = expectRelease(planRelease(config, event, DELIVERY));
+
+      // Assess
+      expect(plan.release).toEqual({
+        id: 'checkout-6113728f27ae',
+        repository: 'acme/checkout',
+        service: 'checkout',
+        branch: 'release/1.4',
+        sha: SHA,
+        version: SHA,
+        pusher: 'Codertocat',
+        deliveryId: DELIVERY,
+      });
+      expect(plan.environments.map((env) => [env.name, env.startsOn, env.executionName])).toEqual([
+        ['dev', 'push', `dev-acme-checkout-${SHA}`],
+        ['staging', 'promotion', `staging-acme-checkout-${SHA}`],
+        ['prod', 'promotion', `prod-acme-checkout-${SHA}`],
+      ]);
+    });
+
+    it('gives each environment its steps with bake seconds, and its expected and worst-case times', () => {
+      // Prepare
+      const event: PushEvent = fixture('push-release-branch');
+
+      // Act
+      const plan = expectRelease(planRelease(config, event));
+
+      // Assess
+      const [dev, staging, prod] = plan.environments;
+      expect(dev?.input.steps).toEqual([
+        { index: 0, weight: 10, bakeSeconds: 60 },
+        { index: 1, weight: 50, bakeSeconds: 60 },
+        { index: 2, weight: 100, bakeSeconds: 60 },
+      ]);
+      expect(prod?.input.steps).toEqual([
+        { index: 0, weight: 5, bakeSeconds: 600 },
+        { index: 1, weight: 25, bakeSeconds: 600 },
+        { index: 2, weight: 50, bakeSeconds: 600 },
+        { index: 3, weight: 100, bakeSeconds: 600 },
+      ]);
+      // Bakes plus the post-release watch.
+      expect(dev).toMatchObject({ expectedSeconds: 3 * 60 + 60, worstCaseDetectionSeconds: 60 });
+      expect(staging).toMatchObject({ expectedSeconds: 3 * 300 + 900, worstCaseDetectionSeconds: 900 });
+      expect(prod).toMatchObject({ expectedSeconds: 4 * 600 + 1800, worstCaseDetectionSeconds: 1800 });
+      expect(plan.expectedSeconds).toBe(240 + 1800 + 4200);
+      expect(plan.worstCaseDetectionSeconds).toBe(1800);
+    });
+
+    it('gives the state machine an input with everything the handlers read, and no secret', () => {
+      // Prepare
+      const event: PushEvent = fixture('push-release-branch');
+
+      // Act
+      const plan = expectRelease(planRelease(config, event, DELIVERY));
+
+      // Assess
+      const staging = plan.environments[1];
+      expect(staging?.input.executionName).toBe(staging?.executionName);
+      expect(staging?.input.release).toBe(plan.release);
+      expect(staging?.input.environment).toEqual({
+        name: 'staging',
+        listenerArn: config.environments[1]?.listenerArn,
+        targetGroups: config.environments[1]?.targetGroups,
+        deploy: {
+          provider: 'ecs',
+          cluster: 'checkout-staging',
+          services: { blue: 'checkout-staging-blue', green: 'checkout-staging-green' },
+          container: 'app',
+          timeoutSeconds: 600,
+        },
+        alarms: ['checkout-staging-5xx', 'checkout-staging-p99-latency'],
+        requiredChecks: ['build', 'test'],
+        minHealthyTargets: 1,
+        approval: { type: 'none' },
+        watchSeconds: 900,
+        insufficientData: { policy: 'extend', maxExtensionSeconds: 600 },
+        concurrency: 'supersede',
+      });
+      expect(plan.environments[2]?.input.environment.approval).toEqual({ type: 'slack' });
+      expect(JSON.stringify(plan)).not.toMatch(/secret|token/i);
+    });
+
+    it('plans a push to main, the other release branch pattern', () => {
+      // Prepare
+      const event: PushEvent = { ...fixture('push-release-branch'), ref: 'refs/heads/main' };
+
+      // Act
+      const plan = expectRelease(planRelease(config, event));
+
+      // Assess
+      expect(plan.release.branch).toBe('main');
+    });
+
+    it('names the same release and executions whatever the delivery', () => {
+      // Prepare
+      const event: PushEvent = fixture('push-release-branch');
+
+      // Act
+      const first = expectRelease(planRelease(config, event, 'delivery-1'));
+      const redelivered = expectRelease(planRelease(config, event, 'delivery-2'));
+
+      // Assess
+      expect(redelivered.release.id).toBe(first.release.id);
+      expect(redelivered.environments.map((e) => e.executionName)).toEqual(
+        first.environments.map((e) => e.executionName),
+      );
+      expect(releaseId('checkout', SHA)).toBe(first.release.id);
+    });
+
+    it('matches the configured repository regardless of case, as GitHub does', () => {
+      // Prepare
+      const event: PushEvent = fixture('push-release-branch');
+      event.repository.full_name = 'ACME/Checkout';
+
+      // Act
+      const plan = expectRelease(planRelease(config, event));
+
+      // Assess
+      expect(plan.release.repository).toBe('acme/checkout');
+      expect(plan.environments[0]?.executionName).toBe(`dev-acme-checkout-${SHA}`);
+    });
+  });
+
+  describe('A push that is not a release', () => {
+    it('ignores a tag push', () => {
+      // Act
+      const plan = planRelease(config, fixture('push-tag'));
+
+      // Assess
+      expect(plan).toEqual({
+        kind: 'ignored',
+        reason: 'refs/tags/simple-tag is not a branch (tag pushes are not releases)',
+      });
+    });
+
+    it('ignores a branch deletion', () => {
+      // Act
+      const plan = planRelease(config, fixture('push-delete'));
+
+      // Assess
+      expect(plan).toEqual({ kind: 'ignored', reason: 'branch release/1.3 was deleted' });
+    });
+
+    it('ignores a branch deletion even without the deleted flag, by its all-zero SHA', () => {
+      // Prepare
+      const event: PushEvent = fixture('push-delete');
+      delete event.deleted;
+
+      // Act + Assess
+      expect(planRelease(config, event)).toEqual({
+        kind: 'ignored',
+        reason: 'branch release/1.3 was deleted',
+      });
+    });
+
+    it('ignores a push to a branch no release pattern matches', () => {
+      // Prepare: GitHub's own example pushes to master, which the example config does not release
+      const event: PushEvent = {
+        ...upstreamPush(4),
+        repository: { full_name: 'acme/checkout' },
+      } as PushEvent;
+
+      // Act
+      const plan = planRelease(config, event);
+
+      // Assess
+      expect(plan).toEqual({
+        kind: 'ignored',
+        reason: 'branch master matches no release branch pattern (release/*, main)',
+      });
+    });
+
+    it('does not match a release pattern across slashes', () => {
+      // Prepare
+      const event: PushEvent = { ...fixture('push-release-branch'), ref: 'refs/heads/release/1.4/hotfix' };
+
+      // Act + Assess
+      expect(planRelease(config, event)).toMatchObject({ kind: 'ignored' });
+    });
+
+    it('ignores a push to another repository', () => {
+      // Prepare: GitHub's example, untouched
+      const event = upstreamPush(4) as unknown as PushEvent;
+
+      // Act
+      const plan = planRelease(config, event);
+
+      // Assess
+      expect(plan).toEqual({ kind: 'ignored', reason: 'push to Codertocat/Hello-World, not acme/checkout' });
+    });
+
+    it('ignores a pushed commit that is not a SHA', () => {
+      // Prepare
+      const event: PushEvent = { ...fixture('push-release-branch'), after: 'HEAD' };
+
+      // Act + Assess
+      expect(planRelease(config, event)).toEqual({
+        kind: 'ignored',
+        reason: 'pushed commit "HEAD" is not a SHA',
+      });
+    });
+  });
+});
