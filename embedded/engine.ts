@@ -10,7 +10,8 @@ import {
 import type { ExecutionStatus } from '../functions/shared/ports/orchestrator.js';
 
 /** One event of an execution's history, as the engine streams it. */
-export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+export type EventLog =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 type JSONValue = Parameters<StateMachine['run']>[0];
 
 /** A Lambda handler as the functions export it (middy-wrapped). */
@@ -80,10 +81,15 @@ interface TaskState {
 function taskStates(states: Record<string, { Type: string }>, found: Record<string, TaskState> = {}) {
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Task') {
-      if (found[name]) throw new Error(`Task state name ${name} is used twice; the embedded engine binds by name`);
+      if (found[name])
+        throw new Error(`Task state name ${name} is used twice; the embedded engine binds by name`);
       found[name] = state as TaskState;
     }
-    const nested = state as { ItemProcessor?: { States: never }; Iterator?: { States: never }; Branches?: { States: never }[] };
+    const nested = state as {
+      ItemProcessor?: { States: never };
+      Iterator?: { States: never };
+      Branches?: { States: never }[];
+    };
     const inner = nested.ItemProcessor ?? nested.Iterator;
     if (inner) taskStates(inner.States, found);
     for (const branch of nested.Branches ?? []) taskStates(branch.States, found);
@@ -91,7 +97,8 @@ function taskStates(states: Record<string, { Type: string }>, found: Record<stri
   return found;
 }
 
-function lambdaContext(functionArn: string): Context {
+/** A Lambda context for an in-process invocation. */
+export function lambdaContext(functionArn: string): Context {
   const deadline = Date.now() + 900_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -119,14 +126,20 @@ const asJson = (value: unknown) => JSON.parse(JSON.stringify(value ?? null));
 export class EmbeddedStepFunctions {
   private readonly machine: StateMachine;
   private readonly overrides: Record<string, (input: JSONValue) => Promise<JSONValue>>;
-  private readonly executions = new Map<string, ExecutionInfo & { abort: () => void; done: Promise<ExecutionInfo> }>();
+  private readonly executions = new Map<
+    string,
+    ExecutionInfo & { abort: () => void; done: Promise<ExecutionInfo> }
+  >();
 
   constructor(private readonly options: EngineOptions) {
     const definition = JSON.parse(options.definition);
     // Validation costs 130–400 ms: done once here, and each run reuses the machine.
     this.machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
     this.overrides = Object.fromEntries(
-      Object.entries(taskStates(definition.States)).map(([name, state]) => [name, this.bindTask(name, state)]),
+      Object.entries(taskStates(definition.States)).map(([name, state]) => [
+        name,
+        this.bindTask(name, state),
+      ]),
     );
   }
 
@@ -152,12 +165,15 @@ export class EmbeddedStepFunctions {
 
   /** Starts an execution; a name that was used before throws ExecutionAlreadyExists, as on AWS. */
   start(name: string, input: unknown): { executionArn: string } {
-    if (this.executions.has(name)) throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${this.arnOf(name)}'`);
+    if (this.executions.has(name))
+      throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${this.arnOf(name)}'`);
     const executionArn = this.arnOf(name);
     const startDate = new Date();
     const run = this.machine.run(asJson(input), {
       overrides: { taskResourceLocalHandlers: this.overrides },
-      context: { Execution: { Id: executionArn, Name: name, Input: asJson(input), StartTime: startDate.toISOString() } },
+      context: {
+        Execution: { Id: executionArn, Name: name, Input: asJson(input), StartTime: startDate.toISOString() },
+      },
     });
     const info: ExecutionInfo = {
       name,

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
 const arn = (service: string, what: string) =>
-  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `must be ${what} ARN`);
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), {
+      message: `must be ${what} ARN`,
+      abort: true,
+    });
 
 const duration = z
   .union([z.string(), z.number()])

@@ -33,7 +33,10 @@ export function scaleReleaseInput(input: ReleaseInput, timeScale: number): Relea
 
 /** Task tokens awaiting SendTaskSuccess / SendTaskFailure (the embedded `.waitForTaskToken`). */
 export class TaskTokens {
-  private readonly pending = new Map<string, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    string,
+    { resolve: (output: unknown) => void; reject: (error: Error) => void }
+  >();
 
   /** Registers a token and returns the promise its SendTask* call settles. */
   await(token: string): Promise<unknown> {
@@ -42,7 +45,8 @@ export class TaskTokens {
 
   settle(token: string, outcome: { output: unknown } | { error: string; cause: string }): void {
     const waiter = this.pending.get(token);
-    if (!waiter) throw Object.assign(new Error('Task Timed Out or does not exist'), { name: 'TaskDoesNotExist' });
+    if (!waiter)
+      throw Object.assign(new Error('Task Timed Out or does not exist'), { name: 'TaskDoesNotExist' });
     this.pending.delete(token);
     if ('output' in outcome) waiter.resolve(outcome.output);
     else waiter.reject(Object.assign(new Error(outcome.cause), { name: outcome.error }));
@@ -59,7 +63,10 @@ export class LocalOrchestrator implements Orchestrator {
 
   async startRelease(input: ReleaseInput): Promise<StartResult> {
     try {
-      const { executionArn } = this.engine.start(input.executionName, scaleReleaseInput(input, this.timeScale));
+      const { executionArn } = this.engine.start(
+        input.executionName,
+        scaleReleaseInput(input, this.timeScale),
+      );
       return { started: true, executionArn };
     } catch (error) {
       if (error instanceof ExecutionAlreadyExistsError) return { started: false, reason: 'exists' };

@@ -21,7 +21,9 @@ export class FileSecrets implements Secrets {
     readonly file: string,
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<SecretName, string>>) : {};
+    const stored = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<SecretName, string>>)
+      : {};
     const generated = { ...stored };
     let changed = false;
     for (const name of Object.keys(SECRET_ENV) as SecretName[]) {
@@ -36,7 +38,10 @@ export class FileSecrets implements Secrets {
       chmodSync(file, 0o600);
     }
     this.values = Object.fromEntries(
-      (Object.keys(SECRET_ENV) as SecretName[]).map((name) => [name, env[SECRET_ENV[name]] || generated[name]!]),
+      (Object.keys(SECRET_ENV) as SecretName[]).map((name) => [
+        name,
+        env[SECRET_ENV[name]] || generated[name]!,
+      ]),
     ) as Record<SecretName, string>;
   }
 

@@ -1,0 +1,148 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, configJsonSchema } from '../functions/shared/domain/config.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../functions/shared/domain/load-config.js';
+import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
+import { checkStateMachines } from './asl-check.js';
+import { formatPlan } from './format.js';
+
+/** Exit codes: 0 done, 1 the job failed, 2 bad input (config, arguments). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+};
+
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** Runs the CLI and resolves to its exit code (bin/sluice.js sets process.exitCode from it). */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('sluice')
+    .description('Release orchestrator: canary traffic shifts on ALB, alarm-driven rollback, Step Functions.')
+    .exitOverride()
+    .showHelpAfterError();
+  const configOption = ['-c, --config <file>', 'Sluice config file', DEFAULT_CONFIG_FILE] as const;
+
+  program
+    .command('validate')
+    .description('check the config and every state machine definition')
+    .option(...configOption)
+    .action((opts: { config: string }) => {
+      loadConfig(opts.config);
+      console.log(`✓ ${opts.config}`);
+      let bad = 0;
+      for (const report of checkStateMachines()) {
+        if (report.problems.length === 0) console.log(`✓ ${report.file}`);
+        else {
+          bad++;
+          console.error(`✗ ${report.file}\n${report.problems.map((p) => `  ${p}`).join('\n')}`);
+        }
+      }
+      if (bad > 0) throw new Exit(EXIT.badInput);
+    });
+
+  program
+    .command('schema')
+    .description("print the config's JSON Schema (for editors)")
+    .action(() => console.log(JSON.stringify(configJsonSchema(), null, 2)));
+
+  program
+    .command('plan')
+    .description('show what a GitHub push event would release')
+    .requiredOption('-e, --event <file>', 'a GitHub push event payload (JSON)')
+    .option(...configOption)
+    .option('--json', 'print JSON')
+    .action((opts: { event: string; config: string; json?: boolean }) => {
+      const config = loadConfig(opts.config);
+      let event: PushEvent;
+      try {
+        event = JSON.parse(readFileSync(opts.event, 'utf8')) as PushEvent;
+      } catch (error) {
+        console.error(`cannot read event ${opts.event}: ${(error as Error).message}`);
+        throw new Exit(EXIT.badInput);
+      }
+      const plan = planRelease(config, event);
+      console.log(opts.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+    });
+
+  program
+    .command('demo')
+    .description('run a healthy and a faulty release on the embedded runtime, with real HTTP traffic')
+    .option(...configOption)
+    .option('--json <file>', 'write the report as JSON')
+    .option('--rate <n>', 'requests per second of steady load', (v) => Number(v), 200)
+    .action(async (opts: { config: string; json?: string; rate: number }) => {
+      const { runDemo } = await import('./demo.js');
+      const report = await runDemo({ config: loadConfig(opts.config), rate: opts.rate });
+      if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
+      if (!report.ok) throw new Exit(EXIT.failed);
+    });
+
+  program
+    .command('serve')
+    .description('run Sluice locally: webhooks, API and local load balancers')
+    .option(...configOption)
+    .option('-p, --port <port>', 'HTTP port for webhooks and the API', port, 8787)
+    .action(async (opts: { config: string; port: number }) => {
+      const { serveLocally } = await import('./serve.js');
+      await serveLocally({ config: loadConfig(opts.config), port: opts.port });
+    });
+
+  const apiOption = ['-u, --url <url>', 'the `sluice serve` URL', 'http://127.0.0.1:8787'] as const;
+  const byOption = ['--by <who>', 'who is acting (recorded)', process.env.USER ?? 'cli'] as const;
+  program
+    .command('rollback')
+    .description("roll an environment back: stop its running release, or flip to the previous version")
+    .requiredOption('--env <name>', 'environment')
+    .option(...apiOption)
+    .option(...byOption)
+    .option('--reason <text>', 'why (recorded)', 'manual rollback')
+    .action(async (opts: { env: string; url: string; by: string; reason: string }) => {
+      await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/rollback`, opts);
+    });
+
+  program
+    .command('abort')
+    .description('abort a running release and restore its traffic')
+    .argument('<release>', 'release id')
+    .option(...apiOption)
+    .option(...byOption)
+    .option('--reason <text>', 'why (recorded)', 'manual abort')
+    .action(async (release: string, opts: { url: string; by: string; reason: string }) => {
+      await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, opts);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof Exit) return error.code;
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return EXIT.badInput;
+    }
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version') return EXIT.ok;
+    if (typeof code === 'string' && code.startsWith('commander.')) return EXIT.badInput;
+    console.error(`sluice: ${(error as Error).message}`);
+    return EXIT.failed;
+  }
+}
+
+async function callApi(url: string, body: { by: string; reason: string }): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ by: body.by, reason: body.reason }),
+  });
+  const text = await response.text();
+  console.log(text);
+  if (!response.ok) throw new Exit(EXIT.failed);
+}

@@ -1,0 +1,120 @@
+import type { EnvironmentConfig } from './domain/config.js';
+import type { ReleaseRecord } from './domain/release.js';
+import { readListener, stepWeights, weightsMatch } from './domain/traffic.js';
+import type { Ports } from './ports/index.js';
+import { isTerminal, stopRelease } from './release-control.js';
+
+/** Who asked for a manual action, and why: both go into the release record. */
+export interface Actor {
+  by: string;
+  reason: string;
+}
+
+export class ManualActionError extends Error {
+  override name = 'ManualActionError';
+}
+
+function environmentNamed(ports: Ports, name: string): EnvironmentConfig {
+  const env = ports.config().environments.find((e) => e.name === name);
+  if (!env) throw new ManualActionError(`no environment named ${name}`);
+  return env;
+}
+
+/** Stops every running environment of a release and restores their traffic. */
+export async function abortRelease(ports: Ports, releaseId: string, actor: Actor): Promise<ReleaseRecord[]> {
+  const records = (await ports.releases().list()).filter((r) => r.releaseId === releaseId);
+  if (records.length === 0) throw new ManualActionError(`no release ${releaseId}`);
+  const running = records.filter((r) => !isTerminal(r));
+  if (running.length === 0) throw new ManualActionError(`release ${releaseId} has already ended`);
+  const ended: ReleaseRecord[] = [];
+  for (const record of running) {
+    const { record: after } = await stopRelease(
+      ports,
+      { releaseId, executionName: record.executionName, environment: record.environment },
+      environmentNamed(ports, record.environment),
+      'aborted',
+      { trigger: 'manual', error: 'ReleaseAborted', by: actor.by, message: `aborted by ${actor.by}: ${actor.reason}` },
+    );
+    if (after) ended.push(after);
+  }
+  return ended;
+}
+
+/**
+ * Rolls an environment back. A running release is stopped and its traffic restored; with none
+ * running, traffic flips to the idle group, which still holds the previous version, after
+ * checking it has healthy targets. The listener, not a record, says which group is live.
+ */
+export async function rollbackEnvironment(
+  ports: Ports,
+  environment: string,
+  actor: Actor,
+): Promise<{ action: 'stopped' | 'flipped'; releaseId?: string; live: string }> {
+  const env = environmentNamed(ports, environment);
+  const store = ports.releases();
+  const cause = {
+    trigger: 'manual' as const,
+    error: 'ManualRollback',
+    by: actor.by,
+    message: `rolled back by ${actor.by}: ${actor.reason}`,
+  };
+  const holder = await store.lockHolder(env.name);
+  if (holder) {
+    const { record } = await stopRelease(ports, { ...holder, environment: env.name }, env, 'rolled_back', cause);
+    return { action: 'stopped', releaseId: holder.releaseId, live: record?.targets?.live ?? 'unknown' };
+  }
+
+  const owner = { releaseId: 'manual-rollback', executionName: `manual-${ports.now().getTime()}` };
+  const lock = await store.acquireLock(env.name, owner);
+  if (!lock.acquired) throw new ManualActionError(`environment ${env.name} is busy with ${lock.holder.releaseId}`);
+  try {
+    const router = ports.trafficRouter(env);
+    const reading = readListener(await router.readWeights(), env.targetGroups);
+    if (reading.kind !== 'settled') {
+      throw new ManualActionError(`listener of ${env.name} is not settled on one group; no release holds it`);
+    }
+    const { live, idle } = reading.targets;
+    const healthy = await router.healthyTargets(idle);
+    if (healthy < env.minHealthyTargets) {
+      throw new ManualActionError(`idle group ${idle} has ${healthy} healthy target(s); nothing to roll back to`);
+    }
+    const wanted = stepWeights({ live, idle }, 100);
+    await router.setWeights(wanted);
+    if (!weightsMatch(wanted, await router.readWeights())) {
+      throw new ManualActionError(`listener of ${env.name} did not take the rollback weights`);
+    }
+    const last = (await store.list()).find(
+      (r) => r.environment === env.name && r.status === 'succeeded' && r.targets?.idle === live,
+    );
+    if (last) {
+      await store.update(
+        last.releaseId,
+        env.name,
+        { status: 'rolled_back', cause, restoredAt: ports.now().toISOString() },
+        { event: 'rolled_back', detail: cause.message },
+      );
+    }
+    return { action: 'flipped', ...(last ? { releaseId: last.releaseId } : {}), live: idle };
+  } finally {
+    await store.releaseLock(env.name, owner);
+  }
+}
+
+/** Records grouped by release: one entry per release with its environments nested. */
+export function groupReleases(records: ReleaseRecord[]) {
+  const byId = new Map<string, ReleaseRecord[]>();
+  for (const record of records) byId.set(record.releaseId, [...(byId.get(record.releaseId) ?? []), record]);
+  return [...byId.entries()].map(([id, envs]) => {
+    const first = envs[0]!;
+    return {
+      id,
+      repository: first.repository,
+      service: first.service,
+      branch: first.branch,
+      sha: first.sha,
+      version: first.version,
+      startedAt: envs.map((e) => e.startedAt).sort()[0],
+      environments: envs.map(({ releaseId: _id, repository: _r, service: _s, branch: _b, sha: _sha, ...env }) => env),
+    };
+  });
+}
