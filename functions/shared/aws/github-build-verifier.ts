@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import { log } from '../log.js';
 import type { BuildVerifier, CheckRun } from '../ports/build-verifier.js';
 
 interface ApiCheckRun {
@@ -23,7 +24,11 @@ export class GitHubBuildVerifier implements BuildVerifier {
       throw new Error(`repository must be owner/name, got ${repository}`);
     }
     // The token is fetched per call: the secret cache decides how long a rotated token lingers.
-    const octokit = new Octokit({ auth: await this.token(), baseUrl: this.baseUrl.replace(/\/+$/, '') });
+    const octokit = new Octokit({
+      auth: await this.token(),
+      baseUrl: this.baseUrl.replace(/\/+$/, ''),
+      log: OCTOKIT_LOG,
+    });
     const runs: ApiCheckRun[] = await octokit.paginate(octokit.rest.checks.listForRef, {
       owner,
       repo,
@@ -33,6 +38,15 @@ export class GitHubBuildVerifier implements BuildVerifier {
     return [...runs].sort(newestFirst).map(({ name, status, conclusion }) => ({ name, status, conclusion }));
   }
 }
+
+// Octokit logs each request, and each failed one on console.error; the failure is thrown to the
+// caller anyway, so request lines go to debug and only Octokit's own warnings stay visible.
+const OCTOKIT_LOG = {
+  debug: (message: string) => log.debug(message),
+  info: (message: string) => log.debug(message),
+  warn: (message: string) => log.warn(message),
+  error: (message: string) => log.debug(message),
+};
 
 const NOT_STARTED = '\uffff';
 

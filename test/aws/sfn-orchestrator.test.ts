@@ -1,0 +1,201 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidArn,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { executionArnOf, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
+import type { ReleaseInput } from '../../functions/shared/domain/release.js';
+
+const STATE_MACHINE = 'arn:aws:states:eu-west-1:111111111111:stateMachine:sluice-release';
+const EXECUTION = 'arn:aws:states:eu-west-1:111111111111:execution:sluice-release:web-prod-abc1234';
+
+const sfn = mockClient(SFNClient);
+
+const input: ReleaseInput = {
+  release: {
+    id: 'web-abc1234',
+    repository: 'acme/web',
+    service: 'web',
+    branch: 'main',
+    sha: 'abc1234def',
+    version: 'abc1234def',
+    pusher: 'octocat',
+  },
+  environment: {
+    name: 'prod',
+    listenerArn: 'arn:listener',
+    targetGroups: { blue: 'arn:blue', green: 'arn:green' },
+    deploy: { provider: 'external' },
+    alarms: [],
+    requiredChecks: [],
+    minHealthyTargets: 1,
+    approval: { type: 'none' },
+    watchSeconds: 60,
+    insufficientData: { policy: 'fail', maxExtensionSeconds: 0 },
+    concurrency: 'supersede',
+  },
+  steps: [{ index: 0, weight: 10, bakeSeconds: 60 }],
+  executionName: 'web-prod-abc1234',
+};
+
+describe('Class: SfnOrchestrator', () => {
+  const orchestrator = new SfnOrchestrator(new SFNClient({ region: 'eu-west-1' }), STATE_MACHINE);
+
+  beforeEach(() => {
+    sfn.reset();
+  });
+
+  describe('Method: startRelease', () => {
+    it('starts an execution named by the input, with the input as JSON', async () => {
+      // Prepare
+      sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
+
+      // Act
+      const result = await orchestrator.startRelease(input);
+
+      // Assess
+      expect(result).toEqual({ started: true, executionArn: EXECUTION });
+      expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+        stateMachineArn: STATE_MACHINE,
+        name: 'web-prod-abc1234',
+        input: JSON.stringify(input),
+      });
+    });
+
+    it('reports an execution that already exists instead of failing', async () => {
+      // Prepare
+      sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ $metadata: {}, message: 'exists' }));
+
+      // Act
+      const result = await orchestrator.startRelease(input);
+
+      // Assess
+      expect(result).toEqual({ started: false, reason: 'exists' });
+    });
+
+    it('lets any other failure through', async () => {
+      // Prepare
+      sfn.on(StartExecutionCommand).rejects(new InvalidArn({ $metadata: {}, message: 'bad arn' }));
+
+      // Act
+      const caught = await orchestrator.startRelease(input).catch((e: unknown) => e);
+
+      // Assess
+      expect(caught).toBeInstanceOf(InvalidArn);
+    });
+  });
+
+  describe('Method: stopExecution', () => {
+    it('stops the execution by the ARN derived from its name', async () => {
+      // Prepare
+      sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+
+      // Act
+      await orchestrator.stopExecution('web-prod-abc1234', 'ReleaseSuperseded', 'superseded by web-def5678');
+
+      // Assess
+      expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
+        executionArn: EXECUTION,
+        error: 'ReleaseSuperseded',
+        cause: 'superseded by web-def5678',
+      });
+    });
+
+    it('treats an execution that does not exist as stopped', async () => {
+      // Prepare
+      sfn.on(StopExecutionCommand).rejects(new ExecutionDoesNotExist({ $metadata: {}, message: 'gone' }));
+
+      // Act
+      const stopping = orchestrator.stopExecution('web-prod-abc1234', 'Aborted', 'by hand');
+
+      // Assess
+      await expect(stopping).resolves.toBeUndefined();
+    });
+  });
+
+  describe('Method: sendTaskSuccess / sendTaskFailure', () => {
+    it('sends the output as JSON with the token', async () => {
+      // Prepare
+      sfn.on(SendTaskSuccessCommand).resolves({});
+
+      // Act
+      await orchestrator.sendTaskSuccess('token-1', { approved: true, by: 'U123' });
+
+      // Assess
+      expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+        taskToken: 'token-1',
+        output: '{"approved":true,"by":"U123"}',
+      });
+    });
+
+    it('sends the error name and cause with the token', async () => {
+      // Prepare
+      sfn.on(SendTaskFailureCommand).resolves({});
+
+      // Act
+      await orchestrator.sendTaskFailure('token-2', 'ApprovalRejected', 'rejected by U123');
+
+      // Assess
+      expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+        taskToken: 'token-2',
+        error: 'ApprovalRejected',
+        cause: 'rejected by U123',
+      });
+    });
+  });
+
+  describe('Method: executionStatus', () => {
+    it("returns the execution's status", async () => {
+      // Prepare
+      sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION }).resolves({
+        executionArn: EXECUTION,
+        stateMachineArn: STATE_MACHINE,
+        status: 'RUNNING',
+        startDate: new Date(),
+      });
+
+      // Act
+      const status = await orchestrator.executionStatus('web-prod-abc1234');
+
+      // Assess
+      expect(status).toBe('RUNNING');
+    });
+
+    it('returns undefined when there is no execution of that name', async () => {
+      // Prepare
+      sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ $metadata: {}, message: 'none' }));
+
+      // Act
+      const status = await orchestrator.executionStatus('never-started');
+
+      // Assess
+      expect(status).toBeUndefined();
+    });
+  });
+
+  describe('Function: executionArnOf', () => {
+    it('swaps stateMachine for execution and appends the name', () => {
+      // Act
+      const arn = executionArnOf('arn:aws-cn:states:cn-north-1:222222222222:stateMachine:m', 'e-1');
+
+      // Assess
+      expect(arn).toBe('arn:aws-cn:states:cn-north-1:222222222222:execution:m:e-1');
+    });
+
+    it('rejects an ARN that is not a state machine', () => {
+      // Act
+      const deriving = () => executionArnOf('arn:aws:states:us-east-1:1:activity:a', 'e');
+
+      // Assess
+      expect(deriving).toThrow('not a state machine ARN');
+    });
+  });
+});
