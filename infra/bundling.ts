@@ -1,0 +1,59 @@
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * ESM output still meets CommonJS dependencies that call `require` (some of the AWS SDK's
+ * transitive ones do); this banner gives the bundle a real `require` to call.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+/**
+ * The one description of how a Sluice Lambda is bundled. The CDK construct and
+ * `npm run bundle-size` both derive their esbuild options from it, so the size the script
+ * reports is the size that is deployed.
+ */
+export const LAMBDA_BUNDLE = {
+  /** Matches the Lambda runtime (Node.js 24). */
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  /** Off: a source map would double the artifact, and the handlers log their own context. */
+  sourcemap: false,
+  banner: ESM_REQUIRE_BANNER,
+  /** Empty: the AWS SDK v3 clients are bundled, pinned by the lockfile, not the runtime's copy. */
+  externalModules: [] as string[],
+  /** Prefer the ESM build of a dependency, which tree-shakes. */
+  mainFields: ['module', 'main'],
+} as const;
+
+/** The NodejsFunction `bundling` prop. */
+export function cdkBundling(): BundlingOptions {
+  return {
+    target: LAMBDA_BUNDLE.target,
+    format: OutputFormat.ESM,
+    minify: LAMBDA_BUNDLE.minify,
+    sourceMap: LAMBDA_BUNDLE.sourcemap,
+    banner: LAMBDA_BUNDLE.banner,
+    externalModules: [...LAMBDA_BUNDLE.externalModules],
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    forceDockerBundling: false,
+  };
+}
+
+/** The same bundle through esbuild's API, as NodejsFunction runs its CLI (bundle, platform node). */
+export function esbuildOptions(entryPoint: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entryPoint],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: LAMBDA_BUNDLE.target,
+    format: LAMBDA_BUNDLE.format,
+    minify: LAMBDA_BUNDLE.minify,
+    sourcemap: LAMBDA_BUNDLE.sourcemap,
+    banner: { js: LAMBDA_BUNDLE.banner },
+    external: [...LAMBDA_BUNDLE.externalModules],
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+  };
+}

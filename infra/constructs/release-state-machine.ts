@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+/** Every `${Name}` placeholder in an ASL document, sorted. */
+export function aslPlaceholders(asl: string): string[] {
+  return [...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+}
+
+export interface ReleaseStateMachineProps {
+  /** Path of the ASL document (statemachines/release.asl.json). */
+  readonly definitionFile: string;
+  /**
+   * A fixed name, so the Lambdas can be told the state machine's ARN without a reference back
+   * to it (they are in its definition: a reference would be a dependency cycle).
+   */
+  readonly stateMachineName: string;
+  /** The function each `${XxxFunctionArn}` placeholder names, keyed by the placeholder. */
+  readonly functions: Record<string, IFunction>;
+  /**
+   * @default RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * One environment's release, as the Standard state machine that runs the same ASL the embedded
+ * engine runs. The document is inlined (fromString), not uploaded as an asset, so template tests
+ * see it and deploys need no asset bucket for it.
+ */
+export class ReleaseStateMachine extends Construct {
+  /** The ARN of a state machine of this name in the stack's account and region. */
+  static arnFor(scope: Construct, stateMachineName: string): string {
+    return Stack.of(scope).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /** The ARN pattern matching every execution of the state machine of this name. */
+  static executionsArnFor(scope: Construct, stateMachineName: string): string {
+    return Stack.of(scope).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  readonly stateMachine: StateMachine;
+  readonly logGroup: LogGroup;
+  private readonly stateMachineName: string;
+
+  constructor(scope: Construct, id: string, props: ReleaseStateMachineProps) {
+    super(scope, id);
+    this.stateMachineName = props.stateMachineName;
+    const asl = readFileSync(props.definitionFile, 'utf8');
+    const missing = aslPlaceholders(asl).filter((name) => !(name in props.functions));
+    if (missing.length > 0) {
+      throw new Error(`${props.definitionFile} has placeholders with no function: ${missing.join(', ')}`);
+    }
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      // Step Functions vended logs need the /aws/vendedlogs/ prefix to stay under the resource policy size limit.
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(asl),
+      definitionSubstitutions: Object.fromEntries(
+        Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn]),
+      ),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+    // The definition is a string, so CDK cannot see which functions it invokes. The ASL calls the
+    // unqualified ARNs, so no `:*` (versions and aliases) as grantInvoke would add.
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        sid: 'InvokeTaskFunctions',
+        actions: ['lambda:InvokeFunction'],
+        resources: [...new Set(Object.values(props.functions))].map((fn) => fn.functionArn),
+      }),
+    );
+  }
+
+  /** StartExecution, for the webhook. */
+  grantStartExecution(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'StartReleaseExecutions',
+        actions: ['states:StartExecution'],
+        resources: [ReleaseStateMachine.arnFor(this, this.stateMachineName)],
+      }),
+    );
+  }
+
+  /** StopExecution and DescribeExecution on this state machine's executions only. */
+  grantStopExecution(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'StopReleaseExecutions',
+        actions: ['states:StopExecution', 'states:DescribeExecution'],
+        resources: [ReleaseStateMachine.executionsArnFor(this, this.stateMachineName)],
+      }),
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { SecretName } from '../../functions/shared/ports/secrets.js';
+
+export type SecretNames = Record<SecretName, string>;
+
+/** sluice/<service>/github-webhook, sluice/<service>/github-token, sluice/<service>/slack-signing */
+export function defaultSecretNames(service: string): SecretNames {
+  return {
+    'github-webhook': `sluice/${service}/github-webhook`,
+    'github-token': `sluice/${service}/github-token`,
+    'slack-signing': `sluice/${service}/slack-signing`,
+  };
+}
+
+export interface SluiceSecretsProps {
+  /** Secrets Manager names; the secrets are created outside the stack, so no value is ever in a template. */
+  readonly names: SecretNames;
+}
+
+/** References to the secrets Sluice reads, by name. */
+export class SluiceSecrets extends Construct {
+  readonly names: SecretNames;
+  private readonly secrets: Record<SecretName, ISecret>;
+
+  constructor(scope: Construct, id: string, props: SluiceSecretsProps) {
+    super(scope, id);
+    this.names = props.names;
+    this.secrets = {
+      'github-webhook': Secret.fromSecretNameV2(this, 'GithubWebhook', props.names['github-webhook']),
+      'github-token': Secret.fromSecretNameV2(this, 'GithubToken', props.names['github-token']),
+      'slack-signing': Secret.fromSecretNameV2(this, 'SlackSigning', props.names['slack-signing']),
+    };
+  }
+
+  /**
+   * GetSecretValue (and DescribeSecret) on that one secret; the ARN ends in `-??????`, matching
+   * the six random characters Secrets Manager appends, so no other secret matches.
+   */
+  grantRead(name: SecretName, grantee: IGrantable): void {
+    this.secrets[name].grantRead(grantee);
+  }
+}

@@ -1,0 +1,100 @@
+import { Duration } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import { SluiceFunction } from './sluice-function.js';
+
+/** The state machine's Task functions, by the name the ASL placeholder uses (`${<Name>FunctionArn}`). */
+export type TaskName =
+  | 'BeginRelease'
+  | 'VerifyBuild'
+  | 'Deploy'
+  | 'ShiftTraffic'
+  | 'CheckAlarms'
+  | 'RecordRelease'
+  | 'Rollback';
+
+interface TaskSpec {
+  dir: string;
+  description: string;
+  /** Below the Task's TimeoutSeconds in the ASL, so Lambda's own timeout is the one reported. */
+  timeout: Duration;
+  memorySize?: number;
+}
+
+const TASKS: Record<TaskName, TaskSpec> = {
+  BeginRelease: {
+    dir: 'begin-release',
+    description: 'Sluice: take the environment lock and read the live target group',
+    timeout: Duration.seconds(50),
+  },
+  VerifyBuild: {
+    dir: 'verify-build',
+    description: "Sluice: check the commit's required GitHub check runs",
+    timeout: Duration.seconds(30),
+  },
+  Deploy: {
+    dir: 'deploy',
+    description: 'Sluice: put the version on the idle target group and wait until it serves',
+    // The ASL gives Deploy 900 s; ECS steady state takes minutes.
+    timeout: Duration.seconds(870),
+  },
+  ShiftTraffic: {
+    dir: 'shift-traffic',
+    description: 'Sluice: one canary step, weights written and read back',
+    timeout: Duration.seconds(90),
+  },
+  CheckAlarms: {
+    dir: 'check-alarms',
+    description: "Sluice: judge the environment's alarms after a bake",
+    timeout: Duration.seconds(30),
+  },
+  RecordRelease: {
+    dir: 'record-release',
+    description: 'Sluice: record promotion, success, or a release that did not start',
+    timeout: Duration.seconds(30),
+  },
+  Rollback: {
+    dir: 'rollback',
+    description: 'Sluice: restore the live target group to 100% and release the lock',
+    timeout: Duration.seconds(90),
+  },
+};
+
+export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
+
+export interface TaskFunctionsProps {
+  /** Resolves a function directory (e.g. `deploy`) to its handler entry file. */
+  readonly entryFor: (dir: string) => string;
+  readonly environment: LambdaEnvInput;
+}
+
+/** The seven Lambdas the release state machine invokes. */
+export class TaskFunctions extends Construct {
+  readonly functions: Record<TaskName, SluiceFunction>;
+
+  constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
+    super(scope, id);
+    this.functions = Object.fromEntries(
+      TASK_NAMES.map((name) => {
+        const spec = TASKS[name];
+        return [
+          name,
+          new SluiceFunction(this, name, {
+            entry: props.entryFor(spec.dir),
+            environment: props.environment,
+            description: spec.description,
+            timeout: spec.timeout,
+            ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),
+          }),
+        ];
+      }),
+    ) as Record<TaskName, SluiceFunction>;
+  }
+
+  /** The ASL's substitutions: `${BeginReleaseFunctionArn}` → the BeginRelease function, and so on. */
+  placeholderFunctions() {
+    return Object.fromEntries(
+      TASK_NAMES.map((name) => [`${name}FunctionArn`, this.functions[name].function]),
+    );
+  }
+}

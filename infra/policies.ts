@@ -1,0 +1,195 @@
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { SluiceConfig } from '../functions/shared/domain/config.js';
+
+/**
+ * The IAM statements Sluice's Lambdas need, derived from the config alone: every mutating action
+ * names the configured listeners, rules, alarms and ECS services. Describe calls of ELBv2 and ECS
+ * task definitions have no resource-level permissions, so those (read-only) statements use `*`.
+ */
+
+interface ArnParts {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+/** arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/... → its partition, region, account. */
+export function arnParts(arn: string): ArnParts {
+  const [, partition, , region, account] = arn.split(':');
+  if (!partition || !region || !account) throw new Error(`not a regional ARN: ${arn}`);
+  return { partition, region, account };
+}
+
+const unique = (values: string[]) => [...new Set(values)].sort();
+
+/** Reads the weights a listener or rule serves and the health of its target groups. */
+export function trafficReadStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'ReadListenersAndTargetHealth',
+      effect: Effect.ALLOW,
+      actions: [
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:DescribeTargetHealth',
+      ],
+      resources: ['*'],
+    }),
+  ];
+}
+
+/** Sets the weights: ModifyListener on listeners whose default action Sluice shifts, ModifyRule on rules. */
+export function trafficWriteStatements(config: SluiceConfig): PolicyStatement[] {
+  const listeners = unique(config.environments.filter((e) => !e.ruleArn).map((e) => e.listenerArn));
+  const rules = unique(config.environments.flatMap((e) => (e.ruleArn ? [e.ruleArn] : [])));
+  const statements: PolicyStatement[] = [];
+  if (listeners.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'ShiftListenerWeights',
+        actions: ['elasticloadbalancing:ModifyListener'],
+        resources: listeners,
+      }),
+    );
+  }
+  if (rules.length > 0) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'ShiftRuleWeights',
+        actions: ['elasticloadbalancing:ModifyRule'],
+        resources: rules,
+      }),
+    );
+  }
+  return statements;
+}
+
+/**
+ * The watched alarms' ARNs. CloudWatch alarms on ALB metrics live in the load balancer's region
+ * and account, so those come from the environment's listener ARN.
+ */
+export function alarmArns(config: SluiceConfig): string[] {
+  return unique(
+    config.environments.flatMap((env) => {
+      const { partition, region, account } = arnParts(env.listenerArn);
+      return env.alarms.map((name) => `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}`);
+    }),
+  );
+}
+
+/** DescribeAlarms supports the alarm resource type when the call names its alarms, as Sluice's does. */
+export function alarmReadStatements(config: SluiceConfig): PolicyStatement[] {
+  const arns = alarmArns(config);
+  if (arns.length === 0) return [];
+  return [
+    new PolicyStatement({
+      sid: 'ReadWatchedAlarms',
+      actions: ['cloudwatch:DescribeAlarms'],
+      resources: arns,
+    }),
+  ];
+}
+
+export interface EcsDeployStatementsOptions {
+  /**
+   * Roles the new task definition revisions may carry (task and execution roles). ECS copies
+   * them from the current revision, so these are your services' roles.
+   * @default every role in each configured account, passable only to ecs-tasks.amazonaws.com
+   */
+  readonly passRoleArns?: string[];
+}
+
+/** The wildcard resources of ecsDeployStatements, other than "*", with why each is acceptable. */
+export function ecsWildcardReasons(statements: PolicyStatement[]): Record<string, string> {
+  const reasons: Record<string, string> = {};
+  for (const statement of statements) {
+    const json = statement.toStatementJson() as { Sid?: string; Resource?: string | string[] };
+    for (const resource of [json.Resource ?? []].flat()) {
+      if (resource === '*' || !resource.includes('*')) continue;
+      if (json.Sid === 'TagNewRevisionsOnRegister') {
+        reasons[resource] =
+          'ecs:TagResource on task definitions, only as part of RegisterTaskDefinition (condition ecs:CreateAction); the family is read from the running service at deploy time';
+      } else if (json.Sid === 'PassTaskRolesToEcs') {
+        reasons[resource] =
+          'iam:PassRole only to ecs-tasks.amazonaws.com (condition iam:PassedToService), for the task and execution roles the new revision copies from the current one; narrow it with the sluice:ecsPassRoleArns context';
+      } else {
+        throw new Error(`unexplained wildcard resource ${resource} in statement ${json.Sid}`);
+      }
+    }
+  }
+  return reasons;
+}
+
+/** Registers a task definition revision with the new image and points the idle service at it. */
+export function ecsDeployStatements(
+  config: SluiceConfig,
+  options: EcsDeployStatementsOptions = {},
+): PolicyStatement[] {
+  const services: string[] = [];
+  const accounts = new Map<string, ArnParts>();
+  for (const env of config.environments) {
+    if (env.deploy.provider !== 'ecs') continue;
+    const parts = arnParts(env.listenerArn);
+    accounts.set(`${parts.partition}:${parts.region}:${parts.account}`, parts);
+    for (const service of [env.deploy.services.blue, env.deploy.services.green]) {
+      services.push(
+        `arn:${parts.partition}:ecs:${parts.region}:${parts.account}:service/${env.deploy.cluster}/${service}`,
+      );
+    }
+  }
+  if (services.length === 0) return [];
+  const regions = [...accounts.values()];
+  return [
+    new PolicyStatement({
+      sid: 'DeployToConfiguredServices',
+      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+      resources: unique(services),
+    }),
+    new PolicyStatement({
+      sid: 'RegisterTaskDefinitionRevisions',
+      // Neither action supports resource-level permissions (Service Authorization Reference).
+      actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      sid: 'TagNewRevisionsOnRegister',
+      // RegisterTaskDefinition with tags (copied from the current revision) also needs TagResource.
+      actions: ['ecs:TagResource'],
+      resources: unique(
+        regions.map((p) => `arn:${p.partition}:ecs:${p.region}:${p.account}:task-definition/*`),
+      ),
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    }),
+    new PolicyStatement({
+      sid: 'PassTaskRolesToEcs',
+      actions: ['iam:PassRole'],
+      resources:
+        options.passRoleArns && options.passRoleArns.length > 0
+          ? unique(options.passRoleArns)
+          : unique(regions.map((p) => `arn:${p.partition}:iam::${p.account}:role/*`)),
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
+  ];
+}
+
+/**
+ * Actions that change something yet are authorized only on Resource "*" (Service Authorization
+ * Reference), with why Sluice grants each. Nothing else that mutates may have a `*` resource;
+ * the template test and the cdk-nag acknowledgements both read this table.
+ */
+export const STAR_ONLY_MUTATING_ACTIONS: Readonly<Record<string, string>> = {
+  'xray:PutTraceSegments': 'X-Ray active tracing (added by CDK for tracing: ACTIVE)',
+  'xray:PutTelemetryRecords': 'X-Ray active tracing (added by CDK for tracing: ACTIVE)',
+  'logs:CreateLogDelivery': 'Step Functions log delivery to CloudWatch Logs (vended logs)',
+  'logs:UpdateLogDelivery': 'Step Functions log delivery to CloudWatch Logs (vended logs)',
+  'logs:DeleteLogDelivery': 'Step Functions log delivery to CloudWatch Logs (vended logs)',
+  'logs:PutResourcePolicy': 'Step Functions log delivery to CloudWatch Logs (vended logs)',
+  'ecs:RegisterTaskDefinition':
+    'a new revision with the pushed image; it takes effect only through UpdateService, which names the configured services',
+};
+
+/** Describe/Get/List: reads, which may use `*` where the service offers nothing narrower. */
+export function isReadOnlyAction(action: string): boolean {
+  const name = action.split(':')[1] ?? '';
+  return /^(Describe|Get|List)/.test(name);
+}
