@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { localFunctionArn, placeholders, readAsl, STATEMACHINES_DIR, substitute } from '../embedded/asl.js';
 
@@ -31,18 +31,25 @@ function sluiceRules(definition: StateLike, where = ''): string[] {
     if (field in definition) problems.push(`${where || '(root)'}: ${field} is not allowed (JSONPath only)`);
   }
   if (definition.QueryLanguage !== undefined && definition.QueryLanguage !== 'JSONPath') {
-    problems.push(`${where || '(root)'}: QueryLanguage must be JSONPath (the embedded engine cannot run JSONata)`);
+    problems.push(
+      `${where || '(root)'}: QueryLanguage must be JSONPath (the embedded engine cannot run JSONata)`,
+    );
   }
   for (const [name, state] of Object.entries(definition.States ?? {})) {
     const path = `${where}States.${name}`;
     for (const field of BANNED) {
-      if (field in state) problems.push(`${path}: ${field} is not allowed (the embedded engine cannot run it)`);
+      if (field in state)
+        problems.push(`${path}: ${field} is not allowed (the embedded engine cannot run it)`);
     }
     if (state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONPath') {
       problems.push(`${path}: QueryLanguage must be JSONPath (the embedded engine cannot run JSONata)`);
     }
     if (JSON.stringify(state).includes('{%')) problems.push(`${path}: JSONata expressions are not allowed`);
-    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+    if (
+      state.Type === 'Task' &&
+      state.TimeoutSeconds === undefined &&
+      state.TimeoutSecondsPath === undefined
+    ) {
       problems.push(`${path}: every Task needs TimeoutSeconds`);
     }
     const inner = state.ItemProcessor ?? state.Iterator;

@@ -21,7 +21,13 @@ export function formatPlan(plan: ReleasePlan | Ignored): string {
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) lines.push(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const row of rows)
+    lines.push(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   lines.push(
     '',
     `expected duration (all environments, excluding deploys): ${formatDuration(plan.expectedSeconds)}`,

@@ -78,7 +78,10 @@ export async function main(argv: string[]): Promise<number> {
     .option(...configOption)
     .option('--json <file>', 'write the report as JSON')
     .option('--rate <n>', 'requests per second of steady load', (v) => Number(v), 200)
-    .action(async (opts: { config: string; json?: string; rate: number }) => {
+    .option('--verbose', "also print the handlers' structured logs")
+    .action(async (opts: { config: string; json?: string; rate: number; verbose?: boolean }) => {
+      // The demo prints its own progress; the handlers' JSON logs are for Lambda.
+      if (!opts.verbose) process.env.SLUICE_LOG_LEVEL ??= 'silent';
       const { runDemo } = await import('./demo.js');
       const report = await runDemo({ config: loadConfig(opts.config), rate: opts.rate });
       if (opts.json) writeFileSync(opts.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -99,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   const byOption = ['--by <who>', 'who is acting (recorded)', process.env.USER ?? 'cli'] as const;
   program
     .command('rollback')
-    .description("roll an environment back: stop its running release, or flip to the previous version")
+    .description('roll an environment back: stop its running release, or flip to the previous version')
     .requiredOption('--env <name>', 'environment')
     .option(...apiOption)
     .option(...byOption)

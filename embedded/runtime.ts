@@ -101,7 +101,7 @@ export class EmbeddedRuntime {
         const port = options.listenerPorts?.[env.name];
         listenerUrls[env.name] = (await alb.addListener(env.listenerArn, port ? { port } : {})).url;
       }
-      const deployer = new LocalDeployer(alb, { faults: options.faults });
+      const deployer = new LocalDeployer({ alb, faults: options.faults });
       closers.push(() => deployer.close());
       for (const env of config.environments) {
         await deployer.seed(env.targetGroups.blue, options.initialVersion ?? 'baseline');
@@ -125,7 +125,6 @@ export class EmbeddedRuntime {
       closers.push(() => cloudwatch.stop());
       const alarms = new LocalAlarmSource(cloudwatch);
 
-      let engine: EmbeddedStepFunctions | undefined;
       const ports: Ports = {
         config: () => config,
         trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
@@ -149,7 +148,7 @@ export class EmbeddedRuntime {
       } as Record<(typeof RELEASE_FUNCTIONS)[number], LambdaHandler>;
       const releaseGuard = createReleaseGuardHandler(provide);
       const alarmRollback = createAlarmRollbackHandler(provide);
-      engine = new EmbeddedStepFunctions({
+      const engine = new EmbeddedStepFunctions({
         stateMachineArn: LOCAL_STATE_MACHINE_ARN,
         definition: substitute(
           readAsl('release'),

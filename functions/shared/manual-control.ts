@@ -33,7 +33,12 @@ export async function abortRelease(ports: Ports, releaseId: string, actor: Actor
       { releaseId, executionName: record.executionName, environment: record.environment },
       environmentNamed(ports, record.environment),
       'aborted',
-      { trigger: 'manual', error: 'ReleaseAborted', by: actor.by, message: `aborted by ${actor.by}: ${actor.reason}` },
+      {
+        trigger: 'manual',
+        error: 'ReleaseAborted',
+        by: actor.by,
+        message: `aborted by ${actor.by}: ${actor.reason}`,
+      },
     );
     if (after) ended.push(after);
   }
@@ -60,13 +65,20 @@ export async function rollbackEnvironment(
   };
   const holder = await store.lockHolder(env.name);
   if (holder) {
-    const { record } = await stopRelease(ports, { ...holder, environment: env.name }, env, 'rolled_back', cause);
+    const { record } = await stopRelease(
+      ports,
+      { ...holder, environment: env.name },
+      env,
+      'rolled_back',
+      cause,
+    );
     return { action: 'stopped', releaseId: holder.releaseId, live: record?.targets?.live ?? 'unknown' };
   }
 
   const owner = { releaseId: 'manual-rollback', executionName: `manual-${ports.now().getTime()}` };
   const lock = await store.acquireLock(env.name, owner);
-  if (!lock.acquired) throw new ManualActionError(`environment ${env.name} is busy with ${lock.holder.releaseId}`);
+  if (!lock.acquired)
+    throw new ManualActionError(`environment ${env.name} is busy with ${lock.holder.releaseId}`);
   try {
     const router = ports.trafficRouter(env);
     const reading = readListener(await router.readWeights(), env.targetGroups);
@@ -76,7 +88,9 @@ export async function rollbackEnvironment(
     const { live, idle } = reading.targets;
     const healthy = await router.healthyTargets(idle);
     if (healthy < env.minHealthyTargets) {
-      throw new ManualActionError(`idle group ${idle} has ${healthy} healthy target(s); nothing to roll back to`);
+      throw new ManualActionError(
+        `idle group ${idle} has ${healthy} healthy target(s); nothing to roll back to`,
+      );
     }
     const wanted = stepWeights({ live, idle }, 100);
     await router.setWeights(wanted);
@@ -114,7 +128,9 @@ export function groupReleases(records: ReleaseRecord[]) {
       sha: first.sha,
       version: first.version,
       startedAt: envs.map((e) => e.startedAt).sort()[0],
-      environments: envs.map(({ releaseId: _id, repository: _r, service: _s, branch: _b, sha: _sha, ...env }) => env),
+      environments: envs.map(
+        ({ releaseId: _id, repository: _r, service: _s, branch: _b, sha: _sha, ...env }) => env,
+      ),
     };
   });
 }

@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import type { Epoch } from '../embedded/alb.js';
+import { startLoad } from '../embedded/load.js';
+import { deliver, pushPayload } from '../embedded/push.js';
+import { EmbeddedRuntime } from '../embedded/runtime.js';
+import { createApp, listen } from '../embedded/server.js';
+import type { SluiceConfig } from '../functions/shared/domain/config.js';
+import { planRelease } from '../functions/shared/domain/plan.js';
+import type { ReleaseRecord } from '../functions/shared/domain/release.js';
+
+export interface DemoRelease {
+  version: string;
+  environment: string;
+  outcome: 'promoted' | 'rolled_back' | 'other';
+  status: string;
+  steps: { weight: number; observedCanaryPercent: number; requests: number }[];
+  rollback?: { trigger: string; alarm?: string; trafficRestoredMs?: number; cause: string };
+  /** Requests sent after traffic was restored, and how many of them the stable version answered. */
+  afterRestore?: { requests: number; servedByStable: number };
+}
+
+export interface DemoReport {
+  ok: boolean;
+  problems: string[];
+  durationMs: number;
+  load: { ratePerSecond: number; requests: number; byVersion: Record<string, number> };
+  releases: DemoRelease[];
+}
+
+const sha = (label: string) => createHash('sha1').update(`sluice-demo ${label}`).digest('hex');
+const short = (version: string) => (/^[0-9a-f]{40}$/.test(version) ? version.slice(0, 7) : version);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Observed canary share of each step, from the load balancer's own per-weights epochs. */
+function observedSteps(record: ReleaseRecord, epochs: Epoch[]): DemoRelease['steps'] {
+  const idle = record.targets?.idle;
+  if (!idle) return [];
+  return record.steps.map((step) => {
+    // The epoch that began when this step's weights were written (the last such one).
+    const epoch = [...epochs]
+      .reverse()
+      .find((e) => e.weights[idle] === step.weight && Date.parse(e.startedAt) <= Date.parse(step.at));
+    const requests = epoch ? Object.values(epoch.requests).reduce((a, b) => a + b, 0) : 0;
+    const canary = epoch?.requests[idle] ?? 0;
+    return {
+      weight: step.weight,
+      observedCanaryPercent: requests ? Math.round((canary / requests) * 1000) / 10 : 0,
+      requests,
+    };
+  });
+}
+
+/**
+ * The embedded scenario: steady load through the local ALB, a healthy release that canaries to
+ * 100% and is promoted, then a faulty one (20% 5xx) that its alarm rolls back.
+ */
+export async function runDemo(options: {
+  config: SluiceConfig;
+  rate: number;
+  print?: (line: string) => void;
+}): Promise<DemoReport> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const { config } = options;
+  const env = config.environments[0]!;
+  const started = Date.now();
+  const healthy = sha('healthy');
+  const faulty = sha('faulty');
+  const problems: string[] = [];
+  const branch = config.releaseBranches.find((b) => !/[*?[\]{}]/.test(b)) ?? 'release/demo';
+  const branchFor = (pattern: string) => pattern.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, '');
+
+  const runtime = await EmbeddedRuntime.start({
+    config,
+    faults: (version) => (version === faulty ? { errorRate: 0.2 } : undefined),
+    onExecutionEvent: (_, event) => {
+      if (event.type === 'StateEntered' && event.state.name === 'ShiftTraffic') {
+        const step = (event.state.input as { step?: { weight: number; bakeSeconds: number } }).step;
+        if (step) print(`  → step: ${step.weight}% to the new version, bake ${step.bakeSeconds}s`);
+      }
+      if (event.type === 'StateCaught')
+        print(`  ✗ ${event.state.name} failed: ${JSON.stringify(event)}`.slice(0, 200));
+    },
+    onAlarmEvent: (event, result) => {
+      const action = (result as { action?: string }).action;
+      print(
+        `  ⚑ alarm ${event.detail.alarmName}: ${event.detail.previousState.value} → ${event.detail.state.value}${action === 'rolled_back' ? ' — rolled back at once' : ''}`,
+      );
+    },
+  });
+  const server = await listen(createApp(runtime));
+  const listenerUrl = runtime.listenerUrls[env.name]!;
+  const responses: { at: number; version: string | undefined; status: number }[] = [];
+  const load = startLoad({
+    url: listenerUrl,
+    ratePerSecond: options.rate,
+    onResponse: (r) => responses.push({ at: r.at - r.latencyMs, version: r.version, status: r.status }),
+  });
+  const secret = await runtime.ports.secrets().get('github-webhook');
+
+  let last = 0;
+  const ticker = setInterval(() => {
+    const window = responses.slice(last);
+    last = responses.length;
+    const weights = runtime.alb.readWeights(env.listenerArn);
+    const byVersion: Record<string, number> = {};
+    for (const r of window)
+      byVersion[short(r.version ?? '-')] = (byVersion[short(r.version ?? '-')] ?? 0) + 1;
+    const errors = window.filter((r) => r.status >= 500).length;
+    const alarms = runtime.cloudwatch.describe(env.alarms);
+    print(
+      `    [${env.name}] blue ${weights[env.targetGroups.blue] ?? 0} / green ${weights[env.targetGroups.green] ?? 0}` +
+        ` · last 1s: ${window.length} req, ${errors} 5xx, ${Object.entries(byVersion)
+          .map(([v, n]) => `${v} ${Math.round((n / Math.max(1, window.length)) * 100)}%`)
+          .join(', ')}` +
+        ` · ${alarms.map((a) => `${a.name} ${a.state ?? 'missing'}`).join(', ')}`,
+    );
+  }, 1000);
+
+  const release = async (version: string, label: string): Promise<DemoRelease> => {
+    print(`\n▶ push ${short(version)} (${label}) to ${branchFor(branch)}`);
+    const payload = pushPayload(config.repository, branchFor(branch), version);
+    const plan = planRelease(config, payload);
+    if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
+    const delivery = await deliver(`${server.url}/webhooks/github`, secret, 'push', payload);
+    print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
+    const execution = await runtime.engine.wait(plan.environments[0]!.executionName);
+    const record = (await runtime.ports.releases().get(plan.release.id, env.name))!;
+    const outcome =
+      record.status === 'succeeded' ? 'promoted' : record.status === 'rolled_back' ? 'rolled_back' : 'other';
+    print(
+      `  ■ execution ${execution.status}; release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`,
+    );
+    const result: DemoRelease = {
+      version,
+      environment: env.name,
+      outcome,
+      status: record.status,
+      steps: observedSteps(record, runtime.alb.epochs(env.listenerArn)),
+    };
+    if (record.cause) {
+      const restoredMs =
+        record.restoredAt && record.cause.alarmChangedAt
+          ? Date.parse(record.restoredAt) - Date.parse(record.cause.alarmChangedAt)
+          : undefined;
+      result.rollback = {
+        trigger: record.cause.trigger,
+        ...(record.cause.alarm ? { alarm: record.cause.alarm } : {}),
+        ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
+        cause: record.cause.message,
+      };
+    }
+    if (record.restoredAt) {
+      await sleep(1500);
+      const after = responses.filter((r) => r.at > Date.parse(record.restoredAt!));
+      const stable = record.targets ? after.filter((r) => r.version !== version).length : 0;
+      result.afterRestore = { requests: after.length, servedByStable: stable };
+    }
+    return result;
+  };
+
+  const releases: DemoRelease[] = [];
+  try {
+    await sleep(1000);
+    releases.push(await release(healthy, 'healthy'));
+    releases.push(await release(faulty, 'faulty: 20% of its requests fail'));
+  } finally {
+    clearInterval(ticker);
+    await load.stop();
+    await server.close();
+    await runtime.close();
+  }
+
+  const [good, bad] = releases;
+  if (good?.outcome !== 'promoted') problems.push(`the healthy release ended ${good?.status}, not promoted`);
+  for (const step of good?.steps ?? []) {
+    if (Math.abs(step.observedCanaryPercent - step.weight) > 5)
+      problems.push(`step ${step.weight}%: observed ${step.observedCanaryPercent}% on the new version`);
+    if (step.requests < 400) problems.push(`step ${step.weight}%: only ${step.requests} requests`);
+  }
+  if (bad?.outcome !== 'rolled_back')
+    problems.push(`the faulty release ended ${bad?.status}, not rolled back`);
+  if (bad?.rollback?.trigger !== 'alarm')
+    problems.push(`the faulty release was not rolled back by its alarm`);
+  if (bad?.afterRestore && bad.afterRestore.servedByStable !== bad.afterRestore.requests)
+    problems.push(
+      `${bad.afterRestore.requests - bad.afterRestore.servedByStable} requests after the restore reached the faulty version`,
+    );
+
+  const byVersion: Record<string, number> = {};
+  for (const r of responses) byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
+  const report: DemoReport = {
+    ok: problems.length === 0,
+    problems,
+    durationMs: Date.now() - started,
+    load: { ratePerSecond: options.rate, requests: responses.length, byVersion },
+    releases,
+  };
+
+  print('\nSummary');
+  for (const r of releases) {
+    print(`  ${short(r.version)} in ${r.environment}: ${r.outcome}`);
+    for (const s of r.steps)
+      print(
+        `    ${String(s.weight).padStart(3)}% → observed ${s.observedCanaryPercent}% of ${s.requests} requests`,
+      );
+    if (r.rollback)
+      print(
+        `    rollback: ${r.rollback.trigger}${r.rollback.alarm ? ` (${r.rollback.alarm})` : ''}${r.rollback.trafficRestoredMs !== undefined ? `, traffic restored ${r.rollback.trafficRestoredMs} ms after the alarm changed state` : ''}`,
+      );
+    if (r.afterRestore)
+      print(
+        `    after the restore: ${r.afterRestore.servedByStable}/${r.afterRestore.requests} requests served by the stable version`,
+      );
+  }
+  print(
+    report.ok
+      ? `\n✓ scenario ended as designed in ${(report.durationMs / 1000).toFixed(1)}s`
+      : `\n✗ ${problems.join('\n✗ ')}`,
+  );
+  return report;
+}

@@ -1,0 +1,69 @@
+import { createHmac, randomUUID } from 'node:crypto';
+
+/** A GitHub push event payload for a commit on a branch, shaped as GitHub sends it. */
+export function pushPayload(repository: string, branch: string, sha: string, pusher = 'sluice-demo') {
+  const [owner, name] = repository.split('/');
+  const now = new Date().toISOString();
+  return {
+    ref: `refs/heads/${branch}`,
+    before: '0'.repeat(39).concat('1'),
+    after: sha,
+    created: false,
+    deleted: false,
+    forced: false,
+    base_ref: null,
+    compare: `https://github.com/${repository}/compare/${sha.slice(0, 12)}`,
+    commits: [],
+    head_commit: {
+      id: sha,
+      tree_id: sha,
+      distinct: true,
+      message: `release ${sha.slice(0, 7)}`,
+      timestamp: now,
+      url: `https://github.com/${repository}/commit/${sha}`,
+      author: { name: pusher, email: `${pusher}@example.com` },
+      committer: { name: pusher, email: `${pusher}@example.com` },
+      added: [],
+      removed: [],
+      modified: [],
+    },
+    repository: {
+      id: 1,
+      name,
+      full_name: repository,
+      private: true,
+      owner: { login: owner, name: owner },
+      default_branch: 'main',
+    },
+    pusher: { name: pusher, email: `${pusher}@example.com` },
+    sender: { login: pusher, id: 1, type: 'User' },
+  };
+}
+
+/** GitHub's X-Hub-Signature-256 for a body. */
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Posts a signed webhook delivery the way GitHub does; returns the status and parsed body. */
+export async function deliver(
+  url: string,
+  secret: string,
+  event: string,
+  payload: unknown,
+  deliveryId: string = randomUUID(),
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/sluice',
+      'x-github-event': event,
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': signature(secret, body),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
