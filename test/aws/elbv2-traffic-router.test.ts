@@ -269,13 +269,11 @@ describe('Class: Elbv2TrafficRouter', () => {
 
     it('reads no weights from a listener without a forward action', async () => {
       // Prepare
-      elbv2
-        .on(DescribeListenersCommand)
-        .resolves({
-          Listeners: [
-            { DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }] },
-          ],
-        });
+      elbv2.on(DescribeListenersCommand).resolves({
+        Listeners: [
+          { DefaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }] },
+        ],
+      });
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
       // Act
