@@ -8,7 +8,12 @@ import {
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { EcsDeployer, ExternalDeployer, retag } from '../../functions/shared/aws/ecs-deployer.js';
+import {
+  EcsDeployer,
+  ExternalDeployer,
+  retag,
+  waiterTiming,
+} from '../../functions/shared/aws/ecs-deployer.js';
 import { DeployError } from '../../functions/shared/domain/errors.js';
 import type { DeployRequest } from '../../functions/shared/ports/deployer.js';
 
@@ -203,6 +208,30 @@ describe('Class: EcsDeployer', () => {
         '111111111111.dkr.ecr.us-east-1.amazonaws.com/web@sha256:0123abcd',
       ]);
       expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { service: 'web-blue' });
+    });
+
+    it("accepts a deploy timeout shorter than the waiter's usual 15 s poll", async () => {
+      // Prepare
+      stableService();
+      ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: described });
+      ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
+      ecs.on(UpdateServiceCommand).resolves({});
+      const quick = request({
+        deploy: {
+          provider: 'ecs',
+          cluster: 'main',
+          services: { blue: 'web-blue', green: 'web-green' },
+          timeoutSeconds: 10,
+        },
+      });
+
+      // Act
+      const result = await deployer.deploy(quick);
+
+      // Assess
+      expect(result).toEqual({ deployed: NEXT });
+      expect(waiterTiming(10)).toEqual({ maxWaitTime: 10, minDelay: 9 });
+      expect(waiterTiming(600)).toEqual({ maxWaitTime: 600, minDelay: 15 });
     });
 
     it('names the service and the step when the service does not exist', async () => {

@@ -71,7 +71,7 @@ export class EcsDeployer implements Deployer {
     );
     await step(`waiting ${timeoutSeconds}s for ${next} to be stable`, () =>
       waitUntilServicesStable(
-        { client: this.client, maxWaitTime: timeoutSeconds },
+        { client: this.client, ...waiterTiming(timeoutSeconds) },
         { cluster, services: [service] },
       ),
     );
@@ -128,6 +128,15 @@ export function withVersion(
   } as RegisterTaskDefinitionCommandInput;
   if (tags && tags.length > 0) input.tags = tags;
   return input;
+}
+
+/**
+ * The waiter polls every 15 s at first and rejects a maxWaitTime not above its minDelay, so a
+ * short deploy timeout (the config accepts "10s") polls faster instead of failing before it starts.
+ */
+export function waiterTiming(timeoutSeconds: number): { maxWaitTime: number; minDelay: number } {
+  const maxWaitTime = Math.max(2, Math.ceil(timeoutSeconds));
+  return { maxWaitTime, minDelay: Math.min(15, maxWaitTime - 1) };
 }
 
 /** `repo:tag`, `repo@sha256:…` or `repo` → `repo:version`; a registry's `host:port/` prefix is kept. */
