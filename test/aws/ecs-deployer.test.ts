@@ -245,7 +245,7 @@ describe('Class: EcsDeployer', () => {
 
       // Assess
       expect(caught).toBeInstanceOf(DeployError);
-      expect(caught.message).toContain('DescribeServices of main/web-green failed');
+      expect(caught.message).toContain('service main/web-green: DescribeServices failed');
       expect(caught.message).toContain('MISSING');
       expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
     });
@@ -289,7 +289,7 @@ describe('Class: EcsDeployer', () => {
       // Assess
       expect(caught).toBeInstanceOf(DeployError);
       expect(caught.message).toBe(
-        'UpdateService of main/web-green failed: ServiceNotActiveException: Service was not ACTIVE.',
+        'service main/web-green: UpdateService failed: ServiceNotActiveException: Service was not ACTIVE.',
       );
       expect(caught.cause).toBe(sdkError);
     });
@@ -311,7 +311,9 @@ describe('Class: EcsDeployer', () => {
 
       // Assess
       expect(caught).toBeInstanceOf(DeployError);
-      expect(caught.message).toContain(`waiting 300s for ${NEXT} to be stable of main/web-green failed`);
+      expect(caught.message).toContain(
+        `service main/web-green: waiting up to 300s for ${NEXT} to be stable failed`,
+      );
     });
   });
 });

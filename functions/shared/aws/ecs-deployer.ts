@@ -39,7 +39,7 @@ export class EcsDeployer implements Deployer {
     const { cluster, container, timeoutSeconds } = deploy;
     const service = deploy.services[side];
     const step = <T>(what: string, call: () => Promise<T>) =>
-      this.step(`${what} of ${cluster}/${service}`, call);
+      this.step(`service ${cluster}/${service}: ${what}`, call);
 
     const current = await step('DescribeServices', async () => {
       const { services, failures } = await this.client.send(
@@ -69,7 +69,7 @@ export class EcsDeployer implements Deployer {
     await step('UpdateService', () =>
       this.client.send(new UpdateServiceCommand({ cluster, service, taskDefinition: next })),
     );
-    await step(`waiting ${timeoutSeconds}s for ${next} to be stable`, () =>
+    await step(`waiting up to ${timeoutSeconds}s for ${next} to be stable`, () =>
       waitUntilServicesStable(
         { client: this.client, ...waiterTiming(timeoutSeconds) },
         { cluster, services: [service] },
