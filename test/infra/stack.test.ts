@@ -1,0 +1,337 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { LambdaEnvSchema } from '../../functions/shared/aws/env.js';
+import { loadConfig } from '../../functions/shared/domain/load-config.js';
+import { ALARM_STATE_CHANGE, EXECUTION_STATUS_CHANGE } from '../../infra/constructs/alarm-rollback.js';
+import { aslPlaceholders } from '../../infra/constructs/release-state-machine.js';
+import { isReadOnlyAction, STAR_ONLY_MUTATING_ACTIONS } from '../../infra/policies.js';
+import { addSluice } from '../../infra/sluice-app.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const config = loadConfig(join(root, 'sluice.config.yaml'));
+
+// One synth for the whole file; bundling skipped (the assets are not what these tests check).
+const app = new App({
+  outdir: mkdtempSync(join(tmpdir(), 'sluice-cdk-')),
+  context: { 'aws:cdk:bundling-stacks': [] },
+});
+const stack = addSluice(app, { config, nag: false });
+const assembly = app.synth();
+const template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+// biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON; the assertions check its shape.
+type CfnProperties = any;
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: CfnProperties }>;
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+const policies = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy');
+const statements: (Statement & { policy: string })[] = policies.flatMap(([id, r]) =>
+  (r.Properties.PolicyDocument.Statement as Statement[]).map((s) => ({ ...s, policy: id })),
+);
+const actionsOf = (s: Statement) => [s.Action].flat();
+const resourcesOf = (s: Statement) => [s.Resource].flat();
+const policyOf = (functionPath: string) =>
+  statements.filter((s) => s.policy.startsWith(functionPath.replaceAll('/', '')));
+const listenerArns = [...new Set(config.environments.map((e) => e.listenerArn))].sort();
+
+describe('Stack: Sluice', () => {
+  it('is named after the service', () => {
+    expect(stack.stackName).toBe('Sluice-checkout');
+  });
+
+  it('has no unacknowledged cdk-nag finding (AwsSolutions, Serverless)', () => {
+    for (const pack of [new AwsSolutionsChecks(), new ServerlessChecks()]) {
+      const report = pack.validateScope(stack);
+      expect(
+        report.violations.map(
+          (v) =>
+            `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId).join(', ')}`,
+        ),
+      ).toEqual([]);
+      expect(report.success).toBe(true);
+    }
+  });
+
+  describe('State machine', () => {
+    const machines = Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+
+    it.each(readdirSync(join(root, 'statemachines')).filter((f) => f.endsWith('.asl.json')))(
+      'substitutes every placeholder of %s with a Lambda ARN',
+      (file) => {
+        const asl = readFileSync(join(root, 'statemachines', file), 'utf8');
+        const machine = machines.find((m) => m.Properties.DefinitionString === asl);
+        expect(machine).toBeDefined();
+        const substitutions = machine!.Properties.DefinitionSubstitutions as Record<string, unknown>;
+        const placeholders = aslPlaceholders(asl);
+        expect(placeholders.length).toBeGreaterThan(0);
+        for (const name of placeholders) {
+          expect(substitutions[name]).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+          const logicalId = (substitutions[name] as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+          expect(resources[logicalId]?.Type).toBe('AWS::Lambda::Function');
+        }
+      },
+    );
+
+    it('is Standard, logs ALL with execution data, and traces', () => {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineType: 'STANDARD',
+        StateMachineName: 'sluice-checkout-release',
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        TracingConfiguration: { Enabled: true },
+      });
+    });
+
+    it('may invoke exactly the seven task functions, unqualified', () => {
+      const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+      expect(invoke).toHaveLength(1);
+      expect(resourcesOf(invoke[0]!)).toHaveLength(7);
+      for (const r of resourcesOf(invoke[0]!))
+        expect(r).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    });
+  });
+
+  describe('IAM', () => {
+    it('grants no mutating action on "*" beyond the ones AWS authorizes only on "*"', () => {
+      const onStar = statements.filter((s) => s.Effect === 'Allow' && resourcesOf(s).includes('*'));
+      const mutating = [...new Set(onStar.flatMap(actionsOf).filter((a) => !isReadOnlyAction(a)))].sort();
+      for (const action of mutating) expect(Object.keys(STAR_ONLY_MUTATING_ACTIONS)).toContain(action);
+      // The exceptions, named: X-Ray segments, Step Functions log delivery, ECS task definition registration.
+      expect(Object.keys(STAR_ONLY_MUTATING_ACTIONS).sort()).toEqual([
+        'ecs:RegisterTaskDefinition',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    });
+
+    it('uses no wildcard actions', () => {
+      for (const s of statements) for (const a of actionsOf(s)) expect(a).not.toContain('*');
+    });
+
+    it('scopes ModifyListener to the configured listeners', () => {
+      const modify = statements.filter((s) => actionsOf(s).includes('elasticloadbalancing:ModifyListener'));
+      expect(modify.length).toBeGreaterThan(0);
+      for (const s of modify) expect([...resourcesOf(s)].sort()).toEqual(listenerArns);
+    });
+
+    it('lets only the functions that restore or shift traffic modify the listener', () => {
+      const holders = [
+        ...new Set(
+          statements
+            .filter((s) => actionsOf(s).includes('elasticloadbalancing:ModifyListener'))
+            .map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, '')),
+        ),
+      ].sort();
+      expect(holders).toEqual([
+        'AlarmRollbackAlarmRollbackFunction',
+        'AlarmRollbackReleaseGuardFunction',
+        'TasksBeginRelease',
+        'TasksRollback',
+        'TasksShiftTraffic',
+      ]);
+    });
+
+    it('scopes UpdateService to the configured ECS services', () => {
+      const update = statements.filter((s) => actionsOf(s).includes('ecs:UpdateService'));
+      expect(update).toHaveLength(1);
+      expect([...resourcesOf(update[0]!)].sort()).toEqual([
+        'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-blue',
+        'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-green',
+        'arn:aws:ecs:us-east-1:123456789012:service/checkout-staging/checkout-staging-blue',
+        'arn:aws:ecs:us-east-1:123456789012:service/checkout-staging/checkout-staging-green',
+      ]);
+    });
+
+    it('lets PassRole reach ECS tasks only', () => {
+      const pass = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+      expect(pass).toHaveLength(1);
+      expect(pass[0]!.Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      });
+    });
+
+    it('reads only the configured alarms', () => {
+      const describe = statements.filter((s) => actionsOf(s).includes('cloudwatch:DescribeAlarms'));
+      expect(describe).toHaveLength(1);
+      expect([...resourcesOf(describe[0]!)].sort()).toEqual(
+        config.environments
+          .flatMap((e) => e.alarms)
+          .map((name) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`)
+          .sort(),
+      );
+    });
+
+    it('reads each secret by name with the -?????? suffix, and only where needed', () => {
+      const reads = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+      const byFunction = Object.fromEntries(
+        reads.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), JSON.stringify(s.Resource)]),
+      );
+      expect(Object.keys(byFunction).sort()).toEqual(['TasksVerifyBuild', 'WebhooksGithubWebhook']);
+      expect(byFunction.TasksVerifyBuild).toContain(':secret:sluice/checkout/github-token-??????');
+      expect(byFunction.WebhooksGithubWebhook).toContain(':secret:sluice/checkout/github-webhook-??????');
+    });
+
+    it('lets the webhook start executions of the release state machine only', () => {
+      const start = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
+      expect(start.map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, ''))).toEqual([
+        'WebhooksGithubWebhook',
+      ]);
+      expect(JSON.stringify(start[0]!.Resource)).toContain(':stateMachine:sluice-checkout-release');
+      const stop = statements.filter((s) => actionsOf(s).includes('states:StopExecution'));
+      for (const s of stop)
+        expect(JSON.stringify(s.Resource)).toContain(':execution:sluice-checkout-release:*');
+    });
+
+    it('gives the check-alarms function no write access to anything', () => {
+      const writes = policyOf('TasksCheckAlarms')
+        .flatMap(actionsOf)
+        .filter((a) => !isReadOnlyAction(a) && !(a in STAR_ONLY_MUTATING_ACTIONS));
+      expect(writes.filter((a) => !a.startsWith('logs:'))).toEqual([]);
+    });
+  });
+
+  describe('Alarm rollback', () => {
+    it('routes the configured alarms entering ALARM to the alarm-rollback Lambda', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.cloudwatch'],
+          'detail-type': [ALARM_STATE_CHANGE],
+          detail: {
+            alarmName: config.environments.flatMap((e) => e.alarms).sort(),
+            state: { value: ['ALARM'] },
+          },
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmRollbackAlarmRollbackFunction'), 'Arn'] },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+          }),
+        ],
+      });
+    });
+
+    it("routes the release state machine's failed, timed-out and aborted executions to the guard", () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.states'],
+          'detail-type': [EXECUTION_STATUS_CHANGE],
+          detail: {
+            stateMachineArn: [{ Ref: Match.stringLikeRegexp('^ReleaseStateMachine') }],
+            status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          },
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmRollbackReleaseGuardFunction'), 'Arn'] },
+            DeadLetterConfig: Match.anyValue(),
+          }),
+        ],
+      });
+    });
+
+    it('alarms as soon as the dead-letter queue holds a message', () => {
+      template.resourceCountIs('AWS::SQS::Queue', 1);
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'QueueName'] },
+          },
+        ],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+      });
+    });
+
+    it('sends failed asynchronous invocations of both handlers to the dead-letter queue', () => {
+      const configs = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+      expect(configs).toHaveLength(2);
+      for (const c of configs) {
+        expect(c.Properties.DestinationConfig.OnFailure.Destination).toEqual({
+          'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'],
+        });
+      }
+    });
+  });
+
+  describe('Release store', () => {
+    it('is an on-demand, encrypted, point-in-time-recoverable table keyed pk/sk, retained on delete', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        }),
+      });
+    });
+  });
+
+  describe('Lambdas', () => {
+    const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+
+    it('are ten: seven tasks, the webhook, alarm-rollback and release-guard', () => {
+      expect(functions).toHaveLength(10);
+    });
+
+    it('run Node.js 24 on arm64 with active tracing', () => {
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+          Handler: 'index.handler',
+        });
+      }
+    });
+
+    it('get every variable of LambdaEnvSchema, and the config without its embedded section', () => {
+      for (const fn of functions) {
+        const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
+        expect(Object.keys(variables).sort()).toEqual(Object.keys(LambdaEnvSchema.shape).sort());
+        const deployed = JSON.parse(variables.SLUICE_CONFIG as string);
+        expect(deployed.service).toBe('checkout');
+        expect(deployed.embedded).toBeUndefined();
+      }
+    });
+
+    it('log to their own log group with a retention', () => {
+      for (const fn of functions)
+        expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+    });
+  });
+
+  describe('Webhook endpoint', () => {
+    it('is a throttled HTTP API route POST /webhooks/github with access logs', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/github' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        AccessLogSettings: { DestinationArn: Match.anyValue() },
+      });
+      template.hasOutput('GithubWebhookUrl', {});
+    });
+  });
+});
