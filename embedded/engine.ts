@@ -66,6 +66,8 @@ export interface EngineOptions {
   definition: string;
   /** Handlers by function ARN, as the substituted definition names them. */
   functions: Record<string, LambdaHandler>;
+  /** Multiplies Retry intervals (Waits are scaled in the input); 0 retries at once. @default 1 */
+  timeScale?: number;
   /** Every state event of every execution, as it happens. */
   onEvent?: (execution: string, event: EventLog) => void;
   /** Once per execution, when it ends however it ends. */
@@ -98,6 +100,21 @@ function taskStates(states: Record<string, { Type: string }>, found: Record<stri
 }
 
 /** A Lambda context for an in-process invocation. */
+export /** Retry intervals on the scaled clock, per state and retrier (backoff is not scaled, only the base). */
+function retryIntervals(
+  states: Record<string, { Retry?: { IntervalSeconds?: number }[] }>,
+  timeScale: number,
+  found: Record<string, number[]> = {},
+): Record<string, number[]> {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Retry) found[name] = state.Retry.map((r) => (r.IntervalSeconds ?? 1) * 1000 * timeScale);
+    const nested = state as { ItemProcessor?: { States: never }; Iterator?: { States: never } };
+    const inner = nested.ItemProcessor ?? nested.Iterator;
+    if (inner) retryIntervals(inner.States, timeScale, found);
+  }
+  return found;
+}
+
 export function lambdaContext(functionArn: string): Context {
   const deadline = Date.now() + 900_000;
   return {
@@ -126,6 +143,7 @@ const asJson = (value: unknown) => JSON.parse(JSON.stringify(value ?? null));
 export class EmbeddedStepFunctions {
   private readonly machine: StateMachine;
   private readonly overrides: Record<string, (input: JSONValue) => Promise<JSONValue>>;
+  private readonly retryIntervalOverrides: Record<string, number[]> | undefined;
   private readonly executions = new Map<
     string,
     ExecutionInfo & { abort: () => void; done: Promise<ExecutionInfo> }
@@ -135,6 +153,8 @@ export class EmbeddedStepFunctions {
     const definition = JSON.parse(options.definition);
     // Validation costs 130–400 ms: done once here, and each run reuses the machine.
     this.machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const timeScale = options.timeScale ?? 1;
+    this.retryIntervalOverrides = timeScale === 1 ? undefined : retryIntervals(definition.States, timeScale);
     this.overrides = Object.fromEntries(
       Object.entries(taskStates(definition.States)).map(([name, state]) => [
         name,
@@ -170,7 +190,10 @@ export class EmbeddedStepFunctions {
     const executionArn = this.arnOf(name);
     const startDate = new Date();
     const run = this.machine.run(asJson(input), {
-      overrides: { taskResourceLocalHandlers: this.overrides },
+      overrides: {
+        taskResourceLocalHandlers: this.overrides,
+        ...(this.retryIntervalOverrides ? { retryIntervalOverrides: this.retryIntervalOverrides } : {}),
+      },
       context: {
         Execution: { Id: executionArn, Name: name, Input: asJson(input), StartTime: startDate.toISOString() },
       },

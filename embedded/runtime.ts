@@ -24,7 +24,7 @@ import type { Ports } from '../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
 import { LocalAlb } from './alb.js';
-import { localFunctionArn, RELEASE_FUNCTIONS, readAsl, substitute } from './asl.js';
+import { localFunctionArn, RELEASE_FUNCTIONS, type ReleaseFunction, readAsl, substitute } from './asl.js';
 import { type AlarmStateChangeEvent, LocalCloudWatch } from './cloudwatch.js';
 import { EmbeddedStepFunctions, type EventLog, type LambdaHandler, lambdaContext } from './engine.js';
 import { startGithubStub } from './github-stub.js';
@@ -49,6 +49,12 @@ export interface EmbeddedOptions {
   onAlarmEvent?: (event: AlarmStateChangeEvent, result: unknown) => void;
   /** Environment variables for secret overrides. @default process.env */
   env?: NodeJS.ProcessEnv;
+  /** Versions whose deploy fails (rehearsing a failed deploy). */
+  failVersions?: readonly string[];
+  /** Fault injection: wraps every Task invocation (throw, delay, or call through). */
+  interceptTask?: (fn: ReleaseFunction, payload: unknown, invoke: () => Promise<unknown>) => Promise<unknown>;
+  /** Fault injection: wraps the ports every handler sees (e.g. a throttling load balancer). */
+  wrapPorts?: (ports: Ports) => Ports;
 }
 
 /**
@@ -101,7 +107,11 @@ export class EmbeddedRuntime {
         const port = options.listenerPorts?.[env.name];
         listenerUrls[env.name] = (await alb.addListener(env.listenerArn, port ? { port } : {})).url;
       }
-      const deployer = new LocalDeployer({ alb, faults: options.faults });
+      const deployer = new LocalDeployer({
+        alb,
+        faults: options.faults,
+        ...(options.failVersions ? { failVersions: options.failVersions } : {}),
+      });
       closers.push(() => deployer.close());
       for (const env of config.environments) {
         await deployer.seed(env.targetGroups.blue, options.initialVersion ?? 'baseline');
@@ -125,7 +135,7 @@ export class EmbeddedRuntime {
       closers.push(() => cloudwatch.stop());
       const alarms = new LocalAlarmSource(cloudwatch);
 
-      const ports: Ports = {
+      const localPorts: Ports = {
         config: () => config,
         trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
         alarms: () => alarms,
@@ -136,6 +146,7 @@ export class EmbeddedRuntime {
         secrets: () => secrets,
         now: () => new Date(),
       };
+      const ports = options.wrapPorts ? options.wrapPorts(localPorts) : localPorts;
       const provide: PortsProvider = () => ports;
       const tasks: Record<(typeof RELEASE_FUNCTIONS)[number], LambdaHandler> = {
         BeginRelease: createBeginReleaseHandler(provide),
@@ -150,11 +161,21 @@ export class EmbeddedRuntime {
       const alarmRollback = createAlarmRollbackHandler(provide);
       const engine = new EmbeddedStepFunctions({
         stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+        timeScale,
         definition: substitute(
           readAsl('release'),
           Object.fromEntries(RELEASE_FUNCTIONS.map((fn) => [`${fn}FunctionArn`, localFunctionArn(fn)])),
         ),
-        functions: Object.fromEntries(RELEASE_FUNCTIONS.map((fn) => [localFunctionArn(fn), tasks[fn]])),
+        functions: Object.fromEntries(
+          RELEASE_FUNCTIONS.map((fn): [string, LambdaHandler] => {
+            const intercept = options.interceptTask;
+            const handler = tasks[fn];
+            return [
+              localFunctionArn(fn),
+              intercept ? (event, context) => intercept(fn, event, () => handler(event, context)) : handler,
+            ];
+          }),
+        ),
         onEvent: options.onExecutionEvent,
         // EventBridge delivers Step Functions status changes to the guard on AWS; here the engine does.
         onStatusChange: async (event) => {
@@ -174,7 +195,9 @@ export class EmbeddedRuntime {
         );
         options.onAlarmEvent?.(event, result);
       });
-      cloudwatch.start();
+      // At time scale 0 (the fault-injection suite's instant clock) alarm periods would be 0 ms:
+      // alarms are scripted there instead of evaluated.
+      if (timeScale > 0) cloudwatch.start();
 
       return new EmbeddedRuntime(
         config,

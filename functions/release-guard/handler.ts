@@ -23,7 +23,8 @@ export const createReleaseGuardHandler = (ports: PortsProvider) =>
       throw new InvalidInputError((error as Error).message);
     }
     const { status, input: rawInput, error, cause } = event.detail;
-    if (status === 'SUCCEEDED' || status === 'RUNNING') return { action: 'none', reason: `execution ${status}` };
+    if (status === 'SUCCEEDED' || status === 'RUNNING')
+      return { action: 'none', reason: `execution ${status}` };
     if (!rawInput) throw new InvalidInputError('execution status event carries no input');
     const input = JSON.parse(rawInput) as ReleaseInput;
     const { release, environment } = input;
@@ -32,6 +33,17 @@ export const createReleaseGuardHandler = (ports: PortsProvider) =>
 
     if (record?.status === 'succeeded') return { action: 'none', reason: 'release succeeded' };
     const owner = { releaseId: release.id, executionName: input.executionName };
+    if (error === 'ReleaseNotRecorded' && record?.status === 'promoted') {
+      // The watch passed and traffic is on the new version; only the final write failed.
+      await store.update(
+        release.id,
+        environment.name,
+        { status: 'succeeded', endedAt: p.now().toISOString() },
+        { event: 'succeeded', detail: 'recorded by the release guard' },
+      );
+      await store.releaseLock(environment.name, owner);
+      return { action: 'none', reason: 'release succeeded; recorded by the guard' };
+    }
     if (record?.targets && (await listenerIsOurs(p, environment.name, owner))) {
       await restoreTraffic(p, environment, record.targets);
     }

@@ -8,7 +8,9 @@ import type { ExecutionStatus, Orchestrator, StartResult } from '../ports/orches
 
 /** A duration on the embedded runtime's clock: whole seconds (as Wait states need), at least 1. */
 export function scaleSeconds(seconds: number, timeScale: number): number {
-  return seconds <= 0 ? 0 : Math.max(1, Math.round(seconds * timeScale));
+  // A time scale of 0 is the fault-injection suite's instant clock: every wait is skipped.
+  if (seconds <= 0 || timeScale === 0) return 0;
+  return Math.max(1, Math.round(seconds * timeScale));
 }
 
 /**

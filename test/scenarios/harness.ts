@@ -1,0 +1,130 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { lambdaContext } from '../../embedded/engine.js';
+import { pushPayload, signature } from '../../embedded/push.js';
+import { type EmbeddedOptions, EmbeddedRuntime } from '../../embedded/runtime.js';
+import { parseConfig, type SluiceConfig } from '../../functions/shared/domain/config.js';
+import { planRelease } from '../../functions/shared/domain/plan.js';
+import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+
+const LISTENER =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop-dev/50dc6c495c0c9188/f2f7dc8efc522ab2';
+export const BLUE =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-dev-blue/73e2d6bc24d8a067';
+export const GREEN =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-dev-green/5c2c2f1a0b3e4d6f';
+export const ALARM = 'shop-dev-5xx';
+
+/** One environment, two steps; at time scale 0.05 each bake and the watch take 1 s. */
+export function scenarioConfig(environment: Record<string, unknown> = {}): SluiceConfig {
+  return parseConfig({
+    repository: 'acme/shop',
+    service: 'shop',
+    releaseBranches: ['release/*'],
+    requiredChecks: ['build'],
+    environments: [
+      {
+        name: 'dev',
+        listenerArn: LISTENER,
+        targetGroups: { blue: BLUE, green: GREEN },
+        deploy: { provider: 'external' },
+        steps: [
+          { weight: 25, bake: '20s' },
+          { weight: 100, bake: '20s' },
+        ],
+        alarms: [ALARM],
+        watch: '20s',
+        ...environment,
+      },
+    ],
+    embedded: {
+      timeScale: 0.05,
+      alarms: {
+        [ALARM]: {
+          metric: 'HTTPCode_Target_5XX_Count',
+          threshold: 1000,
+          period: '20s',
+          treatMissingData: 'notBreaching',
+        },
+      },
+    },
+  });
+}
+
+export const shaOf = (label: string) => createHash('sha1').update(label).digest('hex');
+
+/** A running embedded runtime plus the moves a test makes: push, wait, look. */
+export class Scenario {
+  private constructor(
+    readonly runtime: EmbeddedRuntime,
+    readonly config: SluiceConfig,
+  ) {}
+
+  static async start(options: Partial<EmbeddedOptions> & { config?: SluiceConfig } = {}): Promise<Scenario> {
+    const config = options.config ?? scenarioConfig();
+    const runtime = await EmbeddedRuntime.start({
+      dataDir: mkdtempSync(join(tmpdir(), 'sluice-')),
+      ...options,
+      config,
+    });
+    return new Scenario(runtime, config);
+  }
+
+  get env() {
+    return this.config.environments[0]!;
+  }
+
+  /** Delivers a signed push through the real webhook handler; returns its HTTP answer and the plan. */
+  async push(sha: string, deliveryId: string = randomUUID()) {
+    const payload = pushPayload(this.config.repository, 'release/1.0', sha);
+    const body = JSON.stringify(payload);
+    const secret = await this.runtime.ports.secrets().get('github-webhook');
+    const event = {
+      version: '2.0',
+      rawPath: '/',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': deliveryId,
+        'x-hub-signature-256': signature(secret, body),
+      },
+      body,
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+    const response = await this.runtime.handlers.githubWebhook(event, lambdaContext('webhook'));
+    const plan = planRelease(this.config, payload);
+    if (plan.kind !== 'release') throw new Error(plan.reason);
+    return {
+      status: response.statusCode,
+      body: JSON.parse(response.body ?? '{}'),
+      releaseId: plan.release.id,
+      executionName: plan.environments[0]!.executionName,
+    };
+  }
+
+  /** Pushes and waits for the execution to end. */
+  async release(sha: string) {
+    const pushed = await this.push(sha);
+    const execution = await this.runtime.engine.wait(pushed.executionName);
+    return { ...pushed, execution, record: (await this.record(pushed.releaseId))! };
+  }
+
+  record(releaseId: string): Promise<ReleaseRecord | undefined> {
+    return this.runtime.ports.releases().get(releaseId, this.env.name);
+  }
+
+  weights() {
+    return this.runtime.alb.readWeights(this.env.listenerArn);
+  }
+
+  lockHolder() {
+    return this.runtime.ports.releases().lockHolder(this.env.name);
+  }
+
+  close() {
+    return this.runtime.close();
+  }
+}

@@ -1,0 +1,211 @@
+import type { ReleaseFunction } from '../../embedded/asl.js';
+import type { AlarmSource, Ports } from '../../functions/shared/ports/index.js';
+import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from './harness.js';
+
+class InjectedError extends Error {
+  override name = 'InjectedError';
+}
+
+let scenario: Scenario | undefined;
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+
+/** Throws at a Task, before its handler runs or after it returned (a crash after the write). */
+function failAt(fn: ReleaseFunction, when: 'before' | 'after' = 'before') {
+  return async (name: ReleaseFunction, _payload: unknown, invoke: () => Promise<unknown>) => {
+    if (name !== fn) return invoke();
+    if (when === 'after') await invoke();
+    throw new InjectedError(`injected failure in ${fn}`);
+  };
+}
+
+describe('Scenario: a release on the embedded runtime', () => {
+  it('promotes a healthy version through every canary step and frees the lock', async () => {
+    // Prepare
+    scenario = await Scenario.start();
+
+    // Act
+    const result = await scenario.release(shaOf('healthy'));
+
+    // Assess
+    expect(result.status).toBe(202);
+    expect(result.execution.status).toBe('SUCCEEDED');
+    expect(result.record.status).toBe('succeeded');
+    expect(result.record.steps.map((s) => s.observed)).toEqual([
+      { [BLUE]: 75, [GREEN]: 25 },
+      { [BLUE]: 0, [GREEN]: 100 },
+    ]);
+    expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('starts nothing new for a redelivered push', async () => {
+    scenario = await Scenario.start();
+    const first = await scenario.push(shaOf('once'));
+
+    const again = await scenario.push(shaOf('once'));
+
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ duplicate: true, executionName: first.executionName });
+    expect(scenario.runtime.engine.list()).toHaveLength(1);
+    await scenario.runtime.engine.wait(first.executionName);
+  });
+
+  it('rolls back at once when the alarm fires during a bake', async () => {
+    scenario = await Scenario.start({
+      interceptTask: async (fn, payload, invoke) => {
+        const result = await invoke();
+        const step = (payload as { step?: { index: number } }).step;
+        if (fn === 'ShiftTraffic' && step?.index === 0) {
+          scenario!.runtime.cloudwatch.setAlarmState(ALARM, 'ALARM', 'injected: 5xx over threshold');
+        }
+        return result;
+      },
+    });
+
+    const result = await scenario.release(shaOf('faulty'));
+
+    expect(result.execution.status).toBe('ABORTED');
+    expect(result.record.status).toBe('rolled_back');
+    expect(result.record.cause).toMatchObject({ trigger: 'alarm', alarm: ALARM });
+    expect(result.record.restoredAt).toBeDefined();
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('rolls back at the bake check when no alarm event arrives', async () => {
+    const firing: AlarmSource = {
+      describe: async (names) => names.map((name) => ({ name, state: 'ALARM', reason: 'polled' })),
+    };
+    scenario = await Scenario.start({ wrapPorts: (ports): Ports => ({ ...ports, alarms: () => firing }) });
+
+    const result = await scenario.release(shaOf('polled'));
+
+    expect(result.execution).toMatchObject({ status: 'FAILED', error: 'AlarmFiredError' });
+    expect(result.record.status).toBe('rolled_back');
+    expect(result.record.cause).toMatchObject({ trigger: 'alarm', alarm: ALARM });
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+  });
+
+  it.each([
+    ['VerifyBuild', 'before', 'failed'],
+    ['Deploy', 'after', 'failed'],
+    ['ShiftTraffic', 'after', 'rolled_back'],
+    ['CheckAlarms', 'before', 'rolled_back'],
+    ['RecordRelease', 'before', 'rolled_back'],
+  ] as const)(
+    'leaves all traffic on the stable version when %s fails (%s its handler runs)',
+    async (fn, when, status) => {
+      scenario = await Scenario.start({ interceptTask: failAt(fn, when) });
+
+      const result = await scenario.release(shaOf(`fail-${fn}`));
+
+      expect(result.execution.status).toBe('FAILED');
+      expect(result.record.status).toBe(status);
+      expect(result.record.cause).toMatchObject({ error: 'InjectedError' });
+      expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+      expect(await scenario.lockHolder()).toBeUndefined();
+    },
+  );
+
+  it('records a release that could not begin and moves nothing', async () => {
+    scenario = await Scenario.start({ interceptTask: failAt('BeginRelease') });
+
+    const result = await scenario.release(shaOf('no-begin'));
+
+    expect(result.execution).toMatchObject({ status: 'FAILED', error: 'InjectedError' });
+    expect(result.record).toMatchObject({ status: 'failed', steps: [] });
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('restores traffic through the release guard when the rollback itself keeps failing', async () => {
+    scenario = await Scenario.start({
+      interceptTask: async (fn, payload, invoke) => {
+        if (fn === 'Rollback') throw new InjectedError('rollback is down');
+        const result = await invoke();
+        if (fn === 'ShiftTraffic') throw new InjectedError('crash after the shift');
+        return result;
+      },
+    });
+
+    const result = await scenario.release(shaOf('rollback-down'));
+
+    expect(result.execution).toMatchObject({ status: 'FAILED', error: 'RollbackError' });
+    expect(result.record.status).toMatch(/failed|rolled_back/);
+    expect(result.record.cause?.trigger).toBe('crash');
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('leaves the listener untouched when the deploy fails', async () => {
+    const sha = shaOf('undeployable');
+    scenario = await Scenario.start({ failVersions: [sha] });
+
+    const result = await scenario.release(sha);
+
+    expect(result.execution).toMatchObject({ status: 'FAILED', error: 'DeployError' });
+    expect(result.record).toMatchObject({ status: 'failed', steps: [] });
+    expect(scenario.runtime.alb.epochs(scenario.env.listenerArn)).toHaveLength(2); // the seed's 100/0 only
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+  });
+
+  it('refuses an environment that requires a Slack approval, without moving traffic', async () => {
+    scenario = await Scenario.start({
+      config: scenarioConfig({ approval: { type: 'slack', channel: '#rel', approvers: ['U1'] } }),
+    });
+
+    const result = await scenario.release(shaOf('needs-approval'));
+
+    expect(result.execution).toMatchObject({ status: 'FAILED', error: 'ApprovalUnavailableError' });
+    expect(result.record.status).toBe('failed');
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+  });
+
+  it('flips straight back to the previous version when the alarm fires in the watch window', async () => {
+    scenario = await Scenario.start({
+      interceptTask: async (fn, payload, invoke) => {
+        const result = await invoke();
+        if (fn === 'RecordRelease' && (payload as { event: string }).event === 'promoted') {
+          scenario!.runtime.cloudwatch.setAlarmState(ALARM, 'ALARM', 'injected after promotion');
+        }
+        return result;
+      },
+    });
+
+    const result = await scenario.release(shaOf('bad-after-promotion'));
+
+    expect(result.execution.status).toBe('ABORTED');
+    expect(result.record).toMatchObject({ status: 'rolled_back', cause: { trigger: 'alarm' } });
+    expect(result.record.steps).toHaveLength(2);
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+  });
+
+  it('supersedes a running release with a newer push and runs the newer one', async () => {
+    const older = shaOf('older');
+    const newer = shaOf('newer');
+    let newerPush: Promise<{ executionName: string; releaseId: string }> | undefined;
+    scenario = await Scenario.start({
+      interceptTask: async (fn, payload, invoke) => {
+        const result = await invoke();
+        const { release, step } = payload as { release?: { sha: string }; step?: { index: number } };
+        if (fn === 'ShiftTraffic' && release?.sha === older && step?.index === 0)
+          newerPush = scenario!.push(newer);
+        return result;
+      },
+    });
+
+    const first = await scenario.release(older);
+    const second = await newerPush!;
+    const secondEnd = await scenario.runtime.engine.wait(second.executionName);
+
+    expect(first.execution.status).toBe('ABORTED');
+    expect((await scenario.record(first.releaseId))?.status).toBe('superseded');
+    expect(secondEnd.status).toBe('SUCCEEDED');
+    expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+});
