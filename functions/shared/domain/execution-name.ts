@@ -6,16 +6,37 @@ export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const sanitize = (value: string) => value.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
 
 /**
+ * The readable form `<environment>-<owner>-<name>-<sha>` is only used when it can be read back
+ * unambiguously: split from the right, owner, name and SHA hold no dash, and the environment is
+ * kept as is. Otherwise `acme/checkout-api` and `acme-checkout/api`, or environments `dev` and
+ * `dev-`, would share a name, and the second release would be dropped as a duplicate.
+ */
+const UNAMBIGUOUS_ENVIRONMENT = /^[A-Za-z0-9_-]+$/;
+const UNAMBIGUOUS_REPOSITORY = /^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/;
+const UNAMBIGUOUS_SHA = /^[A-Za-z0-9_]+$/;
+
+/**
  * Derives an execution name from what the release is (environment, repository, pushed SHA) and
  * not from how it arrived, so a redelivered or retried push lands on the same name and
  * Step Functions' ExecutionAlreadyExists makes it a no-op.
  */
 export function executionName(environment: string, repository: string, sha: string): string {
-  const full = `${sanitize(environment)}-${sanitize(repository)}-${sanitize(sha)}`;
-  if (full.length <= 80) return full;
-  // Truncation alone could make two long names collide; a digest of the whole keeps them apart.
-  const digest = createHash('sha256').update(`${environment}\n${repository}\n${sha}`).digest('hex').slice(0, 10);
+  const readable = `${environment}-${repository.replace('/', '-')}-${sha}`;
+  if (
+    readable.length <= 80 &&
+    UNAMBIGUOUS_ENVIRONMENT.test(environment) &&
+    UNAMBIGUOUS_REPOSITORY.test(repository) &&
+    UNAMBIGUOUS_SHA.test(sha)
+  ) {
+    return readable;
+  }
+  // Truncation or sanitizing alone could make two names collide; a digest of the whole keeps them apart.
+  const digest = createHash('sha256')
+    .update(`${environment}\n${repository}\n${sha}`)
+    .digest('hex')
+    .slice(0, 10);
   return `${sanitize(environment).slice(0, 12)}-${sanitize(repository).slice(0, 14)}-${digest}-${sanitize(sha).slice(0, 40)}`
     .replace(/-+/g, '-')
+    .replace(/^-+/, '')
     .slice(0, 80);
 }
