@@ -22,12 +22,10 @@ const RUNS = { numRuns: 250 };
 
 /** A generated valid config and a release push to its repository. */
 const configAndPush = () =>
-  fc
-    .tuple(configDocument(), releasePushFields())
-    .map(([document, fields]) => ({
-      config: parseConfig(document),
-      push: releasePush(document.repository, fields),
-    }));
+  fc.tuple(configDocument(), releasePushFields()).map(([document, fields]) => ({
+    config: parseConfig(document),
+    push: releasePush(document.repository, fields),
+  }));
 
 function release(config: SluiceConfig, push: PushEvent, deliveryId?: string): ReleasePlan {
   const plan = planRelease(config, push, deliveryId);
