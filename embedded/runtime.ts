@@ -17,10 +17,11 @@ import type { SluiceConfig } from '../functions/shared/domain/config.js';
 import type { PortsProvider } from '../functions/shared/handler.js';
 import { LocalAlarmSource } from '../functions/shared/local/alarm-source.js';
 import { LocalDeployer } from '../functions/shared/local/deployer.js';
+import { MemoryReleaseStore } from '../functions/shared/local/memory-release-store.js';
 import { LocalOrchestrator } from '../functions/shared/local/orchestrator.js';
 import { FileSecrets } from '../functions/shared/local/secrets.js';
 import { LocalTrafficRouter } from '../functions/shared/local/traffic-router.js';
-import type { Ports } from '../functions/shared/ports/index.js';
+import type { Ports, ReleaseStore } from '../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
 import { LocalAlb } from './alb.js';
@@ -28,6 +29,23 @@ import { localFunctionArn, RELEASE_FUNCTIONS, type ReleaseFunction, readAsl, sub
 import { type AlarmStateChangeEvent, LocalCloudWatch } from './cloudwatch.js';
 import { EmbeddedStepFunctions, type EventLog, type LambdaHandler, lambdaContext } from './engine.js';
 import { startGithubStub } from './github-stub.js';
+
+type Closer = () => Promise<unknown> | unknown;
+
+/** The DynamoDB adapter against dynalite, an in-process server that speaks the DynamoDB API. */
+async function startDynaliteStore(closers: Closer[]): Promise<ReleaseStore> {
+  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => db.listen(0, '127.0.0.1', () => resolve()));
+  closers.push(() => new Promise((resolve) => db.close(resolve)));
+  const dynamodb = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(db.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
+  });
+  closers.push(() => dynamodb.destroy());
+  await createReleaseTable(dynamodb, 'sluice-releases');
+  return new DynamoDbReleaseStore(dynamodb, 'sluice-releases');
+}
 
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:sluice-release';
 
@@ -53,6 +71,8 @@ export interface EmbeddedOptions {
   failVersions?: readonly string[];
   /** Fault injection: wraps every Task invocation (throw, delay, or call through). */
   interceptTask?: (fn: ReleaseFunction, payload: unknown, invoke: () => Promise<unknown>) => Promise<unknown>;
+  /** The release store. @default dynalite (the DynamoDB adapter against an in-process DynamoDB) */
+  releaseStore?: 'dynalite' | 'memory';
   /** Fault injection: wraps the ports every handler sees (e.g. a throttling load balancer). */
   wrapPorts?: (ports: Ports) => Ports;
 }
@@ -69,31 +89,23 @@ export class EmbeddedRuntime {
     readonly engine: EmbeddedStepFunctions,
     readonly alb: LocalAlb,
     readonly cloudwatch: LocalCloudWatch,
+    readonly deployer: LocalDeployer,
     readonly listenerUrls: Record<string, string>,
     readonly handlers: {
       githubWebhook: ReturnType<typeof createGithubWebhookHandler>;
       alarmRollback: ReturnType<typeof createAlarmRollbackHandler>;
       releaseGuard: ReturnType<typeof createReleaseGuardHandler>;
     },
-    private readonly closers: (() => Promise<unknown> | unknown)[],
+    private readonly closers: Closer[],
   ) {}
 
   static async start(options: EmbeddedOptions): Promise<EmbeddedRuntime> {
     const { config } = options;
     const timeScale = options.timeScale ?? config.embedded.timeScale;
-    const closers: (() => Promise<unknown> | unknown)[] = [];
+    const closers: Closer[] = [];
     try {
-      const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-      await new Promise<void>((resolve) => db.listen(0, '127.0.0.1', () => resolve()));
-      closers.push(() => new Promise((resolve) => db.close(resolve)));
-      const dynamodb = new DynamoDBClient({
-        endpoint: `http://127.0.0.1:${(db.address() as AddressInfo).port}`,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
-      });
-      closers.push(() => dynamodb.destroy());
-      await createReleaseTable(dynamodb, 'sluice-releases');
-      const releases = new DynamoDbReleaseStore(dynamodb, 'sluice-releases');
+      const releases =
+        options.releaseStore === 'memory' ? new MemoryReleaseStore() : await startDynaliteStore(closers);
 
       const secrets = new FileSecrets(join(options.dataDir ?? '.sluice', 'secrets.json'), options.env);
       const github = await startGithubStub({ defaultChecks: config.requiredChecks });
@@ -205,6 +217,7 @@ export class EmbeddedRuntime {
         engine,
         alb,
         cloudwatch,
+        deployer,
         listenerUrls,
         { githubWebhook: createGithubWebhookHandler(provide), alarmRollback, releaseGuard },
         closers,

@@ -1,0 +1,109 @@
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import {
+  createReleaseTable,
+  DynamoDbReleaseStore,
+} from '../../functions/shared/aws/dynamodb-release-store.js';
+import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import { MemoryReleaseStore } from '../../functions/shared/local/memory-release-store.js';
+import type { ReleaseStore } from '../../functions/shared/ports/index.js';
+
+const server = dynalite({ createTableMs: 0 });
+let client: DynamoDBClient;
+let table = 0;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const record = (releaseId: string, startedAt: string): ReleaseRecord => ({
+  releaseId,
+  environment: 'dev',
+  executionName: `dev-${releaseId}`,
+  repository: 'acme/shop',
+  service: 'shop',
+  branch: 'release/1',
+  sha: 'a'.repeat(40),
+  version: 'a'.repeat(40),
+  status: 'in_progress',
+  steps: [],
+  startedAt,
+  updatedAt: startedAt,
+  history: [],
+});
+
+// The fault-injection suite runs on the memory store; the product runs on DynamoDB. Both must
+// behave alike, so the same contract runs against each.
+describe.each([
+  ['MemoryReleaseStore', async (): Promise<ReleaseStore> => new MemoryReleaseStore()],
+  [
+    'DynamoDbReleaseStore (dynalite)',
+    async (): Promise<ReleaseStore> => {
+      const name = `contract-${++table}`;
+      await createReleaseTable(client, name);
+      return new DynamoDbReleaseStore(client, name);
+    },
+  ],
+])('Contract: ReleaseStore — %s', (_name, make) => {
+  it('creates a record once and reports the second create', async () => {
+    const store = await make();
+    expect(await store.create(record('r1', '2026-01-01T00:00:00.000Z'))).toBe(true);
+    expect(await store.create(record('r1', '2026-01-01T00:00:00.000Z'))).toBe(false);
+  });
+
+  it('merges an update and appends its event to the history', async () => {
+    const store = await make();
+    await store.create(record('r1', '2026-01-01T00:00:00.000Z'));
+    const updated = await store.update(
+      'r1',
+      'dev',
+      { status: 'promoted' },
+      { event: 'promoted', detail: 'x' },
+    );
+    expect(updated).toMatchObject({ status: 'promoted', executionName: 'dev-r1' });
+    expect(updated.history.map((h) => h.event)).toEqual(['promoted']);
+    expect((await store.get('r1', 'dev'))?.status).toBe('promoted');
+  });
+
+  it('refuses to update a record that does not exist', async () => {
+    const store = await make();
+    await expect(store.update('missing', 'dev', {}, { event: 'x' })).rejects.toThrow();
+  });
+
+  it('lists records newest first', async () => {
+    const store = await make();
+    await store.create(record('old', '2026-01-01T00:00:00.000Z'));
+    await store.create(record('new', '2026-01-02T00:00:00.000Z'));
+    expect((await store.list()).map((r) => r.releaseId)).toEqual(['new', 'old']);
+  });
+
+  it('gives the lock to one owner, again to the same owner, and names the holder to others', async () => {
+    const store = await make();
+    const a = { releaseId: 'a', executionName: 'ea' };
+    const b = { releaseId: 'b', executionName: 'eb' };
+    expect(await store.acquireLock('dev', a)).toEqual({ acquired: true });
+    expect(await store.acquireLock('dev', a)).toEqual({ acquired: true });
+    expect(await store.acquireLock('dev', b)).toEqual({ acquired: false, holder: a });
+    expect(await store.lockHolder('dev')).toEqual(a);
+  });
+
+  it('releases the lock only for its owner', async () => {
+    const store = await make();
+    const a = { releaseId: 'a', executionName: 'ea' };
+    await store.acquireLock('dev', a);
+    await store.releaseLock('dev', { releaseId: 'a', executionName: 'other' });
+    expect(await store.lockHolder('dev')).toEqual(a);
+    await store.releaseLock('dev', a);
+    expect(await store.lockHolder('dev')).toBeUndefined();
+  });
+});
