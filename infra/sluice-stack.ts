@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../functions/shared/aws/env.js';
 import type { SluiceConfig } from '../functions/shared/domain/config.js';
 import { AlarmRollback } from './constructs/alarm-rollback.js';
@@ -59,7 +61,7 @@ export function lambdaConfigJson(config: SluiceConfig): string {
 
 /** Wiring only: which construct gets which permission lives here, each construct owns its resources. */
 export class SluiceStack extends Stack {
-  constructor(scope: import('constructs').Construct, id: string, props: SluiceStackProps) {
+  constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
     const { config } = props;
     const root = props.projectRoot ?? fileURLToPath(new URL('..', import.meta.url));
@@ -102,7 +104,7 @@ export class SluiceStack extends Stack {
 
     const t = tasks.functions;
     const { alarmRollback, releaseGuard } = safetyNet;
-    const grant = (fns: SluiceFunction[], statements: import('aws-cdk-lib/aws-iam').PolicyStatement[]) => {
+    const grant = (fns: SluiceFunction[], statements: PolicyStatement[]) => {
       for (const fn of fns) for (const s of statements) fn.role.addToPrincipalPolicy(s.copy());
     };
 
