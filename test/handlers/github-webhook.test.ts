@@ -1,0 +1,405 @@
+import { createHmac } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../functions/github-webhook/handler.js';
+import { setLogSink } from '../../functions/shared/log.js';
+import { fixtureBody, type GithubFixture } from '../support/github.js';
+import { context, STATE_MACHINE_ARN, useLambdaEnv } from '../support/lambda.js';
+
+const SECRET = "It's a Secret to Everybody: 7f3a9c1e5b";
+const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
+const DEV_EXECUTION = `dev-acme-checkout-${SHA}`;
+
+const sign = (body: string, secret = SECRET) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+interface Delivery {
+  event: string;
+  body: string;
+  headers?: Record<string, string>;
+  delivery?: string;
+  signature?: string | null;
+  base64?: boolean;
+}
+
+/** What a Lambda Function URL hands the handler for a GitHub delivery (headers lower-cased). */
+function functionUrlEvent({
+  event,
+  body,
+  headers = {},
+  delivery,
+  signature,
+  base64 = false,
+}: Delivery): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: {
+      accept: '*/*',
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/a1b2c3d',
+      'x-github-event': event,
+      'x-github-delivery': delivery ?? '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'x-github-hook-id': '292430182',
+      ...(signature === null ? {} : { 'x-hub-signature-256': signature ?? sign(body) }),
+      ...headers,
+    },
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'abcdefghijklmnopqrstuvwxyz',
+      domainName: 'abcdefghijklmnopqrstuvwxyz.lambda-url.us-east-1.on.aws',
+      domainPrefix: 'abcdefghijklmnopqrstuvwxyz',
+      http: {
+        method: 'POST',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '140.82.115.1',
+        userAgent: 'GitHub-Hookshot/a1b2c3d',
+      },
+      requestId: 'b2d2f5a1-0000-4000-8000-000000000000',
+      routeKey: '$default',
+      stage: '$default',
+      time: '23/Nov/2026:09:00:00 +0000',
+      timeEpoch: 1795424400000,
+    },
+    body: base64 ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded: base64,
+  };
+}
+
+const deliver = async (delivery: Delivery) =>
+  (await handler(functionUrlEvent(delivery), context)) as APIGatewayProxyStructuredResultV2;
+const push = (name: GithubFixture, extra: Partial<Delivery> = {}) =>
+  deliver({ event: 'push', body: fixtureBody(name), ...extra });
+const bodyOf = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(String(response.body));
+
+describe('Handler: github-webhook', () => {
+  useLambdaEnv();
+  const sfn = mockClient(SFNClient);
+  const secrets = mockClient(SecretsManagerClient);
+  const logs: string[] = [];
+  let previousSink: (line: string) => void;
+
+  beforeEach(() => {
+    sfn.reset();
+    secrets.reset();
+    secrets
+      .on(GetSecretValueCommand, { SecretId: 'sluice/github-webhook' })
+      .resolves({ SecretString: SECRET });
+    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${input.name}`,
+      startDate: new Date(),
+    }));
+    logs.length = 0;
+    process.env.SLUICE_LOG_LEVEL = 'debug';
+    previousSink = setLogSink((line) => logs.push(line));
+  });
+
+  afterEach(() => {
+    setLogSink(previousSink);
+    // The secret never leaves the process: not in a log line, whatever the test did.
+    expect(logs.join('\n')).not.toContain(SECRET);
+  });
+
+  describe('a signed push to a release branch', () => {
+    it('starts exactly one execution of the first environment and answers 202', async () => {
+      // Act
+      const response = await push('push-release-branch');
+
+      // Assess
+      expect(response.statusCode).toBe(202);
+      expect(bodyOf(response)).toEqual({
+        releaseId: 'checkout-6113728f27ae',
+        environment: 'dev',
+        executionName: DEV_EXECUTION,
+        started: true,
+      });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+      const [call] = sfn.commandCalls(StartExecutionCommand);
+      expect(call?.args[0].input).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, name: DEV_EXECUTION });
+      const input = JSON.parse(String(call?.args[0].input.input));
+      expect(input).toMatchObject({
+        executionName: DEV_EXECUTION,
+        release: {
+          id: 'checkout-6113728f27ae',
+          sha: SHA,
+          branch: 'release/1.4',
+          deliveryId: expect.any(String),
+        },
+        environment: { name: 'dev' },
+        steps: [
+          { index: 0, weight: 10, bakeSeconds: 60 },
+          { index: 1, weight: 50, bakeSeconds: 60 },
+          { index: 2, weight: 100, bakeSeconds: 60 },
+        ],
+      });
+      expect(String(call?.args[0].input.input)).not.toContain(SECRET);
+      expect(response.body).not.toContain(SECRET);
+    });
+
+    it('reads a base64-encoded body, verifying the signature over the decoded bytes', async () => {
+      // Act
+      const response = await push('push-release-branch', { base64: true });
+
+      // Assess
+      expect(response.statusCode).toBe(202);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    });
+
+    it('reads headers whatever their case', async () => {
+      // Prepare
+      const body = fixtureBody('push-release-branch');
+
+      // Act
+      const response = await deliver({
+        event: 'push',
+        body,
+        signature: null,
+        headers: { 'X-Hub-Signature-256': sign(body) },
+      });
+
+      // Assess
+      expect(response.statusCode).toBe(202);
+    });
+  });
+
+  describe('a delivery that arrives twice', () => {
+    it('treats a redelivery of the same delivery id as a duplicate, not an error', async () => {
+      // Prepare
+      sfn
+        .on(StartExecutionCommand)
+        .resolvesOnce({
+          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${DEV_EXECUTION}`,
+          startDate: new Date(),
+        })
+        .rejects(
+          new ExecutionAlreadyExists({
+            message: `Execution Already Exists: '${DEV_EXECUTION}'`,
+            $metadata: {},
+          }),
+        );
+
+      // Act
+      const first = await push('push-release-branch', { delivery: 'delivery-a' });
+      const again = await push('push-release-branch', { delivery: 'delivery-a' });
+
+      // Assess
+      expect(first.statusCode).toBe(202);
+      expect(again.statusCode).toBe(200);
+      expect(bodyOf(again)).toEqual({
+        releaseId: 'checkout-6113728f27ae',
+        environment: 'dev',
+        executionName: DEV_EXECUTION,
+        started: false,
+        duplicate: true,
+      });
+    });
+
+    it('lands a redelivered push with a new delivery id on the same execution name', async () => {
+      // Prepare
+      sfn
+        .on(StartExecutionCommand)
+        .resolvesOnce({ executionArn: 'arn:first', startDate: new Date() })
+        .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+
+      // Act
+      const first = await push('push-release-branch', { delivery: 'delivery-a' });
+      const redelivered = await push('push-release-branch', { delivery: 'delivery-b' });
+
+      // Assess
+      expect(first.statusCode).toBe(202);
+      expect(redelivered.statusCode).toBe(200);
+      expect(bodyOf(redelivered)).toMatchObject({ duplicate: true, started: false });
+      const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+      expect(names).toEqual([DEV_EXECUTION, DEV_EXECUTION]);
+    });
+  });
+
+  describe('a signed delivery that is not a release', () => {
+    it('answers a ping with 200', async () => {
+      // Act
+      const response = await deliver({ event: 'ping', body: fixtureBody('ping') });
+
+      // Assess
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response)).toEqual({ ok: true, event: 'ping' });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it.each<[string, GithubFixture, string, string | undefined]>([
+      [
+        'a tag push',
+        'push-tag',
+        'refs/tags/simple-tag is not a branch (tag pushes are not releases)',
+        undefined,
+      ],
+      ['a branch deletion', 'push-delete', 'branch release/1.3 was deleted', undefined],
+      [
+        'a push to another branch',
+        'push-release-branch',
+        'branch feature/login matches no release branch pattern (release/*, main)',
+        'refs/heads/feature/login',
+      ],
+    ])('ignores %s with 202 and the reason', async (_what, name, reason, ref) => {
+      // Prepare
+      const body = ref ? JSON.stringify({ ...JSON.parse(fixtureBody(name)), ref }) : fixtureBody(name);
+
+      // Act
+      const response = await deliver({ event: 'push', body });
+
+      // Assess
+      expect(response.statusCode).toBe(202);
+      expect(bodyOf(response)).toEqual({ ignored: true, reason });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('ignores an event that is not a push', async () => {
+      // Act
+      const response = await deliver({ event: 'issues', body: '{"action":"opened"}' });
+
+      // Assess
+      expect(response.statusCode).toBe(202);
+      expect(bodyOf(response)).toEqual({ ignored: true, reason: 'event issues is not a push' });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('rejects a push that is valid JSON but lacks ref or repository with 400', async () => {
+      // Act
+      const response = await deliver({ event: 'push', body: '{"zen":"Keep it logically awesome."}' });
+
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('rejects malformed JSON with a valid signature with 400', async () => {
+      // Act
+      const response = await deliver({ event: 'push', body: '{"ref": "refs/heads/main",' });
+
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toEqual({ error: 'body is not valid JSON' });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('an unsigned or wrongly signed delivery', () => {
+    it('rejects a delivery without a signature with 401, before reading the secret', async () => {
+      // Act
+      const response = await push('push-release-branch', { signature: null });
+
+      // Assess
+      expect(response.statusCode).toBe(401);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    });
+
+    it('rejects a delivery signed only with SHA-1 (X-Hub-Signature) with 401', async () => {
+      // Prepare
+      const body = fixtureBody('push-release-branch');
+      const sha1 = `sha1=${createHmac('sha1', SECRET).update(body).digest('hex')}`;
+
+      // Act
+      const response = await deliver({
+        event: 'push',
+        body,
+        signature: null,
+        headers: { 'x-hub-signature': sha1 },
+      });
+
+      // Assess
+      expect(response.statusCode).toBe(401);
+      expect(bodyOf(response)).toEqual({ error: 'missing X-Hub-Signature-256 (sha256) signature' });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    });
+
+    it('rejects a delivery signed with another secret with 401', async () => {
+      // Prepare
+      const body = fixtureBody('push-release-branch');
+
+      // Act
+      const response = await deliver({ event: 'push', body, signature: sign(body, 'not-the-secret') });
+
+      // Assess
+      expect(response.statusCode).toBe(401);
+      expect(bodyOf(response)).toEqual({ error: 'signature does not match' });
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('rejects a body changed after signing with 401', async () => {
+      // Prepare
+      const body = fixtureBody('push-release-branch');
+      const tampered = body.replace('refs/heads/release/1.4', 'refs/heads/release/1.5');
+
+      // Act
+      const response = await deliver({ event: 'push', body: tampered, signature: sign(body) });
+
+      // Assess
+      expect(response.statusCode).toBe(401);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('checks the signature before parsing: malformed JSON with a bad signature is 401, not 400', async () => {
+      // Act
+      const response = await deliver({
+        event: 'push',
+        body: '{"ref": ',
+        signature: sign('{}', 'not-the-secret'),
+      });
+
+      // Assess
+      expect(response.statusCode).toBe(401);
+    });
+
+    it('never puts the secret in a response, whatever the delivery', async () => {
+      // Prepare
+      const body = fixtureBody('push-release-branch');
+      const deliveries: Delivery[] = [
+        { event: 'push', body },
+        { event: 'push', body, signature: sign(body, 'wrong') },
+        { event: 'push', body, signature: null },
+        { event: 'push', body: '{', signature: sign('{') },
+        { event: 'ping', body: fixtureBody('ping') },
+        { event: 'push', body: fixtureBody('push-tag') },
+      ];
+
+      // Act
+      const responses = [];
+      for (const delivery of deliveries) responses.push(await deliver(delivery));
+
+      // Assess
+      for (const response of responses) expect(JSON.stringify(response)).not.toContain(SECRET);
+      expect(logs.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('when AWS fails', () => {
+    it('answers 500 without details when the secret cannot be read', async () => {
+      // Prepare
+      secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException: not authorized'));
+
+      // Act
+      const response = await push('push-release-branch');
+
+      // Assess
+      expect(response.statusCode).toBe(500);
+      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    });
+
+    it('answers 500 so GitHub shows the delivery as failed when StartExecution fails', async () => {
+      // Prepare
+      sfn.on(StartExecutionCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
+
+      // Act
+      const response = await push('push-release-branch');
+
+      // Assess
+      expect(response.statusCode).toBe(500);
+    });
+  });
+});

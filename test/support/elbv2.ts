@@ -1,0 +1,23 @@
+import type { Action, DescribeListenersCommandOutput } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Weights } from '../../functions/shared/domain/release.js';
+
+/** The forward action an ALB reports for these weights (group order as given). */
+export function forwardTo(weights: Weights): Action {
+  return {
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })),
+      TargetGroupStickinessConfig: { Enabled: false },
+    },
+  };
+}
+
+/** DescribeListeners' answer for a listener serving these weights. */
+export function listenerServing(listenerArn: string, weights: Weights): DescribeListenersCommandOutput {
+  return {
+    Listeners: [
+      { ListenerArn: listenerArn, Port: 443, Protocol: 'HTTPS', DefaultActions: [forwardTo(weights)] },
+    ],
+    $metadata: {},
+  };
+}

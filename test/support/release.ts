@@ -1,0 +1,46 @@
+import type { EnvironmentPlan, ReleasePlan } from '../../functions/shared/domain/plan.js';
+import { planRelease } from '../../functions/shared/domain/plan.js';
+import type { ReleaseInput, ReleaseRecord, Targets } from '../../functions/shared/domain/release.js';
+import { exampleConfig } from './config.js';
+import { fixture } from './github.js';
+
+/** The plan of the release-branch push fixture against the example config. */
+export function examplePlan(): ReleasePlan {
+  const plan = planRelease(exampleConfig(), fixture('push-release-branch'), 'delivery-1');
+  if (plan.kind !== 'release') throw new Error(plan.reason);
+  return plan;
+}
+
+/** One environment's state machine input: dev (external deploy), staging (ECS), prod (Slack approval). */
+export function releaseInput(environment: 'dev' | 'staging' | 'prod'): ReleaseInput {
+  const env = examplePlan().environments.find((e: EnvironmentPlan) => e.name === environment);
+  if (!env) throw new Error(`no environment ${environment}`);
+  return structuredClone(env.input);
+}
+
+/** Blue live, green idle: where a release starts from. */
+export function blueLive(input: ReleaseInput): Targets {
+  return { live: input.environment.targetGroups.blue, idle: input.environment.targetGroups.green };
+}
+
+/** A record as BeginRelease leaves it, with overrides. */
+export function recordOf(input: ReleaseInput, overrides: Partial<ReleaseRecord> = {}): ReleaseRecord {
+  const at = '2026-01-01T00:00:00.000Z';
+  return {
+    releaseId: input.release.id,
+    environment: input.environment.name,
+    executionName: input.executionName,
+    repository: input.release.repository,
+    service: input.release.service,
+    branch: input.release.branch,
+    sha: input.release.sha,
+    version: input.release.version,
+    status: 'in_progress',
+    targets: blueLive(input),
+    steps: [],
+    startedAt: at,
+    updatedAt: at,
+    history: [{ at, event: 'started' }],
+    ...overrides,
+  };
+}
