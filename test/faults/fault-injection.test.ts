@@ -1,0 +1,230 @@
+import fc from 'fast-check';
+import type { ReleaseFunction } from '../../embedded/asl.js';
+import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
+import { TERMINAL_STATUSES } from '../../functions/shared/domain/release.js';
+import type { AlarmSource, AlarmState, Ports, TrafficRouter } from '../../functions/shared/ports/index.js';
+import { lambdaContext } from '../../embedded/engine.js';
+import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
+
+/** Every way a release can be hurt that this suite knows, each placed at a point of the release. */
+type Fault =
+  | { kind: 'throw'; at: ReleaseFunction; when: 'before' | 'after'; times: number }
+  | { kind: 'timeout'; at: ReleaseFunction }
+  | { kind: 'throttle'; writes: number }
+  | { kind: 'deployFails' }
+  | { kind: 'alarmEvent'; step: number }
+  | { kind: 'alarmPolled'; step: number }
+  | { kind: 'noData'; step: number }
+  | { kind: 'alarmInWatch' }
+  | { kind: 'secondPush'; step: number }
+  | { kind: 'duplicateDelivery' };
+
+const STEPS = 3;
+const TASKS: ReleaseFunction[] = [
+  'BeginRelease',
+  'VerifyBuild',
+  'Deploy',
+  'ShiftTraffic',
+  'CheckAlarms',
+  'RecordRelease',
+  'Rollback',
+];
+const step = fc.integer({ min: 0, max: STEPS - 1 });
+const fault: fc.Arbitrary<Fault> = fc.oneof(
+  fc.record({
+    kind: fc.constant('throw' as const),
+    at: fc.constantFrom(...TASKS),
+    when: fc.constantFrom('before' as const, 'after' as const),
+    times: fc.integer({ min: 1, max: 8 }),
+  }),
+  fc.record({ kind: fc.constant('timeout' as const), at: fc.constantFrom(...TASKS) }),
+  // Up to 10 throttled writes: past the shift's retries (a permanent failure for the canary),
+  // within the rollback's. Beyond the whole retry budget the guard's DLQ alarm pages a person.
+  fc.record({ kind: fc.constant('throttle' as const), writes: fc.integer({ min: 1, max: 10 }) }),
+  fc.constant({ kind: 'deployFails' as const }),
+  fc.record({ kind: fc.constant('alarmEvent' as const), step }),
+  fc.record({ kind: fc.constant('alarmPolled' as const), step }),
+  fc.record({ kind: fc.constant('noData' as const), step }),
+  fc.constant({ kind: 'alarmInWatch' as const }),
+  fc.record({ kind: fc.constant('secondPush' as const), step }),
+  fc.constant({ kind: 'duplicateDelivery' as const }),
+);
+const schedules = fc.array(fault, { minLength: 0, maxLength: 3 });
+
+/** The schedule the running release is hurt by; the interceptors read it. */
+let faults: Fault[] = [];
+let calls = new Map<string, number>();
+let throttledWrites = 0;
+let currentStep = -1;
+let checking: 'bake' | 'watch' = 'bake';
+let pushes: Promise<{ executionName: string }>[] = [];
+let scenario: Scenario;
+let runs = 0;
+const writes: string[] = [];
+let currentFn = '';
+const history: string[] = [];
+let counter = 0;
+
+const active = <K extends Fault['kind']>(kind: K) =>
+  faults.filter((f): f is Extract<Fault, { kind: K }> => f.kind === kind);
+
+/** Alarms as the schedule says: ALARM or no data at its step's bake check, OK otherwise. */
+const scriptedAlarms: AlarmSource = {
+  describe: async (names) =>
+    names.map((name) => {
+      let state: AlarmState = 'OK';
+      if (checking === 'bake' && active('alarmPolled').some((f) => f.step === currentStep)) state = 'ALARM';
+      if (checking === 'bake' && active('noData').some((f) => f.step === currentStep)) state = 'INSUFFICIENT_DATA';
+      return { name, state };
+    }),
+};
+
+/** ELBv2 answering ThrottlingException to the first N weight writes of a release. */
+function throttling(router: TrafficRouter): TrafficRouter {
+  return {
+    readWeights: () => router.readWeights(),
+    healthyTargets: (group) => router.healthyTargets(group),
+    setWeights: async (weights) => {
+      const limit = active('throttle').reduce((n, f) => Math.max(n, f.writes), 0);
+      if (throttledWrites < limit) {
+        throttledWrites++;
+        throw new TrafficShiftError('ModifyListener: Rate exceeded', {
+          cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+        });
+      }
+      writes.push(`${counter} ${currentFn} ${JSON.stringify(Object.values(weights))} ${new Error().stack?.split('\n').slice(2, 6).join(' | ')}`);
+      return router.setWeights(weights);
+    },
+  };
+}
+
+function alarmEvent() {
+  return {
+    version: '0',
+    id: `fault-${counter}`,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${ALARM}`],
+    detail: {
+      alarmName: ALARM,
+      state: { value: 'ALARM', reason: 'injected', timestamp: new Date().toISOString() },
+      previousState: { value: 'OK', reason: 'injected', timestamp: new Date().toISOString() },
+      configuration: { metrics: [] },
+    },
+  };
+}
+
+async function intercept(fn: ReleaseFunction, payload: unknown, invoke: () => Promise<unknown>) {
+  currentFn = fn;
+  const count = (calls.get(fn) ?? 0) + 1;
+  calls.set(fn, count);
+  const input = payload as { step?: { index: number }; phase?: 'bake' | 'watch'; event?: string };
+  if (fn === 'CheckAlarms') checking = input.phase ?? 'bake';
+  if (active('timeout').some((f) => f.at === fn && count === 1)) {
+    throw Object.assign(new Error('Task timed out'), { name: 'States.Timeout' });
+  }
+  const thrown = active('throw').find((f) => f.at === fn && count <= f.times);
+  if (thrown?.when === 'before') throw Object.assign(new Error(`injected in ${fn}`), { name: 'InjectedError' });
+  const result = await invoke();
+  if (thrown) throw Object.assign(new Error(`injected after ${fn}`), { name: 'InjectedError' });
+
+  if (fn === 'ShiftTraffic' && input.step) {
+    currentStep = input.step.index;
+    if (active('alarmEvent').some((f) => f.step === currentStep)) {
+      await scenario.runtime.handlers.alarmRollback(alarmEvent() as never, lambdaContext('alarm-rollback'));
+    }
+    if (active('secondPush').some((f) => f.step === currentStep) && pushes.length === 1) {
+      pushes.push(scenario.push(shaOf(`fault-${counter}-newer`)));
+    }
+  }
+  if (fn === 'RecordRelease' && input.event === 'promoted' && active('alarmInWatch').length > 0) {
+    await scenario.runtime.handlers.alarmRollback(alarmEvent() as never, lambdaContext('alarm-rollback'));
+  }
+  return result;
+}
+
+beforeAll(async () => {
+  const config = scenarioConfig({
+    steps: [
+      { weight: 10, bake: '1m' },
+      { weight: 50, bake: '1m' },
+      { weight: 100, bake: '1m' },
+    ],
+    insufficientData: { policy: 'extend', maxExtension: '2m' },
+  });
+  scenario = await Scenario.start({
+    config,
+    timeScale: 0,
+    releaseStore: 'memory',
+    failVersions: [],
+    interceptTask: intercept,
+    wrapPorts: (ports): Ports => ({
+      ...ports,
+      alarms: () => scriptedAlarms,
+      trafficRouter: (listener) => throttling(ports.trafficRouter(listener)),
+    }),
+  });
+});
+
+afterAll(async () => {
+  await scenario?.close();
+  process.stdout.write(`fault injection: ${runs} schedules run, invariant held after every one\n`);
+});
+
+describe('Invariant: traffic is never left split', () => {
+  it('ends every execution at 100/0 on a known-good version, lock free, outcome recorded', async () => {
+    const knownGood = new Set(['baseline']);
+    await fc.assert(
+      fc.asyncProperty(schedules, async (schedule) => {
+        history.push(JSON.stringify(schedule));
+        // Prepare
+        counter++;
+        faults = schedule;
+        calls = new Map();
+        throttledWrites = 0;
+        currentStep = -1;
+        checking = 'bake';
+        const sha = shaOf(`fault-${counter}`);
+        const deploy = scenario.runtime.deployer as unknown as { options: { failVersions?: string[] } };
+        deploy.options.failVersions = active('deployFails').length > 0 ? [sha] : [];
+
+        // Act
+        pushes = [scenario.push(sha)];
+        if (active('duplicateDelivery').length > 0) {
+          await scenario.push(sha);
+          await scenario.push(sha, 'same-delivery');
+        }
+        await scenario.runtime.engine.wait((await pushes[0]!).executionName);
+        for (const push of pushes.slice(1)) await scenario.runtime.engine.wait((await push).executionName);
+        await scenario.runtime.engine.drain();
+        runs++;
+
+        // Assess
+        const weights = scenario.weights();
+        const live = weights[BLUE] === 100 ? BLUE : GREEN;
+        expect([weights[BLUE], weights[GREEN]].sort()).toEqual([0, 100]);
+        expect(await scenario.lockHolder()).toBeUndefined();
+        const records = (await scenario.runtime.ports.releases().list()).filter((r) =>
+          [sha, shaOf(`fault-${counter}-newer`)].includes(r.sha),
+        );
+        for (const record of records) {
+          expect(TERMINAL_STATUSES).toContain(record.status);
+          if (record.status === 'succeeded') knownGood.add(record.version);
+          else expect(record.cause?.message).toEqual(expect.any(String));
+        }
+        const serving = scenario.runtime.deployer.apps(live).map((app) => app.version);
+        expect(serving.length).toBeGreaterThan(0);
+        for (const version of serving) expect(knownGood).toContain(version);
+        const executions = scenario.runtime.engine.list().filter((e) => e.name.endsWith(sha));
+        expect(executions).toHaveLength(1);
+        if (schedule.length === 0 && records[0]?.status !== 'succeeded') throw new Error(JSON.stringify(records[0]?.history) + '\n' + writes.slice(-12).join('\n') + history.slice(-3).join('\n'));
+        if (schedule.length === 0) expect(records[0]?.status).toBe('succeeded');
+      }),
+      { numRuns: 1000 },
+    );
+    expect(runs).toBeGreaterThanOrEqual(1000);
+  });
+});
