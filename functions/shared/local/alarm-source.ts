@@ -1,0 +1,12 @@
+import type { LocalCloudWatch } from '../../../embedded/cloudwatch.js';
+import type { AlarmSource, AlarmStatus } from '../ports/alarm-source.js';
+
+/** Reads alarm states from the embedded CloudWatch. */
+export class LocalAlarmSource implements AlarmSource {
+  constructor(private readonly cloudWatch: LocalCloudWatch) {}
+
+  /** One status per name, in order; an unknown alarm has state undefined. */
+  async describe(names: string[]): Promise<AlarmStatus[]> {
+    return this.cloudWatch.describe(names);
+  }
+}

@@ -1,0 +1,98 @@
+import type { LocalAlb } from '../../../embedded/alb.js';
+import { type Fault, type SampleApp, startSampleApp } from '../../../embedded/sample-app.js';
+import { DeployError } from '../domain/errors.js';
+import type { Deployer, DeployRequest, DeployResult } from '../ports/deployer.js';
+
+export interface LocalDeployerOptions {
+  alb: LocalAlb;
+  /** The fault profile a version is started with; undefined for a healthy version. */
+  faults?: (version: string) => Partial<Fault> | undefined;
+  /** Versions whose deploy fails with DeployError, to rehearse a failed deploy. */
+  failVersions?: readonly string[];
+  /** How long a new app has to answer /healthz. @default 5000 */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Deploys a version by starting a sample app for it and registering it in the target group;
+ * the group's previous apps are deregistered and stopped (the group is idle: weight 0).
+ */
+export class LocalDeployer implements Deployer {
+  private readonly running = new Map<string, SampleApp[]>();
+
+  constructor(private readonly options: LocalDeployerOptions) {}
+
+  /** Replaces what runs behind request.targetGroupArn with request.version. */
+  async deploy(request: DeployRequest): Promise<DeployResult> {
+    const { version, targetGroupArn } = request;
+    if (this.options.failVersions?.includes(version)) {
+      throw new DeployError(`version ${version} is configured to fail its deploy`);
+    }
+    const app = await this.start(version);
+    await this.replace(targetGroupArn, app);
+    return { deployed: `local:${version}@${app.url}` };
+  }
+
+  /** Puts a first version on a group at startup, the way a real environment already runs something. */
+  async seed(targetGroupArn: string, version: string): Promise<SampleApp> {
+    const app = await this.start(version);
+    await this.replace(targetGroupArn, app);
+    return app;
+  }
+
+  /** The apps behind a group, e.g. to change a running version's fault profile. */
+  apps(targetGroupArn: string): SampleApp[] {
+    return [...(this.running.get(targetGroupArn) ?? [])];
+  }
+
+  /** Deregisters and stops every app this deployer started. */
+  async close(): Promise<void> {
+    const all = [...this.running.entries()];
+    this.running.clear();
+    await Promise.all(
+      all.flatMap(([group, apps]) =>
+        apps.map((app) => {
+          this.options.alb.deregisterTarget(group, app.url);
+          return app.close();
+        }),
+      ),
+    );
+  }
+
+  private async start(version: string): Promise<SampleApp> {
+    let app: SampleApp;
+    try {
+      app = await startSampleApp({ version, ...this.options.faults?.(version) });
+    } catch (error) {
+      throw new DeployError(`version ${version} did not start`, { cause: error });
+    }
+    if (!(await ready(app.url, this.options.readyTimeoutMs ?? 5000))) {
+      await app.close();
+      throw new DeployError(`version ${version} did not answer /healthz at ${app.url}`);
+    }
+    return app;
+  }
+
+  private async replace(targetGroupArn: string, app: SampleApp): Promise<void> {
+    const { alb } = this.options;
+    await alb.registerTarget(targetGroupArn, app.url);
+    const previous = this.running.get(targetGroupArn) ?? [];
+    this.running.set(targetGroupArn, [app]);
+    for (const old of previous) alb.deregisterTarget(targetGroupArn, old.url);
+    await Promise.all(previous.map((old) => old.close()));
+  }
+}
+
+async function ready(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(500) });
+      if (res.status === 200) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
