@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-const arn = (service: string, what: string) =>
-  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), {
-      message: `must be ${what} ARN`,
-      abort: true,
-    });
+/**
+ * One ARN check with one message: service and resource type in a single regex, so a wrong ARN
+ * reads as one problem. Not `abort: true`: an aborting issue silences every cross-field check.
+ */
+const arn = (service: string, resource: string, what: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}/.+$`), `must be ${what} ARN`);
 
 const duration = z
   .union([z.string(), z.number()])
@@ -86,17 +89,12 @@ const LocalAlarm = z.strictObject({
 const Environment = z
   .strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
-    listenerArn: arn('elasticloadbalancing', 'a listener').refine(
-      (v) => v.includes(':listener/'),
-      'must be a listener ARN',
-    ),
+    listenerArn: arn('elasticloadbalancing', 'listener', 'a listener'),
     /** A listener rule to shift instead of the listener's default action. */
-    ruleArn: arn('elasticloadbalancing', 'a listener rule')
-      .refine((v) => v.includes(':listener-rule/'), 'must be a listener rule ARN')
-      .optional(),
+    ruleArn: arn('elasticloadbalancing', 'listener-rule', 'a listener rule').optional(),
     targetGroups: z.strictObject({
-      blue: arn('elasticloadbalancing', 'a target group'),
-      green: arn('elasticloadbalancing', 'a target group'),
+      blue: arn('elasticloadbalancing', 'targetgroup', 'a target group'),
+      green: arn('elasticloadbalancing', 'targetgroup', 'a target group'),
     }),
     deploy: z.discriminatedUnion('provider', [EcsDeploy, ExternalDeploy]),
     steps: z.array(Step).min(1, 'must have at least one step'),
