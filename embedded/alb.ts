@@ -276,7 +276,14 @@ export class LocalAlb {
         const status = answer.statusCode ?? 502;
         this.metrics.record([listener.arn, group], { status, latencyMs: performance.now() - started });
         if (status >= 500) epoch.errors[group] = (epoch.errors[group] ?? 0) + 1;
-        res.writeHead(status, answer.headers);
+        // Hop-by-hop headers describe the target's connection, not the client's.
+        const {
+          connection,
+          'keep-alive': keepAlive,
+          'transfer-encoding': encoding,
+          ...headers
+        } = answer.headers;
+        res.writeHead(status, headers);
         answer.pipe(res);
       },
     );
