@@ -1,0 +1,169 @@
+import {
+  DescribeListenersCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../functions/begin-release/handler.js';
+import type { ReleaseInput, Weights } from '../../functions/shared/domain/release.js';
+import { listenerServing } from '../support/elbv2.js';
+import { context, FakeReleaseTable, useLambdaEnv } from '../support/lambda.js';
+import { recordOf, releaseInput } from '../support/release.js';
+
+describe('Handler: begin-release', () => {
+  useLambdaEnv();
+  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  const sfn = mockClient(SFNClient);
+  let table: FakeReleaseTable;
+  let input: ReleaseInput;
+  let blue: string;
+  let green: string;
+  let serving: Weights;
+
+  const begin = (release: ReleaseInput = input) => handler({ input: release }, context);
+
+  beforeEach(() => {
+    elbv2.reset();
+    dynamo.reset();
+    sfn.reset();
+    table = new FakeReleaseTable();
+    dynamo.on(GetCommand).callsFake(table.get);
+    dynamo.on(PutCommand).callsFake(table.put);
+    dynamo.on(DeleteCommand).callsFake(table.delete);
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+
+    input = releaseInput('dev');
+    ({ blue, green } = input.environment.targetGroups);
+    serving = { [blue]: 0, [green]: 100 };
+    elbv2
+      .on(DescribeListenersCommand)
+      .callsFake(() => listenerServing(input.environment.listenerArn, serving));
+  });
+
+  it('derives the live group from the listener, takes the lock and records the release', async () => {
+    // Act
+    const targets = await begin();
+
+    // Assess
+    expect(targets).toEqual({ live: green, idle: blue });
+    expect(elbv2.commandCalls(DescribeListenersCommand)[0]?.args[0].input).toEqual({
+      ListenerArns: [input.environment.listenerArn],
+    });
+    expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+    expect(table.record(input.release.id, 'dev')).toMatchObject({
+      status: 'in_progress',
+      targets: { live: green, idle: blue },
+      executionName: input.executionName,
+      sha: input.release.sha,
+      steps: [],
+    });
+    expect(elbv2.commandCalls(ModifyListenerCommand)).toHaveLength(0);
+  });
+
+  it('keeps the first reading when BeginRelease is retried', async () => {
+    // Prepare
+    await begin();
+    serving = { [blue]: 100, [green]: 0 };
+
+    // Act
+    const again = await begin();
+
+    // Assess
+    expect(again).toEqual({ live: green, idle: blue });
+  });
+
+  it('fails with ListenerStateError when the listener is split between the groups', async () => {
+    // Prepare
+    serving = { [blue]: 90, [green]: 10 };
+
+    // Act + Assess
+    await expect(begin()).rejects.toMatchObject({
+      name: 'ListenerStateError',
+      message: expect.stringContaining('listener is split (blue 90 / green 10)'),
+    });
+    expect(table.record(input.release.id, 'dev')).toBeUndefined();
+  });
+
+  it('fails with ListenerStateError when the listener forwards to a group outside the environment', async () => {
+    // Prepare
+    const foreign =
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/someone-else/0123456789abcdef';
+    serving = { [foreign]: 100 };
+
+    // Act + Assess
+    await expect(begin()).rejects.toMatchObject({
+      name: 'ListenerStateError',
+      message: expect.stringContaining(foreign),
+    });
+  });
+
+  it('fails with ApprovalUnavailableError, changing nothing, when the environment requires Slack approval', async () => {
+    // Act + Assess
+    await expect(begin(releaseInput('prod'))).rejects.toMatchObject({ name: 'ApprovalUnavailableError' });
+    expect(elbv2.calls()).toHaveLength(0);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('supersedes a running older release: marks it, stops its execution, restores its traffic', async () => {
+    // Prepare: an older release of dev is at its 10% step
+    const older = releaseInput('dev');
+    older.release.id = 'checkout-0123456789ab';
+    older.executionName = `dev-acme-checkout-${'0123456789ab'.padEnd(40, '0')}`;
+    table.putRecord(recordOf(older, { targets: { live: green, idle: blue } }));
+    table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+    serving = { [green]: 90, [blue]: 10 };
+    elbv2.on(ModifyListenerCommand).callsFake((command) => {
+      const groups = command.DefaultActions[0].ForwardConfig.TargetGroups as {
+        TargetGroupArn: string;
+        Weight: number;
+      }[];
+      serving = Object.fromEntries(groups.map((g) => [g.TargetGroupArn, g.Weight]));
+      return {};
+    });
+
+    // Act
+    const targets = await begin();
+
+    // Assess
+    expect(targets).toEqual({ live: green, idle: blue });
+    expect(table.record(older.release.id, 'dev')).toMatchObject({
+      status: 'superseded',
+      cause: { trigger: 'superseded' },
+      restoredAt: expect.any(String),
+    });
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toMatchObject({
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${older.executionName}`,
+    });
+    expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+  });
+
+  it('fails with ReleaseLockedError when another release runs and the policy is reject', async () => {
+    // Prepare
+    const older = releaseInput('dev');
+    older.release.id = 'checkout-0123456789ab';
+    older.executionName = 'dev-older';
+    table.putRecord(recordOf(older));
+    table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+    input.environment.concurrency = 'reject';
+
+    // Act + Assess
+    await expect(begin()).rejects.toMatchObject({ name: 'ReleaseLockedError' });
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+
+  it('fails with ReleaseQueuedError, for the state machine to retry, when the policy is queue', async () => {
+    // Prepare
+    const older = releaseInput('dev');
+    older.release.id = 'checkout-0123456789ab';
+    older.executionName = 'dev-older';
+    table.putRecord(recordOf(older));
+    table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+    input.environment.concurrency = 'queue';
+
+    // Act + Assess
+    await expect(begin()).rejects.toMatchObject({ name: 'ReleaseQueuedError' });
+  });
+});
