@@ -1,4 +1,8 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsConfig } from '../shared/aws/config-port.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
+import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { InvalidInputError } from '../shared/domain/errors.js';
 import { AlarmStateChangeEventSchema, parseEvent } from '../shared/domain/events.js';
 import { type PortsProvider, taskHandler } from '../shared/handler.js';
@@ -51,4 +55,11 @@ export const createAlarmRollbackHandler = (ports: PortsProvider) =>
     return { action: 'rolled_back', releaseId: holder.releaseId, environment: environment.name, restored };
   });
 
-export const handler = createAlarmRollbackHandler(awsPorts);
+export const handler = createAlarmRollbackHandler(
+  awsPortsWith({
+    config: awsConfig,
+    trafficRouter: awsTrafficRouter,
+    releases: awsReleases,
+    orchestrator: awsOrchestrator,
+  }),
+);

@@ -1,10 +1,13 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
+import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { ApprovalUnavailableError, ListenerStateError } from '../shared/domain/errors.js';
-import { acquireEnvironment } from '../shared/release-control.js';
 import { newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { describeWeights, readListener } from '../shared/domain/traffic.js';
 import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { acquireEnvironment } from '../shared/release-control.js';
 
 /** Takes the environment's lock, records the release, and derives the live group from the listener. */
 export const createBeginReleaseHandler = (ports: PortsProvider) =>
@@ -46,4 +49,6 @@ export const createBeginReleaseHandler = (ports: PortsProvider) =>
     return reading.targets;
   });
 
-export const handler = createBeginReleaseHandler(awsPorts);
+export const handler = createBeginReleaseHandler(
+  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases, orchestrator: awsOrchestrator }),
+);

@@ -1,4 +1,5 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsAlarms } from '../shared/aws/cloudwatch-alarm-source.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
 import { judgeAlarms } from '../shared/domain/alarms.js';
 import { AlarmFiredError, InsufficientDataError } from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
@@ -47,4 +48,4 @@ export const createCheckAlarmsHandler = (ports: PortsProvider) =>
     }
   });
 
-export const handler = createCheckAlarmsHandler(awsPorts);
+export const handler = createCheckAlarmsHandler(awsPortsWith({ alarms: awsAlarms }));

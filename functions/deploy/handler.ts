@@ -1,4 +1,7 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsDeployer } from '../shared/aws/ecs-deployer.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
 import { ListenerStateError } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { type PortsProvider, taskHandler } from '../shared/handler.js';
@@ -24,8 +27,15 @@ export const createDeployHandler = (ports: PortsProvider) =>
     });
     await p
       .releases()
-      .update(release.id, environment.name, {}, { event: 'deployed', detail: `${result.deployed} on ${side}` });
+      .update(
+        release.id,
+        environment.name,
+        {},
+        { event: 'deployed', detail: `${result.deployed} on ${side}` },
+      );
     return result;
   });
 
-export const handler = createDeployHandler(awsPorts);
+export const handler = createDeployHandler(
+  awsPortsWith({ trafficRouter: awsTrafficRouter, deployer: awsDeployer, releases: awsReleases }),
+);

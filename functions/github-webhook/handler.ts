@@ -1,7 +1,10 @@
 import middy from '@middy/core';
 import { Webhooks } from '@octokit/webhooks';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsConfig } from '../shared/aws/config-port.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
+import { awsSecrets } from '../shared/aws/secrets-manager.js';
+import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { type PushEvent, planRelease } from '../shared/domain/plan.js';
 import type { PortsProvider } from '../shared/handler.js';
 import { log } from '../shared/log.js';
@@ -68,8 +71,14 @@ export const createGithubWebhookHandler = (ports: PortsProvider) =>
       const name = header(event, 'x-github-event');
       const deliveryId = header(event, 'x-github-delivery');
       if (name === 'ping') return json(200, { ok: true, event: 'ping' });
-      if (name !== 'push') return json(202, { ignored: true, reason: `event ${name ?? '(none)'} is not a push` });
-      if (typeof payload !== 'object' || payload === null || !('ref' in payload) || !('repository' in payload)) {
+      if (name !== 'push')
+        return json(202, { ignored: true, reason: `event ${name ?? '(none)'} is not a push` });
+      if (
+        typeof payload !== 'object' ||
+        payload === null ||
+        !('ref' in payload) ||
+        !('repository' in payload)
+      ) {
         return json(400, { error: 'push payload lacks ref or repository' });
       }
 
@@ -94,4 +103,6 @@ export const createGithubWebhookHandler = (ports: PortsProvider) =>
       });
     });
 
-export const handler = createGithubWebhookHandler(awsPorts);
+export const handler = createGithubWebhookHandler(
+  awsPortsWith({ config: awsConfig, secrets: awsSecrets, orchestrator: awsOrchestrator }),
+);

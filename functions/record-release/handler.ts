@@ -1,4 +1,5 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
 import { describeCaught } from '../shared/domain/errors.js';
 import { causeOf, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
@@ -55,4 +56,4 @@ export const createRecordReleaseHandler = (ports: PortsProvider) =>
     return { error: '', cause: '' };
   });
 
-export const handler = createRecordReleaseHandler(awsPorts);
+export const handler = createRecordReleaseHandler(awsPortsWith({ releases: awsReleases }));

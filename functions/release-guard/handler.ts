@@ -1,4 +1,6 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
 import { InvalidInputError } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
@@ -71,4 +73,6 @@ export const createReleaseGuardHandler = (ports: PortsProvider) =>
     return { action: 'restored', releaseId: release.id };
   });
 
-export const handler = createReleaseGuardHandler(awsPorts);
+export const handler = createReleaseGuardHandler(
+  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases }),
+);

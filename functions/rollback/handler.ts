@@ -1,4 +1,6 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
 import { AlarmFiredError, describeCaught } from '../shared/domain/errors.js';
 import { causeOf, endStatus } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
@@ -44,4 +46,6 @@ export const createRollbackHandler = (ports: PortsProvider) =>
     return { error, cause: `${message} (${status.replace('_', ' ')}; ${where})` };
   });
 
-export const handler = createRollbackHandler(awsPorts);
+export const handler = createRollbackHandler(
+  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases }),
+);

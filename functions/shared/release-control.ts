@@ -74,7 +74,12 @@ export async function stopRelease(
     );
   }
   await store.releaseLock(owner.environment, owner);
-  log.info('release stopped', { releaseId: owner.releaseId, environment: owner.environment, status, restored });
+  log.info('release stopped', {
+    releaseId: owner.releaseId,
+    environment: owner.environment,
+    status,
+    restored,
+  });
   return { record, restored };
 }
 
@@ -98,7 +103,9 @@ export async function acquireEnvironment(input: ReleaseInput, ports: Ports): Pro
     );
   }
   if (!stale && environment.concurrency === 'queue') {
-    throw new ReleaseQueuedError(`environment ${environment.name} is busy with release ${holder.releaseId}; queued`);
+    throw new ReleaseQueuedError(
+      `environment ${environment.name} is busy with release ${holder.releaseId}; queued`,
+    );
   }
   await stopRelease(ports, { ...holder, environment: environment.name }, environment, 'superseded', {
     trigger: 'superseded',
@@ -114,4 +121,3 @@ export async function acquireEnvironment(input: ReleaseInput, ports: Ports): Pro
     );
   }
 }
-

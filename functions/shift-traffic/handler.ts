@@ -1,4 +1,6 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
 import {
   NotEnoughHealthyTargetsError,
   ReleaseStoppedError,
@@ -42,7 +44,9 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
     if (await stopped()) {
       const owner = { releaseId: release.id, executionName: input.executionName };
       if (await listenerIsOurs(p, environment.name, owner)) await router.setWeights(restoredWeights(targets));
-      throw new ReleaseStoppedError(`release ${release.id} was stopped during step ${step.index}; traffic restored`);
+      throw new ReleaseStoppedError(
+        `release ${release.id} was stopped during step ${step.index}; traffic restored`,
+      );
     }
     if (!weightsMatch(wanted, observed)) {
       throw new TrafficShiftError(
@@ -64,4 +68,6 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
     return { observed };
   });
 
-export const handler = createShiftTrafficHandler(awsPorts);
+export const handler = createShiftTrafficHandler(
+  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases }),
+);

@@ -1,4 +1,5 @@
-import { awsPorts } from '../shared/aws/ports.js';
+import { awsBuildVerifier } from '../shared/aws/github-build-verifier.js';
+import { awsPortsWith } from '../shared/aws/ports.js';
 import { judgeChecks } from '../shared/domain/checks.js';
 import { BuildNotVerifiedError, BuildPendingError } from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
@@ -21,4 +22,4 @@ export const createVerifyBuildHandler = (ports: PortsProvider) =>
     return { checks: verdict.checks };
   });
 
-export const handler = createVerifyBuildHandler(awsPorts);
+export const handler = createVerifyBuildHandler(awsPortsWith({ buildVerifier: awsBuildVerifier }));

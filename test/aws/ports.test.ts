@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { CloudWatchAlarmSource } from '../../functions/shared/aws/cloudwatch-alarm-source.js';
-import { DynamoDbReleaseStore } from '../../functions/shared/aws/dynamodb-release-store.js';
-import { EcsDeployer, ExternalDeployer } from '../../functions/shared/aws/ecs-deployer.js';
-import { Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-router.js';
-import { GitHubBuildVerifier } from '../../functions/shared/aws/github-build-verifier.js';
-import { awsPorts, resetAwsPorts } from '../../functions/shared/aws/ports.js';
-import { SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
-import { SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
+import { awsAlarms, CloudWatchAlarmSource } from '../../functions/shared/aws/cloudwatch-alarm-source.js';
+import { awsConfig } from '../../functions/shared/aws/config-port.js';
+import { awsReleases, DynamoDbReleaseStore } from '../../functions/shared/aws/dynamodb-release-store.js';
+import { awsDeployer, EcsDeployer, ExternalDeployer } from '../../functions/shared/aws/ecs-deployer.js';
+import { awsTrafficRouter, Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-router.js';
+import { awsBuildVerifier, GitHubBuildVerifier } from '../../functions/shared/aws/github-build-verifier.js';
+import { awsPortsWith, resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { awsSecrets, SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
+import { awsOrchestrator, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
 import { loadConfig } from '../../functions/shared/domain/load-config.js';
 
 const CONFIG_FILE = fileURLToPath(new URL('../../sluice.config.yaml', import.meta.url));
@@ -20,7 +21,7 @@ const ENV = {
   SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/slack-signing',
 };
 
-describe('Function: awsPorts', () => {
+describe('Function: awsPortsWith', () => {
   const saved = { ...process.env };
 
   beforeEach(() => {
@@ -34,42 +35,45 @@ describe('Function: awsPorts', () => {
     resetAwsPorts();
   });
 
-  it('wires each port to its AWS adapter', () => {
-    // Act
-    const ports = awsPorts();
-
-    // Assess
-    expect(ports.trafficRouter({ listenerArn: 'arn:listener' })).toBeInstanceOf(Elbv2TrafficRouter);
-    expect(ports.alarms()).toBeInstanceOf(CloudWatchAlarmSource);
-    expect(ports.deployer('ecs')).toBeInstanceOf(EcsDeployer);
-    expect(ports.deployer('external')).toBeInstanceOf(ExternalDeployer);
-    expect(ports.buildVerifier()).toBeInstanceOf(GitHubBuildVerifier);
-    expect(ports.releases()).toBeInstanceOf(DynamoDbReleaseStore);
-    expect(ports.orchestrator()).toBeInstanceOf(SfnOrchestrator);
-    expect(ports.secrets()).toBeInstanceOf(SecretsManagerSecrets);
-    expect(ports.config().environments.length).toBeGreaterThan(0);
+  it('builds each port on its AWS adapter', () => {
+    expect(awsTrafficRouter({ listenerArn: 'arn:listener' })).toBeInstanceOf(Elbv2TrafficRouter);
+    expect(awsAlarms()).toBeInstanceOf(CloudWatchAlarmSource);
+    expect(awsDeployer('ecs')).toBeInstanceOf(EcsDeployer);
+    expect(awsDeployer('external')).toBeInstanceOf(ExternalDeployer);
+    expect(awsBuildVerifier()).toBeInstanceOf(GitHubBuildVerifier);
+    expect(awsReleases()).toBeInstanceOf(DynamoDbReleaseStore);
+    expect(awsOrchestrator()).toBeInstanceOf(SfnOrchestrator);
+    expect(awsSecrets()).toBeInstanceOf(SecretsManagerSecrets);
+    expect(awsConfig().environments.map((e) => e.name)).toEqual(['dev', 'staging', 'prod']);
   });
 
-  it('keeps one set of ports for the container until reset', () => {
-    // Act
-    const first = awsPorts();
-    const again = awsPorts();
+  it('keeps one adapter per container until reset', () => {
+    const first = awsReleases();
+    const again = awsReleases();
     resetAwsPorts();
-    const rebuilt = awsPorts();
+    const rebuilt = awsReleases();
 
-    // Assess
     expect(again).toBe(first);
     expect(rebuilt).not.toBe(first);
   });
 
-  it('names the missing variable when the environment is incomplete', () => {
-    // Prepare
+  it('gives a function only the ports it wires, and names a missing one', () => {
+    const ports = awsPortsWith({ releases: awsReleases })();
+
+    expect(ports.releases()).toBeInstanceOf(DynamoDbReleaseStore);
+    expect(() => ports.orchestrator()).toThrow('port orchestrator is not wired for this function');
+    expect(ports.now()).toBeInstanceOf(Date);
+  });
+
+  it('names the missing environment variable', () => {
     delete process.env.SLUICE_TABLE_NAME;
 
-    // Act
-    const building = () => awsPorts();
+    expect(() => awsReleases()).toThrow(/SLUICE_TABLE_NAME/);
+  });
 
-    // Assess
-    expect(building).toThrow(/SLUICE_TABLE_NAME/);
+  it('refuses a SLUICE_CONFIG that the stack did not write', () => {
+    process.env.SLUICE_CONFIG = JSON.stringify({ hello: 'world' });
+
+    expect(() => awsConfig()).toThrow('SLUICE_CONFIG is not a Sluice config written by the stack');
   });
 });

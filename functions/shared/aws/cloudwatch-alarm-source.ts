@@ -1,5 +1,6 @@
-import { type CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import type { AlarmSource, AlarmState, AlarmStatus } from '../ports/alarm-source.js';
+import { once } from './once.js';
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const NAMES_PER_CALL = 100;
@@ -54,3 +55,7 @@ function toStatus(name: string, alarm: Found | undefined): AlarmStatus {
   if (alarm.updatedAt !== undefined) status.updatedAt = alarm.updatedAt.toISOString();
   return status;
 }
+
+/** The AlarmSource port on AWS. */
+export const awsAlarms = (): AlarmSource =>
+  once('alarms', () => new CloudWatchAlarmSource(new CloudWatchClient({})));

@@ -1,6 +1,6 @@
 import {
   CreateTableCommand,
-  type DynamoDBClient,
+  DynamoDBClient,
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -13,6 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ReleaseRecord } from '../domain/release.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
+import { readLambdaEnv } from './env.js';
+import { once } from './once.js';
 import { isNamed } from './sdk-errors.js';
 
 /** The table's key schema; the CDK table and the embedded runtime's table use exactly these. */
@@ -241,3 +243,7 @@ function recordItem(record: ReleaseRecord, version: number): RecordItem {
 function isConditionFailure(error: unknown): boolean {
   return isNamed(error, 'ConditionalCheckFailedException');
 }
+
+/** The ReleaseStore port on AWS: the table named by SLUICE_TABLE_NAME. */
+export const awsReleases = (): ReleaseStore =>
+  once('releases', () => new DynamoDbReleaseStore(new DynamoDBClient({}), readLambdaEnv().SLUICE_TABLE_NAME));

@@ -2,7 +2,7 @@ import {
   type ContainerDefinition,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  type ECSClient,
+  ECSClient,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   type TaskDefinition,
@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { DeployError } from '../domain/errors.js';
 import type { Deployer, DeployRequest, DeployResult } from '../ports/deployer.js';
+import { once } from './once.js';
 import { describeSdkError } from './sdk-errors.js';
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
@@ -147,3 +148,9 @@ export function retag(image: string, version: string): string {
   const repository = colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
   return `${repository}:${version}`;
 }
+
+/** The Deployer port on AWS, by provider. */
+export const awsDeployer = (provider: 'ecs' | 'external'): Deployer =>
+  provider === 'ecs'
+    ? once('ecs', () => new EcsDeployer(new ECSClient({})))
+    : once('external', () => new ExternalDeployer());

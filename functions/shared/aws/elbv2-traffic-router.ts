@@ -3,13 +3,14 @@ import {
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { InvalidInputError, TrafficShiftError } from '../domain/errors.js';
 import type { Weights } from '../domain/release.js';
 import type { ListenerRef, TrafficRouter } from '../ports/traffic-router.js';
+import { once } from './once.js';
 import { describeSdkError } from './sdk-errors.js';
 
 /** Shifts an ALB listener's (or one rule's) weighted forward action between target groups. */
@@ -131,3 +132,10 @@ function toPercentages(relative: [string, number][]): Weights {
   }
   return result;
 }
+
+/** The TrafficRouter port on AWS, for one listener (or rule). */
+export const awsTrafficRouter = (listener: ListenerRef): TrafficRouter =>
+  new Elbv2TrafficRouter(
+    once('elbv2', () => new ElasticLoadBalancingV2Client({})),
+    listener,
+  );

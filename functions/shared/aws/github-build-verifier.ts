@@ -1,6 +1,9 @@
 import { Octokit } from '@octokit/rest';
 import { log } from '../log.js';
 import type { BuildVerifier, CheckRun } from '../ports/build-verifier.js';
+import { readLambdaEnv } from './env.js';
+import { once } from './once.js';
+import { awsSecrets } from './secrets-manager.js';
 
 interface ApiCheckRun {
   id: number;
@@ -56,3 +59,11 @@ function newestFirst(a: ApiCheckRun, b: ApiCheckRun): number {
   const started = (b.started_at ?? NOT_STARTED).localeCompare(a.started_at ?? NOT_STARTED);
   return started !== 0 ? started : b.id - a.id;
 }
+
+/** The BuildVerifier port on AWS: GitHub's API with the token from Secrets Manager. */
+export const awsBuildVerifier = (): BuildVerifier =>
+  once(
+    'github',
+    () =>
+      new GitHubBuildVerifier(() => awsSecrets().get('github-token'), readLambdaEnv().SLUICE_GITHUB_API_URL),
+  );

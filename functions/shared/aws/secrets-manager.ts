@@ -1,5 +1,7 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretName, Secrets } from '../ports/secrets.js';
+import { readLambdaEnv } from './env.js';
+import { once } from './once.js';
 import { describeSdkError } from './sdk-errors.js';
 
 interface Entry {
@@ -55,3 +57,21 @@ export class SecretsManagerSecrets implements Secrets {
     return secretString;
   }
 }
+
+/** Secrets are cached this long per container, so a rotation reaches every Lambda within it. */
+const SECRET_TTL_MS = 5 * 60_000;
+
+/** The Secrets port on AWS: Secrets Manager secrets by the names in the environment. */
+export const awsSecrets = (): Secrets =>
+  once('secrets', () => {
+    const env = readLambdaEnv();
+    return new SecretsManagerSecrets(
+      new SecretsManagerClient({}),
+      {
+        'github-webhook': env.SLUICE_GITHUB_WEBHOOK_SECRET_NAME,
+        'github-token': env.SLUICE_GITHUB_TOKEN_SECRET_NAME,
+        'slack-signing': env.SLUICE_SLACK_SIGNING_SECRET_NAME,
+      },
+      SECRET_TTL_MS,
+    );
+  });

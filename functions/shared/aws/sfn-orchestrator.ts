@@ -2,12 +2,14 @@ import {
   DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  type SFNClient,
+  SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { ReleaseInput } from '../domain/release.js';
 import type { ExecutionStatus, Orchestrator, StartResult } from '../ports/orchestrator.js';
+import { readLambdaEnv } from './env.js';
+import { once } from './once.js';
 import { isNamed } from './sdk-errors.js';
 
 /** Starts and steers release executions of one Step Functions state machine. */
@@ -89,3 +91,10 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
   parts[5] = 'execution';
   return `${parts.join(':')}:${executionName}`;
 }
+
+/** The Orchestrator port on AWS: the release state machine named by SLUICE_STATE_MACHINE_ARN. */
+export const awsOrchestrator = (): Orchestrator =>
+  once(
+    'orchestrator',
+    () => new SfnOrchestrator(new SFNClient({}), readLambdaEnv().SLUICE_STATE_MACHINE_ARN),
+  );

@@ -37,7 +37,11 @@ export function judgeAlarms(statuses: AlarmStatus[], policy: AlarmPolicy): Alarm
 
   const remaining = policy.maxExtensionSeconds - policy.extendedSeconds;
   if (policy.policy === 'extend' && remaining > 0) {
-    return { kind: 'extend', extendSeconds: Math.max(1, Math.min(policy.bakeSeconds, remaining)), waiting: noData };
+    return {
+      kind: 'extend',
+      extendSeconds: Math.max(1, Math.min(policy.bakeSeconds, remaining)),
+      waiting: noData,
+    };
   }
   return {
     kind: 'no-data',

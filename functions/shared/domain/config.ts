@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration.js';
 
 /**
@@ -8,7 +8,10 @@ import { parseDuration } from './duration.js';
 const arn = (service: string, resource: string, what: string) =>
   z
     .string()
-    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}/.+$`), `must be ${what} ARN`);
+    .regex(
+      new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}/.+$`),
+      `must be ${what} ARN`,
+    );
 
 const duration = z
   .union([z.string(), z.number()])

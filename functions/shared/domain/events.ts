@@ -1,19 +1,22 @@
-import { z } from 'zod';
+// zod/mini keeps these schemas out of the full zod API in the event handlers' bundles.
+import * as z from 'zod/mini';
+
+const AlarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
 /** EventBridge "CloudWatch Alarm State Change" — the fields Sluice reads. */
 export const AlarmStateChangeEventSchema = z.object({
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
   time: z.string(),
-  resources: z.array(z.string()).default([]),
+  resources: z._default(z.array(z.string()), []),
   detail: z.object({
-    alarmName: z.string().min(1),
+    alarmName: z.string().check(z.minLength(1)),
     state: z.object({
-      value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-      reason: z.string().optional(),
-      timestamp: z.string().optional(),
+      value: AlarmState,
+      reason: z.optional(z.string()),
+      timestamp: z.optional(z.string()),
     }),
-    previousState: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) }).partial().optional(),
+    previousState: z.optional(z.object({ value: z.optional(AlarmState) })),
   }),
 });
 export type AlarmStateChange = z.output<typeof AlarmStateChangeEventSchema>;
@@ -26,15 +29,15 @@ export const ExecutionStatusChangeSchema = z.object({
     executionArn: z.string(),
     name: z.string(),
     status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']),
-    input: z.string().nullable().optional(),
-    error: z.string().nullable().optional(),
-    cause: z.string().nullable().optional(),
+    input: z.optional(z.nullable(z.string())),
+    error: z.optional(z.nullable(z.string())),
+    cause: z.optional(z.nullable(z.string())),
   }),
 });
 export type ExecutionStatusChange = z.output<typeof ExecutionStatusChangeSchema>;
 
 /** Parses an event or throws a message naming every field that is wrong. */
-export function parseEvent<T extends z.ZodType>(schema: T, event: unknown, what: string): z.output<T> {
+export function parseEvent<T extends z.ZodMiniType>(schema: T, event: unknown, what: string): z.output<T> {
   const result = schema.safeParse(event);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

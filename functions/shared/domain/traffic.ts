@@ -35,8 +35,10 @@ export function readListener(weights: Weights, groups: { blue: string; green: st
   if (foreign.length > 0) return { kind: 'foreign', groups: foreign };
   const blue = weights[groups.blue] ?? 0;
   const green = weights[groups.green] ?? 0;
-  if (blue === 100 && green === 0) return { kind: 'settled', targets: { live: groups.blue, idle: groups.green } };
-  if (green === 100 && blue === 0) return { kind: 'settled', targets: { live: groups.green, idle: groups.blue } };
+  if (blue === 100 && green === 0)
+    return { kind: 'settled', targets: { live: groups.blue, idle: groups.green } };
+  if (green === 100 && blue === 0)
+    return { kind: 'settled', targets: { live: groups.green, idle: groups.blue } };
   return { kind: 'split', weights };
 }
 

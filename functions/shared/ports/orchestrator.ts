@@ -2,7 +2,13 @@ import type { ReleaseInput } from '../domain/release.js';
 
 export type StartResult = { started: true; executionArn: string } | { started: false; reason: 'exists' };
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+export type ExecutionStatus =
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'ABORTED'
+  | 'PENDING_REDRIVE';
 
 /** Starts and steers release executions (Step Functions on AWS, the embedded engine locally). */
 export interface Orchestrator {
