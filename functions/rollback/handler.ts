@@ -1,11 +1,11 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsPortsWith } from '../shared/aws/ports.js';
-import { AlarmFiredError, describeCaught } from '../shared/domain/errors.js';
+import { describeCaught } from '../shared/domain/errors.js';
 import { causeOf, endStatus } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { type PortsProvider, taskHandler } from '../shared/handler.js';
-import { isTerminal, restoreTraffic } from '../shared/release-control.js';
+import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   targets?: Targets;
@@ -24,9 +24,15 @@ export const createRollbackHandler = (ports: PortsProvider) =>
     const record = await store.get(release.id, environment.name);
     const targets = input.targets ?? record?.targets;
 
-    if (targets) await restoreTraffic(p, environment, targets);
-    const status = endStatus(record);
-    const alarm = error === 'AlarmFiredError' ? AlarmFiredError.alarmsIn(message).join(', ') : undefined;
+    const owner = { releaseId: release.id, executionName: input.executionName };
+    // A newer release that superseded this one owns the listener now: leave its canary alone.
+    const ours = await listenerIsOurs(p, environment.name, owner);
+    const moved = targets && ours ? await restoreTraffic(p, environment, targets) : false;
+    const status = endStatus(record, moved);
+    const alarm =
+      error === 'AlarmFiredError'
+        ? environment.alarms.filter((name) => message.includes(name)).join(', ')
+        : '';
     if (!isTerminal(record)) {
       const now = p.now().toISOString();
       await store.update(
@@ -41,8 +47,12 @@ export const createRollbackHandler = (ports: PortsProvider) =>
         { event: status, detail: `${error}: ${message}` },
       );
     }
-    await store.releaseLock(environment.name, { releaseId: release.id, executionName: input.executionName });
-    const where = targets ? `all traffic is on ${targets.live}` : 'no traffic had moved';
+    await store.releaseLock(environment.name, owner);
+    const where = !ours
+      ? 'a newer release holds the environment'
+      : targets && status === 'rolled_back'
+        ? `all traffic is on ${targets.live}`
+        : 'no traffic had moved';
     return { error, cause: `${message} (${status.replace('_', ' ')}; ${where})` };
   });
 

@@ -8,11 +8,16 @@ import type { ListenerRef, LockOwner, Ports } from './ports/index.js';
 /**
  * Puts all traffic back on the live group and proves it by reading the listener back.
  * Idempotent: restoring a listener that is already 100/0 on the live group writes nothing.
+ * Returns whether it had to write.
  */
-export async function restoreTraffic(ports: Ports, listener: ListenerRef, targets: Targets): Promise<void> {
+export async function restoreTraffic(
+  ports: Ports,
+  listener: ListenerRef,
+  targets: Targets,
+): Promise<boolean> {
   const router = ports.trafficRouter(listener);
   const wanted = restoredWeights(targets);
-  if (weightsMatch(wanted, await router.readWeights())) return;
+  if (weightsMatch(wanted, await router.readWeights())) return false;
   await router.setWeights(wanted);
   const observed = await router.readWeights();
   if (!weightsMatch(wanted, observed)) {
@@ -20,6 +25,7 @@ export async function restoreTraffic(ports: Ports, listener: ListenerRef, target
       `listener reads ${JSON.stringify(observed)} after restoring ${JSON.stringify(wanted)} to the live group`,
     );
   }
+  return true;
 }
 
 /**

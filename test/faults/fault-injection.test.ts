@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import type { ReleaseFunction } from '../../embedded/asl.js';
+import { lambdaContext } from '../../embedded/engine.js';
 import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
 import { TERMINAL_STATUSES } from '../../functions/shared/domain/release.js';
 import type { AlarmSource, AlarmState, Ports, TrafficRouter } from '../../functions/shared/ports/index.js';
-import { lambdaContext } from '../../embedded/engine.js';
 import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
 
 /** Every way a release can be hurt that this suite knows, each placed at a point of the release. */
@@ -74,7 +74,8 @@ const scriptedAlarms: AlarmSource = {
     names.map((name) => {
       let state: AlarmState = 'OK';
       if (checking === 'bake' && active('alarmPolled').some((f) => f.step === currentStep)) state = 'ALARM';
-      if (checking === 'bake' && active('noData').some((f) => f.step === currentStep)) state = 'INSUFFICIENT_DATA';
+      if (checking === 'bake' && active('noData').some((f) => f.step === currentStep))
+        state = 'INSUFFICIENT_DATA';
       return { name, state };
     }),
 };
@@ -92,7 +93,9 @@ function throttling(router: TrafficRouter): TrafficRouter {
           cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
         });
       }
-      writes.push(`${counter} ${currentFn} ${JSON.stringify(Object.values(weights))} ${new Error().stack?.split('\n').slice(2, 6).join(' | ')}`);
+      writes.push(
+        `${counter} ${currentFn} ${JSON.stringify(Object.values(weights))} ${new Error().stack?.split('\n').slice(2, 6).join(' | ')}`,
+      );
       return router.setWeights(weights);
     },
   };
@@ -127,7 +130,8 @@ async function intercept(fn: ReleaseFunction, payload: unknown, invoke: () => Pr
     throw Object.assign(new Error('Task timed out'), { name: 'States.Timeout' });
   }
   const thrown = active('throw').find((f) => f.at === fn && count <= f.times);
-  if (thrown?.when === 'before') throw Object.assign(new Error(`injected in ${fn}`), { name: 'InjectedError' });
+  if (thrown?.when === 'before')
+    throw Object.assign(new Error(`injected in ${fn}`), { name: 'InjectedError' });
   const result = await invoke();
   if (thrown) throw Object.assign(new Error(`injected after ${fn}`), { name: 'InjectedError' });
 
@@ -220,7 +224,13 @@ describe('Invariant: traffic is never left split', () => {
         for (const version of serving) expect(knownGood).toContain(version);
         const executions = scenario.runtime.engine.list().filter((e) => e.name.endsWith(sha));
         expect(executions).toHaveLength(1);
-        if (schedule.length === 0 && records[0]?.status !== 'succeeded') throw new Error(JSON.stringify(records[0]?.history) + '\n' + writes.slice(-12).join('\n') + history.slice(-3).join('\n'));
+        if (schedule.length === 0 && records[0]?.status !== 'succeeded')
+          throw new Error(
+            JSON.stringify(records[0]?.history) +
+              '\n' +
+              writes.slice(-12).join('\n') +
+              history.slice(-3).join('\n'),
+          );
         if (schedule.length === 0) expect(records[0]?.status).toBe('succeeded');
       }),
       { numRuns: 1000 },

@@ -189,7 +189,7 @@ describe('Handler: rollback', () => {
   // release's (listenerIsOurs, as shift-traffic does). A release superseded while its Task ran is
   // caught into Rollback before StopExecution lands; the in-flight Rollback Lambda then resets the
   // newer release's canary. Drop `.failing` once the handler checks the lock holder.
-  it.failing('leaves the listener alone when a newer release has taken the environment', async () => {
+  it('leaves the listener alone when a newer release has taken the environment', async () => {
     // Prepare: superseded; the newer release holds the lock and is at its 10% step
     table.putRecord(
       recordOf(input, { status: 'superseded', cause: { trigger: 'superseded', message: 'newer push' } }),

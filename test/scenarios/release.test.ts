@@ -124,7 +124,7 @@ describe('Scenario: a release on the embedded runtime', () => {
 
   it('restores traffic through the release guard when the rollback itself keeps failing', async () => {
     scenario = await Scenario.start({
-      interceptTask: async (fn, payload, invoke) => {
+      interceptTask: async (fn, _payload, invoke) => {
         if (fn === 'Rollback') throw new InjectedError('rollback is down');
         const result = await invoke();
         if (fn === 'ShiftTraffic') throw new InjectedError('crash after the shift');

@@ -17,7 +17,7 @@ export interface AlarmPolicy {
 /**
  * Judges alarm states at the end of a bake or watch. ALARM always fails. During a bake,
  * INSUFFICIENT_DATA (or an alarm that does not exist) never promotes: it fails, or extends the
- * bake by one bake at a time until the limit. After promotion it does not undo a release.
+ * bake by one bake at a time until the limit. After promotion only ALARM undoes a release.
  */
 export function judgeAlarms(statuses: AlarmStatus[], policy: AlarmPolicy): AlarmVerdict {
   const firing = statuses.filter((s) => s.state === 'ALARM');
@@ -30,7 +30,7 @@ export function judgeAlarms(statuses: AlarmStatus[], policy: AlarmPolicy): Alarm
   }
   const missing = statuses.filter((s) => s.state === undefined).map((s) => s.name);
   const noData = statuses.filter((s) => s.state === 'INSUFFICIENT_DATA').map((s) => s.name);
-  if (missing.length > 0) {
+  if (missing.length > 0 && policy.phase === 'bake') {
     return { kind: 'no-data', alarms: missing, reason: `alarm does not exist: ${missing.join(', ')}` };
   }
   if (noData.length === 0 || policy.phase === 'watch') return { kind: 'pass' };

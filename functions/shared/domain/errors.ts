@@ -31,17 +31,12 @@ export class ListenerStateError extends SluiceError {
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
   override name = 'AlarmFiredError';
+  /** `reason` names each alarm with its state reason: "checkout-5xx: Threshold Crossed: …". */
   constructor(
     readonly alarms: string[],
-    reason = 'in ALARM',
+    reason = alarms.join(', '),
   ) {
-    super(`ALARM ${alarms.join(', ')}: ${reason}`);
-  }
-
-  /** The alarm names back out of a message, as a Catch delivers only the message. */
-  static alarmsIn(message: string): string[] {
-    const names = /^ALARM ([^:]+):/.exec(message)?.[1];
-    return names ? names.split(', ') : [];
+    super(`in ALARM — ${reason}`);
   }
 }
 /** Alarms had no data for longer than the environment allows; a bake never promotes on no data. */

@@ -36,7 +36,10 @@ export function causeOf(error: string, message: string, extra: Partial<ReleaseCa
   return { trigger, error, message, ...extra };
 }
 
-/** A release that ended without promoting: rolled back if traffic had moved, failed if not. */
-export function endStatus(record: ReleaseRecord | undefined): ReleaseStatus {
-  return record && record.steps.length > 0 ? 'rolled_back' : 'failed';
+/**
+ * A release that ended without promoting: rolled back if traffic had moved (a step was recorded,
+ * or the rollback had to write the listener back), failed if not.
+ */
+export function endStatus(record: ReleaseRecord | undefined, rollbackWrote = false): ReleaseStatus {
+  return rollbackWrote || (record !== undefined && record.steps.length > 0) ? 'rolled_back' : 'failed';
 }
