@@ -1,0 +1,145 @@
+import { lambdaContext } from '../../embedded/engine.js';
+import { createApp } from '../../embedded/server.js';
+import { ALARM, BLUE, GREEN, Scenario, shaOf } from './harness.js';
+
+let scenario: Scenario | undefined;
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+
+const alarmEvent = (alarmName: string, value = 'ALARM') => ({
+  version: '0',
+  id: 'e1',
+  'detail-type': 'CloudWatch Alarm State Change',
+  source: 'aws.cloudwatch',
+  account: '123456789012',
+  time: new Date().toISOString(),
+  region: 'us-east-1',
+  resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+  detail: {
+    alarmName,
+    state: { value, reason: 'test', timestamp: new Date().toISOString() },
+    previousState: { value: 'OK' },
+  },
+});
+
+const post = (app: ReturnType<typeof createApp>, path: string, body: unknown) =>
+  app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('Handler: alarm-rollback on the embedded runtime', () => {
+  it.each([
+    [
+      'an alarm no environment watches',
+      alarmEvent('someone-elses-alarm'),
+      'no environment watches this alarm',
+    ],
+    ['an alarm of an idle environment', alarmEvent(ALARM), 'no release is running in dev'],
+    ['a return to OK', alarmEvent(ALARM, 'OK'), 'state is OK'],
+  ])('logs and ignores %s, moving no traffic', async (_what, event, reason) => {
+    scenario = await Scenario.start();
+
+    const result = await scenario.runtime.handlers.alarmRollback(event as never, lambdaContext('t'));
+
+    expect(result).toEqual({ action: 'ignored', reason });
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+  });
+
+  it('rejects a malformed event with an error naming the field', async () => {
+    scenario = await Scenario.start();
+    const event = { ...alarmEvent(ALARM), detail: { state: { value: 'ALARM' } } };
+
+    await expect(
+      scenario.runtime.handlers.alarmRollback(event as never, lambdaContext('t')),
+    ).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('detail.alarmName'),
+    });
+  });
+});
+
+describe('Handler: release-guard on the embedded runtime', () => {
+  it('does nothing for an execution that succeeded', async () => {
+    scenario = await Scenario.start();
+    const event = {
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      detail: { executionArn: 'arn:x', name: 'x', status: 'SUCCEEDED', input: '{}' },
+    };
+
+    const result = await scenario.runtime.handlers.releaseGuard(event as never, lambdaContext('t'));
+
+    expect(result).toEqual({ action: 'none', reason: 'execution SUCCEEDED' });
+  });
+
+  it('rejects an event that is not an execution status change', async () => {
+    scenario = await Scenario.start();
+
+    await expect(
+      scenario.runtime.handlers.releaseGuard({ source: 'aws.states' } as never, lambdaContext('t')),
+    ).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+});
+
+describe('Manual controls through the serve API', () => {
+  it('aborts a running release, restores its traffic and records who and why', async () => {
+    let aborted: Response | Promise<Response> | undefined;
+    scenario = await Scenario.start({
+      interceptTask: async (fn, payload, invoke) => {
+        const result = await invoke();
+        if (fn === 'ShiftTraffic' && (payload as { step: { index: number } }).step.index === 0) {
+          const { release } = payload as { release: { id: string } };
+          aborted = post(createApp(scenario!.runtime), `/api/releases/${release.id}/abort`, {
+            by: 'ana',
+            reason: 'customer reports',
+          });
+        }
+        return result;
+      },
+    });
+
+    const result = await scenario.release(shaOf('to-abort'));
+    const response = await aborted!;
+
+    expect(response.status).toBe(200);
+    expect(result.execution.status).toBe('ABORTED');
+    expect(result.record).toMatchObject({
+      status: 'aborted',
+      cause: { trigger: 'manual', by: 'ana', message: 'aborted by ana: customer reports' },
+    });
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('rolls an idle environment back to the previous version still on the idle group', async () => {
+    scenario = await Scenario.start();
+    const released = await scenario.release(shaOf('promoted-then-regretted'));
+    expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
+
+    const response = await post(createApp(scenario.runtime), '/api/environments/dev/rollback', {
+      by: 'ana',
+      reason: 'slow checkout',
+    });
+
+    expect(await response.json()).toEqual({ action: 'flipped', releaseId: released.releaseId, live: BLUE });
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    expect(await scenario.record(released.releaseId)).toMatchObject({
+      status: 'rolled_back',
+      cause: { trigger: 'manual', by: 'ana' },
+    });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('answers 409 for a release that does not exist', async () => {
+    scenario = await Scenario.start();
+
+    const response = await post(createApp(scenario.runtime), '/api/releases/nope/abort', {});
+
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({ error: 'no release nope' });
+  });
+});
