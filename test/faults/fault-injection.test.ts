@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ReleaseFunction } from '../../embedded/asl.js';
+import { RELEASE_FUNCTIONS, type ReleaseFunction } from '../../embedded/asl.js';
 import { lambdaContext } from '../../embedded/engine.js';
 import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
 import { TERMINAL_STATUSES } from '../../functions/shared/domain/release.js';
@@ -20,15 +20,7 @@ type Fault =
   | { kind: 'duplicateDelivery' };
 
 const STEPS = 3;
-const TASKS: ReleaseFunction[] = [
-  'BeginRelease',
-  'VerifyBuild',
-  'Deploy',
-  'ShiftTraffic',
-  'CheckAlarms',
-  'RecordRelease',
-  'Rollback',
-];
+const TASKS: ReleaseFunction[] = [...RELEASE_FUNCTIONS];
 const step = fc.integer({ min: 0, max: STEPS - 1 });
 const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({

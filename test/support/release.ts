@@ -1,5 +1,6 @@
 import type { EnvironmentPlan, ReleasePlan } from '../../functions/shared/domain/plan.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
+import { newRecord } from '../../functions/shared/domain/records.js';
 import type { ReleaseInput, ReleaseRecord, Targets } from '../../functions/shared/domain/release.js';
 import { exampleConfig } from './config.js';
 import { fixture } from './github.js';
@@ -25,22 +26,11 @@ export function blueLive(input: ReleaseInput): Targets {
 
 /** A record as BeginRelease leaves it, with overrides. */
 export function recordOf(input: ReleaseInput, overrides: Partial<ReleaseRecord> = {}): ReleaseRecord {
-  const at = '2026-01-01T00:00:00.000Z';
+  const fresh = newRecord(input, new Date('2026-01-01T00:00:00.000Z'));
   return {
-    releaseId: input.release.id,
-    environment: input.environment.name,
-    executionName: input.executionName,
-    repository: input.release.repository,
-    service: input.release.service,
-    branch: input.release.branch,
-    sha: input.release.sha,
-    version: input.release.version,
-    status: 'in_progress',
+    ...fresh,
     targets: blueLive(input),
-    steps: [],
-    startedAt: at,
-    updatedAt: at,
-    history: [{ at, event: 'started' }],
+    history: [{ at: fresh.startedAt, event: 'started' }],
     ...overrides,
   };
 }
