@@ -81,6 +81,19 @@ describe('Class: SfnOrchestrator', () => {
       expect(result).toEqual({ started: false, reason: 'exists' });
     });
 
+    it('reports a redelivery answered with the running execution as existing', async () => {
+      // Prepare: same name, same input — Step Functions returns the running execution's start
+      sfn
+        .on(StartExecutionCommand)
+        .resolves({ executionArn: EXECUTION, startDate: new Date(Date.now() - 5 * 60_000) });
+
+      // Act
+      const result = await orchestrator.startRelease(input);
+
+      // Assess
+      expect(result).toEqual({ started: false, reason: 'exists' });
+    });
+
     it('lets any other failure through', async () => {
       // Prepare
       sfn.on(StartExecutionCommand).rejects(new InvalidArn({ $metadata: {}, message: 'bad arn' }));

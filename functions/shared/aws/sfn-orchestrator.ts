@@ -13,6 +13,9 @@ import { once } from './once.js';
 import { isNamed } from './sdk-errors.js';
 
 /** Starts and steers release executions of one Step Functions state machine. */
+/** A start date older than this (allowing for clock skew) means the execution already existed. */
+const ALREADY_RUNNING_AFTER_MS = 30_000;
+
 export class SfnOrchestrator implements Orchestrator {
   constructor(
     private readonly client: SFNClient,
@@ -22,17 +25,22 @@ export class SfnOrchestrator implements Orchestrator {
   /** Starts the execution named in the input; one that already exists is reported, not an error. */
   async startRelease(input: ReleaseInput): Promise<StartResult> {
     try {
-      const { executionArn } = await this.client.send(
+      const { executionArn, startDate } = await this.client.send(
         new StartExecutionCommand({
           stateMachineArn: this.stateMachineArn,
           name: input.executionName,
           input: JSON.stringify(input),
         }),
       );
+      // Step Functions answers a same-name, same-input start of a running execution with that
+      // execution's ARN and original start date (a GitHub redelivery keeps the delivery id, so
+      // its input is identical): an execution that began before this call is not a new one.
+      if (startDate && Date.now() - startDate.getTime() > ALREADY_RUNNING_AFTER_MS) {
+        return { started: false, reason: 'exists' };
+      }
       return { started: true, executionArn: executionArn ?? this.executionArn(input.executionName) };
     } catch (error) {
-      // Step Functions answers a same-name, same-input start of a running execution with its ARN
-      // (reported as started, harmlessly); any other reuse of the name is this error.
+      // Any other reuse of the name (a retried push with a new delivery id) is this error.
       if (isNamed(error, 'ExecutionAlreadyExists')) return { started: false, reason: 'exists' };
       throw error;
     }
