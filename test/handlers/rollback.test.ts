@@ -136,7 +136,7 @@ describe('Handler: rollback', () => {
     // Act + Assess
     await expect(rollback()).rejects.toMatchObject({ name: 'RollbackError' });
     expect(table.record(input.release.id, 'dev')?.status).toBe('in_progress');
-    expect(table.lock('dev')).toBeDefined();
+    expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
   });
 
   it('records a release that failed before traffic moved as failed, without touching the listener', async () => {

@@ -69,7 +69,7 @@ describe('Stack: Sluice', () => {
       (file) => {
         const asl = readFileSync(join(root, 'statemachines', file), 'utf8');
         const machine = machines.find((m) => m.Properties.DefinitionString === asl);
-        expect(machine).toBeDefined();
+        expect(machine?.Properties.DefinitionString).toBe(asl);
         const substitutions = machine!.Properties.DefinitionSubstitutions as Record<string, unknown>;
         const placeholders = aslPlaceholders(asl);
         expect(placeholders.length).toBeGreaterThan(0);
