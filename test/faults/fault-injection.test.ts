@@ -52,6 +52,8 @@ let checking: 'bake' | 'watch' = 'bake';
 let pushes: Promise<{ executionName: string }>[] = [];
 let scenario: Scenario;
 let runs = 0;
+/** The versions whose deploy fails; the runtime's deployer reads this same array. */
+const failingDeploys: string[] = [];
 const writes: string[] = [];
 let currentFn = '';
 const history: string[] = [];
@@ -155,7 +157,7 @@ beforeAll(async () => {
     config,
     timeScale: 0,
     releaseStore: 'memory',
-    failVersions: [],
+    failVersions: failingDeploys,
     interceptTask: intercept,
     wrapPorts: (ports): Ports => ({
       ...ports,
@@ -184,8 +186,7 @@ describe('Invariant: traffic is never left split', () => {
         currentStep = -1;
         checking = 'bake';
         const sha = shaOf(`fault-${counter}`);
-        const deploy = scenario.runtime.deployer as unknown as { options: { failVersions?: string[] } };
-        deploy.options.failVersions = active('deployFails').length > 0 ? [sha] : [];
+        failingDeploys.splice(0, failingDeploys.length, ...(active('deployFails').length > 0 ? [sha] : []));
 
         // Act
         pushes = [scenario.push(sha)];
