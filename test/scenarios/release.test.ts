@@ -71,7 +71,9 @@ describe('Scenario: a release on the embedded runtime', () => {
     expect(result.execution.status).toBe('ABORTED');
     expect(result.record.status).toBe('rolled_back');
     expect(result.record.cause).toMatchObject({ trigger: 'alarm', alarm: ALARM });
-    expect(Date.parse(result.record.restoredAt ?? '')).toBeGreaterThanOrEqual(Date.parse(result.record.startedAt));
+    expect(Date.parse(result.record.restoredAt ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(result.record.startedAt),
+    );
     expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
     expect(await scenario.lockHolder()).toBeUndefined();
   });
