@@ -66,8 +66,8 @@ export async function runDemo(options: {
   const healthy = sha('healthy');
   const faulty = sha('faulty');
   const problems: string[] = [];
-  const branch = config.releaseBranches.find((b) => !/[*?[\]{}]/.test(b)) ?? 'release/demo';
-  const branchFor = (pattern: string) => pattern.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, '');
+  // A branch the first release pattern matches: release/* → release/demo.
+  const branch = config.releaseBranches[0]!.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, '');
 
   const runtime = await EmbeddedRuntime.start({
     config,
@@ -117,8 +117,8 @@ export async function runDemo(options: {
   }, 1000);
 
   const release = async (version: string, label: string): Promise<DemoRelease> => {
-    print(`\n▶ push ${short(version)} (${label}) to ${branchFor(branch)}`);
-    const payload = pushPayload(config.repository, branchFor(branch), version);
+    print(`\n▶ push ${short(version)} (${label}) to ${branch}`);
+    const payload = pushPayload(config.repository, branch, version);
     const plan = planRelease(config, payload);
     if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
     const delivery = await deliver(`${server.url}/webhooks/github`, secret, 'push', payload);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CheckConclusion } from '../functions/shared/ports/build-verifier.js';
 
 /** A check run to serve; what is left out gets GitHub's values for a run that completed successfully. */
 export interface StubCheckRun {
@@ -7,15 +8,7 @@ export interface StubCheckRun {
   /** @default 'completed' */
   status?: 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
   /** @default 'success' when completed, else null */
-  conclusion?:
-    | 'success'
-    | 'failure'
-    | 'neutral'
-    | 'cancelled'
-    | 'skipped'
-    | 'timed_out'
-    | 'action_required'
-    | null;
+  conclusion?: CheckConclusion;
   /** @default now */
   startedAt?: string;
 }

@@ -3,7 +3,6 @@ import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsPortsWith } from '../shared/aws/ports.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
-import { InvalidInputError } from '../shared/domain/errors.js';
 import { AlarmStateChangeEventSchema, parseEvent } from '../shared/domain/events.js';
 import { type PortsProvider, taskHandler } from '../shared/handler.js';
 import { log } from '../shared/log.js';
@@ -20,12 +19,7 @@ export type AlarmRollbackResult =
  */
 export const createAlarmRollbackHandler = (ports: PortsProvider) =>
   taskHandler<unknown, AlarmRollbackResult>('AlarmRollback', ports, async (raw, p) => {
-    let event: ReturnType<typeof parseEvent<typeof AlarmStateChangeEventSchema>>;
-    try {
-      event = parseEvent(AlarmStateChangeEventSchema, raw, 'CloudWatch Alarm State Change');
-    } catch (error) {
-      throw new InvalidInputError((error as Error).message);
-    }
+    const event = parseEvent(AlarmStateChangeEventSchema, raw, 'CloudWatch Alarm State Change');
     const { alarmName, state } = event.detail;
     const ignore = (reason: string): AlarmRollbackResult => {
       log.info('alarm event ignored', { alarm: alarmName, state: state.value, reason });

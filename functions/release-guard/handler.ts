@@ -18,12 +18,7 @@ export type GuardResult = { action: 'none'; reason: string } | { action: 'restor
  */
 export const createReleaseGuardHandler = (ports: PortsProvider) =>
   taskHandler<unknown, GuardResult>('ReleaseGuard', ports, async (raw, p) => {
-    let event: ReturnType<typeof parseEvent<typeof ExecutionStatusChangeSchema>>;
-    try {
-      event = parseEvent(ExecutionStatusChangeSchema, raw, 'Step Functions Execution Status Change');
-    } catch (error) {
-      throw new InvalidInputError((error as Error).message);
-    }
+    const event = parseEvent(ExecutionStatusChangeSchema, raw, 'Step Functions Execution Status Change');
     const { status, input: rawInput, error, cause } = event.detail;
     if (status === 'SUCCEEDED' || status === 'RUNNING')
       return { action: 'none', reason: `execution ${status}` };

@@ -25,9 +25,10 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
     const { release, environment, targets, step } = input;
     const store = p.releases();
     const router = p.trafficRouter(environment);
-    const stopped = async () => isTerminal(await store.get(release.id, environment.name));
+    const current = () => store.get(release.id, environment.name);
 
-    if (await stopped()) throw new ReleaseStoppedError(`release ${release.id} has ended; not shifting`);
+    if (isTerminal(await current()))
+      throw new ReleaseStoppedError(`release ${release.id} has ended; not shifting`);
     const healthy = await router.healthyTargets(targets.idle);
     if (healthy < environment.minHealthyTargets) {
       throw new NotEnoughHealthyTargetsError(
@@ -41,7 +42,8 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
 
     // Marked stopped while we wrote (alarm, abort, newer push): our write may have landed after
     // the restore, so restore again. Whoever stops a release marks it before restoring.
-    if (await stopped()) {
+    const record = await current();
+    if (isTerminal(record)) {
       const owner = { releaseId: release.id, executionName: input.executionName };
       if (await listenerIsOurs(p, environment.name, owner)) await router.setWeights(restoredWeights(targets));
       throw new ReleaseStoppedError(
@@ -53,7 +55,6 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
         `listener reads ${JSON.stringify(observed)} after writing ${JSON.stringify(wanted)} (step ${step.index})`,
       );
     }
-    const record = await store.get(release.id, environment.name);
     await store.update(
       release.id,
       environment.name,

@@ -1,5 +1,6 @@
 // zod/mini keeps these schemas out of the full zod API in the event handlers' bundles.
 import * as z from 'zod/mini';
+import { InvalidInputError } from './errors.js';
 
 const AlarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
@@ -36,10 +37,10 @@ export const ExecutionStatusChangeSchema = z.object({
 });
 export type ExecutionStatusChange = z.output<typeof ExecutionStatusChangeSchema>;
 
-/** Parses an event or throws a message naming every field that is wrong. */
+/** Parses an event or throws InvalidInputError naming every field that is wrong. */
 export function parseEvent<T extends z.ZodMiniType>(schema: T, event: unknown, what: string): z.output<T> {
   const result = schema.safeParse(event);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new Error(`malformed ${what} event: ${problems}`);
+  throw new InvalidInputError(`malformed ${what} event: ${problems}`);
 }
