@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Epoch } from '../embedded/alb.js';
+import type { ConfigFile } from '../embedded/config.js';
 import { startLoad } from '../embedded/load.js';
 import { deliver, pushPayload } from '../embedded/push.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
-import type { SluiceConfig } from '../functions/shared/domain/config.js';
 import { planRelease } from '../functions/shared/domain/plan.js';
 import type { ReleaseRecord } from '../functions/shared/domain/release.js';
 
@@ -55,7 +55,7 @@ function observedSteps(record: ReleaseRecord, epochs: Epoch[]): DemoRelease['ste
  * 100% and is promoted, then a faulty one (20% 5xx) that its alarm rolls back.
  */
 export async function runDemo(options: {
-  config: SluiceConfig;
+  config: ConfigFile;
   rate: number;
   print?: (line: string) => void;
 }): Promise<DemoReport> {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, configJsonSchema } from '../functions/shared/domain/config.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../functions/shared/domain/load-config.js';
+import { configJsonSchema, DEFAULT_CONFIG_FILE, loadConfig } from '../embedded/config.js';
+import { ConfigError } from '../functions/shared/domain/config.js';
 import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
 import { checkStateMachines } from './asl-check.js';
 import { formatPlan } from './format.js';

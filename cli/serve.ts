@@ -1,9 +1,9 @@
+import type { ConfigFile } from '../embedded/config.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
-import type { SluiceConfig } from '../functions/shared/domain/config.js';
 
 /** `sluice serve`: the embedded runtime behind an HTTP API, until interrupted. */
-export async function serveLocally(options: { config: SluiceConfig; port: number }): Promise<void> {
+export async function serveLocally(options: { config: ConfigFile; port: number }): Promise<void> {
   const runtime = await EmbeddedRuntime.start({
     config: options.config,
     onAlarmEvent: (event, result) =>

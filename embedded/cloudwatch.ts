@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { LocalAlarmConfig } from '../functions/shared/domain/config.js';
 import type { AlarmState, AlarmStatus } from '../functions/shared/ports/alarm-source.js';
 import type { MetricWindow } from './alb.js';
+import type { LocalAlarmConfig } from './config.js';
 
 /** One side of an alarm state change, as CloudWatch writes it. */
 export interface AlarmStateValue {

@@ -1,4 +1,4 @@
-import '../functions/shared/local/polyfills.js';
+import './polyfills.js';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import {

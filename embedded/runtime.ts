@@ -1,8 +1,5 @@
-import '../functions/shared/local/polyfills.js';
-import type { AddressInfo } from 'node:net';
+import './polyfills.js';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/handler.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/handler.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/handler.js';
@@ -11,46 +8,31 @@ import { createGithubWebhookHandler } from '../functions/github-webhook/handler.
 import { createRecordReleaseHandler } from '../functions/record-release/handler.js';
 import { createReleaseGuardHandler } from '../functions/release-guard/handler.js';
 import { createRollbackHandler } from '../functions/rollback/handler.js';
-import { createReleaseTable, DynamoDbReleaseStore } from '../functions/shared/aws/dynamodb-release-store.js';
 import { GitHubBuildVerifier } from '../functions/shared/aws/github-build-verifier.js';
-import type { SluiceConfig } from '../functions/shared/domain/config.js';
-import type { PortsProvider } from '../functions/shared/handler.js';
-import { LocalAlarmSource } from '../functions/shared/local/alarm-source.js';
-import { LocalDeployer } from '../functions/shared/local/deployer.js';
-import { MemoryReleaseStore } from '../functions/shared/local/memory-release-store.js';
-import { LocalOrchestrator } from '../functions/shared/local/orchestrator.js';
-import { FileSecrets } from '../functions/shared/local/secrets.js';
-import { LocalTrafficRouter } from '../functions/shared/local/traffic-router.js';
 import type { Ports, ReleaseStore } from '../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
+import { LocalAlarmSource } from './adapters/alarm-source.js';
+import { LocalDeployer } from './adapters/deployer.js';
+import { MemoryReleaseStore } from './adapters/memory-release-store.js';
+import { LocalOrchestrator } from './adapters/orchestrator.js';
+import { FileSecrets } from './adapters/secrets.js';
+import { LocalTrafficRouter } from './adapters/traffic-router.js';
 import { LocalAlb } from './alb.js';
 import { localFunctionArn, RELEASE_FUNCTIONS, type ReleaseFunction, readAsl, substitute } from './asl.js';
 import { type AlarmStateChangeEvent, LocalCloudWatch } from './cloudwatch.js';
+import type { ConfigFile } from './config.js';
+import { startDynaliteStore } from './dynalite.js';
 import { EmbeddedStepFunctions, type EventLog, type LambdaHandler, lambdaContext } from './engine.js';
 import { startGithubStub } from './github-stub.js';
 
 type Closer = () => Promise<unknown> | unknown;
 
-/** The DynamoDB adapter against dynalite, an in-process server that speaks the DynamoDB API. */
-async function startDynaliteStore(closers: Closer[]): Promise<ReleaseStore> {
-  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => db.listen(0, '127.0.0.1', () => resolve()));
-  closers.push(() => new Promise((resolve) => db.close(resolve)));
-  const dynamodb = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(db.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
-  });
-  closers.push(() => dynamodb.destroy());
-  await createReleaseTable(dynamodb, 'sluice-releases');
-  return new DynamoDbReleaseStore(dynamodb, 'sluice-releases');
-}
-
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:sluice-release';
 
 export interface EmbeddedOptions {
-  config: SluiceConfig;
+  /** The config file: the Sluice config and its embedded section (alarms, time scale). */
+  config: ConfigFile;
   /** Where generated secrets live (git-ignored). @default '.sluice' */
   dataDir?: string;
   /** @default config.embedded.timeScale */
@@ -77,159 +59,228 @@ export interface EmbeddedOptions {
   wrapPorts?: (ports: Ports) => Ports;
 }
 
+/** The handlers that run outside the state machine, on events and HTTP requests. */
+export interface EdgeHandlers {
+  githubWebhook: ReturnType<typeof createGithubWebhookHandler>;
+  alarmRollback: ReturnType<typeof createAlarmRollbackHandler>;
+  releaseGuard: ReturnType<typeof createReleaseGuardHandler>;
+}
+
+/** What `start` builds, step by step, before the runtime exists. */
+interface Parts {
+  config: ConfigFile;
+  timeScale: number;
+  ports: Ports;
+  alb: LocalAlb;
+  cloudwatch: LocalCloudWatch;
+  deployer: LocalDeployer;
+  listenerUrls: Record<string, string>;
+}
+
 /**
  * Sluice on one machine: the same state machine and handlers as on AWS, with local adapters
  * behind the same ports — a real HTTP load balancer, sample targets, CloudWatch alarms on the
  * proxy's metrics, a DynamoDB-compatible store (dynalite) and a GitHub checks stub.
  */
 export class EmbeddedRuntime {
+  readonly config: ConfigFile;
+  readonly ports: Ports;
+  readonly alb: LocalAlb;
+  readonly cloudwatch: LocalCloudWatch;
+  readonly deployer: LocalDeployer;
+  readonly listenerUrls: Record<string, string>;
+
   private constructor(
-    readonly config: SluiceConfig,
-    readonly ports: Ports,
+    parts: Parts,
     readonly engine: EmbeddedStepFunctions,
-    readonly alb: LocalAlb,
-    readonly cloudwatch: LocalCloudWatch,
-    readonly deployer: LocalDeployer,
-    readonly listenerUrls: Record<string, string>,
-    readonly handlers: {
-      githubWebhook: ReturnType<typeof createGithubWebhookHandler>;
-      alarmRollback: ReturnType<typeof createAlarmRollbackHandler>;
-      releaseGuard: ReturnType<typeof createReleaseGuardHandler>;
-    },
+    readonly handlers: EdgeHandlers,
     private readonly closers: Closer[],
-  ) {}
+  ) {
+    ({
+      config: this.config,
+      ports: this.ports,
+      alb: this.alb,
+      cloudwatch: this.cloudwatch,
+      deployer: this.deployer,
+      listenerUrls: this.listenerUrls,
+    } = parts);
+  }
 
   static async start(options: EmbeddedOptions): Promise<EmbeddedRuntime> {
     const { config } = options;
     const timeScale = options.timeScale ?? config.embedded.timeScale;
     const closers: Closer[] = [];
     try {
-      const releases =
-        options.releaseStore === 'memory' ? new MemoryReleaseStore() : await startDynaliteStore(closers);
-
+      const releases = await startReleaseStore(options, closers);
       const secrets = new FileSecrets(join(options.dataDir ?? '.sluice', 'secrets.json'), options.env);
       const github = await startGithubStub({ defaultChecks: config.requiredChecks });
       closers.push(() => github.close());
-      const buildVerifier = new GitHubBuildVerifier(() => secrets.get('github-token'), github.url);
+      const { alb, listenerUrls } = await startLoadBalancer(options, closers);
+      const deployer = await seedTargets(options, alb, closers);
+      const cloudwatch = startCloudWatch(config, alb, timeScale, closers);
 
-      const alb = new LocalAlb();
-      closers.push(() => alb.close());
-      const listenerUrls: Record<string, string> = {};
-      for (const env of config.environments) {
-        const port = options.listenerPorts?.[env.name];
-        listenerUrls[env.name] = (await alb.addListener(env.listenerArn, port ? { port } : {})).url;
-      }
-      const deployer = new LocalDeployer({
-        alb,
-        faults: options.faults,
-        ...(options.failVersions ? { failVersions: options.failVersions } : {}),
-      });
-      closers.push(() => deployer.close());
-      for (const env of config.environments) {
-        await deployer.seed(env.targetGroups.blue, options.initialVersion ?? 'baseline');
-        alb.setWeights(env.listenerArn, { [env.targetGroups.blue]: 100, [env.targetGroups.green]: 0 });
-      }
-
-      const cloudwatch = new LocalCloudWatch({
-        alb,
-        timeScale,
-        alarms: config.environments.flatMap((env) =>
-          env.alarms
-            .filter((name) => config.embedded.alarms[name])
-            .map((name) => ({
-              name,
-              config: config.embedded.alarms[name]!,
-              listenerArn: env.listenerArn,
-              targetGroups: env.targetGroups,
-            })),
-        ),
-      });
-      closers.push(() => cloudwatch.stop());
-      const alarms = new LocalAlarmSource(cloudwatch);
-
+      // The orchestrator needs the engine, and the engine needs the handlers that use it.
+      let orchestrator: LocalOrchestrator | undefined;
       const localPorts: Ports = {
         config: () => config,
+        trafficReader: (listener) => new LocalTrafficRouter(alb, listener),
         trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
-        alarms: () => alarms,
+        alarms: () => new LocalAlarmSource(cloudwatch),
         deployer: () => deployer,
-        buildVerifier: () => buildVerifier,
+        buildVerifier: () => new GitHubBuildVerifier(() => secrets.get('github-token'), github.url),
         releases: () => releases,
-        orchestrator: () => orchestrator,
+        orchestrator: () => {
+          if (!orchestrator) throw new Error('the embedded orchestrator is not started yet');
+          return orchestrator;
+        },
         secrets: () => secrets,
         now: () => new Date(),
       };
       const ports = options.wrapPorts ? options.wrapPorts(localPorts) : localPorts;
-      const provide: PortsProvider = () => ports;
-      const tasks: Record<(typeof RELEASE_FUNCTIONS)[number], LambdaHandler> = {
-        BeginRelease: createBeginReleaseHandler(provide),
-        VerifyBuild: createVerifyBuildHandler(provide),
-        Deploy: createDeployHandler(provide),
-        ShiftTraffic: createShiftTrafficHandler(provide),
-        CheckAlarms: createCheckAlarmsHandler(provide),
-        RecordRelease: createRecordReleaseHandler(provide),
-        Rollback: createRollbackHandler(provide),
-      } as Record<(typeof RELEASE_FUNCTIONS)[number], LambdaHandler>;
-      const releaseGuard = createReleaseGuardHandler(provide);
-      const alarmRollback = createAlarmRollbackHandler(provide);
-      const engine = new EmbeddedStepFunctions({
-        stateMachineArn: LOCAL_STATE_MACHINE_ARN,
-        timeScale,
-        definition: substitute(
-          readAsl('release'),
-          Object.fromEntries(RELEASE_FUNCTIONS.map((fn) => [`${fn}FunctionArn`, localFunctionArn(fn)])),
-        ),
-        functions: Object.fromEntries(
-          RELEASE_FUNCTIONS.map((fn): [string, LambdaHandler] => {
-            const intercept = options.interceptTask;
-            const handler = tasks[fn];
-            return [
-              localFunctionArn(fn),
-              intercept ? (event, context) => intercept(fn, event, () => handler(event, context)) : handler,
-            ];
-          }),
-        ),
-        onEvent: options.onExecutionEvent,
-        // EventBridge delivers Step Functions status changes to the guard on AWS; here the engine does.
-        onStatusChange: async (event) => {
-          if (event.detail.status === 'SUCCEEDED') return;
-          await releaseGuard(event as never, lambdaContext('sluice-release-guard')).catch(() => undefined);
-        },
-      });
-      const orchestrator = new LocalOrchestrator(engine, timeScale);
 
-      // EventBridge delivers alarm state changes to alarm-rollback on AWS; here CloudWatch does.
-      cloudwatch.onStateChange(async (event) => {
-        const result = await alarmRollback(event as never, lambdaContext('sluice-alarm-rollback')).catch(
-          (error: Error) => ({
-            action: 'error',
-            error: error.message,
-          }),
-        );
-        options.onAlarmEvent?.(event, result);
-      });
+      const edges: EdgeHandlers = {
+        githubWebhook: createGithubWebhookHandler(ports),
+        alarmRollback: createAlarmRollbackHandler(ports),
+        releaseGuard: createReleaseGuardHandler(ports),
+      };
+      const engine = startEngine(options, ports, timeScale, edges.releaseGuard);
+      orchestrator = new LocalOrchestrator(engine, timeScale);
+      routeAlarmEvents(cloudwatch, edges.alarmRollback, options.onAlarmEvent);
       // At time scale 0 (the fault-injection suite's instant clock) alarm periods would be 0 ms:
       // alarms are scripted there instead of evaluated.
       if (timeScale > 0) cloudwatch.start();
 
-      return new EmbeddedRuntime(
-        config,
-        ports,
-        engine,
-        alb,
-        cloudwatch,
-        deployer,
-        listenerUrls,
-        { githubWebhook: createGithubWebhookHandler(provide), alarmRollback, releaseGuard },
-        closers,
-      );
+      const parts = { config, timeScale, ports, alb, cloudwatch, deployer, listenerUrls };
+      return new EmbeddedRuntime(parts, engine, edges, closers);
     } catch (error) {
-      for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+      await closeAll(closers);
       throw error;
     }
   }
 
   /** Stops everything this runtime started, newest first. */
   async close(): Promise<void> {
-    for (const close of this.closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    await closeAll(this.closers);
   }
+}
+
+async function closeAll(closers: Closer[]): Promise<void> {
+  for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+}
+
+/** The DynamoDB adapter against dynalite (as on AWS), or the in-memory store of the fault suite. */
+async function startReleaseStore(options: EmbeddedOptions, closers: Closer[]): Promise<ReleaseStore> {
+  if (options.releaseStore === 'memory') return new MemoryReleaseStore();
+  const { store, close } = await startDynaliteStore();
+  closers.push(close);
+  return store;
+}
+
+/** One local listener per environment, each a real reverse proxy on loopback. */
+async function startLoadBalancer(options: EmbeddedOptions, closers: Closer[]) {
+  const alb = new LocalAlb();
+  closers.push(() => alb.close());
+  const listenerUrls: Record<string, string> = {};
+  for (const env of options.config.environments) {
+    const port = options.listenerPorts?.[env.name];
+    listenerUrls[env.name] = (await alb.addListener(env.listenerArn, port ? { port } : {})).url;
+  }
+  return { alb, listenerUrls };
+}
+
+/** The version every environment runs before the first release: on blue, serving 100%. */
+async function seedTargets(
+  options: EmbeddedOptions,
+  alb: LocalAlb,
+  closers: Closer[],
+): Promise<LocalDeployer> {
+  const deployer = new LocalDeployer({
+    alb,
+    faults: options.faults,
+    ...(options.failVersions ? { failVersions: options.failVersions } : {}),
+  });
+  closers.push(() => deployer.close());
+  for (const env of options.config.environments) {
+    await deployer.seed(env.targetGroups.blue, options.initialVersion ?? 'baseline');
+    alb.setWeights(env.listenerArn, { [env.targetGroups.blue]: 100, [env.targetGroups.green]: 0 });
+  }
+  return deployer;
+}
+
+/** The embedded section's alarms, evaluated on the proxy's metrics on the scaled clock. */
+function startCloudWatch(config: ConfigFile, alb: LocalAlb, timeScale: number, closers: Closer[]) {
+  const cloudwatch = new LocalCloudWatch({
+    alb,
+    timeScale,
+    alarms: config.environments.flatMap((env) =>
+      env.alarms.flatMap((name) => {
+        const alarm = config.embedded.alarms[name];
+        return alarm
+          ? [{ name, config: alarm, listenerArn: env.listenerArn, targetGroups: env.targetGroups }]
+          : [];
+      }),
+    ),
+  });
+  closers.push(() => cloudwatch.stop());
+  return cloudwatch;
+}
+
+/** The release state machine on the embedded engine, each Task bound to its handler. */
+function startEngine(
+  options: EmbeddedOptions,
+  ports: Ports,
+  timeScale: number,
+  releaseGuard: EdgeHandlers['releaseGuard'],
+): EmbeddedStepFunctions {
+  const tasks: Record<ReleaseFunction, LambdaHandler> = {
+    BeginRelease: createBeginReleaseHandler(ports),
+    VerifyBuild: createVerifyBuildHandler(ports),
+    Deploy: createDeployHandler(ports),
+    ShiftTraffic: createShiftTrafficHandler(ports),
+    CheckAlarms: createCheckAlarmsHandler(ports),
+    RecordRelease: createRecordReleaseHandler(ports),
+    Rollback: createRollbackHandler(ports),
+  };
+  const intercept = options.interceptTask;
+  const functions = Object.fromEntries(
+    RELEASE_FUNCTIONS.map((fn): [string, LambdaHandler] => {
+      const handler = tasks[fn];
+      return [
+        localFunctionArn(fn),
+        intercept ? (event, context) => intercept(fn, event, () => handler(event, context)) : handler,
+      ];
+    }),
+  );
+  return new EmbeddedStepFunctions({
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    timeScale,
+    definition: substitute(
+      readAsl('release'),
+      Object.fromEntries(RELEASE_FUNCTIONS.map((fn) => [`${fn}FunctionArn`, localFunctionArn(fn)])),
+    ),
+    functions,
+    onEvent: options.onExecutionEvent,
+    // EventBridge delivers Step Functions status changes to the guard on AWS; here the engine does.
+    onStatusChange: async (event) => {
+      if (event.detail.status === 'SUCCEEDED') return;
+      await releaseGuard(event, lambdaContext('sluice-release-guard')).catch(() => undefined);
+    },
+  });
+}
+
+/** EventBridge delivers alarm state changes to alarm-rollback on AWS; here CloudWatch does. */
+function routeAlarmEvents(
+  cloudwatch: LocalCloudWatch,
+  alarmRollback: EdgeHandlers['alarmRollback'],
+  onAlarmEvent: EmbeddedOptions['onAlarmEvent'],
+): void {
+  cloudwatch.onStateChange(async (event) => {
+    const result = await alarmRollback(event, lambdaContext('sluice-alarm-rollback')).catch(
+      (error: Error) => ({
+        action: 'error',
+        error: error.message,
+      }),
+    );
+    onAlarmEvent?.(event, result);
+  });
 }

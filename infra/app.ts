@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
+import { DEFAULT_CONFIG_FILE, deployedConfig, loadConfig } from '../embedded/config.js';
 import { ConfigError } from '../functions/shared/domain/config.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../functions/shared/domain/load-config.js';
 import { addSluice } from './sluice-app.js';
 
 // Environment-agnostic on purpose: synth needs no account, region or credentials; `cdk deploy`
@@ -8,7 +8,7 @@ import { addSluice } from './sluice-app.js';
 const app = new App();
 const configFile: string = app.node.tryGetContext('sluice:config') ?? DEFAULT_CONFIG_FILE;
 try {
-  addSluice(app, { config: loadConfig(configFile) });
+  addSluice(app, { config: deployedConfig(loadConfig(configFile)) });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

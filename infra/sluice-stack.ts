@@ -3,7 +3,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../functions/shared/aws/env.js';
-import type { SluiceConfig } from '../functions/shared/domain/config.js';
+import { type SluiceConfig, sluiceConfigShape } from '../functions/shared/domain/config.js';
+import type { PortName } from '../functions/shared/ports/index.js';
 import { AlarmRollback } from './constructs/alarm-rollback.js';
 import { ReleaseStateMachine } from './constructs/release-state-machine.js';
 import { ReleaseStore } from './constructs/release-store.js';
@@ -11,6 +12,7 @@ import type { SluiceFunction } from './constructs/sluice-function.js';
 import { defaultSecretNames, type SecretNames, SluiceSecrets } from './constructs/sluice-secrets.js';
 import { TaskFunctions } from './constructs/task-functions.js';
 import { WebhookEndpoints } from './constructs/webhook-endpoints.js';
+import { FUNCTION_PORTS, FUNCTION_SECRETS, type FunctionName } from './function-ports.js';
 import { acknowledgeFindings } from './nag.js';
 import {
   alarmReadStatements,
@@ -51,12 +53,17 @@ export function sluiceStackName(config: SluiceConfig): string {
 }
 
 /**
- * The Lambdas' SLUICE_CONFIG: the validated config as JSON, without the `embedded` section that
- * only the embedded runtime reads (Lambda's environment is capped at 4 KB).
+ * The Lambdas' SLUICE_CONFIG: the validated config as JSON, its own fields only, so a config
+ * file's other sections (the embedded runtime's) never reach Lambda's 4 KB environment.
  */
 export function lambdaConfigJson(config: SluiceConfig): string {
-  const { embedded: _embedded, ...deployed } = config;
-  return JSON.stringify(deployed);
+  return JSON.stringify(
+    Object.fromEntries(Object.keys(sluiceConfigShape).map((key) => [key, config[key as keyof SluiceConfig]])),
+  );
+}
+
+function grant(fn: SluiceFunction, statements: PolicyStatement[]): void {
+  for (const statement of statements) fn.role.addToPrincipalPolicy(statement.copy());
 }
 
 /** Wiring only: which construct gets which permission lives here, each construct owns its resources. */
@@ -102,27 +109,34 @@ export class SluiceStack extends Stack {
       stateMachineArn: release.stateMachine.stateMachineArn,
     });
 
-    const t = tasks.functions;
-    const { alarmRollback, releaseGuard } = safetyNet;
-    const grant = (fns: SluiceFunction[], statements: PolicyStatement[]) => {
-      for (const fn of fns) for (const s of statements) fn.role.addToPrincipalPolicy(s.copy());
-    };
-
-    // Who reads the listener, who moves traffic (restoring it counts), who touches the store.
-    const readers = [t.BeginRelease, t.Deploy, t.ShiftTraffic, t.Rollback, alarmRollback, releaseGuard];
-    const shifters = [t.BeginRelease, t.ShiftTraffic, t.Rollback, alarmRollback, releaseGuard];
-    grant(readers, trafficReadStatements());
-    grant(shifters, trafficWriteStatements(config));
-    for (const fn of [...readers, t.RecordRelease]) store.grantReadWrite(fn.role);
-    grant([t.CheckAlarms], alarmReadStatements(config));
     const ecsStatements = ecsDeployStatements(config, { passRoleArns: props.ecsPassRoleArns });
-    grant([t.Deploy], ecsStatements);
-    secrets.grantRead('github-token', t.VerifyBuild.role);
-    secrets.grantRead('github-webhook', webhooks.githubWebhook.role);
-    release.grantStartExecution(webhooks.githubWebhook.role);
-    // BeginRelease stops the execution it supersedes; alarm-rollback stops the one it rolls back.
-    release.grantStopExecution(t.BeginRelease.role);
-    release.grantStopExecution(alarmRollback.role);
+    // Each function gets the permissions of the ports its handler declares, and no others.
+    const portGrants: Record<PortName, (fn: SluiceFunction, name: FunctionName) => void> = {
+      config: () => undefined, // SLUICE_CONFIG, in the function's environment
+      now: () => undefined,
+      trafficReader: (fn) => grant(fn, trafficReadStatements()),
+      trafficRouter: (fn) => grant(fn, [...trafficReadStatements(), ...trafficWriteStatements(config)]),
+      releases: (fn) => store.grantReadWrite(fn.role),
+      alarms: (fn) => grant(fn, alarmReadStatements(config)),
+      deployer: (fn) => grant(fn, ecsStatements),
+      buildVerifier: (fn) => secrets.grantRead('github-token', fn.role),
+      secrets: (fn, name) => {
+        for (const secret of FUNCTION_SECRETS[name] ?? []) secrets.grantRead(secret, fn.role);
+      },
+      orchestrator: (fn) => {
+        release.grantStartExecution(fn.role);
+        release.grantStopExecution(fn.role);
+      },
+    };
+    const functions: Record<FunctionName, SluiceFunction> = {
+      ...tasks.functions,
+      GithubWebhook: webhooks.githubWebhook,
+      AlarmRollback: safetyNet.alarmRollback,
+      ReleaseGuard: safetyNet.releaseGuard,
+    };
+    for (const [name, fn] of Object.entries(functions) as [FunctionName, SluiceFunction][]) {
+      for (const port of FUNCTION_PORTS[name]) portGrants[port](fn, name);
+    }
 
     acknowledgeFindings({
       stateMachineName,

@@ -1,24 +1,30 @@
 import { awsConfig } from '../shared/aws/config-port.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { AlarmStateChangeEventSchema, parseEvent } from '../shared/domain/events.js';
-import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { taskHandler } from '../shared/handler.js';
 import { log } from '../shared/log.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
 import { stopRelease } from '../shared/release-control.js';
 
 export type AlarmRollbackResult =
   | { action: 'ignored'; reason: string }
   | { action: 'rolled_back'; releaseId: string; environment: string; restored: boolean };
 
+/** The ports AlarmRollback uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type AlarmRollbackPorts = Pick<
+  Ports,
+  'config' | 'trafficRouter' | 'releases' | 'orchestrator' | 'now'
+>;
+
 /**
  * The first line of defence: CloudWatch delivers every alarm state change to EventBridge, so a
  * release is rolled back on the event itself rather than at its next bake check. Restores the live
  * group to 100% directly, then stops the execution with the alarm as its cause.
  */
-export const createAlarmRollbackHandler = (ports: PortsProvider) =>
-  taskHandler<unknown, AlarmRollbackResult>('AlarmRollback', ports, async (raw, p) => {
+export const createAlarmRollbackHandler = (ports: AlarmRollbackPorts) =>
+  taskHandler<unknown, AlarmRollbackResult, AlarmRollbackPorts>('AlarmRollback', ports, async (raw, p) => {
     const event = parseEvent(AlarmStateChangeEventSchema, raw, 'CloudWatch Alarm State Change');
     const { alarmName, state } = event.detail;
     const ignore = (reason: string): AlarmRollbackResult => {
@@ -49,11 +55,10 @@ export const createAlarmRollbackHandler = (ports: PortsProvider) =>
     return { action: 'rolled_back', releaseId: holder.releaseId, environment: environment.name, restored };
   });
 
-export const handler = createAlarmRollbackHandler(
-  awsPortsWith({
-    config: awsConfig,
-    trafficRouter: awsTrafficRouter,
-    releases: awsReleases,
-    orchestrator: awsOrchestrator,
-  }),
-);
+export const handler = createAlarmRollbackHandler({
+  config: awsConfig,
+  trafficRouter: awsTrafficRouter,
+  releases: awsReleases,
+  orchestrator: awsOrchestrator,
+  now: systemClock,
+});

@@ -1,54 +1,64 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { ApprovalUnavailableError, ListenerStateError } from '../shared/domain/errors.js';
 import { newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { describeWeights, readListener } from '../shared/domain/traffic.js';
-import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { taskHandler } from '../shared/handler.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
 import { acquireEnvironment } from '../shared/release-control.js';
 
+/** The ports BeginRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'orchestrator' | 'now'>;
+
 /** Takes the environment's lock, records the release, and derives the live group from the listener. */
-export const createBeginReleaseHandler = (ports: PortsProvider) =>
-  taskHandler<{ input: ReleaseInput }, Targets>('BeginRelease', ports, async ({ input }, p) => {
-    const { environment } = input;
-    if (environment.approval.type !== 'none') {
-      throw new ApprovalUnavailableError(
-        `environment ${environment.name} requires ${environment.approval.type} approval, which this Sluice version does not run yet; nothing was changed`,
-      );
-    }
-    await acquireEnvironment(input, p);
+export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
+  taskHandler<{ input: ReleaseInput }, Targets, BeginReleasePorts>(
+    'BeginRelease',
+    ports,
+    async ({ input }, p) => {
+      const { environment } = input;
+      if (environment.approval.type !== 'none') {
+        throw new ApprovalUnavailableError(
+          `environment ${environment.name} requires ${environment.approval.type} approval, which this Sluice version does not run yet; nothing was changed`,
+        );
+      }
+      await acquireEnvironment(input, p);
 
-    const releases = p.releases();
-    const existing = await releases.get(input.release.id, environment.name);
-    if (existing?.targets) return existing.targets; // a retried BeginRelease: the first reading stands
+      const releases = p.releases();
+      const existing = await releases.get(input.release.id, environment.name);
+      if (existing?.targets) return existing.targets; // a retried BeginRelease: the first reading stands
 
-    const router = p.trafficRouter(environment);
-    const reading = readListener(await router.readWeights(), environment.targetGroups);
-    if (reading.kind === 'split') {
-      throw new ListenerStateError(
-        `listener is split (${describeWeights(reading.weights, environment.targetGroups)}); restore it with \`sluice rollback --env ${environment.name}\` first`,
-      );
-    }
-    if (reading.kind === 'foreign') {
-      throw new ListenerStateError(
-        `listener forwards to target groups outside environment ${environment.name}: ${reading.groups.join(', ')}`,
-      );
-    }
-    if (!(await releases.create({ ...newRecord(input, p.now()), targets: reading.targets }))) {
-      await releases.update(
-        input.release.id,
-        environment.name,
-        { targets: reading.targets, status: 'in_progress' },
-        {
-          event: 'started',
-        },
-      );
-    }
-    return reading.targets;
-  });
+      const router = p.trafficRouter(environment);
+      const reading = readListener(await router.readWeights(), environment.targetGroups);
+      if (reading.kind === 'split') {
+        throw new ListenerStateError(
+          `listener is split (${describeWeights(reading.weights, environment.targetGroups)}); restore it with \`sluice rollback --env ${environment.name}\` first`,
+        );
+      }
+      if (reading.kind === 'foreign') {
+        throw new ListenerStateError(
+          `listener forwards to target groups outside environment ${environment.name}: ${reading.groups.join(', ')}`,
+        );
+      }
+      if (!(await releases.create({ ...newRecord(input, p.now()), targets: reading.targets }))) {
+        await releases.update(
+          input.release.id,
+          environment.name,
+          { targets: reading.targets, status: 'in_progress' },
+          {
+            event: 'started',
+          },
+        );
+      }
+      return reading.targets;
+    },
+  );
 
-export const handler = createBeginReleaseHandler(
-  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases, orchestrator: awsOrchestrator }),
-);
+export const handler = createBeginReleaseHandler({
+  trafficRouter: awsTrafficRouter,
+  releases: awsReleases,
+  orchestrator: awsOrchestrator,
+  now: systemClock,
+});

@@ -1,9 +1,10 @@
 import { awsAlarms } from '../shared/aws/cloudwatch-alarm-source.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { judgeAlarms } from '../shared/domain/alarms.js';
 import { AlarmFiredError, InsufficientDataError } from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
-import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { taskHandler } from '../shared/handler.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   phase: 'bake' | 'watch';
@@ -17,12 +18,15 @@ interface Output {
   extendSeconds: number;
 }
 
+/** The ports CheckAlarms uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type CheckAlarmsPorts = Pick<Ports, 'alarms' | 'releases' | 'now'>;
+
 /**
  * The second line of defence: judges the environment's alarms at the end of a bake or of the
  * post-release watch (the first line is the alarm event itself, handled by alarm-rollback).
  */
-export const createCheckAlarmsHandler = (ports: PortsProvider) =>
-  taskHandler<Input, Output>('CheckAlarms', ports, async (input, p) => {
+export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
+  taskHandler<Input, Output, CheckAlarmsPorts>('CheckAlarms', ports, async (input, p) => {
     const { environment } = input;
     const statuses = environment.alarms.length > 0 ? await p.alarms().describe(environment.alarms) : [];
     const verdict = judgeAlarms(statuses, {
@@ -34,6 +38,15 @@ export const createCheckAlarmsHandler = (ports: PortsProvider) =>
     });
     switch (verdict.kind) {
       case 'alarm':
+        // The names travel as data: Rollback reads them from the record, not from this message.
+        await p
+          .releases()
+          .update(
+            input.release.id,
+            environment.name,
+            { firedAlarms: verdict.alarms },
+            { event: 'alarm', detail: verdict.reason },
+          );
         throw new AlarmFiredError(verdict.alarms, verdict.reason);
       case 'no-data':
         throw new InsufficientDataError(verdict.reason);
@@ -48,4 +61,8 @@ export const createCheckAlarmsHandler = (ports: PortsProvider) =>
     }
   });
 
-export const handler = createCheckAlarmsHandler(awsPortsWith({ alarms: awsAlarms }));
+export const handler = createCheckAlarmsHandler({
+  alarms: awsAlarms,
+  releases: awsReleases,
+  now: systemClock,
+});

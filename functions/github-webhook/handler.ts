@@ -2,12 +2,11 @@ import middy from '@middy/core';
 import { Webhooks } from '@octokit/webhooks';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { awsConfig } from '../shared/aws/config-port.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
 import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { type PushEvent, planRelease } from '../shared/domain/plan.js';
-import type { PortsProvider } from '../shared/handler.js';
 import { log } from '../shared/log.js';
+import type { Ports } from '../shared/ports/index.js';
 
 type Response = APIGatewayProxyStructuredResultV2;
 
@@ -37,12 +36,15 @@ function webhooksFor(secret: string): Webhooks {
   return verifier.webhooks;
 }
 
+/** The ports GithubWebhook uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type GithubWebhookPorts = Pick<Ports, 'config' | 'secrets' | 'orchestrator'>;
+
 /**
  * GitHub webhook: verify X-Hub-Signature-256 over the raw body before anything is parsed, then
  * turn a push to a release branch into one execution of the first environment's release.
  * Redeliveries and retried pushes derive the same execution name, so they start nothing new.
  */
-export const createGithubWebhookHandler = (ports: PortsProvider) =>
+export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
   middy<APIGatewayProxyEventV2, Response, Error, Context>()
     .use({
       onError: async function answerUnexpectedError(request) {
@@ -51,7 +53,7 @@ export const createGithubWebhookHandler = (ports: PortsProvider) =>
       },
     })
     .handler(async function receiveGithubWebhook(event) {
-      const p = ports();
+      const p = ports;
       const body = rawBody(event);
       const signature = header(event, 'x-hub-signature-256');
       if (!signature?.startsWith('sha256=')) {
@@ -103,6 +105,8 @@ export const createGithubWebhookHandler = (ports: PortsProvider) =>
       });
     });
 
-export const handler = createGithubWebhookHandler(
-  awsPortsWith({ config: awsConfig, secrets: awsSecrets, orchestrator: awsOrchestrator }),
-);
+export const handler = createGithubWebhookHandler({
+  config: awsConfig,
+  secrets: awsSecrets,
+  orchestrator: awsOrchestrator,
+});

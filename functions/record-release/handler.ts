@@ -1,9 +1,9 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
 import { describeCaught } from '../shared/domain/errors.js';
 import { causeOf, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
-import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { taskHandler } from '../shared/handler.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
 import { isTerminal } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
@@ -12,48 +12,55 @@ type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   error?: { Error?: string; Cause?: string };
 };
 
-/** Records the milestones that move no traffic: promotion, success, and a release that could not begin. */
-export const createRecordReleaseHandler = (ports: PortsProvider) =>
-  taskHandler<Input, { error: string; cause: string }>('RecordRelease', ports, async (input, p) => {
-    const { release, environment } = input;
-    const store = p.releases();
-    const owner = { releaseId: release.id, executionName: input.executionName };
-    const now = p.now().toISOString();
+/** The ports RecordRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type RecordReleasePorts = Pick<Ports, 'releases' | 'now'>;
 
-    if (input.event === 'not_started') {
-      const { error, message } = describeCaught(input.error);
-      const status = error === 'ReleaseLockedError' ? 'rejected' : 'failed';
-      const record = await store.get(release.id, environment.name);
-      if (!record) await store.create({ ...newRecord(input, p.now()), status });
-      if (!isTerminal(record)) {
+/** Records the milestones that move no traffic: promotion, success, and a release that could not begin. */
+export const createRecordReleaseHandler = (ports: RecordReleasePorts) =>
+  taskHandler<Input, { error: string; cause: string }, RecordReleasePorts>(
+    'RecordRelease',
+    ports,
+    async (input, p) => {
+      const { release, environment } = input;
+      const store = p.releases();
+      const owner = { releaseId: release.id, executionName: input.executionName };
+      const now = p.now().toISOString();
+
+      if (input.event === 'not_started') {
+        const { error, message } = describeCaught(input.error);
+        const status = error === 'ReleaseLockedError' ? 'rejected' : 'failed';
+        const record = await store.get(release.id, environment.name);
+        if (!record) await store.create({ ...newRecord(input, p.now()), status });
+        if (!isTerminal(record)) {
+          await store.update(
+            release.id,
+            environment.name,
+            { status, cause: causeOf(error, message), endedAt: now },
+            { event: 'not_started', detail: message },
+          );
+        }
+        await store.releaseLock(environment.name, owner);
+        return { error, cause: `release ${release.id} did not start in ${environment.name}: ${message}` };
+      }
+
+      if (input.event === 'promoted') {
         await store.update(
           release.id,
           environment.name,
-          { status, cause: causeOf(error, message), endedAt: now },
-          { event: 'not_started', detail: message },
+          { status: 'promoted' },
+          { event: 'promoted', detail: `${input.targets?.idle ?? 'the new group'} serves 100%` },
         );
+      } else {
+        await store.update(
+          release.id,
+          environment.name,
+          { status: 'succeeded', endedAt: now },
+          { event: 'succeeded', detail: 'post-release watch passed' },
+        );
+        await store.releaseLock(environment.name, owner);
       }
-      await store.releaseLock(environment.name, owner);
-      return { error, cause: `release ${release.id} did not start in ${environment.name}: ${message}` };
-    }
+      return { error: '', cause: '' };
+    },
+  );
 
-    if (input.event === 'promoted') {
-      await store.update(
-        release.id,
-        environment.name,
-        { status: 'promoted' },
-        { event: 'promoted', detail: `${input.targets?.idle ?? 'the new group'} serves 100%` },
-      );
-    } else {
-      await store.update(
-        release.id,
-        environment.name,
-        { status: 'succeeded', endedAt: now },
-        { event: 'succeeded', detail: 'post-release watch passed' },
-      );
-      await store.releaseLock(environment.name, owner);
-    }
-    return { error: '', cause: '' };
-  });
-
-export const handler = createRecordReleaseHandler(awsPortsWith({ releases: awsReleases }));
+export const handler = createRecordReleaseHandler({ releases: awsReleases, now: systemClock });

@@ -1,14 +1,17 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
 import { InvalidInputError } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
-import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { taskHandler } from '../shared/handler.js';
 import { log } from '../shared/log.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
 import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/release-control.js';
 
 export type GuardResult = { action: 'none'; reason: string } | { action: 'restored'; releaseId: string };
+
+/** The ports ReleaseGuard uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type ReleaseGuardPorts = Pick<Ports, 'trafficRouter' | 'releases' | 'now'>;
 
 /**
  * The last line of defence: runs when a release execution ends FAILED, TIMED_OUT or ABORTED,
@@ -16,8 +19,8 @@ export type GuardResult = { action: 'none'; reason: string } | { action: 'restor
  * failed rollback). Makes sure the listener is 100/0 on the live group, the record says why,
  * and the lock is free. Idempotent: after a clean rollback it reads the listener and writes nothing.
  */
-export const createReleaseGuardHandler = (ports: PortsProvider) =>
-  taskHandler<unknown, GuardResult>('ReleaseGuard', ports, async (raw, p) => {
+export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
+  taskHandler<unknown, GuardResult, ReleaseGuardPorts>('ReleaseGuard', ports, async (raw, p) => {
     const event = parseEvent(ExecutionStatusChangeSchema, raw, 'Step Functions Execution Status Change');
     const { status, input: rawInput, error, cause } = event.detail;
     if (status === 'SUCCEEDED' || status === 'RUNNING')
@@ -68,6 +71,8 @@ export const createReleaseGuardHandler = (ports: PortsProvider) =>
     return { action: 'restored', releaseId: release.id };
   });
 
-export const handler = createReleaseGuardHandler(
-  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases }),
-);
+export const handler = createReleaseGuardHandler({
+  trafficRouter: awsTrafficRouter,
+  releases: awsReleases,
+  now: systemClock,
+});

@@ -1,10 +1,10 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
 import { describeCaught } from '../shared/domain/errors.js';
 import { causeOf, endStatus } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
-import { type PortsProvider, taskHandler } from '../shared/handler.js';
+import { taskHandler } from '../shared/handler.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
 import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
@@ -12,12 +12,15 @@ type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   error: { Error?: string; Cause?: string };
 };
 
+/** The ports Rollback uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type RollbackPorts = Pick<Ports, 'trafficRouter' | 'releases' | 'now'>;
+
 /**
  * Restores the live target group to 100% (read back), records why, and releases the lock.
  * Returns the error and cause the RolledBack Fail state ends the execution with.
  */
-export const createRollbackHandler = (ports: PortsProvider) =>
-  taskHandler<Input, { error: string; cause: string }>('Rollback', ports, async (input, p) => {
+export const createRollbackHandler = (ports: RollbackPorts) =>
+  taskHandler<Input, { error: string; cause: string }, RollbackPorts>('Rollback', ports, async (input, p) => {
     const { release, environment } = input;
     const store = p.releases();
     const { error, message } = describeCaught(input.error);
@@ -29,10 +32,7 @@ export const createRollbackHandler = (ports: PortsProvider) =>
     const ours = await listenerIsOurs(p, environment.name, owner);
     const moved = targets && ours ? await restoreTraffic(p, environment, targets) : false;
     const status = endStatus(record, moved);
-    const alarm =
-      error === 'AlarmFiredError'
-        ? environment.alarms.filter((name) => message.includes(name)).join(', ')
-        : '';
+    const alarm = error === 'AlarmFiredError' ? (record?.firedAlarms ?? []).join(', ') : '';
     if (!isTerminal(record)) {
       const now = p.now().toISOString();
       await store.update(
@@ -56,6 +56,8 @@ export const createRollbackHandler = (ports: PortsProvider) =>
     return { error, cause: `${message} (${status.replace('_', ' ')}; ${where})` };
   });
 
-export const handler = createRollbackHandler(
-  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases }),
-);
+export const handler = createRollbackHandler({
+  trafficRouter: awsTrafficRouter,
+  releases: awsReleases,
+  now: systemClock,
+});

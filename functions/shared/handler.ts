@@ -1,33 +1,45 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { log } from './log.js';
-import type { Ports } from './ports/index.js';
+import { log, withLogContext } from './log.js';
 
-/** Where a handler gets its ports: the AWS adapters on Lambda, the local ones in the embedded runtime. */
-export type PortsProvider = () => Ports;
-
-/** Logs a Task handler's failure with its name, so a Catch in the state machine is explainable. */
-function logFailures(name: string): middy.MiddlewareObj {
+/** The fields a Task's input carries that every log line of the invocation should repeat. */
+function releaseFields(input: unknown): Record<string, string> {
+  if (typeof input !== 'object' || input === null) return {};
+  const {
+    executionName,
+    release,
+    input: nested,
+  } = input as {
+    executionName?: unknown;
+    release?: { id?: unknown };
+    input?: unknown;
+  };
+  if (nested !== undefined && executionName === undefined) return releaseFields(nested);
   return {
-    onError: async function logTaskFailure(request) {
-      const error = request.error as Error | undefined;
-      log.warn(`${name} failed`, { error: error?.name, reason: error?.message });
-    },
+    ...(typeof executionName === 'string' ? { executionName } : {}),
+    ...(typeof release?.id === 'string' ? { releaseId: release.id } : {}),
   };
 }
 
 /**
  * A Step Functions Task handler: middleware first, handler last. Errors propagate with their
- * name as the Lambda errorType, which is what the state machine's Retry and Catch match.
+ * name as the Lambda errorType, which is what the state machine's Retry and Catch match. Every
+ * log line of the invocation carries the Lambda request id, the execution name and the release id.
  */
-export function taskHandler<TInput, TOutput>(
+export function taskHandler<TInput, TOutput, TPorts>(
   name: string,
-  ports: PortsProvider,
-  fn: (input: TInput, ports: Ports) => Promise<TOutput>,
+  ports: TPorts,
+  fn: (input: TInput, ports: TPorts) => Promise<TOutput>,
 ) {
-  return middy<TInput, TOutput, Error, Context>()
-    .use(logFailures(name))
-    .handler(async function runTask(input: TInput) {
-      return fn(input, ports());
+  return middy<TInput, TOutput, Error, Context>().handler(async function runTask(input, context) {
+    const fields = { function: name, requestId: context.awsRequestId, ...releaseFields(input) };
+    return withLogContext(fields, async function runWithLogContext() {
+      try {
+        return await fn(input, ports);
+      } catch (error) {
+        log.warn(`${name} failed`, { error: (error as Error)?.name, reason: (error as Error)?.message });
+        throw error;
+      }
     });
+  });
 }

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * Structured JSON logs, one object a line (CloudWatch Logs Insights reads the fields).
  * Never pass a secret or a raw request body: nothing here redacts.
@@ -11,9 +13,17 @@ function threshold(): number {
   return ORDER[(process.env.SLUICE_LOG_LEVEL as Level) ?? 'info'] ?? ORDER.info;
 }
 
+// The invocation's fields (request id, execution name, release id), repeated on every line.
+const context = new AsyncLocalStorage<Record<string, unknown>>();
+
+/** Runs `fn` with `fields` on every log line it writes, however deep the call. */
+export function withLogContext<T>(fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  return context.run({ ...context.getStore(), ...fields }, fn);
+}
+
 function write(level: Exclude<Level, 'silent'>, message: string, fields: Record<string, unknown> = {}): void {
   if (ORDER[level] < threshold()) return;
-  sink(JSON.stringify({ level, time: new Date().toISOString(), message, ...fields }));
+  sink(JSON.stringify({ level, time: new Date().toISOString(), message, ...context.getStore(), ...fields }));
 }
 
 export const log = {

@@ -1,8 +1,8 @@
 import type { EnvironmentConfig } from './domain/config.js';
 import type { ReleaseRecord } from './domain/release.js';
-import { readListener, stepWeights, weightsMatch } from './domain/traffic.js';
+import { readListener, stepWeights } from './domain/traffic.js';
 import type { Ports } from './ports/index.js';
-import { isTerminal, stopRelease } from './release-control.js';
+import { isTerminal, type StopPorts, stopRelease } from './release-control.js';
 
 /** Who asked for a manual action, and why: both go into the release record. */
 export interface Actor {
@@ -14,14 +14,21 @@ export class ManualActionError extends Error {
   override name = 'ManualActionError';
 }
 
-function environmentNamed(ports: Ports, name: string): EnvironmentConfig {
+/** What the manual controls touch: the local API and the CLI wire these. */
+export type ManualControlPorts = StopPorts & Pick<Ports, 'config'>;
+
+function environmentNamed(ports: Pick<Ports, 'config'>, name: string): EnvironmentConfig {
   const env = ports.config().environments.find((e) => e.name === name);
   if (!env) throw new ManualActionError(`no environment named ${name}`);
   return env;
 }
 
 /** Stops every running environment of a release and restores their traffic. */
-export async function abortRelease(ports: Ports, releaseId: string, actor: Actor): Promise<ReleaseRecord[]> {
+export async function abortRelease(
+  ports: ManualControlPorts,
+  releaseId: string,
+  actor: Actor,
+): Promise<ReleaseRecord[]> {
   const records = (await ports.releases().list()).filter((r) => r.releaseId === releaseId);
   if (records.length === 0) throw new ManualActionError(`no release ${releaseId}`);
   const running = records.filter((r) => !isTerminal(r));
@@ -51,7 +58,7 @@ export async function abortRelease(ports: Ports, releaseId: string, actor: Actor
  * checking it has healthy targets. The listener, not a record, says which group is live.
  */
 export async function rollbackEnvironment(
-  ports: Ports,
+  ports: ManualControlPorts,
   environment: string,
   actor: Actor,
 ): Promise<{ action: 'stopped' | 'flipped'; releaseId?: string; live: string }> {
@@ -92,11 +99,7 @@ export async function rollbackEnvironment(
         `idle group ${idle} has ${healthy} healthy target(s); nothing to roll back to`,
       );
     }
-    const wanted = stepWeights({ live, idle }, 100);
-    await router.setWeights(wanted);
-    if (!weightsMatch(wanted, await router.readWeights())) {
-      throw new ManualActionError(`listener of ${env.name} did not take the rollback weights`);
-    }
+    await router.shift(stepWeights({ live, idle }, 100));
     const last = (await store.list()).find(
       (r) => r.environment === env.name && r.status === 'succeeded' && r.targets?.idle === live,
     );

@@ -11,28 +11,35 @@ import type { ListenerRef, LockOwner, Ports } from './ports/index.js';
  * Returns whether it had to write.
  */
 export async function restoreTraffic(
-  ports: Ports,
+  ports: Pick<Ports, 'trafficRouter'>,
   listener: ListenerRef,
   targets: Targets,
 ): Promise<boolean> {
   const router = ports.trafficRouter(listener);
   const wanted = restoredWeights(targets);
   if (weightsMatch(wanted, await router.readWeights())) return false;
-  await router.setWeights(wanted);
-  const observed = await router.readWeights();
-  if (!weightsMatch(wanted, observed)) {
-    throw new RollbackError(
-      `listener reads ${JSON.stringify(observed)} after restoring ${JSON.stringify(wanted)} to the live group`,
-    );
+  try {
+    await router.shift(wanted);
+  } catch (error) {
+    throw new RollbackError(`restoring all traffic to ${targets.live} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return true;
 }
+
+/** What ending a release from outside its state machine touches. */
+export type StopPorts = Pick<Ports, 'releases' | 'orchestrator' | 'trafficRouter' | 'now'>;
 
 /**
  * True when no other release holds the environment: only then may an ended release touch the
  * listener again (a newer release that superseded it owns the listener now).
  */
-export async function listenerIsOurs(ports: Ports, environment: string, owner: LockOwner): Promise<boolean> {
+export async function listenerIsOurs(
+  ports: Pick<Ports, 'releases'>,
+  environment: string,
+  owner: LockOwner,
+): Promise<boolean> {
   const holder = await ports.releases().lockHolder(environment);
   return !holder || (holder.releaseId === owner.releaseId && holder.executionName === owner.executionName);
 }
@@ -47,7 +54,7 @@ export function isTerminal(record: ReleaseRecord | undefined): boolean {
  * execution; restores traffic; releases the lock. Every step is idempotent, so a retry finishes it.
  */
 export async function stopRelease(
-  ports: Ports,
+  ports: StopPorts,
   owner: LockOwner & { environment: string },
   listener: ListenerRef,
   status: Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded'>,
@@ -93,7 +100,7 @@ export async function stopRelease(
  * Takes the environment's lock for a release, applying the environment's policy when another
  * release holds it: supersede (stop the older, roll it back, then run), queue (retry later), reject.
  */
-export async function acquireEnvironment(input: ReleaseInput, ports: Ports): Promise<void> {
+export async function acquireEnvironment(input: ReleaseInput, ports: StopPorts): Promise<void> {
   const { environment } = input;
   const store = ports.releases();
   const owner: LockOwner = { releaseId: input.release.id, executionName: input.executionName };

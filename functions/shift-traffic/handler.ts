@@ -1,27 +1,26 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
-import { awsPortsWith } from '../shared/aws/ports.js';
-import {
-  NotEnoughHealthyTargetsError,
-  ReleaseStoppedError,
-  TrafficShiftError,
-} from '../shared/domain/errors.js';
+import { NotEnoughHealthyTargetsError, ReleaseStoppedError } from '../shared/domain/errors.js';
 import type { ReleaseInput, StepInput, Targets, Weights } from '../shared/domain/release.js';
-import { restoredWeights, stepWeights, weightsMatch } from '../shared/domain/traffic.js';
-import { type PortsProvider, taskHandler } from '../shared/handler.js';
-import { isTerminal, listenerIsOurs } from '../shared/release-control.js';
+import { stepWeights } from '../shared/domain/traffic.js';
+import { taskHandler } from '../shared/handler.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
+import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   targets: Targets;
   step: StepInput;
 };
 
+/** The ports ShiftTraffic uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type ShiftTrafficPorts = Pick<Ports, 'trafficRouter' | 'releases' | 'now'>;
+
 /**
  * One canary step: gate on the idle group's healthy targets, set the weights, and read them back
  * from the load balancer. If the release was stopped meanwhile, the write is undone.
  */
-export const createShiftTrafficHandler = (ports: PortsProvider) =>
-  taskHandler<Input, { observed: Weights }>('ShiftTraffic', ports, async (input, p) => {
+export const createShiftTrafficHandler = (ports: ShiftTrafficPorts) =>
+  taskHandler<Input, { observed: Weights }, ShiftTrafficPorts>('ShiftTraffic', ports, async (input, p) => {
     const { release, environment, targets, step } = input;
     const store = p.releases();
     const router = p.trafficRouter(environment);
@@ -36,25 +35,24 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
       );
     }
 
-    const wanted = stepWeights(targets, step.weight);
-    await router.setWeights(wanted);
-    const observed = await router.readWeights();
+    // A failed write is rethrown only after the stop check below: a stop wins over a retry.
+    const shifted = await router.shift(stepWeights(targets, step.weight)).then(
+      (observed) => ({ observed }),
+      (error: unknown) => ({ error }),
+    );
 
     // Marked stopped while we wrote (alarm, abort, newer push): our write may have landed after
     // the restore, so restore again. Whoever stops a release marks it before restoring.
     const record = await current();
     if (isTerminal(record)) {
       const owner = { releaseId: release.id, executionName: input.executionName };
-      if (await listenerIsOurs(p, environment.name, owner)) await router.setWeights(restoredWeights(targets));
+      if (await listenerIsOurs(p, environment.name, owner)) await restoreTraffic(p, environment, targets);
       throw new ReleaseStoppedError(
         `release ${release.id} was stopped during step ${step.index}; traffic restored`,
       );
     }
-    if (!weightsMatch(wanted, observed)) {
-      throw new TrafficShiftError(
-        `listener reads ${JSON.stringify(observed)} after writing ${JSON.stringify(wanted)} (step ${step.index})`,
-      );
-    }
+    if ('error' in shifted) throw shifted.error;
+    const { observed } = shifted;
     await store.update(
       release.id,
       environment.name,
@@ -69,6 +67,8 @@ export const createShiftTrafficHandler = (ports: PortsProvider) =>
     return { observed };
   });
 
-export const handler = createShiftTrafficHandler(
-  awsPortsWith({ trafficRouter: awsTrafficRouter, releases: awsReleases }),
-);
+export const handler = createShiftTrafficHandler({
+  trafficRouter: awsTrafficRouter,
+  releases: awsReleases,
+  now: systemClock,
+});

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { createReleaseTable } from '../../embedded/dynalite.js';
 import {
-  createReleaseTable,
   DynamoDbReleaseStore,
   RELEASE_TABLE_KEYS,
 } from '../../functions/shared/aws/dynamodb-release-store.js';

@@ -33,6 +33,22 @@ function throttled(message = 'Rate exceeded'): ElasticLoadBalancingV2ServiceExce
   });
 }
 
+/** The load balancer as ELBv2 behaves: Describe* returns what the last Modify* wrote. */
+function serveWrites(): void {
+  let listenerActions: unknown[] = [];
+  let ruleActions: unknown[] = [];
+  elbv2.on(ModifyListenerCommand).callsFake((input: { DefaultActions: unknown[] }) => {
+    listenerActions = input.DefaultActions;
+    return {};
+  });
+  elbv2.on(ModifyRuleCommand).callsFake((input: { Actions: unknown[] }) => {
+    ruleActions = input.Actions;
+    return {};
+  });
+  elbv2.on(DescribeListenersCommand).callsFake(() => ({ Listeners: [{ DefaultActions: listenerActions }] }));
+  elbv2.on(DescribeRulesCommand).callsFake(() => ({ Rules: [{ Actions: ruleActions }] }));
+}
+
 describe('Class: Elbv2TrafficRouter', () => {
   const client = new ElasticLoadBalancingV2Client({ region: 'us-east-1', maxAttempts: 1 });
 
@@ -40,14 +56,14 @@ describe('Class: Elbv2TrafficRouter', () => {
     elbv2.reset();
   });
 
-  describe('Method: setWeights', () => {
+  describe('Method: shift', () => {
     it('writes both weights in one ModifyListener call', async () => {
       // Prepare
-      elbv2.on(ModifyListenerCommand).resolves({});
+      serveWrites();
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
       // Act
-      await router.setWeights({ [BLUE]: 90, [GREEN]: 10 });
+      await router.shift({ [BLUE]: 90, [GREEN]: 10 });
 
       // Assess
       expect(elbv2).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
@@ -71,11 +87,11 @@ describe('Class: Elbv2TrafficRouter', () => {
 
     it('writes the target groups in the order given', async () => {
       // Prepare
-      elbv2.on(ModifyListenerCommand).resolves({});
+      serveWrites();
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
       // Act
-      await router.setWeights({ [GREEN]: 100, [BLUE]: 0 });
+      await router.shift({ [GREEN]: 100, [BLUE]: 0 });
 
       // Assess
       const input = elbv2.commandCalls(ModifyListenerCommand)[0]?.args[0].input;
@@ -87,11 +103,11 @@ describe('Class: Elbv2TrafficRouter', () => {
 
     it('modifies the rule, not the listener, when the listener ref names a rule', async () => {
       // Prepare
-      elbv2.on(ModifyRuleCommand).resolves({});
+      serveWrites();
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER, ruleArn: RULE });
 
       // Act
-      await router.setWeights({ [BLUE]: 75, [GREEN]: 25 });
+      await router.shift({ [BLUE]: 75, [GREEN]: 25 });
 
       // Assess
       expect(elbv2).toHaveReceivedCommandWith(ModifyRuleCommand, {
@@ -112,6 +128,22 @@ describe('Class: Elbv2TrafficRouter', () => {
       expect(elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
     });
 
+    it('fails with TrafficShiftError when the load balancer reads back other weights than were written', async () => {
+      // Prepare: the write is accepted, but the listener still forwards everything to blue
+      elbv2.on(ModifyListenerCommand).resolves({});
+      elbv2.on(DescribeListenersCommand).resolves({
+        Listeners: [{ DefaultActions: [{ Type: 'forward', TargetGroupArn: BLUE }] }],
+      });
+      const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
+
+      // Act
+      const caught = await router.shift({ [BLUE]: 90, [GREEN]: 10 }).catch((e: unknown) => e);
+
+      // Assess
+      expect(caught).toBeInstanceOf(TrafficShiftError);
+      expect((caught as Error).message).toContain(`reads {"${BLUE}":100} after writing`);
+    });
+
     it('surfaces throttling as a TrafficShiftError that keeps the SDK error as its cause', async () => {
       // Prepare
       const sdkError = throttled();
@@ -119,7 +151,7 @@ describe('Class: Elbv2TrafficRouter', () => {
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
       // Act
-      const caught = await router.setWeights({ [BLUE]: 90, [GREEN]: 10 }).catch((e: unknown) => e);
+      const caught = await router.shift({ [BLUE]: 90, [GREEN]: 10 }).catch((e: unknown) => e);
 
       // Assess
       expect(caught).toBeInstanceOf(TrafficShiftError);
@@ -142,7 +174,7 @@ describe('Class: Elbv2TrafficRouter', () => {
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
       // Act
-      const caught = (await router.setWeights({ [BLUE]: 90, [GREEN]: 10 }).catch((e: unknown) => e)) as Error;
+      const caught = (await router.shift({ [BLUE]: 90, [GREEN]: 10 }).catch((e: unknown) => e)) as Error;
 
       // Assess
       expect(caught).toBeInstanceOf(TrafficShiftError);
@@ -157,7 +189,7 @@ describe('Class: Elbv2TrafficRouter', () => {
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
       // Act
-      const caught = await router.setWeights({ [BLUE]: 90, [GREEN]: 20 }).catch((e: unknown) => e);
+      const caught = await router.shift({ [BLUE]: 90, [GREEN]: 20 }).catch((e: unknown) => e);
 
       // Assess
       expect(caught).toBeInstanceOf(InvalidInputError);

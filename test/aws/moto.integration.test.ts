@@ -157,7 +157,7 @@ describe('Elbv2TrafficRouter on moto', () => {
     const router = new Elbv2TrafficRouter(elbv2(), { listenerArn });
 
     // Act
-    await router.setWeights({ [blue]: 90, [green]: 10 });
+    await router.shift({ [blue]: 90, [green]: 10 });
     const weights = await router.readWeights();
 
     // Assess
@@ -172,7 +172,7 @@ describe('Elbv2TrafficRouter on moto', () => {
   it("shifts a rule's weights without touching the listener's default action", async () => {
     // Prepare
     const client = elbv2();
-    await new Elbv2TrafficRouter(client, { listenerArn }).setWeights({ [blue]: 100, [green]: 0 });
+    await new Elbv2TrafficRouter(client, { listenerArn }).shift({ [blue]: 100, [green]: 0 });
     const { Rules } = await client.send(
       new CreateRuleCommand({
         ListenerArn: listenerArn,
@@ -184,7 +184,7 @@ describe('Elbv2TrafficRouter on moto', () => {
     const rule = new Elbv2TrafficRouter(client, { listenerArn, ruleArn: Rules![0]!.RuleArn! });
 
     // Act
-    await rule.setWeights({ [blue]: 75, [green]: 25 });
+    await rule.shift({ [blue]: 75, [green]: 25 });
 
     // Assess
     expect(await rule.readWeights()).toEqual({ [blue]: 75, [green]: 25 });

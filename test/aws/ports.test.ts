@@ -1,14 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../embedded/config.js';
 import { awsAlarms, CloudWatchAlarmSource } from '../../functions/shared/aws/cloudwatch-alarm-source.js';
 import { awsConfig } from '../../functions/shared/aws/config-port.js';
 import { awsReleases, DynamoDbReleaseStore } from '../../functions/shared/aws/dynamodb-release-store.js';
 import { awsDeployer, EcsDeployer, ExternalDeployer } from '../../functions/shared/aws/ecs-deployer.js';
 import { awsTrafficRouter, Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsBuildVerifier, GitHubBuildVerifier } from '../../functions/shared/aws/github-build-verifier.js';
-import { awsPortsWith, resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
 import { awsSecrets, SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
-import { loadConfig } from '../../functions/shared/domain/load-config.js';
+import { systemClock } from '../../functions/shared/ports/index.js';
+import { createShiftTrafficHandler } from '../../functions/shift-traffic/handler.js';
 
 const CONFIG_FILE = fileURLToPath(new URL('../../sluice.config.yaml', import.meta.url));
 
@@ -21,7 +23,7 @@ const ENV = {
   SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/slack-signing',
 };
 
-describe('Function: awsPortsWith', () => {
+describe('AWS wiring', () => {
   const saved = { ...process.env };
 
   beforeEach(() => {
@@ -57,12 +59,26 @@ describe('Function: awsPortsWith', () => {
     expect(rebuilt).not.toBe(first);
   });
 
-  it('gives a function only the ports it wires, and names a missing one', () => {
-    const ports = awsPortsWith({ releases: awsReleases })();
+  it('wires each handler with exactly the ports it declares', () => {
+    // A handler wired without one of its ports, or with one it does not use, does not compile:
+    // `npm run typecheck` fails on either line if the @ts-expect-error stops being needed.
+    // @ts-expect-error releases is missing
+    createShiftTrafficHandler({ trafficRouter: awsTrafficRouter, now: systemClock });
+    createShiftTrafficHandler({
+      trafficRouter: awsTrafficRouter,
+      releases: awsReleases,
+      now: systemClock,
+      // @ts-expect-error alarms is not a port ShiftTraffic uses
+      alarms: awsAlarms,
+    });
 
-    expect(ports.releases()).toBeInstanceOf(DynamoDbReleaseStore);
-    expect(() => ports.orchestrator()).toThrow('port orchestrator is not wired for this function');
-    expect(ports.now()).toBeInstanceOf(Date);
+    expect(
+      typeof createShiftTrafficHandler({
+        trafficRouter: awsTrafficRouter,
+        releases: awsReleases,
+        now: systemClock,
+      }),
+    ).toBe('function');
   });
 
   it('names the missing environment variable', () => {

@@ -1,20 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ConfigError,
-  configJsonSchema,
-  formatPath,
-  parseConfig,
-} from '../../functions/shared/domain/config.js';
+import { configJsonSchema, loadConfig, parseConfigFile } from '../../embedded/config.js';
+import { ConfigError, formatPath } from '../../functions/shared/domain/config.js';
 import { formatDuration, parseDuration } from '../../functions/shared/domain/duration.js';
-import { loadConfig } from '../../functions/shared/domain/load-config.js';
 import { EXAMPLE_CONFIG_FILE, exampleDocument } from '../support/config.js';
 
 /** Parses and returns the ConfigError's message lines after the heading, or fails the test. */
 function problemLines(document: unknown): string[] {
   try {
-    parseConfig(document, 'sluice.config.yaml');
+    parseConfigFile(document, 'sluice.config.yaml');
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).message.split('\n').slice(1);
@@ -97,7 +92,7 @@ describe('Domain: config', () => {
       document.environments[0].listenerArn = 'arn:aws:ec2:us-east-1:123456789012:listener/app/x/1/2';
 
       // Act
-      const act = () => parseConfig(document, 'sluice.config.yaml');
+      const act = () => parseConfigFile(document, 'sluice.config.yaml');
 
       // Assess
       expect(act).toThrow(ConfigError);
@@ -173,7 +168,7 @@ describe('Domain: config', () => {
         'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/checkout-dev/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
 
       // Act
-      const config = parseConfig(document);
+      const config = parseConfigFile(document);
 
       // Assess
       expect(config.environments[0]?.ruleArn).toContain(':listener-rule/');
@@ -265,7 +260,7 @@ describe('Domain: config', () => {
       document.environments[0].watch = '1h';
 
       // Act
-      const dev = parseConfig(document).environments[0];
+      const dev = parseConfigFile(document).environments[0];
 
       // Assess
       expect(dev?.steps.map((step) => step.bake)).toEqual([90, 120, 5400]);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { parseConfig, type SluiceConfig } from '../../functions/shared/domain/config.js';
+import { parseConfigFile } from '../../embedded/config.js';
+import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 import { EXECUTION_NAME, executionName } from '../../functions/shared/domain/execution-name.js';
 import { type PushEvent, planRelease, type ReleasePlan } from '../../functions/shared/domain/plan.js';
 import type { Targets, Weights } from '../../functions/shared/domain/release.js';
@@ -23,7 +24,7 @@ const RUNS = { numRuns: 250 };
 /** A generated valid config and a release push to its repository. */
 const configAndPush = () =>
   fc.tuple(configDocument(), releasePushFields()).map(([document, fields]) => ({
-    config: parseConfig(document),
+    config: parseConfigFile(document),
     push: releasePush(document.repository, fields),
   }));
 

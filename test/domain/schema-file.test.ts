@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { configJsonSchema } from '../../functions/shared/domain/config.js';
+import { configJsonSchema } from '../../embedded/config.js';
 
 describe('File: sluice.schema.json', () => {
   it('is the JSON Schema the config model generates (regenerate with `npx sluice schema > sluice.schema.json`)', () => {

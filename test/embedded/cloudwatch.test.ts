@@ -5,9 +5,9 @@ import {
   type LocalAlarmDefinition,
   LocalCloudWatch,
 } from '../../embedded/cloudwatch.js';
+import type { LocalAlarmConfig } from '../../embedded/config.js';
 import { startLoad } from '../../embedded/load.js';
 import { type SampleApp, startSampleApp } from '../../embedded/sample-app.js';
-import type { LocalAlarmConfig } from '../../functions/shared/domain/config.js';
 
 const LISTENER =
   'arn:aws:elasticloadbalancing:eu-west-1:210987654321:listener/app/checkout-dev/50dc6c495c0c9188/f2f7dc8efc522ab2';

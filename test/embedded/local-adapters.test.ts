@@ -1,9 +1,9 @@
+import { LocalAlarmSource } from '../../embedded/adapters/alarm-source.js';
+import { LocalDeployer } from '../../embedded/adapters/deployer.js';
+import { LocalTrafficRouter } from '../../embedded/adapters/traffic-router.js';
 import { LocalAlb } from '../../embedded/alb.js';
 import { LocalCloudWatch } from '../../embedded/cloudwatch.js';
 import { DeployError, TrafficShiftError } from '../../functions/shared/domain/errors.js';
-import { LocalAlarmSource } from '../../functions/shared/local/alarm-source.js';
-import { LocalDeployer } from '../../functions/shared/local/deployer.js';
-import { LocalTrafficRouter } from '../../functions/shared/local/traffic-router.js';
 import type { DeployRequest } from '../../functions/shared/ports/deployer.js';
 
 const LISTENER =
@@ -104,7 +104,7 @@ describe('Local adapters', () => {
       const router = new LocalTrafficRouter(alb, { listenerArn: LISTENER });
 
       // Act
-      await router.setWeights({ [BLUE]: 90, [GREEN]: 10 });
+      await router.shift({ [BLUE]: 90, [GREEN]: 10 });
 
       // Assess
       expect(await router.readWeights()).toEqual({ [BLUE]: 90, [GREEN]: 10 });
@@ -117,7 +117,7 @@ describe('Local adapters', () => {
       const router = new LocalTrafficRouter(alb, { listenerArn: `${LISTENER}0` });
 
       // Act
-      const set = router.setWeights({ [BLUE]: 100 });
+      const set = router.shift({ [BLUE]: 100 });
 
       // Assess
       await expect(set).rejects.toBeInstanceOf(TrafficShiftError);

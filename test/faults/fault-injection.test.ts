@@ -76,7 +76,7 @@ function throttling(router: TrafficRouter): TrafficRouter {
   return {
     readWeights: () => router.readWeights(),
     healthyTargets: (group) => router.healthyTargets(group),
-    setWeights: async (weights) => {
+    shift: async (weights) => {
       const limit = active('throttle').reduce((n, f) => Math.max(n, f.writes), 0);
       if (throttledWrites < limit) {
         throttledWrites++;
@@ -84,7 +84,7 @@ function throttling(router: TrafficRouter): TrafficRouter {
           cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
         });
       }
-      return router.setWeights(weights);
+      return router.shift(weights);
     },
   };
 }

@@ -1,9 +1,12 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../functions/check-alarms/handler.js';
+import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
+import { createCheckAlarmsHandler } from '../../functions/check-alarms/handler.js';
+import { awsAlarms } from '../../functions/shared/aws/cloudwatch-alarm-source.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
+import { systemClock } from '../../functions/shared/ports/index.js';
 import { context, useLambdaEnv } from '../support/lambda.js';
-import { releaseInput } from '../support/release.js';
+import { recordOf, releaseInput } from '../support/release.js';
 
 const metricAlarm = (
   AlarmName: string,
@@ -19,6 +22,8 @@ const metricAlarm = (
 describe('Handler: check-alarms', () => {
   useLambdaEnv();
   const cloudwatch = mockClient(CloudWatchClient);
+  let store: MemoryReleaseStore;
+  const handler = createCheckAlarmsHandler({ alarms: awsAlarms, releases: () => store, now: systemClock });
 
   const check = (input: ReleaseInput, phase: 'bake' | 'watch', extendedSeconds = 0, bakeSeconds = 300) =>
     handler(
@@ -33,7 +38,11 @@ describe('Handler: check-alarms', () => {
       context,
     );
 
-  beforeEach(() => cloudwatch.reset());
+  beforeEach(async () => {
+    cloudwatch.reset();
+    store = new MemoryReleaseStore();
+    for (const env of ['dev', 'staging', 'prod'] as const) await store.create(recordOf(releaseInput(env)));
+  });
 
   it('passes a bake when every alarm of the environment is OK', async () => {
     // Prepare
@@ -76,6 +85,9 @@ describe('Handler: check-alarms', () => {
       alarms: ['checkout-staging-5xx'],
       message: 'in ALARM — checkout-staging-5xx: Threshold Crossed: 1 datapoint [14.0] was greater than 5.0',
     });
+    const input = releaseInput('staging');
+    // The names travel to Rollback as data in the record, not in the error message.
+    expect((await store.get(input.release.id, 'staging'))?.firedAlarms).toEqual(['checkout-staging-5xx']);
   });
 
   it('fails with AlarmFiredError in the post-release watch', async () => {

@@ -53,6 +53,7 @@ describe('Handler: rollback', () => {
     table.putRecord(
       recordOf(input, {
         steps: [{ index: 0, weight: 10, observed: {}, at: '2026-01-01T00:01:00.000Z' }],
+        firedAlarms: ['checkout-dev-5xx'],
       }),
     );
     table.putLock('dev', { releaseId: input.release.id, executionName: input.executionName });

@@ -206,22 +206,23 @@ describe('Handler: shift-traffic', () => {
 
   it('undoes its own write when the release is stopped while it shifts', async () => {
     // Prepare: an alarm marks the release rolled back between our write and our read-back
-    elbv2.on(ModifyListenerCommand).callsFakeOnce((command) => {
+    let writes = 0;
+    elbv2.on(ModifyListenerCommand).callsFake((command) => {
       const groups = command.DefaultActions[0].ForwardConfig.TargetGroups as {
         TargetGroupArn: string;
         Weight: number;
       }[];
       serving = Object.fromEntries(groups.map((g) => [g.TargetGroupArn, g.Weight]));
-      table.putRecord(recordOf(input, { status: 'rolled_back' }));
+      if (writes++ === 0) table.putRecord(recordOf(input, { status: 'rolled_back' }));
       return {};
     });
 
     // Act + Assess
     await expect(shift(10)).rejects.toMatchObject({ name: 'ReleaseStoppedError' });
-    const writes = elbv2
+    const written = elbv2
       .commandCalls(ModifyListenerCommand)
       .map((c) => c.args[0].input.DefaultActions?.[0]?.ForwardConfig?.TargetGroups);
-    expect(writes).toEqual([
+    expect(written).toEqual([
       [
         { TargetGroupArn: blue, Weight: 90 },
         { TargetGroupArn: green, Weight: 10 },

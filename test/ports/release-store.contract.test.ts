@@ -1,12 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import {
-  createReleaseTable,
-  DynamoDbReleaseStore,
-} from '../../functions/shared/aws/dynamodb-release-store.js';
+import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
+import { createReleaseTable } from '../../embedded/dynalite.js';
+import { DynamoDbReleaseStore } from '../../functions/shared/aws/dynamodb-release-store.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
-import { MemoryReleaseStore } from '../../functions/shared/local/memory-release-store.js';
 import type { ReleaseStore } from '../../functions/shared/ports/index.js';
 
 const server = dynalite({ createTableMs: 0 });

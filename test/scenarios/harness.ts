@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type ConfigFile, parseConfigFile } from '../../embedded/config.js';
 import { lambdaContext } from '../../embedded/engine.js';
 import { pushPayload, signature } from '../../embedded/push.js';
 import { type EmbeddedOptions, EmbeddedRuntime } from '../../embedded/runtime.js';
-import { parseConfig, type SluiceConfig } from '../../functions/shared/domain/config.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 
@@ -19,8 +19,8 @@ export const GREEN =
 export const ALARM = 'shop-dev-5xx';
 
 /** One environment, two steps; at time scale 0.05 each bake and the watch take 1 s. */
-export function scenarioConfig(environment: Record<string, unknown> = {}): SluiceConfig {
-  return parseConfig({
+export function scenarioConfig(environment: Record<string, unknown> = {}): ConfigFile {
+  return parseConfigFile({
     repository: 'acme/shop',
     service: 'shop',
     releaseBranches: ['release/*'],
@@ -60,10 +60,10 @@ export const shaOf = (label: string) => createHash('sha1').update(label).digest(
 export class Scenario {
   private constructor(
     readonly runtime: EmbeddedRuntime,
-    readonly config: SluiceConfig,
+    readonly config: ConfigFile,
   ) {}
 
-  static async start(options: Partial<EmbeddedOptions> & { config?: SluiceConfig } = {}): Promise<Scenario> {
+  static async start(options: Partial<EmbeddedOptions> & { config?: ConfigFile } = {}): Promise<Scenario> {
     const config = options.config ?? scenarioConfig();
     const runtime = await EmbeddedRuntime.start({
       dataDir: mkdtempSync(join(tmpdir(), 'sluice-')),

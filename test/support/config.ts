@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { parseConfig, type SluiceConfig } from '../../functions/shared/domain/config.js';
+import { parseConfigFile } from '../../embedded/config.js';
+import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 
 export const EXAMPLE_CONFIG_FILE = fileURLToPath(new URL('../../sluice.config.yaml', import.meta.url));
 
@@ -13,5 +14,5 @@ export function exampleDocument(): any {
 
 /** The example config, validated. */
 export function exampleConfig(): SluiceConfig {
-  return parseConfig(exampleDocument(), EXAMPLE_CONFIG_FILE);
+  return parseConfigFile(exampleDocument(), EXAMPLE_CONFIG_FILE);
 }

@@ -1,9 +1,4 @@
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -40,30 +35,6 @@ interface LockItem {
   releaseId: string;
   executionName: string;
   acquiredAt: string;
-}
-
-/** Creates the release table on demand billing, for the embedded runtime (dynalite); an existing table is kept. */
-export async function createReleaseTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, sortKey } = RELEASE_TABLE_KEYS;
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: partitionKey, AttributeType: 'S' },
-          { AttributeName: sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: partitionKey, KeyType: 'HASH' },
-          { AttributeName: sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
-  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { TableName: tableName });
 }
 
 /** Release records and environment locks in one DynamoDB table, with conditional writes for both. */

@@ -9,19 +9,24 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { InvalidInputError, TrafficShiftError } from '../domain/errors.js';
 import type { Weights } from '../domain/release.js';
-import type { ListenerRef, TrafficRouter } from '../ports/traffic-router.js';
+import { type ListenerRef, type TrafficRouter, VerifyingTrafficRouter } from '../ports/traffic-router.js';
 import { once } from './once.js';
 import { describeSdkError } from './sdk-errors.js';
 
 /** Shifts an ALB listener's (or one rule's) weighted forward action between target groups. */
-export class Elbv2TrafficRouter implements TrafficRouter {
+export class Elbv2TrafficRouter extends VerifyingTrafficRouter {
+  protected readonly target: string;
+
   constructor(
     private readonly client: ElasticLoadBalancingV2Client,
     private readonly listener: ListenerRef,
-  ) {}
+  ) {
+    super();
+    this.target = listener.ruleArn ? `rule ${listener.ruleArn}` : `listener ${listener.listenerArn}`;
+  }
 
   /** Writes every weight in one ModifyRule (rule set) or ModifyListener call. */
-  async setWeights(weights: Weights): Promise<void> {
+  protected async writeWeights(weights: Weights): Promise<void> {
     const actions = [forwardAction(weights)];
     const { listenerArn, ruleArn } = this.listener;
     try {

@@ -13,7 +13,7 @@ const arn = (service: string, resource: string, what: string) =>
       `must be ${what} ARN`,
     );
 
-const duration = z
+export const duration = z
   .union([z.string(), z.number()])
   .refine((v) => parseDuration(v) !== undefined, 'must be a duration such as 30s, 5m or 1h')
   .transform((v) => parseDuration(v) as number);
@@ -22,9 +22,9 @@ const duration = z
  * Cross-field checks run even when another field failed to parse (zod skips them by default), so
  * one ConfigError lists every problem: a mistyped weight does not hide a duplicate environment.
  */
-const whenObject = (payload: { value: unknown }) =>
+export const whenObject = (payload: { value: unknown }) =>
   typeof payload.value === 'object' && payload.value !== null;
-const fieldOf = (value: unknown, key: string): unknown =>
+export const fieldOf = (value: unknown, key: string): unknown =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 const weightOf = (step: unknown): number | undefined => {
   const weight = fieldOf(step, 'weight');
@@ -35,7 +35,7 @@ const weightOf = (step: unknown): number | undefined => {
  * An integer whose failure does not abort: zod's `.int()` raises a non-continuable issue that
  * silences every cross-field check, so a weight of 12.5 would hide a duplicate environment.
  */
-const wholeNumber = () =>
+export const wholeNumber = () =>
   z.number().refine(Number.isInteger, 'must be a whole number').meta({ type: 'integer' });
 
 const Step = z.strictObject({
@@ -67,27 +67,6 @@ const Approval = z.discriminatedUnion('type', [
     timeout: duration.default(3600),
   }),
 ]);
-
-/** An alarm of the embedded runtime's CloudWatch; on AWS the alarm itself lives in CloudWatch. */
-const LocalAlarm = z.strictObject({
-  metric: z.enum(['RequestCount', 'HTTPCode_Target_5XX_Count', 'TargetResponseTime', 'ErrorRate']),
-  /** The TargetGroup dimension: one group's metric; without it, the whole listener's (LoadBalancer dimension). */
-  targetGroup: z.enum(['blue', 'green']).optional(),
-  statistic: z.enum(['Sum', 'Average', 'Maximum', 'p50', 'p90', 'p99']).default('Sum'),
-  comparison: z
-    .enum([
-      'GreaterThanThreshold',
-      'GreaterThanOrEqualToThreshold',
-      'LessThanThreshold',
-      'LessThanOrEqualToThreshold',
-    ])
-    .default('GreaterThanThreshold'),
-  threshold: z.number(),
-  period: duration.default(60),
-  evaluationPeriods: wholeNumber().min(1).default(1),
-  datapointsToAlarm: wholeNumber().min(1).optional(),
-  treatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
-});
 
 const Environment = z
   .strictObject({
@@ -148,74 +127,72 @@ const Environment = z
     { when: whenObject },
   );
 
-export const SluiceConfigSchema = z
-  .strictObject({
-    repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
-    service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
-    /** Branch name globs; a push to a matching branch is a release. */
-    releaseBranches: z.array(z.string().min(1)).min(1, 'must name at least one branch pattern'),
-    /** GitHub check runs that must have succeeded on the pushed commit. */
-    requiredChecks: z.array(z.string().min(1)).default([]),
-    /** In promotion order: a push releases to the first; later ones follow it. */
-    environments: z.array(Environment).min(1, 'must have at least one environment'),
-    /** Settings only the embedded runtime reads. */
-    embedded: z
-      .strictObject({
-        /** Multiplies every bake, watch and alarm period: 0.05 turns 1m into 3s. */
-        timeScale: z.number().positive().max(1).default(0.05),
-        alarms: z.record(z.string(), LocalAlarm).default({}),
-      })
-      .default({ timeScale: 0.05, alarms: {} }),
-  })
-  .superRefine(
-    (config, ctx) => {
-      const environments: unknown[] = Array.isArray(config.environments) ? config.environments : [];
-      const owners = new Map<string, string>();
-      environments.forEach((env, i) => {
-        const name = fieldOf(env, 'name');
-        const alarms = fieldOf(env, 'alarms');
-        if (typeof name !== 'string' || !Array.isArray(alarms)) return;
-        alarms.forEach((alarm: unknown, j) => {
-          if (typeof alarm !== 'string') return;
-          const owner = owners.get(alarm);
-          if (owner && owner !== name) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['environments', i, 'alarms', j],
-              message: `alarm "${alarm}" is already watched by environment ${owner}; an alarm event must name one environment`,
-            });
-          }
-          owners.set(alarm, name);
+/** The config's fields, for a config file that adds sections of its own (the embedded runtime's). */
+export const sluiceConfigShape = {
+  repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
+  service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
+  /** Branch name globs; a push to a matching branch is a release. */
+  releaseBranches: z.array(z.string().min(1)).min(1, 'must name at least one branch pattern'),
+  /** GitHub check runs that must have succeeded on the pushed commit. */
+  requiredChecks: z.array(z.string().min(1)).default([]),
+  /** In promotion order: a push releases to the first; later ones follow it. */
+  environments: z.array(Environment).min(1, 'must have at least one environment'),
+};
+
+/** Which environment watches each alarm (an alarm event must name one environment). */
+export function alarmOwners(config: unknown): Map<string, string> {
+  const owners = new Map<string, string>();
+  const environments = fieldOf(config, 'environments');
+  for (const env of Array.isArray(environments) ? environments : []) {
+    const name = fieldOf(env, 'name');
+    const alarms = fieldOf(env, 'alarms');
+    if (typeof name !== 'string' || !Array.isArray(alarms)) continue;
+    for (const alarm of alarms) if (typeof alarm === 'string' && !owners.has(alarm)) owners.set(alarm, name);
+  }
+  return owners;
+}
+
+/**
+ * The checks across environments. Runs even when a field failed to parse (see `whenObject`), so
+ * every field is read defensively.
+ */
+export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const environments: unknown[] = Array.isArray(config.environments) ? config.environments : [];
+  const owners = new Map<string, string>();
+  environments.forEach((env, i) => {
+    const name = fieldOf(env, 'name');
+    const alarms = fieldOf(env, 'alarms');
+    if (typeof name !== 'string' || !Array.isArray(alarms)) return;
+    alarms.forEach((alarm: unknown, j) => {
+      if (typeof alarm !== 'string') return;
+      const owner = owners.get(alarm);
+      if (owner && owner !== name) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', i, 'alarms', j],
+          message: `alarm "${alarm}" is already watched by environment ${owner}; an alarm event must name one environment`,
         });
-      });
-      const localAlarms = fieldOf(config.embedded, 'alarms');
-      for (const name of Object.keys(
-        typeof localAlarms === 'object' && localAlarms !== null ? localAlarms : {},
-      )) {
-        if (!owners.has(name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['embedded', 'alarms', name],
-            message: 'no environment lists this alarm',
-          });
-        }
       }
-      const seen = new Set<string>();
-      environments.forEach((env, i) => {
-        const name = fieldOf(env, 'name');
-        if (typeof name !== 'string') return;
-        if (seen.has(name)) {
-          ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate "${name}"` });
-        }
-        seen.add(name);
-      });
-    },
-    { when: whenObject },
-  );
+      owners.set(alarm, name);
+    });
+  });
+  const seen = new Set<string>();
+  environments.forEach((env, i) => {
+    const name = fieldOf(env, 'name');
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) {
+      ctx.addIssue({ code: 'custom', path: ['environments', i, 'name'], message: `duplicate "${name}"` });
+    }
+    seen.add(name);
+  });
+}
+
+export const SluiceConfigSchema = z
+  .strictObject(sluiceConfigShape)
+  .superRefine(checkSluiceConfig, { when: whenObject });
 
 export type SluiceConfig = z.output<typeof SluiceConfigSchema>;
 export type EnvironmentConfig = SluiceConfig['environments'][number];
-export type LocalAlarmConfig = z.output<typeof LocalAlarm>;
 export type DeployConfig = EnvironmentConfig['deploy'];
 
 /** One problem in a config, with the path a person can find it at. */
@@ -248,15 +225,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** Validates a parsed config document; throws ConfigError listing every problem. */
 export function parseConfig(document: unknown, source?: string): SluiceConfig {
-  const result = SluiceConfigSchema.safeParse(document);
+  return parseWith(SluiceConfigSchema, document, source);
+}
+
+/** Validates a document against a schema; throws ConfigError listing every problem with its path. */
+export function parseWith<T extends z.ZodType>(schema: T, document: unknown, source?: string): z.output<T> {
+  const result = schema.safeParse(document);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
     source,
   );
-}
-
-/** The config's JSON Schema, for editors (yaml-language-server) and `sluice schema`. */
-export function configJsonSchema(): unknown {
-  return z.toJSONSchema(SluiceConfigSchema, { io: 'input', unrepresentable: 'any' });
 }

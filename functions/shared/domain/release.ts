@@ -115,6 +115,8 @@ export interface ReleaseRecord {
   targets?: Targets;
   steps: StepRecord[];
   cause?: ReleaseCause;
+  /** The alarms a bake check found in ALARM, as CheckAlarms recorded them. */
+  firedAlarms?: string[];
   /** When traffic was last restored to the live group by a rollback. */
   restoredAt?: string;
   startedAt: string;

@@ -5,7 +5,7 @@ import type { Deployer } from './deployer.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { ReleaseStore } from './release-store.js';
 import type { Secrets } from './secrets.js';
-import type { ListenerRef, TrafficRouter } from './traffic-router.js';
+import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
 
 export type { AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
 export type { BuildVerifier, CheckRun } from './build-verifier.js';
@@ -13,12 +13,18 @@ export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
 export type { ExecutionStatus, Orchestrator, StartResult } from './orchestrator.js';
 export type { LockOwner, LockResult, ReleaseStore } from './release-store.js';
 export type { SecretName, Secrets } from './secrets.js';
-export type { ListenerRef, TrafficRouter } from './traffic-router.js';
+export type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
 
-/** Everything a handler may reach outside itself; one implementation per runtime. */
+/**
+ * Everything a handler may reach outside itself; one implementation per runtime. Each handler
+ * takes only the ports it uses (`Pick<Ports, ...>`), and infra grants each function the IAM
+ * permissions of exactly those ports (infra/function-ports.ts).
+ */
 export interface Ports {
   /** The validated Sluice config this installation runs. */
   config(): SluiceConfig;
+  /** Reads a listener's weights and target health (no writes, so no write permissions). */
+  trafficReader(listener: ListenerRef): TrafficReader;
   trafficRouter(listener: ListenerRef): TrafficRouter;
   alarms(): AlarmSource;
   deployer(provider: 'ecs' | 'external'): Deployer;
@@ -28,3 +34,8 @@ export interface Ports {
   secrets(): Secrets;
   now(): Date;
 }
+
+export type PortName = keyof Ports;
+
+/** The wall clock, for the `now` port outside tests. */
+export const systemClock = (): Date => new Date();

@@ -1,5 +1,5 @@
-import type { ReleaseRecord } from '../domain/release.js';
-import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
+import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared/ports/release-store.js';
 
 /**
  * The ReleaseStore port in memory, with the DynamoDB adapter's semantics (conditional create,

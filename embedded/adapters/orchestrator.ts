@@ -1,10 +1,14 @@
+import type { ReleaseInput } from '../../functions/shared/domain/release.js';
+import type {
+  ExecutionStatus,
+  Orchestrator,
+  StartResult,
+} from '../../functions/shared/ports/orchestrator.js';
 import {
   type EmbeddedStepFunctions,
   ExecutionAlreadyExistsError,
   ExecutionDoesNotExistError,
-} from '../../../embedded/engine.js';
-import type { ReleaseInput } from '../domain/release.js';
-import type { ExecutionStatus, Orchestrator, StartResult } from '../ports/orchestrator.js';
+} from '../engine.js';
 
 /** A duration on the embedded runtime's clock: whole seconds (as Wait states need), at least 1. */
 export function scaleSeconds(seconds: number, timeScale: number): number {

@@ -1,7 +1,7 @@
-import type { LocalAlb } from '../../../embedded/alb.js';
-import { type Fault, type SampleApp, startSampleApp } from '../../../embedded/sample-app.js';
-import { DeployError } from '../domain/errors.js';
-import type { Deployer, DeployRequest, DeployResult } from '../ports/deployer.js';
+import { DeployError } from '../../functions/shared/domain/errors.js';
+import type { Deployer, DeployRequest, DeployResult } from '../../functions/shared/ports/deployer.js';
+import type { LocalAlb } from '../alb.js';
+import { type Fault, type SampleApp, startSampleApp } from '../sample-app.js';
 
 export interface LocalDeployerOptions {
   alb: LocalAlb;

@@ -1,17 +1,21 @@
-import type { LocalAlb } from '../../../embedded/alb.js';
-import { TrafficShiftError } from '../domain/errors.js';
-import type { Weights } from '../domain/release.js';
-import type { ListenerRef, TrafficRouter } from '../ports/traffic-router.js';
+import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
+import type { Weights } from '../../functions/shared/domain/release.js';
+import { type ListenerRef, VerifyingTrafficRouter } from '../../functions/shared/ports/traffic-router.js';
+import type { LocalAlb } from '../alb.js';
 
 /** Shifts the embedded ALB's weights; a rule ARN is ignored, since the local ALB routes by listener only. */
-export class LocalTrafficRouter implements TrafficRouter {
+export class LocalTrafficRouter extends VerifyingTrafficRouter {
+  protected readonly target: string;
+
   constructor(
     private readonly alb: LocalAlb,
     private readonly listener: ListenerRef,
-  ) {}
+  ) {
+    super();
+    this.target = `listener ${listener.listenerArn}`;
+  }
 
-  /** Replaces the listener's weights. */
-  async setWeights(weights: Weights): Promise<void> {
+  protected async writeWeights(weights: Weights): Promise<void> {
     try {
       this.alb.setWeights(this.listener.listenerArn, weights);
     } catch (error) {

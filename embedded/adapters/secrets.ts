@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { SecretName, Secrets } from '../ports/secrets.js';
+import type { SecretName, Secrets } from '../../functions/shared/ports/secrets.js';
 
 /** Environment variables that override a generated secret, by name. */
 export const SECRET_ENV: Record<SecretName, string> = {

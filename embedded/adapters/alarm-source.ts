@@ -1,5 +1,5 @@
-import type { LocalCloudWatch } from '../../../embedded/cloudwatch.js';
-import type { AlarmSource, AlarmStatus } from '../ports/alarm-source.js';
+import type { AlarmSource, AlarmStatus } from '../../functions/shared/ports/alarm-source.js';
+import type { LocalCloudWatch } from '../cloudwatch.js';
 
 /** Reads alarm states from the embedded CloudWatch. */
 export class LocalAlarmSource implements AlarmSource {

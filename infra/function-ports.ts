@@ -1,0 +1,66 @@
+import type { AlarmRollbackPorts } from '../functions/alarm-rollback/handler.js';
+import type { BeginReleasePorts } from '../functions/begin-release/handler.js';
+import type { CheckAlarmsPorts } from '../functions/check-alarms/handler.js';
+import type { DeployPorts } from '../functions/deploy/handler.js';
+import type { GithubWebhookPorts } from '../functions/github-webhook/handler.js';
+import type { RecordReleasePorts } from '../functions/record-release/handler.js';
+import type { ReleaseGuardPorts } from '../functions/release-guard/handler.js';
+import type { RollbackPorts } from '../functions/rollback/handler.js';
+import type { PortName } from '../functions/shared/ports/index.js';
+import type { SecretName } from '../functions/shared/ports/secrets.js';
+import type { ShiftTrafficPorts } from '../functions/shift-traffic/handler.js';
+import type { VerifyBuildPorts } from '../functions/verify-build/handler.js';
+
+/**
+ * The ports of every Lambda function, as its handler declares them. The stack grants each
+ * function the IAM permissions of exactly these ports (grantPorts), and the type below makes
+ * a port added to or removed from a handler without changing this table a compile error.
+ */
+export const FUNCTION_PORTS = {
+  GithubWebhook: ['config', 'secrets', 'orchestrator'],
+  AlarmRollback: ['config', 'trafficRouter', 'releases', 'orchestrator', 'now'],
+  ReleaseGuard: ['trafficRouter', 'releases', 'now'],
+  BeginRelease: ['trafficRouter', 'releases', 'orchestrator', 'now'],
+  VerifyBuild: ['buildVerifier'],
+  Deploy: ['trafficReader', 'deployer', 'releases'],
+  ShiftTraffic: ['trafficRouter', 'releases', 'now'],
+  CheckAlarms: ['alarms', 'releases', 'now'],
+  RecordRelease: ['releases', 'now'],
+  Rollback: ['trafficRouter', 'releases', 'now'],
+} as const satisfies Record<string, readonly PortName[]>;
+
+export type FunctionName = keyof typeof FUNCTION_PORTS;
+
+/** The secrets each function that has the `secrets` port reads (names, never values). */
+export const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[]>> = {
+  GithubWebhook: ['github-webhook'],
+};
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Listed<F extends FunctionName> = (typeof FUNCTION_PORTS)[F][number];
+
+// Compile-time only: `false` here means a handler's ports and this table disagree.
+const handlerPortsMatchTable: {
+  GithubWebhook: Same<keyof GithubWebhookPorts, Listed<'GithubWebhook'>>;
+  AlarmRollback: Same<keyof AlarmRollbackPorts, Listed<'AlarmRollback'>>;
+  ReleaseGuard: Same<keyof ReleaseGuardPorts, Listed<'ReleaseGuard'>>;
+  BeginRelease: Same<keyof BeginReleasePorts, Listed<'BeginRelease'>>;
+  VerifyBuild: Same<keyof VerifyBuildPorts, Listed<'VerifyBuild'>>;
+  Deploy: Same<keyof DeployPorts, Listed<'Deploy'>>;
+  ShiftTraffic: Same<keyof ShiftTrafficPorts, Listed<'ShiftTraffic'>>;
+  CheckAlarms: Same<keyof CheckAlarmsPorts, Listed<'CheckAlarms'>>;
+  RecordRelease: Same<keyof RecordReleasePorts, Listed<'RecordRelease'>>;
+  Rollback: Same<keyof RollbackPorts, Listed<'Rollback'>>;
+} = {
+  GithubWebhook: true,
+  AlarmRollback: true,
+  ReleaseGuard: true,
+  BeginRelease: true,
+  VerifyBuild: true,
+  Deploy: true,
+  ShiftTraffic: true,
+  CheckAlarms: true,
+  RecordRelease: true,
+  Rollback: true,
+};
+void handlerPortsMatchTable;
