@@ -36,6 +36,16 @@ export const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[
   GithubWebhook: ['github-webhook'],
 };
 
+/**
+ * What each function with the `orchestrator` port does to release executions: the webhook starts
+ * them; the others stop them (StopExecution and DescribeExecution). Nobody gets both.
+ */
+export const FUNCTION_EXECUTION_ACCESS: Partial<Record<FunctionName, 'start' | 'stop'>> = {
+  GithubWebhook: 'start',
+  BeginRelease: 'stop',
+  AlarmRollback: 'stop',
+};
+
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Listed<F extends FunctionName> = (typeof FUNCTION_PORTS)[F][number];
 

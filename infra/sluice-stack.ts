@@ -12,7 +12,12 @@ import type { SluiceFunction } from './constructs/sluice-function.js';
 import { defaultSecretNames, type SecretNames, SluiceSecrets } from './constructs/sluice-secrets.js';
 import { TaskFunctions } from './constructs/task-functions.js';
 import { WebhookEndpoints } from './constructs/webhook-endpoints.js';
-import { FUNCTION_PORTS, FUNCTION_SECRETS, type FunctionName } from './function-ports.js';
+import {
+  FUNCTION_EXECUTION_ACCESS,
+  FUNCTION_PORTS,
+  FUNCTION_SECRETS,
+  type FunctionName,
+} from './function-ports.js';
 import { acknowledgeFindings } from './nag.js';
 import {
   alarmReadStatements,
@@ -123,9 +128,10 @@ export class SluiceStack extends Stack {
       secrets: (fn, name) => {
         for (const secret of FUNCTION_SECRETS[name] ?? []) secrets.grantRead(secret, fn.role);
       },
-      orchestrator: (fn) => {
-        release.grantStartExecution(fn.role);
-        release.grantStopExecution(fn.role);
+      orchestrator: (fn, name) => {
+        const access = FUNCTION_EXECUTION_ACCESS[name];
+        if (access === 'start') release.grantStartExecution(fn.role);
+        if (access === 'stop') release.grantStopExecution(fn.role);
       },
     };
     const functions: Record<FunctionName, SluiceFunction> = {

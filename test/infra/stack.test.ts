@@ -194,11 +194,31 @@ describe('Stack: Sluice', () => {
         expect(JSON.stringify(s.Resource)).toContain(':execution:sluice-checkout-release:*');
     });
 
-    it('gives the check-alarms function no write access to anything', () => {
+    it('lets the check-alarms function write nothing but the release table (it records the alarms it found)', () => {
       const writes = policyOf('TasksCheckAlarms')
         .flatMap(actionsOf)
         .filter((a) => !isReadOnlyAction(a) && !(a in STAR_ONLY_MUTATING_ACTIONS));
-      expect(writes.filter((a) => !a.startsWith('logs:'))).toEqual([]);
+      expect(writes.filter((a) => !a.startsWith('logs:') && !a.startsWith('dynamodb:'))).toEqual([]);
+    });
+
+    it('grants each function the permissions of its ports and no others', () => {
+      // Deploy only reads the listener (TrafficReader); ShiftTraffic writes it (TrafficRouter).
+      expect(policyOf('TasksDeploy').flatMap(actionsOf)).not.toContain('elasticloadbalancing:ModifyListener');
+      expect(policyOf('TasksShiftTraffic').flatMap(actionsOf)).toContain(
+        'elasticloadbalancing:ModifyListener',
+      );
+      // VerifyBuild has only the build verifier: no table, no load balancer.
+      expect(
+        policyOf('TasksVerifyBuild')
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('dynamodb:') || a.startsWith('elasticloadbalancing:')),
+      ).toEqual([]);
+      // RecordRelease has the store alone: it never touches traffic or executions.
+      expect(
+        policyOf('TasksRecordRelease')
+          .flatMap(actionsOf)
+          .filter((a) => a.startsWith('elasticloadbalancing:') || a.startsWith('states:')),
+      ).toEqual([]);
     });
   });
 
