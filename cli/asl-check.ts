@@ -1,64 +1,99 @@
-import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { localFunctionArn, placeholders, readAsl, STATEMACHINES_DIR, substitute } from '../embedded/asl.js';
+import { localFunctionArn } from '../embedded/asl.js';
+import * as errors from '../functions/shared/domain/errors.js';
+import {
+  type AslMachine,
+  type AslState,
+  definitionFile,
+  definitionNames,
+  placeholders,
+  readDefinition,
+  STATEMACHINES_DIR,
+  substitute,
+  walkStates,
+} from '../statemachines/definitions.js';
 
-// asl-validator is CommonJS with a default-export function.
+// asl-validator and @wmfs/statelint are CommonJS.
 const require = createRequire(import.meta.url);
 const aslValidator = require('asl-validator') as (
   definition: unknown,
   options?: { checkPaths?: boolean; checkArn?: boolean },
 ) => { isValid: boolean; errorsText: (separator?: string) => string };
+const { StateLint } = require('@wmfs/statelint') as {
+  StateLint: new () => { validate(definition: unknown): string[] };
+};
 
 /** Fields the embedded engine accepts but silently ignores, or cannot run: banned in our ASL. */
 const BANNED = ['Assign', 'HeartbeatSeconds', 'HeartbeatSecondsPath', 'Arguments', 'Output'];
 
-interface StateLike {
-  Type?: string;
-  TimeoutSeconds?: number;
-  TimeoutSecondsPath?: string;
-  States?: Record<string, StateLike>;
-  ItemProcessor?: StateLike;
-  Iterator?: StateLike;
-  Branches?: StateLike[];
-  [key: string]: unknown;
-}
+/** Every error name a Sluice handler throws: the names Retry and Catch may match. */
+export const HANDLER_ERROR_NAMES: ReadonlySet<string> = new Set(
+  (Object.values(errors) as unknown[])
+    .filter(
+      (value): value is new (arg: never) => Error =>
+        typeof value === 'function' && value.prototype instanceof Error,
+    )
+    .map((cls) => new cls([] as never).name),
+);
 
-/** Problems the schema validator does not know are problems for Sluice. */
-function sluiceRules(definition: StateLike, where = ''): string[] {
-  const problems: string[] = [];
-  for (const field of BANNED) {
-    if (field in definition) problems.push(`${where || '(root)'}: ${field} is not allowed (JSONPath only)`);
-  }
-  if (definition.QueryLanguage !== undefined && definition.QueryLanguage !== 'JSONPath') {
-    problems.push(
-      `${where || '(root)'}: QueryLanguage must be JSONPath (the embedded engine cannot run JSONata)`,
-    );
-  }
-  for (const [name, state] of Object.entries(definition.States ?? {})) {
-    const path = `${where}States.${name}`;
-    for (const field of BANNED) {
-      if (field in state)
-        problems.push(`${path}: ${field} is not allowed (the embedded engine cannot run it)`);
-    }
-    if (state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONPath') {
-      problems.push(`${path}: QueryLanguage must be JSONPath (the embedded engine cannot run JSONata)`);
-    }
-    if (JSON.stringify(state).includes('{%')) problems.push(`${path}: JSONata expressions are not allowed`);
-    if (
-      state.Type === 'Task' &&
-      state.TimeoutSeconds === undefined &&
-      state.TimeoutSecondsPath === undefined
-    ) {
-      problems.push(`${path}: every Task needs TimeoutSeconds`);
-    }
-    const inner = state.ItemProcessor ?? state.Iterator;
-    if (inner) problems.push(...sluiceRules(inner, `${path}.ItemProcessor.`));
-    (state.Branches ?? []).forEach((branch, i) => {
-      problems.push(...sluiceRules(branch, `${path}.Branches[${i}].`));
-    });
+const isKnownErrorName = (name: string) =>
+  name.startsWith('States.') ||
+  name.startsWith('Lambda.') ||
+  HANDLER_ERROR_NAMES.has(name) ||
+  (errors.EXECUTION_ERROR_NAMES as readonly string[]).includes(name);
+
+function engineRules(where: string, node: Record<string, unknown>): string[] {
+  const problems = BANNED.filter((field) => field in node).map(
+    (field) => `${where}: ${field} is not allowed (the embedded engine cannot run it; JSONPath only)`,
+  );
+  if (node.QueryLanguage !== undefined && node.QueryLanguage !== 'JSONPath') {
+    problems.push(`${where}: QueryLanguage must be JSONPath (the embedded engine cannot run JSONata)`);
   }
   return problems;
+}
+
+/**
+ * Step Functions rejects at CreateStateMachine a Retry or Catch where States.ALL is not alone in
+ * the last entry ("States.ALL must appear alone and at end of list", aws/aws-cdk#10530), and
+ * asl-validator does not check it.
+ */
+function statesAllLast(path: string, field: 'Retry' | 'Catch', entries: { ErrorEquals: string[] }[]) {
+  return entries.flatMap(({ ErrorEquals }, i) =>
+    ErrorEquals.includes('States.ALL') && (ErrorEquals.length > 1 || i < entries.length - 1)
+      ? [`${path}.${field}[${i}]: States.ALL must appear alone, in the last ${field} entry`]
+      : [],
+  );
+}
+
+function stateRules(path: string, state: AslState): string[] {
+  const problems = engineRules(path, state);
+  if (JSON.stringify(state).includes('{%')) problems.push(`${path}: JSONata expressions are not allowed`);
+  if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+    problems.push(`${path}: every Task needs TimeoutSeconds`);
+  }
+  for (const field of ['Retry', 'Catch'] as const) {
+    const entries = state[field] ?? [];
+    problems.push(...statesAllLast(path, field, entries));
+    entries.forEach(({ ErrorEquals }, i) => {
+      for (const name of ErrorEquals.filter((n) => !isKnownErrorName(n))) {
+        problems.push(
+          `${path}.${field}[${i}]: no handler throws ${name} (nor is it a States.* or Lambda.* error)`,
+        );
+      }
+    });
+  }
+  if (state.Type === 'Fail' && state.Error !== undefined && !isKnownErrorName(state.Error)) {
+    problems.push(`${path}: Fail names ${state.Error}, which is not a known Sluice error name`);
+  }
+  return problems;
+}
+
+/** Problems that the schema validator and the linter do not know are problems for Sluice. */
+export function sluiceRules(machine: AslMachine): string[] {
+  return [
+    ...engineRules('(root)', machine),
+    ...walkStates(machine).flatMap(({ path, state }) => stateRules(path, state)),
+  ];
 }
 
 export interface AslReport {
@@ -66,30 +101,34 @@ export interface AslReport {
   problems: string[];
 }
 
-/** Validates every statemachines/*.asl.json: raw, after substitution, and against Sluice's rules. */
+/** One definition's text: schema-valid raw and substituted, lint-clean, and within Sluice's rules. */
+export function checkDefinition(text: string): string[] {
+  let raw: AslMachine;
+  try {
+    raw = JSON.parse(text) as AslMachine;
+  } catch (error) {
+    return [`not JSON: ${(error as Error).message}`];
+  }
+  // Our rules first: the validator fills in defaults (QueryLanguage) on the object it is given.
+  const problems = sluiceRules(raw);
+  problems.push(...new StateLint().validate(JSON.parse(text)).map((p) => `statelint: ${p}`));
+  const rawResult = aslValidator(JSON.parse(text), { checkPaths: true, checkArn: true });
+  if (!rawResult.isValid) problems.push(`raw: ${rawResult.errorsText('; ')}`);
+  const values = Object.fromEntries(
+    placeholders(text).map((p) => [p, localFunctionArn(p.replace(/FunctionArn$/, ''))]),
+  );
+  const substituted = aslValidator(JSON.parse(substitute(text, values)), {
+    checkPaths: true,
+    checkArn: true,
+  });
+  if (!substituted.isValid) problems.push(`substituted: ${substituted.errorsText('; ')}`);
+  return problems;
+}
+
+/** Validates every statemachines/*.asl.json. */
 export function checkStateMachines(dir = STATEMACHINES_DIR): AslReport[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.asl.json'))
-    .map((file) => {
-      const name = file.replace(/\.asl\.json$/, '');
-      const text = readAsl(name);
-      const problems: string[] = [];
-      let raw: StateLike;
-      try {
-        raw = JSON.parse(text) as StateLike;
-      } catch (error) {
-        return { file: join(dir, file), problems: [`not JSON: ${(error as Error).message}`] };
-      }
-      // Our rules first: the validator fills in defaults (QueryLanguage) on the object it is given.
-      problems.push(...sluiceRules(raw));
-      const rawResult = aslValidator(JSON.parse(text), { checkPaths: true, checkArn: true });
-      if (!rawResult.isValid) problems.push(`raw: ${rawResult.errorsText('; ')}`);
-      const values = Object.fromEntries(
-        placeholders(text).map((p) => [p, localFunctionArn(p.replace(/FunctionArn$/, ''))]),
-      );
-      const substituted = JSON.parse(substitute(text, values));
-      const subResult = aslValidator(substituted, { checkPaths: true, checkArn: true });
-      if (!subResult.isValid) problems.push(`substituted: ${subResult.errorsText('; ')}`);
-      return { file: join(dir, file), problems };
-    });
+  return definitionNames(dir).map((name) => ({
+    file: definitionFile(name, dir),
+    problems: checkDefinition(readDefinition(name, dir)),
+  }));
 }

@@ -8,6 +8,7 @@ import {
   StateMachine,
 } from 'aws-local-stepfunctions';
 import type { ExecutionStatus } from '../functions/shared/ports/orchestrator.js';
+import { type AslMachine, type AslState, taskStates, walkStates } from '../statemachines/definitions.js';
 
 /** One event of an execution's history, as the engine streams it. */
 export type EventLog =
@@ -74,47 +75,16 @@ export interface EngineOptions {
   onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
 }
 
-interface TaskState {
-  Type: 'Task';
-  Resource: string;
-}
-
-/** Every Task state by name, including those inside Map and Parallel states. */
-function taskStates(states: Record<string, { Type: string }>, found: Record<string, TaskState> = {}) {
-  for (const [name, state] of Object.entries(states)) {
-    if (state.Type === 'Task') {
-      if (found[name])
-        throw new Error(`Task state name ${name} is used twice; the embedded engine binds by name`);
-      found[name] = state as TaskState;
-    }
-    const nested = state as {
-      ItemProcessor?: { States: never };
-      Iterator?: { States: never };
-      Branches?: { States: never }[];
-    };
-    const inner = nested.ItemProcessor ?? nested.Iterator;
-    if (inner) taskStates(inner.States, found);
-    for (const branch of nested.Branches ?? []) taskStates(branch.States, found);
-  }
-  return found;
+/** Retry intervals on the scaled clock, per state and retrier (backoff is not scaled, only the base). */
+function retryIntervals(machine: AslMachine, timeScale: number): Record<string, number[]> {
+  return Object.fromEntries(
+    walkStates(machine)
+      .filter(({ state }) => state.Retry)
+      .map(({ name, state }) => [name, state.Retry!.map((r) => (r.IntervalSeconds ?? 1) * 1000 * timeScale)]),
+  );
 }
 
 /** A Lambda context for an in-process invocation. */
-export /** Retry intervals on the scaled clock, per state and retrier (backoff is not scaled, only the base). */
-function retryIntervals(
-  states: Record<string, { Retry?: { IntervalSeconds?: number }[] }>,
-  timeScale: number,
-  found: Record<string, number[]> = {},
-): Record<string, number[]> {
-  for (const [name, state] of Object.entries(states)) {
-    if (state.Retry) found[name] = state.Retry.map((r) => (r.IntervalSeconds ?? 1) * 1000 * timeScale);
-    const nested = state as { ItemProcessor?: { States: never }; Iterator?: { States: never } };
-    const inner = nested.ItemProcessor ?? nested.Iterator;
-    if (inner) retryIntervals(inner.States, timeScale, found);
-  }
-  return found;
-}
-
 export function lambdaContext(functionArn: string): Context {
   const deadline = Date.now() + 900_000;
   return {
@@ -154,16 +124,20 @@ export class EmbeddedStepFunctions {
     // Validation costs 130–400 ms: done once here, and each run reuses the machine.
     this.machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
     const timeScale = options.timeScale ?? 1;
-    this.retryIntervalOverrides = timeScale === 1 ? undefined : retryIntervals(definition.States, timeScale);
+    this.retryIntervalOverrides =
+      timeScale === 1 ? undefined : retryIntervals(definition as AslMachine, timeScale);
     this.overrides = Object.fromEntries(
-      Object.entries(taskStates(definition.States)).map(([name, state]) => [
+      Object.entries(taskStates(definition as AslMachine)).map(([name, state]) => [
         name,
         this.bindTask(name, state),
       ]),
     );
   }
 
-  private bindTask(stateName: string, state: TaskState): (input: JSONValue) => Promise<JSONValue> {
+  private bindTask(
+    stateName: string,
+    state: AslState & { Resource: string },
+  ): (input: JSONValue) => Promise<JSONValue> {
     const invoke = async (functionArn: string, payload: unknown) => {
       const handler = this.options.functions[functionArn];
       if (!handler) throw new Error(`state ${stateName}: no local handler for ${functionArn}`);

@@ -12,6 +12,7 @@ import { GitHubBuildVerifier } from '../functions/shared/aws/github-build-verifi
 import type { Ports, ReleaseStore } from '../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
+import { RELEASE_TASK_FUNCTIONS, type ReleaseTaskFunction } from '../statemachines/definitions.js';
 import { LocalAlarmSource } from './adapters/alarm-source.js';
 import { LocalDeployer } from './adapters/deployer.js';
 import { MemoryReleaseStore } from './adapters/memory-release-store.js';
@@ -19,7 +20,7 @@ import { LocalOrchestrator } from './adapters/orchestrator.js';
 import { FileSecrets } from './adapters/secrets.js';
 import { LocalTrafficRouter } from './adapters/traffic-router.js';
 import { LocalAlb } from './alb.js';
-import { localFunctionArn, RELEASE_FUNCTIONS, type ReleaseFunction, readAsl, substitute } from './asl.js';
+import { localDefinition, localFunctionArn } from './asl.js';
 import { type AlarmStateChangeEvent, LocalCloudWatch } from './cloudwatch.js';
 import type { ConfigFile } from './config.js';
 import { startDynaliteStore } from './dynalite.js';
@@ -52,7 +53,11 @@ export interface EmbeddedOptions {
   /** Versions whose deploy fails (rehearsing a failed deploy). */
   failVersions?: readonly string[];
   /** Fault injection: wraps every Task invocation (throw, delay, or call through). */
-  interceptTask?: (fn: ReleaseFunction, payload: unknown, invoke: () => Promise<unknown>) => Promise<unknown>;
+  interceptTask?: (
+    fn: ReleaseTaskFunction,
+    payload: unknown,
+    invoke: () => Promise<unknown>,
+  ) => Promise<unknown>;
   /** The release store. @default dynalite (the DynamoDB adapter against an in-process DynamoDB) */
   releaseStore?: 'dynalite' | 'memory';
   /** Fault injection: wraps the ports every handler sees (e.g. a throttling load balancer). */
@@ -232,7 +237,7 @@ function startEngine(
   timeScale: number,
   releaseGuard: EdgeHandlers['releaseGuard'],
 ): EmbeddedStepFunctions {
-  const tasks: Record<ReleaseFunction, LambdaHandler> = {
+  const tasks: Record<ReleaseTaskFunction, LambdaHandler> = {
     BeginRelease: createBeginReleaseHandler(ports),
     VerifyBuild: createVerifyBuildHandler(ports),
     Deploy: createDeployHandler(ports),
@@ -243,7 +248,7 @@ function startEngine(
   };
   const intercept = options.interceptTask;
   const functions = Object.fromEntries(
-    RELEASE_FUNCTIONS.map((fn): [string, LambdaHandler] => {
+    RELEASE_TASK_FUNCTIONS.map((fn): [string, LambdaHandler] => {
       const handler = tasks[fn];
       return [
         localFunctionArn(fn),
@@ -254,10 +259,7 @@ function startEngine(
   return new EmbeddedStepFunctions({
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     timeScale,
-    definition: substitute(
-      readAsl('release'),
-      Object.fromEntries(RELEASE_FUNCTIONS.map((fn) => [`${fn}FunctionArn`, localFunctionArn(fn)])),
-    ),
+    definition: localDefinition('release', RELEASE_TASK_FUNCTIONS),
     functions,
     onEvent: options.onExecutionEvent,
     // EventBridge delivers Step Functions status changes to the guard on AWS; here the engine does.

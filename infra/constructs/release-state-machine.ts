@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-
-/** Every `${Name}` placeholder in an ASL document, sorted. */
-export function aslPlaceholders(asl: string): string[] {
-  return [...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
-}
+import { placeholders } from '../../statemachines/definitions.js';
 
 export interface ReleaseStateMachineProps {
   /** Path of the ASL document (statemachines/release.asl.json). */
@@ -62,7 +58,7 @@ export class ReleaseStateMachine extends Construct {
     super(scope, id);
     this.stateMachineName = props.stateMachineName;
     const asl = readFileSync(props.definitionFile, 'utf8');
-    const missing = aslPlaceholders(asl).filter((name) => !(name in props.functions));
+    const missing = placeholders(asl).filter((name) => !(name in props.functions));
     if (missing.length > 0) {
       throw new Error(`${props.definitionFile} has placeholders with no function: ${missing.join(', ')}`);
     }
@@ -71,6 +67,9 @@ export class ReleaseStateMachine extends Construct {
       // Step Functions vended logs need the /aws/vendedlogs/ prefix to stay under the resource policy size limit.
       logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      // A fixed name with plain Retain makes the next deploy fail ("already exists") after a
+      // failed first create rolls back; RetainExceptOnCreate deletes it in that case only.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,

@@ -1,17 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import {
+  functionPlaceholder,
+  RELEASE_TASK_FUNCTIONS,
+  type ReleaseTaskFunction,
+} from '../../statemachines/definitions.js';
 import { SluiceFunction } from './sluice-function.js';
 
 /** The state machine's Task functions, by the name the ASL placeholder uses (`${<Name>FunctionArn}`). */
-export type TaskName =
-  | 'BeginRelease'
-  | 'VerifyBuild'
-  | 'Deploy'
-  | 'ShiftTraffic'
-  | 'CheckAlarms'
-  | 'RecordRelease'
-  | 'Rollback';
+export type TaskName = ReleaseTaskFunction;
 
 interface TaskSpec {
   dir: string;
@@ -60,7 +58,7 @@ const TASKS: Record<TaskName, TaskSpec> = {
   },
 };
 
-export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
+export const TASK_NAMES: readonly TaskName[] = RELEASE_TASK_FUNCTIONS;
 
 export interface TaskFunctionsProps {
   /** Resolves a function directory (e.g. `deploy`) to its handler entry file. */
@@ -94,7 +92,7 @@ export class TaskFunctions extends Construct {
   /** The ASL's substitutions: `${BeginReleaseFunctionArn}` → the BeginRelease function, and so on. */
   placeholderFunctions() {
     return Object.fromEntries(
-      TASK_NAMES.map((name) => [`${name}FunctionArn`, this.functions[name].function]),
+      TASK_NAMES.map((name) => [functionPlaceholder(name), this.functions[name].function]),
     );
   }
 }

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
-import { RELEASE_FUNCTIONS, type ReleaseFunction } from '../../embedded/asl.js';
 import { lambdaContext } from '../../embedded/engine.js';
 import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
 import { TERMINAL_STATUSES } from '../../functions/shared/domain/release.js';
 import type { AlarmSource, AlarmState, Ports, TrafficRouter } from '../../functions/shared/ports/index.js';
+import { RELEASE_TASK_FUNCTIONS, type ReleaseTaskFunction } from '../../statemachines/definitions.js';
 import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
 
 /** Every way a release can be hurt that this suite knows, each placed at a point of the release. */
 type Fault =
-  | { kind: 'throw'; at: ReleaseFunction; when: 'before' | 'after'; times: number }
-  | { kind: 'timeout'; at: ReleaseFunction }
+  | { kind: 'throw'; at: ReleaseTaskFunction; when: 'before' | 'after'; times: number }
+  | { kind: 'timeout'; at: ReleaseTaskFunction }
   | { kind: 'throttle'; writes: number }
   | { kind: 'deployFails' }
   | { kind: 'alarmEvent'; step: number }
@@ -20,7 +20,7 @@ type Fault =
   | { kind: 'duplicateDelivery' };
 
 const STEPS = 3;
-const TASKS: ReleaseFunction[] = [...RELEASE_FUNCTIONS];
+const TASKS: ReleaseTaskFunction[] = [...RELEASE_TASK_FUNCTIONS];
 const step = fc.integer({ min: 0, max: STEPS - 1 });
 const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({
@@ -108,7 +108,7 @@ function alarmEvent() {
   };
 }
 
-async function intercept(fn: ReleaseFunction, payload: unknown, invoke: () => Promise<unknown>) {
+async function intercept(fn: ReleaseTaskFunction, payload: unknown, invoke: () => Promise<unknown>) {
   const count = (calls.get(fn) ?? 0) + 1;
   calls.set(fn, count);
   const input = payload as { step?: { index: number }; phase?: 'bake' | 'watch'; event?: string };

@@ -7,9 +7,9 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../../embedded/config.js';
 import { LambdaEnvSchema } from '../../functions/shared/aws/env.js';
 import { ALARM_STATE_CHANGE, EXECUTION_STATUS_CHANGE } from '../../infra/constructs/alarm-rollback.js';
-import { aslPlaceholders } from '../../infra/constructs/release-state-machine.js';
 import { isReadOnlyAction, STAR_ONLY_MUTATING_ACTIONS } from '../../infra/policies.js';
 import { addSluice } from '../../infra/sluice-app.js';
+import { placeholders as aslPlaceholders } from '../../statemachines/definitions.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const config = loadConfig(join(root, 'sluice.config.yaml'));
@@ -24,7 +24,7 @@ const assembly = app.synth();
 const template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON; the assertions check its shape.
 type CfnProperties = any;
-const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: CfnProperties }>;
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: CfnProperties; DeletionPolicy?: string }>;
 
 interface Statement {
   Sid?: string;
@@ -287,6 +287,25 @@ describe('Stack: Sluice', () => {
           'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'],
         });
       }
+    });
+  });
+
+  describe('Retained resources', () => {
+    // CloudFormation keeps a Retain resource when a first create rolls back, and a fixed name then
+    // fails the next deploy with "already exists"; RetainExceptOnCreate deletes it in that case.
+    it('never pair a fixed physical name with plain Retain', () => {
+      const fixedNameRetained = Object.entries(resources)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain')
+        .filter(([, r]) => Object.keys(r.Properties ?? {}).some((key) => /^[A-Za-z]*Name$/.test(key)))
+        .map(([id]) => id);
+      expect(fixedNameRetained).toEqual([]);
+    });
+
+    it('delete the state machine’s log group only when its first create fails', () => {
+      template.hasResource('AWS::Logs::LogGroup', {
+        DeletionPolicy: 'RetainExceptOnCreate',
+        Properties: Match.objectLike({ LogGroupName: '/aws/vendedlogs/states/sluice-checkout-release' }),
+      });
     });
   });
 

@@ -1,5 +1,5 @@
-import type { ReleaseFunction } from '../../embedded/asl.js';
 import type { AlarmSource, Ports } from '../../functions/shared/ports/index.js';
+import type { ReleaseTaskFunction } from '../../statemachines/definitions.js';
 import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from './harness.js';
 
 class InjectedError extends Error {
@@ -13,8 +13,8 @@ afterEach(async () => {
 });
 
 /** Throws at a Task, before its handler runs or after it returned (a crash after the write). */
-function failAt(fn: ReleaseFunction, when: 'before' | 'after' = 'before') {
-  return async (name: ReleaseFunction, _payload: unknown, invoke: () => Promise<unknown>) => {
+function failAt(fn: ReleaseTaskFunction, when: 'before' | 'after' = 'before') {
+  return async (name: ReleaseTaskFunction, _payload: unknown, invoke: () => Promise<unknown>) => {
     if (name !== fn) return invoke();
     if (when === 'after') await invoke();
     throw new InjectedError(`injected failure in ${fn}`);

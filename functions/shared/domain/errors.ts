@@ -89,3 +89,9 @@ export class ReleaseQueuedError extends SluiceError {
 export class ReleaseStoppedError extends SluiceError {
   override name = 'ReleaseStoppedError';
 }
+
+/**
+ * The names release.asl.json's Fail states give an execution when recording itself failed; the
+ * release guard and the runbook read them.
+ */
+export const EXECUTION_ERROR_NAMES = ['ReleaseNotStarted', 'ReleaseNotRecorded'] as const;

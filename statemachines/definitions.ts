@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * What infra, the embedded engine and `sluice validate` know about the ASL files beside this
+ * module: which functions each definition invokes, how placeholders are filled, and one walker
+ * over every state (including those inside Map and Parallel).
+ */
+
+export const STATEMACHINES_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** The functions release.asl.json invokes, by the name its `${<Name>FunctionArn}` placeholders use. */
+export const RELEASE_TASK_FUNCTIONS = [
+  'BeginRelease',
+  'VerifyBuild',
+  'Deploy',
+  'ShiftTraffic',
+  'CheckAlarms',
+  'RecordRelease',
+  'Rollback',
+] as const;
+export type ReleaseTaskFunction = (typeof RELEASE_TASK_FUNCTIONS)[number];
+
+/** The placeholder that stands for a task function's ARN. */
+export const functionPlaceholder = (fn: string): string => `${fn}FunctionArn`;
+
+/** The names of the definitions in statemachines/ (`release` for release.asl.json). */
+export function definitionNames(dir = STATEMACHINES_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.asl.json'))
+    .map((f) => f.replace(/\.asl\.json$/, ''))
+    .sort();
+}
+
+export const definitionFile = (name: string, dir = STATEMACHINES_DIR): string =>
+  join(dir, `${name}.asl.json`);
+
+export function readDefinition(name: string, dir = STATEMACHINES_DIR): string {
+  return readFileSync(definitionFile(name, dir), 'utf8');
+}
+
+/** Every `${Name}` placeholder in a definition, sorted. */
+export function placeholders(text: string): string[] {
+  return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]!))].sort();
+}
+
+/** Replaces `${Name}` placeholders as CDK's definitionSubstitutions does; a missing one is an error. */
+export function substitute(text: string, values: Record<string, string>): string {
+  return text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no substitution for \${${name}}`);
+    return value;
+  });
+}
+
+export interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+}
+
+export interface Catcher {
+  ErrorEquals: string[];
+  Next: string;
+}
+
+/** A state as far as Sluice's tools read it; everything else passes through untyped. */
+export interface AslState {
+  Type: string;
+  Resource?: string;
+  Retry?: Retrier[];
+  Catch?: Catcher[];
+  Error?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  ItemProcessor?: AslMachine;
+  Iterator?: AslMachine;
+  Branches?: AslMachine[];
+  [field: string]: unknown;
+}
+
+export interface AslMachine {
+  StartAt: string;
+  States: Record<string, AslState>;
+  [field: string]: unknown;
+}
+
+/** A state with where it sits: `States.Name`, or `States.Map.ItemProcessor.States.Name`. */
+export interface VisitedState {
+  name: string;
+  path: string;
+  state: AslState;
+}
+
+/** Every state of a machine, depth first, including those inside Map and Parallel states. */
+export function walkStates(machine: AslMachine, prefix = ''): VisitedState[] {
+  return Object.entries(machine.States ?? {}).flatMap(([name, state]) => {
+    const path = `${prefix}States.${name}`;
+    const inner = state.ItemProcessor ?? state.Iterator;
+    return [
+      { name, path, state },
+      ...(inner ? walkStates(inner, `${path}.${state.ItemProcessor ? 'ItemProcessor' : 'Iterator'}.`) : []),
+      ...(state.Branches ?? []).flatMap((branch, i) => walkStates(branch, `${path}.Branches[${i}].`)),
+    ];
+  });
+}
+
+/** The Task states by name; a name used twice is an error, since the embedded engine binds by name. */
+export function taskStates(machine: AslMachine): Record<string, AslState & { Resource: string }> {
+  const found: Record<string, AslState & { Resource: string }> = {};
+  for (const { name, state } of walkStates(machine)) {
+    if (state.Type !== 'Task') continue;
+    if (found[name])
+      throw new Error(`Task state name ${name} is used twice; the embedded engine binds by name`);
+    found[name] = state as AslState & { Resource: string };
+  }
+  return found;
+}

@@ -1,0 +1,117 @@
+import { checkDefinition } from '../../cli/asl-check.js';
+import {
+  type AslMachine,
+  functionPlaceholder,
+  placeholders,
+  RELEASE_TASK_FUNCTIONS,
+  readDefinition,
+  taskStates,
+  walkStates,
+} from '../../statemachines/definitions.js';
+
+const release = () => JSON.parse(readDefinition('release')) as AslMachine;
+const lambdaErrors = ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'];
+
+/** release.asl.json with one state's field replaced. */
+function releaseWith(state: string, field: string, value: unknown): string {
+  const machine = release();
+  machine.States[state]![field] = value;
+  return JSON.stringify(machine);
+}
+
+describe('release.asl.json', () => {
+  it('invokes exactly the task functions that infra and the embedded engine wire', () => {
+    expect(placeholders(readDefinition('release'))).toEqual(
+      RELEASE_TASK_FUNCTIONS.map(functionPlaceholder).sort(),
+    );
+  });
+
+  it('passes asl-validator, statelint and Sluice’s own rules', () => {
+    expect(checkDefinition(readDefinition('release'))).toEqual([]);
+  });
+});
+
+describe('the ASL walker', () => {
+  const machine: AslMachine = {
+    StartAt: 'Fan',
+    States: {
+      Fan: {
+        Type: 'Parallel',
+        Branches: [{ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:a', End: true } } }],
+        Next: 'Each',
+      },
+      Each: {
+        Type: 'Map',
+        ItemProcessor: { StartAt: 'B', States: { B: { Type: 'Task', Resource: 'arn:b', End: true } } },
+        End: true,
+      },
+    },
+  };
+
+  it('visits states inside Parallel branches and Map processors, with their paths', () => {
+    expect(walkStates(machine).map((s) => s.path)).toEqual([
+      'States.Fan',
+      'States.Fan.Branches[0].States.A',
+      'States.Each',
+      'States.Each.ItemProcessor.States.B',
+    ]);
+    expect(Object.keys(taskStates(machine))).toEqual(['A', 'B']);
+  });
+
+  it('refuses a Task name used twice, since the embedded engine binds tasks by name', () => {
+    const twice = structuredClone(machine);
+    twice.States.Each!.ItemProcessor!.States = { A: { Type: 'Task', Resource: 'arn:c', End: true } };
+    expect(() => taskStates(twice)).toThrow(/A is used twice/);
+  });
+});
+
+describe('sluice validate’s rules for what Step Functions rejects at creation', () => {
+  // "States.ALL must appear alone and at end of list" (CreateStateMachine; aws/aws-cdk#10530).
+  it('rejects a Retry that lists States.ALL before another retrier', () => {
+    const problems = checkDefinition(
+      releaseWith('Promote', 'Retry', [
+        { ErrorEquals: ['States.ALL'], MaxAttempts: 2 },
+        { ErrorEquals: lambdaErrors, MaxAttempts: 3 },
+      ]),
+    );
+    expect(problems).toContain(
+      'States.Promote.Retry[0]: States.ALL must appear alone, in the last Retry entry',
+    );
+    // the independent linter finds it too
+    expect(problems.some((p) => p.startsWith('statelint:') && p.includes('Promote.Retry[0]'))).toBe(true);
+  });
+
+  it('rejects States.ALL beside another name in a Catch', () => {
+    const problems = checkDefinition(
+      releaseWith('Deploy', 'Catch', [
+        { ErrorEquals: ['States.ALL', 'DeployError'], ResultPath: '$.error', Next: 'Rollback' },
+      ]),
+    );
+    expect(problems).toContain(
+      'States.Deploy.Catch[0]: States.ALL must appear alone, in the last Catch entry',
+    );
+  });
+
+  it('rejects an error name that no handler throws', () => {
+    const problems = checkDefinition(
+      releaseWith('ShiftTraffic', 'Retry', [{ ErrorEquals: ['TrafficShiftErorr'], MaxAttempts: 2 }]),
+    );
+    expect(problems).toContain(
+      'States.ShiftTraffic.Retry[0]: no handler throws TrafficShiftErorr (nor is it a States.* or Lambda.* error)',
+    );
+  });
+
+  it('rejects a Fail state with an unknown error name', () => {
+    const problems = checkDefinition(releaseWith('RollbackFailed', 'Error', 'RollbackEror'));
+    expect(problems).toContain(
+      'States.RollbackFailed: Fail names RollbackEror, which is not a known Sluice error name',
+    );
+  });
+
+  it('rejects what the embedded engine would silently ignore', () => {
+    const problems = checkDefinition(releaseWith('Bake', 'Assign', { x: 1 }));
+    expect(problems).toContain(
+      'States.Bake: Assign is not allowed (the embedded engine cannot run it; JSONPath only)',
+    );
+  });
+});
