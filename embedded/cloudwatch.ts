@@ -138,6 +138,11 @@ export class LocalCloudWatch {
     for (const alarm of this.alarms.values()) this.schedule(alarm);
   }
 
+  /** The names of every alarm, in definition order. */
+  names(): string[] {
+    return [...this.alarms.keys()];
+  }
+
   /** Stops evaluating; states stay as they are. */
   stop(): void {
     this.running = false;

@@ -84,6 +84,18 @@ function retryIntervals(machine: AslMachine, timeScale: number): Record<string, 
   );
 }
 
+// Validation costs 130–400 ms: done once per definition, and every run of every engine in the
+// process reuses the machine (a run's overrides and context are per run).
+const machines = new Map<string, StateMachine>();
+function validated(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
+  let machine = machines.get(text);
+  if (!machine) {
+    machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    machines.set(text, machine);
+  }
+  return machine;
+}
+
 /** A Lambda context for an in-process invocation. */
 export function lambdaContext(functionArn: string): Context {
   const deadline = Date.now() + 900_000;
@@ -114,6 +126,8 @@ export class EmbeddedStepFunctions {
   private readonly machine: StateMachine;
   private readonly overrides: Record<string, (input: JSONValue) => Promise<JSONValue>>;
   private readonly retryIntervalOverrides: Record<string, number[]> | undefined;
+  /** Executions whose end (and its status-change event) has not been handled yet. */
+  private readonly unsettled = new Set<Promise<ExecutionInfo>>();
   private readonly executions = new Map<
     string,
     ExecutionInfo & { abort: () => void; done: Promise<ExecutionInfo> }
@@ -121,8 +135,7 @@ export class EmbeddedStepFunctions {
 
   constructor(private readonly options: EngineOptions) {
     const definition = JSON.parse(options.definition);
-    // Validation costs 130–400 ms: done once here, and each run reuses the machine.
-    this.machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.machine = validated(options.definition, definition);
     const timeScale = options.timeScale ?? 1;
     this.retryIntervalOverrides =
       timeScale === 1 ? undefined : retryIntervals(definition as AslMachine, timeScale);
@@ -180,6 +193,8 @@ export class EmbeddedStepFunctions {
       startDate: startDate.toISOString(),
     };
     const done = this.settle(info, run.result);
+    this.unsettled.add(done);
+    void done.finally(() => this.unsettled.delete(done));
     this.executions.set(name, Object.assign(info, { abort: run.abort, done }));
     void this.stream(name, run.eventLogs);
     return { executionArn };
@@ -271,6 +286,6 @@ export class EmbeddedStepFunctions {
 
   /** Waits for every execution to end (used on shutdown). */
   async drain(): Promise<void> {
-    await Promise.all([...this.executions.values()].map((e) => e.done));
+    await Promise.all(this.unsettled);
   }
 }

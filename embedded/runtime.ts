@@ -29,6 +29,8 @@ import { startGithubStub } from './github-stub.js';
 
 type Closer = () => Promise<unknown> | unknown;
 
+const INSTANT_CLOCK_REASON = 'Scripted: alarms are not evaluated on the instant clock';
+
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:sluice-release';
 
 export interface EmbeddedOptions {
@@ -150,9 +152,11 @@ export class EmbeddedRuntime {
       };
       const engine = startEngine(options, ports, timeScale, edges.releaseGuard);
       orchestrator = new LocalOrchestrator(engine, timeScale);
+      // On the instant clock (time scale 0) alarm periods would be 0 ms: alarms are scripted
+      // there instead of evaluated, and start OK so that a bake has data.
+      if (timeScale === 0)
+        for (const name of cloudwatch.names()) cloudwatch.setAlarmState(name, 'OK', INSTANT_CLOCK_REASON);
       routeAlarmEvents(cloudwatch, edges.alarmRollback, options.onAlarmEvent);
-      // At time scale 0 (the fault-injection suite's instant clock) alarm periods would be 0 ms:
-      // alarms are scripted there instead of evaluated.
       if (timeScale > 0) cloudwatch.start();
 
       const parts = { config, timeScale, ports, alb, cloudwatch, deployer, listenerUrls };

@@ -1,3 +1,4 @@
+import { newestFirst } from '../../functions/shared/domain/records.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared/ports/release-store.js';
 
@@ -53,9 +54,7 @@ export class MemoryReleaseStore implements ReleaseStore {
   }
 
   async list(): Promise<ReleaseRecord[]> {
-    return [...this.records.values()]
-      .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-      .map((r) => structuredClone(r));
+    return [...this.records.values()].sort(newestFirst).map((r) => structuredClone(r));
   }
 
   async acquireLock(environment: string, owner: LockOwner): Promise<LockResult> {

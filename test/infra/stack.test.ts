@@ -24,7 +24,10 @@ const assembly = app.synth();
 const template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
 // biome-ignore lint/suspicious/noExplicitAny: synthesized CloudFormation is untyped JSON; the assertions check its shape.
 type CfnProperties = any;
-const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: CfnProperties; DeletionPolicy?: string }>;
+const resources = template.toJSON().Resources as Record<
+  string,
+  { Type: string; Properties: CfnProperties; DeletionPolicy?: string }
+>;
 
 interface Statement {
   Sid?: string;

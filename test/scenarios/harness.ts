@@ -17,8 +17,10 @@ export const BLUE =
 export const GREEN =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-dev-green/5c2c2f1a0b3e4d6f';
 export const ALARM = 'shop-dev-5xx';
+/** A scaled clock for tests about timing: each 20 s bake and the watch take 1 s. */
+export const SCALED = 0.05;
 
-/** One environment, two steps; at time scale 0.05 each bake and the watch take 1 s. */
+/** One environment, two steps; each bake and the watch take 20 s, or 1 s on the SCALED clock. */
 export function scenarioConfig(environment: Record<string, unknown> = {}): ConfigFile {
   return parseConfigFile({
     repository: 'acme/shop',
@@ -41,7 +43,7 @@ export function scenarioConfig(environment: Record<string, unknown> = {}): Confi
       },
     ],
     embedded: {
-      timeScale: 0.05,
+      timeScale: SCALED,
       alarms: {
         [ALARM]: {
           metric: 'HTTPCode_Target_5XX_Count',
@@ -63,10 +65,18 @@ export class Scenario {
     readonly config: ConfigFile,
   ) {}
 
+  /**
+   * Starts the runtime on the instant clock (bakes take no time, alarms are scripted OK) unless
+   * the test is about alarm evaluation or timing and passes `timeScale: SCALED`. The release
+   * store is in memory (held to the DynamoDB adapter's contract in test/ports) unless the test
+   * asks for `releaseStore: 'dynalite'`.
+   */
   static async start(options: Partial<EmbeddedOptions> & { config?: ConfigFile } = {}): Promise<Scenario> {
     const config = options.config ?? scenarioConfig();
     const runtime = await EmbeddedRuntime.start({
       dataDir: mkdtempSync(join(tmpdir(), 'sluice-')),
+      timeScale: 0,
+      releaseStore: 'memory',
       ...options,
       config,
     });

@@ -1,6 +1,6 @@
 import type { AlarmSource, Ports } from '../../functions/shared/ports/index.js';
 import type { ReleaseTaskFunction } from '../../statemachines/definitions.js';
-import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from './harness.js';
+import { ALARM, BLUE, GREEN, SCALED, Scenario, scenarioConfig, shaOf } from './harness.js';
 
 class InjectedError extends Error {
   override name = 'InjectedError';
@@ -23,8 +23,8 @@ function failAt(fn: ReleaseTaskFunction, when: 'before' | 'after' = 'before') {
 
 describe('Scenario: a release on the embedded runtime', () => {
   it('promotes a healthy version through every canary step and frees the lock', async () => {
-    // Prepare
-    scenario = await Scenario.start();
+    // Prepare: the store `npm start` uses, the DynamoDB adapter against dynalite
+    scenario = await Scenario.start({ releaseStore: 'dynalite' });
 
     // Act
     const result = await scenario.release(shaOf('healthy'));
@@ -56,6 +56,7 @@ describe('Scenario: a release on the embedded runtime', () => {
 
   it('rolls back at once when the alarm fires during a bake', async () => {
     scenario = await Scenario.start({
+      timeScale: SCALED,
       interceptTask: async (fn, payload, invoke) => {
         const result = await invoke();
         const step = (payload as { step?: { index: number } }).step;
@@ -169,6 +170,7 @@ describe('Scenario: a release on the embedded runtime', () => {
 
   it('flips straight back to the previous version when the alarm fires in the watch window', async () => {
     scenario = await Scenario.start({
+      timeScale: SCALED,
       interceptTask: async (fn, payload, invoke) => {
         const result = await invoke();
         if (fn === 'RecordRelease' && (payload as { event: string }).event === 'promoted') {
@@ -191,6 +193,7 @@ describe('Scenario: a release on the embedded runtime', () => {
     const newer = shaOf('newer');
     let newerPush: Promise<{ executionName: string; releaseId: string }> | undefined;
     scenario = await Scenario.start({
+      timeScale: SCALED, // the newer push lands during the older one's first bake
       interceptTask: async (fn, payload, invoke) => {
         const result = await invoke();
         const { release, step } = payload as { release?: { sha: string }; step?: { index: number } };

@@ -6,6 +6,7 @@ import {
   PutCommand,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
+import { newestFirst } from '../domain/records.js';
 import type { ReleaseRecord } from '../domain/release.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
 import { readLambdaEnv } from './env.js';
@@ -124,7 +125,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     for await (const page of pages) {
       for (const item of (page.Items ?? []) as RecordItem[]) records.push(item.record);
     }
-    return records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    return records.sort(newestFirst);
   }
 
   /** Takes the lock if it is free or already this owner's; otherwise reports who holds it. */
