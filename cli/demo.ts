@@ -50,6 +50,22 @@ function observedSteps(record: ReleaseRecord, epochs: Epoch[]): DemoRelease['ste
   });
 }
 
+type Print = (line: string) => void;
+type Response = { at: number; version: string | undefined; status: number };
+
+/** What the demo's steps share: the runtime, its HTTP front door, the load and its answers. */
+interface DemoContext {
+  config: ConfigFile;
+  env: ConfigFile['environments'][number];
+  runtime: EmbeddedRuntime;
+  serverUrl: string;
+  webhookSecret: string;
+  /** A branch the first release pattern matches: release/* → release/demo. */
+  branch: string;
+  responses: Response[];
+  print: Print;
+}
+
 /**
  * The embedded scenario: steady load through the local ALB, a healthy release that canaries to
  * 100% and is promoted, then a faulty one (20% 5xx) that its alarm rolls back.
@@ -57,19 +73,61 @@ function observedSteps(record: ReleaseRecord, epochs: Epoch[]): DemoRelease['ste
 export async function runDemo(options: {
   config: ConfigFile;
   rate: number;
-  print?: (line: string) => void;
+  print?: Print;
 }): Promise<DemoReport> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const { config } = options;
-  const env = config.environments[0]!;
   const started = Date.now();
   const healthy = sha('healthy');
   const faulty = sha('faulty');
-  const problems: string[] = [];
-  // A branch the first release pattern matches: release/* → release/demo.
-  const branch = config.releaseBranches[0]!.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, '');
 
-  const runtime = await EmbeddedRuntime.start({
+  const runtime = await startRuntime(options.config, faulty, print);
+  const server = await listen(createApp(runtime));
+  const ctx: DemoContext = {
+    config: options.config,
+    env: options.config.environments[0]!,
+    runtime,
+    serverUrl: server.url,
+    webhookSecret: await runtime.ports.secrets().get('github-webhook'),
+    branch: options.config.releaseBranches[0]!.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, ''),
+    responses: [],
+    print,
+  };
+  const load = startLoad({
+    url: runtime.listenerUrls[ctx.env.name]!,
+    ratePerSecond: options.rate,
+    onResponse: (r) => ctx.responses.push({ at: r.at - r.latencyMs, version: r.version, status: r.status }),
+  });
+  const stopTicker = printTrafficEverySecond(ctx);
+
+  const releases: DemoRelease[] = [];
+  try {
+    await sleep(1000);
+    releases.push(await pushAndFollow(ctx, healthy, 'healthy'));
+    releases.push(await pushAndFollow(ctx, faulty, 'faulty: 20% of its requests fail'));
+  } finally {
+    stopTicker();
+    await load.stop();
+    await server.close();
+    await runtime.close();
+  }
+
+  const problems = judge(releases);
+  const byVersion: Record<string, number> = {};
+  for (const r of ctx.responses) byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
+  const report: DemoReport = {
+    ok: problems.length === 0,
+    problems,
+    durationMs: Date.now() - started,
+    load: { ratePerSecond: options.rate, requests: ctx.responses.length, byVersion },
+    releases,
+  };
+  printSummary(report, print);
+  return report;
+}
+
+/** The embedded runtime with the faulty version's fault profile, narrating steps and alarms. */
+function startRuntime(config: ConfigFile, faulty: string, print: Print): Promise<EmbeddedRuntime> {
+  return EmbeddedRuntime.start({
     config,
     faults: (version) => (version === faulty ? { errorRate: 0.2 } : undefined),
     onExecutionEvent: (_, event) => {
@@ -87,16 +145,10 @@ export async function runDemo(options: {
       );
     },
   });
-  const server = await listen(createApp(runtime));
-  const listenerUrl = runtime.listenerUrls[env.name]!;
-  const responses: { at: number; version: string | undefined; status: number }[] = [];
-  const load = startLoad({
-    url: listenerUrl,
-    ratePerSecond: options.rate,
-    onResponse: (r) => responses.push({ at: r.at - r.latencyMs, version: r.version, status: r.status }),
-  });
-  const secret = await runtime.ports.secrets().get('github-webhook');
+}
 
+/** Once a second: the listener's weights, the last second's answers by version, the alarms. */
+function printTrafficEverySecond({ runtime, env, responses, print }: DemoContext): () => void {
   let last = 0;
   const ticker = setInterval(() => {
     const window = responses.slice(last);
@@ -115,62 +167,61 @@ export async function runDemo(options: {
         ` · ${alarms.map((a) => `${a.name} ${a.state ?? 'missing'}`).join(', ')}`,
     );
   }, 1000);
+  return () => clearInterval(ticker);
+}
 
-  const release = async (version: string, label: string): Promise<DemoRelease> => {
-    print(`\n▶ push ${short(version)} (${label}) to ${branch}`);
-    const payload = pushPayload(config.repository, branch, version);
-    const plan = planRelease(config, payload);
-    if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
-    const delivery = await deliver(`${server.url}/webhooks/github`, secret, 'push', payload);
-    print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
-    const execution = await runtime.engine.wait(plan.environments[0]!.executionName);
-    const record = (await runtime.ports.releases().get(plan.release.id, env.name))!;
-    const outcome =
-      record.status === 'succeeded' ? 'promoted' : record.status === 'rolled_back' ? 'rolled_back' : 'other';
-    print(
-      `  ■ execution ${execution.status}; release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`,
-    );
-    const result: DemoRelease = {
-      version,
-      environment: env.name,
-      outcome,
-      status: record.status,
-      steps: observedSteps(record, runtime.alb.epochs(env.listenerArn)),
-    };
-    if (record.cause) {
-      const restoredMs =
-        record.restoredAt && record.cause.alarmChangedAt
-          ? Date.parse(record.restoredAt) - Date.parse(record.cause.alarmChangedAt)
-          : undefined;
-      result.rollback = {
-        trigger: record.cause.trigger,
-        ...(record.cause.alarm ? { alarm: record.cause.alarm } : {}),
-        ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
-        cause: record.cause.message,
-      };
-    }
-    if (record.restoredAt) {
-      await sleep(1500);
-      const after = responses.filter((r) => r.at > Date.parse(record.restoredAt!));
-      const stable = record.targets ? after.filter((r) => r.version !== version).length : 0;
-      result.afterRestore = { requests: after.length, servedByStable: stable };
-    }
-    return result;
+/** Delivers a signed push to the webhook, waits for the release to end, and reads what happened. */
+async function pushAndFollow(ctx: DemoContext, version: string, label: string): Promise<DemoRelease> {
+  const { config, env, runtime, print } = ctx;
+  print(`\n▶ push ${short(version)} (${label}) to ${ctx.branch}`);
+  const payload = pushPayload(config.repository, ctx.branch, version);
+  const plan = planRelease(config, payload);
+  if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
+  const delivery = await deliver(`${ctx.serverUrl}/webhooks/github`, ctx.webhookSecret, 'push', payload);
+  print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
+  const execution = await runtime.engine.wait(plan.environments[0]!.executionName);
+  const record = (await runtime.ports.releases().get(plan.release.id, env.name))!;
+  print(
+    `  ■ execution ${execution.status}; release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`,
+  );
+  const result: DemoRelease = {
+    version,
+    environment: env.name,
+    outcome:
+      record.status === 'succeeded' ? 'promoted' : record.status === 'rolled_back' ? 'rolled_back' : 'other',
+    status: record.status,
+    steps: observedSteps(record, runtime.alb.epochs(env.listenerArn)),
   };
+  if (record.cause) result.rollback = rollbackOf(record);
+  if (record.restoredAt) result.afterRestore = await answersAfterRestore(ctx, record, version);
+  return result;
+}
 
-  const releases: DemoRelease[] = [];
-  try {
-    await sleep(1000);
-    releases.push(await release(healthy, 'healthy'));
-    releases.push(await release(faulty, 'faulty: 20% of its requests fail'));
-  } finally {
-    clearInterval(ticker);
-    await load.stop();
-    await server.close();
-    await runtime.close();
-  }
+function rollbackOf(record: ReleaseRecord): DemoRelease['rollback'] {
+  const cause = record.cause!;
+  const restoredMs =
+    record.restoredAt && cause.alarmChangedAt
+      ? Date.parse(record.restoredAt) - Date.parse(cause.alarmChangedAt)
+      : undefined;
+  return {
+    trigger: cause.trigger,
+    ...(cause.alarm ? { alarm: cause.alarm } : {}),
+    ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
+    cause: cause.message,
+  };
+}
 
-  const [good, bad] = releases;
+/** Which version answered the requests sent in the 1.5 s after traffic was restored. */
+async function answersAfterRestore(ctx: DemoContext, record: ReleaseRecord, version: string) {
+  await sleep(1500);
+  const after = ctx.responses.filter((r) => r.at > Date.parse(record.restoredAt!));
+  const stable = record.targets ? after.filter((r) => r.version !== version).length : 0;
+  return { requests: after.length, servedByStable: stable };
+}
+
+/** What the demo promises: the healthy release promoted at the shares it asked for, the faulty one rolled back by its alarm. */
+function judge([good, bad]: DemoRelease[]): string[] {
+  const problems: string[] = [];
   if (good?.outcome !== 'promoted') problems.push(`the healthy release ended ${good?.status}, not promoted`);
   for (const step of good?.steps ?? []) {
     if (Math.abs(step.observedCanaryPercent - step.weight) > 5)
@@ -185,19 +236,12 @@ export async function runDemo(options: {
     problems.push(
       `${bad.afterRestore.requests - bad.afterRestore.servedByStable} requests after the restore reached the faulty version`,
     );
+  return problems;
+}
 
-  const byVersion: Record<string, number> = {};
-  for (const r of responses) byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
-  const report: DemoReport = {
-    ok: problems.length === 0,
-    problems,
-    durationMs: Date.now() - started,
-    load: { ratePerSecond: options.rate, requests: responses.length, byVersion },
-    releases,
-  };
-
+function printSummary(report: DemoReport, print: Print): void {
   print('\nSummary');
-  for (const r of releases) {
+  for (const r of report.releases) {
     print(`  ${short(r.version)} in ${r.environment}: ${r.outcome}`);
     for (const s of r.steps)
       print(
@@ -215,7 +259,6 @@ export async function runDemo(options: {
   print(
     report.ok
       ? `\n✓ scenario ended as designed in ${(report.durationMs / 1000).toFixed(1)}s`
-      : `\n✗ ${problems.join('\n✗ ')}`,
+      : `\n✗ ${report.problems.join('\n✗ ')}`,
   );
-  return report;
 }

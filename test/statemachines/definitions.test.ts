@@ -1,4 +1,5 @@
-import { checkDefinition } from '../../cli/asl-check.js';
+import { checkDefinition, HANDLER_ERROR_NAMES } from '../../cli/asl-check.js';
+import * as errors from '../../functions/shared/domain/errors.js';
 import {
   type AslMachine,
   functionPlaceholder,
@@ -90,6 +91,14 @@ describe('sluice validate’s rules for what Step Functions rejects at creation'
     expect(problems).toContain(
       'States.Deploy.Catch[0]: States.ALL must appear alone, in the last Catch entry',
     );
+  });
+
+  it('knows every named error by the name Step Functions sees (the instance’s name)', () => {
+    const thrown = Object.values(errors)
+      .filter((value) => typeof value === 'function' && value.prototype instanceof Error)
+      .map((cls) => new (cls as new (alarms: string[]) => Error)([]).name);
+    expect(thrown.length).toBeGreaterThan(10);
+    expect([...HANDLER_ERROR_NAMES].sort()).toEqual(thrown.sort());
   });
 
   it('rejects an error name that no handler throws', () => {
