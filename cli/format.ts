@@ -1,5 +1,6 @@
 import { formatDuration } from '../functions/shared/domain/duration.js';
 import type { Ignored, ReleasePlan } from '../functions/shared/domain/plan.js';
+import type { EnvironmentStatus } from '../functions/shared/manual-control.js';
 
 /** A plan as a person reads it in a terminal. */
 export function formatPlan(plan: ReleasePlan | Ignored): string {
@@ -34,4 +35,18 @@ export function formatPlan(plan: ReleasePlan | Ignored): string {
     `worst case before Sluice's own alarm checks catch a bad release: ${formatDuration(plan.worstCaseDetectionSeconds)} (alarm events act sooner)`,
   );
   return lines.join('\n');
+}
+
+/** `sluice status`: each environment's traffic as the listener serves it, its lock, its latest releases. */
+export function formatStatus(environments: EnvironmentStatus[]): string {
+  return environments
+    .map((env) => {
+      const head = `${env.environment}: ${env.traffic} (live: ${env.live})${env.lock ? ` · locked by ${env.lock.releaseId}` : ''}`;
+      const releases = env.releases.map(
+        (r) =>
+          `  ${r.releaseId}  ${r.version.slice(0, 12)}  ${r.status.padEnd(11)}  ${r.startedAt}${r.cause ? `  — ${r.cause}` : ''}`,
+      );
+      return [head, ...(releases.length > 0 ? releases : ['  no releases yet'])].join('\n');
+    })
+    .join('\n');
 }

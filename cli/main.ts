@@ -1,10 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { configJsonSchema, DEFAULT_CONFIG_FILE, loadConfig } from '../embedded/config.js';
+import { configJsonSchema, DEFAULT_CONFIG_FILE, deployedConfig, loadConfig } from '../embedded/config.js';
 import { ConfigError } from '../functions/shared/domain/config.js';
 import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
+import {
+  abortRelease,
+  type EnvironmentStatus,
+  environmentStatus,
+  rollbackEnvironment,
+} from '../functions/shared/manual-control.js';
 import { checkStateMachines } from './asl-check.js';
-import { formatPlan } from './format.js';
+import { formatPlan, formatStatus } from './format.js';
 
 /** Exit codes: 0 done, 1 the job failed, 2 bad input (config, arguments). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
@@ -99,16 +105,61 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   const apiOption = ['-u, --url <url>', 'the `sluice serve` URL', 'http://127.0.0.1:8787'] as const;
-  const byOption = ['--by <who>', 'who is acting (recorded)', process.env.USER ?? 'cli'] as const;
+  const byOption = [
+    '--by <who>',
+    'who is acting (recorded; with --stack, your AWS identity)',
+    process.env.USER ?? 'cli',
+  ] as const;
+  const stackOption = [
+    '--stack <name>',
+    'act on this deployed CloudFormation stack with your AWS credentials',
+  ] as const;
+  const regionOption = ['--region <region>', "the stack's region (default: the AWS SDK's)"] as const;
+  /** The deployed stack named by --stack, checked against the config file. */
+  const deployed = async (opts: { stack: string; region?: string; config: string }) => {
+    const { connectToStack } = await import('./stack.js');
+    return connectToStack(
+      { stack: opts.stack, ...(opts.region ? { region: opts.region } : {}) },
+      deployedConfig(loadConfig(opts.config)),
+    );
+  };
+
+  program
+    .command('status')
+    .description("each environment's live traffic (read from the listener), lock and latest releases")
+    .option(...apiOption)
+    .option(...stackOption)
+    .option(...regionOption)
+    .option(...configOption)
+    .option('--json', 'print JSON')
+    .action(
+      async (opts: { url: string; stack?: string; region?: string; config: string; json?: boolean }) => {
+        const environments = opts.stack
+          ? await environmentStatus((await deployed({ ...opts, stack: opts.stack })).ports)
+          : ((await callApi(`${opts.url}/api/status`)) as { environments: EnvironmentStatus[] }).environments;
+        console.log(opts.json ? JSON.stringify({ environments }, null, 2) : formatStatus(environments));
+      },
+    );
+
   program
     .command('rollback')
     .description('roll an environment back: stop its running release, or flip to the previous version')
     .requiredOption('--env <name>', 'environment')
     .option(...apiOption)
+    .option(...stackOption)
+    .option(...regionOption)
+    .option(...configOption)
     .option(...byOption)
     .option('--reason <text>', 'why (recorded)', 'manual rollback')
-    .action(async (opts: { env: string; url: string; by: string; reason: string }) => {
-      await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/rollback`, opts);
+    .action(async (opts: ActionOptions & { env: string }) => {
+      if (!opts.stack) {
+        printJson(
+          await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/rollback`, opts),
+        );
+        return;
+      }
+      const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
+      printJson(await rollbackEnvironment(ports, opts.env, { by: caller, reason: opts.reason }));
     });
 
   program
@@ -116,10 +167,19 @@ export async function main(argv: string[]): Promise<number> {
     .description('abort a running release and restore its traffic')
     .argument('<release>', 'release id')
     .option(...apiOption)
+    .option(...stackOption)
+    .option(...regionOption)
+    .option(...configOption)
     .option(...byOption)
     .option('--reason <text>', 'why (recorded)', 'manual abort')
-    .action(async (release: string, opts: { url: string; by: string; reason: string }) => {
-      await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, opts);
+    .action(async (release: string, opts: ActionOptions) => {
+      if (!opts.stack) {
+        printJson(await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, opts));
+        return;
+      }
+      const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
+      const records = await abortRelease(ports, release, { by: caller, reason: opts.reason });
+      printJson({ aborted: records.map((r) => ({ environment: r.environment, status: r.status })) });
     });
 
   try {
@@ -139,13 +199,33 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function callApi(url: string, body: { by: string; reason: string }): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ by: body.by, reason: body.reason }),
-  });
+interface ActionOptions {
+  url: string;
+  stack?: string;
+  region?: string;
+  config: string;
+  by: string;
+  reason: string;
+}
+
+const printJson = (value: unknown) => console.log(JSON.stringify(value));
+
+/** Calls the `sluice serve` API: a POST with who and why when `body` is given, else a GET. */
+async function callApi(url: string, body?: { by: string; reason: string }): Promise<unknown> {
+  const response = await fetch(
+    url,
+    body
+      ? {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ by: body.by, reason: body.reason }),
+        }
+      : {},
+  );
   const text = await response.text();
-  console.log(text);
-  if (!response.ok) throw new Exit(EXIT.failed);
+  if (!response.ok) {
+    console.error(text);
+    throw new Exit(EXIT.failed);
+  }
+  return JSON.parse(text);
 }

@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Hono } from 'hono';
 import {
   abortRelease,
+  environmentStatus,
   groupReleases,
   ManualActionError,
   rollbackEnvironment,
@@ -74,6 +75,8 @@ export function createApp(runtime: EmbeddedRuntime): Hono {
 
   // Slack approvals arrive in a later release; the route is reserved so Slack apps can point at it.
   app.post('/slack/interactions', (c) => c.json({ error: 'Slack approvals are not available yet' }, 501));
+
+  app.get('/api/status', async (c) => c.json({ environments: await environmentStatus(runtime.ports) }));
 
   app.get('/api/releases', async (c) => c.json({ releases: groupReleases(await store.list()) }));
 

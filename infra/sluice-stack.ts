@@ -3,7 +3,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../functions/shared/aws/env.js';
-import { type SluiceConfig, sluiceConfigShape } from '../functions/shared/domain/config.js';
+import { configDigest, configJson, type SluiceConfig } from '../functions/shared/domain/config.js';
 import type { PortName } from '../functions/shared/ports/index.js';
 import { AlarmRollback } from './constructs/alarm-rollback.js';
 import { ReleaseStateMachine } from './constructs/release-state-machine.js';
@@ -57,16 +57,6 @@ export function sluiceStackName(config: SluiceConfig): string {
   return `Sluice-${config.service}`;
 }
 
-/**
- * The Lambdas' SLUICE_CONFIG: the validated config as JSON, its own fields only, so a config
- * file's other sections (the embedded runtime's) never reach Lambda's 4 KB environment.
- */
-export function lambdaConfigJson(config: SluiceConfig): string {
-  return JSON.stringify(
-    Object.fromEntries(Object.keys(sluiceConfigShape).map((key) => [key, config[key as keyof SluiceConfig]])),
-  );
-}
-
 function grant(fn: SluiceFunction, statements: PolicyStatement[]): void {
   for (const statement of statements) fn.role.addToPrincipalPolicy(statement.copy());
 }
@@ -87,7 +77,7 @@ export class SluiceStack extends Stack {
     // A fixed name breaks the cycle: the Lambdas need the ARN, the state machine needs the Lambdas.
     const stateMachineName = `sluice-${config.service}-release`;
     const environment: LambdaEnvInput = {
-      SLUICE_CONFIG: lambdaConfigJson(config),
+      SLUICE_CONFIG: configJson(config),
       SLUICE_TABLE_NAME: store.table.tableName,
       SLUICE_STATE_MACHINE_ARN: ReleaseStateMachine.arnFor(this, stateMachineName),
       SLUICE_GITHUB_WEBHOOK_SECRET_NAME: secrets.names['github-webhook'],
@@ -159,6 +149,10 @@ export class SluiceStack extends Stack {
     });
     new CfnOutput(this, 'StateMachineArn', { value: release.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ReleaseTableName', { value: store.table.tableName });
+    new CfnOutput(this, 'ConfigDigest', {
+      description: 'Digest of the deployed config; `sluice ... --stack` refuses a config file that differs',
+      value: configDigest(config),
+    });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: safetyNet.deadLetterQueue.queueUrl });
   }
 }

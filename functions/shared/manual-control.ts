@@ -1,6 +1,6 @@
 import type { EnvironmentConfig } from './domain/config.js';
 import type { ReleaseRecord } from './domain/release.js';
-import { readListener, stepWeights } from './domain/traffic.js';
+import { describeWeights, readListener, stepWeights } from './domain/traffic.js';
 import type { Ports } from './ports/index.js';
 import { isTerminal, type StopPorts, stopRelease } from './release-control.js';
 
@@ -115,6 +115,53 @@ export async function rollbackEnvironment(
   } finally {
     await store.releaseLock(env.name, owner);
   }
+}
+
+/** What `sluice status` reads: the config, the records and each listener. */
+export type StatusPorts = Pick<Ports, 'config' | 'releases' | 'trafficReader'>;
+
+export interface EnvironmentStatus {
+  environment: string;
+  /** What the listener serves now, read from the load balancer: "blue 100 / green 0". */
+  traffic: string;
+  /** The group at 100, or why there is none. */
+  live: 'blue' | 'green' | 'split' | 'foreign';
+  lock?: { releaseId: string; executionName: string };
+  /** The newest releases of this environment, newest first. */
+  releases: (Pick<ReleaseRecord, 'releaseId' | 'version' | 'status' | 'startedAt'> & { cause?: string })[];
+}
+
+/** Each environment's live traffic (from the listener), lock and latest releases. */
+export async function environmentStatus(ports: StatusPorts, latest = 3): Promise<EnvironmentStatus[]> {
+  const records = await ports.releases().list();
+  return Promise.all(
+    ports.config().environments.map(async (env): Promise<EnvironmentStatus> => {
+      const weights = await ports.trafficReader(env).readWeights();
+      const reading = readListener(weights, env.targetGroups);
+      const lock = await ports.releases().lockHolder(env.name);
+      return {
+        environment: env.name,
+        traffic: describeWeights(weights, env.targetGroups),
+        live:
+          reading.kind === 'settled'
+            ? reading.targets.live === env.targetGroups.blue
+              ? 'blue'
+              : 'green'
+            : reading.kind,
+        ...(lock ? { lock } : {}),
+        releases: records
+          .filter((r) => r.environment === env.name)
+          .slice(0, latest)
+          .map((r) => ({
+            releaseId: r.releaseId,
+            version: r.version,
+            status: r.status,
+            startedAt: r.startedAt,
+            ...(r.cause ? { cause: r.cause.message } : {}),
+          })),
+      };
+    }),
+  );
 }
 
 /** Records grouped by release: one entry per release with its environments nested. */

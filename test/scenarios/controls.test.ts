@@ -134,6 +134,24 @@ describe('Manual controls through the serve API', () => {
     expect(await scenario.lockHolder()).toBeUndefined();
   });
 
+  it('reports each environment’s traffic as the listener serves it, with its latest release', async () => {
+    scenario = await Scenario.start();
+    const released = await scenario.release(shaOf('status'));
+
+    const response = await createApp(scenario.runtime).request('/api/status');
+
+    expect(await response.json()).toEqual({
+      environments: [
+        {
+          environment: 'dev',
+          traffic: 'blue 0 / green 100',
+          live: 'green',
+          releases: [expect.objectContaining({ releaseId: released.releaseId, status: 'succeeded' })],
+        },
+      ],
+    });
+  });
+
   it('answers 409 for a release that does not exist', async () => {
     scenario = await Scenario.start();
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -236,4 +237,19 @@ export function parseWith<T extends z.ZodType>(schema: T, document: unknown, sou
     result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
     source,
   );
+}
+
+/**
+ * The config as the Lambdas receive it (SLUICE_CONFIG): its own fields only, as JSON, so a
+ * config file's other sections (the embedded runtime's) never reach Lambda's 4 KB environment.
+ */
+export function configJson(config: SluiceConfig): string {
+  return JSON.stringify(
+    Object.fromEntries(Object.keys(sluiceConfigShape).map((key) => [key, config[key as keyof SluiceConfig]])),
+  );
+}
+
+/** A short digest of configJson: the stack publishes it, and `--stack` commands compare it with their file. */
+export function configDigest(config: SluiceConfig): string {
+  return createHash('sha256').update(configJson(config)).digest('hex').slice(0, 16);
 }

@@ -1,0 +1,84 @@
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDbReleaseStore } from '../functions/shared/aws/dynamodb-release-store.js';
+import { Elbv2TrafficRouter } from '../functions/shared/aws/elbv2-traffic-router.js';
+import { SfnOrchestrator } from '../functions/shared/aws/sfn-orchestrator.js';
+import { configDigest, type SluiceConfig } from '../functions/shared/domain/config.js';
+import type { ManualControlPorts, StatusPorts } from '../functions/shared/manual-control.js';
+import { systemClock } from '../functions/shared/ports/index.js';
+
+/** The outputs of the Sluice stack that the terminal commands need (infra/sluice-stack.ts). */
+const OUTPUTS = ['StateMachineArn', 'ReleaseTableName', 'ConfigDigest'] as const;
+type StackOutputs = Record<(typeof OUTPUTS)[number], string>;
+
+export class StackError extends Error {
+  override name = 'StackError';
+}
+
+export interface StackTarget {
+  stack: string;
+  /** @default the SDK's region chain (AWS_REGION, profile) */
+  region?: string;
+}
+
+/** A deployed Sluice, reached with the caller's own AWS credentials. */
+export interface DeployedSluice {
+  ports: ManualControlPorts & StatusPorts;
+  /** The caller's ARN (STS GetCallerIdentity): the actor recorded for what they do. */
+  caller: string;
+}
+
+async function readOutputs(client: CloudFormationClient, stack: string): Promise<StackOutputs> {
+  let described: DescribeStacksCommandOutput;
+  try {
+    described = await client.send(new DescribeStacksCommand({ StackName: stack }));
+  } catch (error) {
+    throw new StackError(`cannot read stack ${stack}: ${(error as Error).message}`);
+  }
+  const outputs = Object.fromEntries(
+    (described.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+  );
+  const missing = OUTPUTS.filter((key) => !outputs[key]);
+  if (missing.length > 0) {
+    throw new StackError(`stack ${stack} has no ${missing.join(', ')} output: is it a Sluice stack?`);
+  }
+  return outputs as StackOutputs;
+}
+
+/**
+ * Connects to a deployed stack: reads its outputs, refuses a config file that differs from the
+ * one deployed (the listeners and groups the commands act on come from it), and names the caller.
+ */
+export async function connectToStack(target: StackTarget, config: SluiceConfig): Promise<DeployedSluice> {
+  const clientConfig = target.region ? { region: target.region } : {};
+  const outputs = await readOutputs(new CloudFormationClient(clientConfig), target.stack);
+  if (outputs.ConfigDigest !== configDigest(config)) {
+    throw new StackError(
+      `the config file differs from the one stack ${target.stack} runs (digest ${configDigest(config)}, deployed ${outputs.ConfigDigest}); use the file it was deployed from, or deploy this one first`,
+    );
+  }
+  const identity = await new STSClient(clientConfig).send(new GetCallerIdentityCommand({}));
+  if (!identity.Arn) throw new StackError('STS GetCallerIdentity returned no ARN');
+
+  const elbv2 = new ElasticLoadBalancingV2Client(clientConfig);
+  const releases = new DynamoDbReleaseStore(new DynamoDBClient(clientConfig), outputs.ReleaseTableName);
+  const orchestrator = new SfnOrchestrator(new SFNClient(clientConfig), outputs.StateMachineArn);
+  return {
+    caller: identity.Arn,
+    ports: {
+      config: () => config,
+      releases: () => releases,
+      orchestrator: () => orchestrator,
+      trafficRouter: (listener) => new Elbv2TrafficRouter(elbv2, listener),
+      trafficReader: (listener) => new Elbv2TrafficRouter(elbv2, listener),
+      now: systemClock,
+    },
+  };
+}
