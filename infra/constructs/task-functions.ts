@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import { DEPLOY_FUNCTION_TIMEOUT_SECONDS } from '../../functions/shared/domain/limits.js';
 import {
   functionPlaceholder,
   RELEASE_TASK_FUNCTIONS,
@@ -34,7 +35,7 @@ const TASKS: Record<TaskName, TaskSpec> = {
     dir: 'deploy',
     description: 'Sluice: put the version on the idle target group and wait until it serves',
     // The ASL gives Deploy 900 s; ECS steady state takes minutes.
-    timeout: Duration.seconds(870),
+    timeout: Duration.seconds(DEPLOY_FUNCTION_TIMEOUT_SECONDS),
   },
   ShiftTraffic: {
     dir: 'shift-traffic',

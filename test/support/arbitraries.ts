@@ -21,24 +21,33 @@ export const stepWeights = () =>
     .uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 6 })
     .map((weights) => [...weights.sort((a, b) => a - b), 100]);
 
-/** A duration as the config takes it: seconds as a number, or "90s", "5m", "1h30m". */
-export const duration = () =>
+/** A duration as the config takes it, up to `max` seconds: a number, or "90s", "5m", "1h30m". */
+export const duration = (max = 7200) =>
   fc.oneof(
-    fc.integer({ min: 0, max: 7200 }),
-    fc.integer({ min: 0, max: 3600 }).map((s) => `${s}s`),
-    fc.integer({ min: 0, max: 120 }).map((m) => `${m}m`),
-    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 59 })).map(([h, m]) => `${h}h${m}m`),
+    fc.integer({ min: 0, max }),
+    fc.integer({ min: 0, max: Math.min(max, 3600) }).map((s) => `${s}s`),
+    fc.integer({ min: 0, max: Math.floor(max / 60) }).map((m) => `${m}m`),
+    ...(max >= 3600
+      ? [
+          fc
+            .tuple(fc.integer({ min: 1, max: Math.floor(max / 3600) }), fc.integer({ min: 0, max: 59 }))
+            .map(([h, m]) => `${h}h${Math.min(m, Math.floor((max - h * 3600) / 60))}m`),
+        ]
+      : []),
   );
 
 const HEX16 = hex(16);
-const DURATION = duration();
+// Seven bakes of up to 15 minutes and a watch of up to 30 keep every generated environment within
+// a release execution's limit (functions/shared/domain/limits.ts), as a valid config must be.
+const BAKE = duration(900);
+const WATCH = duration(1800);
 
 /** One environment's settings; built once, as stringMatching arbitraries are costly to construct. */
 const ENVIRONMENT_BODY = fc
   .record({
     weights: stepWeights(),
-    bakes: fc.array(DURATION, { minLength: 7, maxLength: 7 }),
-    watch: DURATION,
+    bakes: fc.array(BAKE, { minLength: 7, maxLength: 7 }),
+    watch: WATCH,
     lb: HEX16,
     listener: HEX16,
     blue: HEX16,

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
+import {
+  describeWorstCase,
+  IMAGE_TAG_TEMPLATE,
+  MAX_DEPLOY_WAIT_SECONDS,
+  RELEASE_EXECUTION_TIMEOUT_SECONDS,
+  totalSeconds,
+  worstCase,
+} from './limits.js';
 
 /**
  * One ARN check with one message: service and resource type in a single regex, so a wrong ARN
@@ -52,7 +60,19 @@ const EcsDeploy = z.strictObject({
   /** The container whose image tag becomes the pushed version; defaults to the first container. */
   container: z.string().min(1).optional(),
   /** How long to wait for the idle service to reach a steady state. */
-  timeout: duration.default(600),
+  timeout: duration
+    .refine(
+      (seconds) => seconds <= MAX_DEPLOY_WAIT_SECONDS,
+      `must be at most ${formatDuration(MAX_DEPLOY_WAIT_SECONDS)}: the Deploy Lambda runs at most 15 minutes (Lambda's limit) and needs the rest to register and verify`,
+    )
+    .default(600),
+  /**
+   * The task and execution roles the service's task definition uses: Sluice may pass only these
+   * to ECS. Without them it may pass any role of the account to ECS, and synth warns.
+   */
+  passRoles: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))
+    .optional(),
 });
 
 const ExternalDeploy = z.strictObject({
@@ -120,6 +140,8 @@ const Environment = z
           message: 'the last step must be 100',
         });
       }
+      const tooLong = worstCaseProblem(env);
+      if (tooLong) ctx.addIssue({ code: 'custom', path: [], message: tooLong });
       const groups: Partial<EnvironmentConfig['targetGroups']> = env.targetGroups ?? {};
       if (typeof groups.blue === 'string' && groups.blue === groups.green) {
         ctx.addIssue({ code: 'custom', path: ['targetGroups', 'green'], message: 'must differ from blue' });
@@ -128,12 +150,66 @@ const Environment = z
     { when: whenObject },
   );
 
+const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/**
+ * The longest a release of this environment can run must fit in the release execution's limit,
+ * or Step Functions times it out mid-release. Undefined when it fits or a field is not valid yet.
+ */
+function worstCaseProblem(env: unknown): string | undefined {
+  const steps = fieldOf(env, 'steps');
+  const deploy = fieldOf(env, 'deploy');
+  const approval = fieldOf(env, 'approval');
+  const noData = fieldOf(env, 'insufficientData');
+  const bakes = Array.isArray(steps) ? steps.map((step) => seconds(fieldOf(step, 'bake'))) : [];
+  const deploySeconds = fieldOf(deploy, 'provider') === 'ecs' ? seconds(fieldOf(deploy, 'timeout')) : 0;
+  const approvalSeconds = fieldOf(approval, 'type') === 'slack' ? seconds(fieldOf(approval, 'timeout')) : 0;
+  const extensionSeconds =
+    fieldOf(noData, 'policy') === 'extend' ? seconds(fieldOf(noData, 'maxExtension')) : 0;
+  const watchSeconds = seconds(fieldOf(env, 'watch'));
+  const concurrency = fieldOf(env, 'concurrency');
+  const known = (n: number | undefined): n is number => n !== undefined;
+  if (
+    !bakes.every(known) ||
+    ![deploySeconds, approvalSeconds, extensionSeconds, watchSeconds].every(known) ||
+    (concurrency !== 'supersede' && concurrency !== 'queue' && concurrency !== 'reject')
+  ) {
+    return undefined;
+  }
+  const parts = worstCase({
+    concurrency,
+    deploySeconds: deploySeconds!,
+    approvalSeconds: approvalSeconds!,
+    bakeSeconds: bakes as number[],
+    extensionSeconds: extensionSeconds!,
+    watchSeconds: watchSeconds!,
+  });
+  const total = totalSeconds(parts);
+  if (total <= RELEASE_EXECUTION_TIMEOUT_SECONDS) return undefined;
+  return `a release here can take ${formatDuration(total)} (${describeWorstCase(parts)}), more than a release execution may run (${formatDuration(RELEASE_EXECUTION_TIMEOUT_SECONDS)}); shorten the bakes, watch, approval or deploy timeout`;
+}
+
 /** The config's fields, for a config file that adds sections of its own (the embedded runtime's). */
 export const sluiceConfigShape = {
   repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
   service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
   /** Branch name globs; a push to a matching branch is a release. */
   releaseBranches: z.array(z.string().min(1)).min(1, 'must name at least one branch pattern'),
+  /**
+   * The image tag (and version) a commit is released as: `${sha}` (the default) is the full
+   * commit SHA, `${sha:N}` its first N characters (7–40), with any fixed text around it.
+   */
+  imageTag: z
+    .string()
+    .regex(
+      IMAGE_TAG_TEMPLATE,
+      'must contain ${sha} or ${sha:N} (N from 7 to 40), and otherwise letters, digits, _ . -',
+    )
+    .refine(
+      (t) => t.replace(/\$\{sha(:\d+)?\}/g, 'x'.repeat(40)).length <= 128,
+      'must render to at most 128 characters',
+    )
+    .default('${sha}'),
   /** GitHub check runs that must have succeeded on the pushed commit. */
   requiredChecks: z.array(z.string().min(1)).default([]),
   /** In promotion order: a push releases to the first; later ones follow it. */

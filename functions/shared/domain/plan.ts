@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { EnvironmentConfig, SluiceConfig } from './config.js';
 import { executionName } from './execution-name.js';
+import { renderImageTag } from './limits.js';
 import type { EnvironmentInput, ReleaseInput, ReleaseRef, StepInput } from './release.js';
 
 /** The fields of GitHub's push event that a plan reads. */
@@ -115,7 +116,7 @@ export function planRelease(
     service: config.service,
     branch,
     sha: event.after,
-    version: event.after,
+    version: renderImageTag(config.imageTag, event.after),
     pusher: event.pusher?.name ?? event.sender?.login ?? 'unknown',
     ...(deliveryId ? { deliveryId } : {}),
   };

@@ -1,0 +1,83 @@
+import { formatDuration } from './duration.js';
+
+/**
+ * AWS's hard limits that a config can run into, checked at validate and synth time so that a
+ * release never meets them at run time.
+ */
+
+/** Lambda runs at most 15 minutes (Lambda quotas); the Deploy function's timeout is 870 s. */
+export const DEPLOY_FUNCTION_TIMEOUT_SECONDS = 870;
+/** The deploy wait leaves 30 s of the Deploy function for registering the revision and verifying it. */
+export const MAX_DEPLOY_WAIT_SECONDS = DEPLOY_FUNCTION_TIMEOUT_SECONDS - 30;
+
+/** release.asl.json's TimeoutSeconds: a release execution that runs longer is timed out (a test holds the two equal). */
+export const RELEASE_EXECUTION_TIMEOUT_SECONDS = 14_400;
+
+/** release.asl.json's retriers that wait: BeginRelease on ReleaseQueuedError, VerifyBuild on BuildPendingError. */
+export const QUEUE_WAIT_SECONDS = 30 * 120;
+export const BUILD_WAIT_SECONDS = 30 * 20;
+
+/** What one environment's release can take at most, part by part. */
+export interface WorstCase {
+  queue: number;
+  build: number;
+  deploy: number;
+  approval: number;
+  bakes: number;
+  extensions: number;
+  watch: number;
+}
+
+export interface WorstCaseInput {
+  concurrency: 'supersede' | 'queue' | 'reject';
+  deploySeconds: number;
+  approvalSeconds: number;
+  bakeSeconds: number[];
+  /** The longest a bake may be extended for missing data (0 when the policy fails instead). */
+  extensionSeconds: number;
+  watchSeconds: number;
+}
+
+/** Each part of the longest a release of this environment can run. */
+export function worstCase(env: WorstCaseInput): WorstCase {
+  return {
+    queue: env.concurrency === 'queue' ? QUEUE_WAIT_SECONDS : 0,
+    build: BUILD_WAIT_SECONDS,
+    deploy: env.deploySeconds,
+    approval: env.approvalSeconds,
+    bakes: env.bakeSeconds.reduce((a, b) => a + b, 0),
+    // Each bake, and the watch, may be extended once up to the limit.
+    extensions: env.extensionSeconds * (env.bakeSeconds.length + 1),
+    watch: env.watchSeconds,
+  };
+}
+
+export const totalSeconds = (parts: WorstCase): number =>
+  Object.values(parts).reduce((a: number, b: number) => a + b, 0);
+
+/** "queue wait 1h + deploy 10m + …", naming the parts that are not zero. */
+export function describeWorstCase(parts: WorstCase): string {
+  const names: Record<keyof WorstCase, string> = {
+    queue: 'queue wait',
+    build: 'build wait',
+    deploy: 'deploy',
+    approval: 'approval',
+    bakes: 'bakes',
+    extensions: 'no-data extensions',
+    watch: 'watch',
+  };
+  return (Object.keys(names) as (keyof WorstCase)[])
+    .filter((key) => parts[key] > 0)
+    .map((key) => `${names[key]} ${formatDuration(parts[key])}`)
+    .join(' + ');
+}
+
+/** The image tag template: `${sha}` is the full commit SHA, `${sha:N}` its first N characters. */
+export const IMAGE_TAG_TEMPLATE = /^[A-Za-z0-9_.-]*(\$\{sha(:([7-9]|[1-3][0-9]|40))?\}[A-Za-z0-9_.-]*)+$/;
+
+/** The image tag (and version) a commit is released as. */
+export function renderImageTag(template: string, sha: string): string {
+  return template.replace(/\$\{sha(?::(\d+))?\}/g, (_, length?: string) =>
+    length ? sha.slice(0, Number(length)) : sha,
+  );
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { parseConfigFile } from '../../embedded/config.js';
+import { ConfigError } from '../../functions/shared/domain/config.js';
+import {
+  DEPLOY_FUNCTION_TIMEOUT_SECONDS,
+  MAX_DEPLOY_WAIT_SECONDS,
+  RELEASE_EXECUTION_TIMEOUT_SECONDS,
+  renderImageTag,
+} from '../../functions/shared/domain/limits.js';
+import { planRelease } from '../../functions/shared/domain/plan.js';
+import { definitionFile } from '../../statemachines/definitions.js';
+import { exampleDocument } from '../support/config.js';
+import { fixture } from '../support/github.js';
+
+/** The problems a config document has, one line each, or [] when it is valid. */
+function problemsOf(document: unknown): string[] {
+  try {
+    parseConfigFile(document, 'sluice.config.yaml');
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.message.split('\n').slice(1);
+  }
+}
+
+const SHA = '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c';
+
+describe('Domain: AWS limits a config is held to', () => {
+  it('uses the same execution limit as release.asl.json’s TimeoutSeconds', () => {
+    const asl = JSON.parse(readFileSync(definitionFile('release'), 'utf8')) as { TimeoutSeconds: number };
+    expect(asl.TimeoutSeconds).toBe(RELEASE_EXECUTION_TIMEOUT_SECONDS);
+  });
+
+  // Lambda functions run at most 900 seconds (Lambda quotas: "Function timeout 900 seconds").
+  it('keeps the deploy wait inside the Deploy Lambda, and that inside Lambda’s 15 minutes', () => {
+    expect(DEPLOY_FUNCTION_TIMEOUT_SECONDS).toBeLessThanOrEqual(900);
+    expect(MAX_DEPLOY_WAIT_SECONDS).toBeLessThan(DEPLOY_FUNCTION_TIMEOUT_SECONDS);
+  });
+
+  it('refuses an ECS deploy timeout the Deploy Lambda cannot wait for', () => {
+    const document = exampleDocument();
+    document.environments[1].deploy.timeout = '20m';
+
+    expect(problemsOf(document)).toEqual([
+      expect.stringMatching(
+        /^ {2}environments\[1\]\.deploy\.timeout: must be at most 14m: the Deploy Lambda runs at most 15 minutes/,
+      ),
+    ]);
+  });
+
+  it('refuses an environment whose longest release outlasts the execution, naming each part', () => {
+    const document = exampleDocument();
+    Object.assign(document.environments[2], {
+      concurrency: 'queue',
+      steps: [
+        { weight: 50, bake: '1h' },
+        { weight: 100, bake: '1h' },
+      ],
+    });
+
+    const [problem, ...rest] = problemsOf(document);
+
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^ {2}environments\[2\]: a release here can take /);
+    expect(problem).toContain('queue wait 1h + build wait 10m + deploy 10m + approval 1h + bakes 2h');
+    expect(problem).toContain('more than a release execution may run (4h)');
+  });
+
+  it('accepts the example config, whose environments fit', () => {
+    expect(problemsOf(exampleDocument())).toEqual([]);
+  });
+});
+
+describe('Domain: the image tag a commit is released as', () => {
+  it('is the full SHA by default', () => {
+    expect(renderImageTag('${sha}', SHA)).toBe(SHA);
+  });
+
+  it('takes the first N characters for ${sha:N}, with fixed text around it', () => {
+    expect(renderImageTag('release-${sha:7}', SHA)).toBe('release-0d1a26e');
+  });
+
+  it('is the version the plan releases', () => {
+    const config = parseConfigFile({ ...exampleDocument(), imageTag: '${sha:12}' });
+    const plan = planRelease(config, fixture('push-release-branch'));
+    expect(plan.kind === 'release' && plan.release.version).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it.each([
+    ['latest', 'has no ${sha}: every commit would deploy the same tag'],
+    ['${sha:5}', 'is too short to tell commits apart'],
+    ['v ${sha}', 'has a space, which an image tag cannot'],
+  ])('refuses %s (it %s)', (imageTag) => {
+    expect(problemsOf({ ...exampleDocument(), imageTag })).toEqual([
+      expect.stringMatching(/^ {2}imageTag: must contain \$\{sha\} or \$\{sha:N\}/),
+    ]);
+  });
+});
