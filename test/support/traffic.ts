@@ -28,18 +28,13 @@ export class FakeLoadBalancer {
   readonly reads: string[] = [];
   /** Every target group whose health was asked for. */
   readonly healthChecks: string[] = [];
-  /** Every listener (or rule) a router or reader was built for. */
-  readonly refs: ListenerRef[] = [];
   private mode: { kind: 'apply' } | { kind: 'ignore' } | { kind: 'refuse'; reason: string } = {
     kind: 'apply',
   };
   private afterWrite: ((weights: Weights) => Promise<void> | void) | undefined;
 
   /** The TrafficRouter port (and TrafficReader: a router only reads until asked to shift). */
-  readonly router = (ref: ListenerRef): TrafficRouter => {
-    this.refs.push(ref);
-    return new FakeTrafficRouter(this, ref);
-  };
+  readonly router = (ref: ListenerRef): TrafficRouter => new FakeTrafficRouter(this, ref);
 
   /** Makes a listener (or rule) serve these weights. */
   serve(ref: ListenerRef, weights: Weights): this {
