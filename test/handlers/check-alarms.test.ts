@@ -1,32 +1,41 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { mockClient } from 'aws-sdk-client-mock';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { createCheckAlarmsHandler } from '../../functions/check-alarms/handler.js';
-import { awsAlarms } from '../../functions/shared/aws/cloudwatch-alarm-source.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
-import { systemClock } from '../../functions/shared/ports/index.js';
-import { context, useLambdaEnv } from '../support/lambda.js';
+import type { AlarmSource, AlarmState, AlarmStatus } from '../../functions/shared/ports/index.js';
+import { fixedClock, NOW, taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';
 
-const metricAlarm = (
-  AlarmName: string,
-  StateValue: MetricAlarm['StateValue'],
-  StateReason?: string,
-): MetricAlarm => ({
-  AlarmName,
-  StateValue,
-  StateReason,
-  StateUpdatedTimestamp: new Date('2026-11-23T09:00:00Z'),
-});
+/**
+ * The AlarmSource port over a table of alarm states, answering as the CloudWatch adapter does:
+ * one status per requested name, in order, and state undefined for an alarm that does not exist.
+ */
+function fakeAlarms(states: Record<string, AlarmState | [AlarmState, string]>) {
+  const asked: string[][] = [];
+  const source: AlarmSource = {
+    async describe(names) {
+      asked.push(names);
+      return names.map((name): AlarmStatus => {
+        const entry = states[name];
+        if (entry === undefined) return { name, state: undefined };
+        const [state, reason] = Array.isArray(entry) ? entry : [entry, undefined];
+        return { name, state, ...(reason ? { reason } : {}), updatedAt: '2026-11-23T09:00:00.000Z' };
+      });
+    },
+  };
+  return { source, asked };
+}
 
 describe('Handler: check-alarms', () => {
-  useLambdaEnv();
-  const cloudwatch = mockClient(CloudWatchClient);
   let store: MemoryReleaseStore;
-  const handler = createCheckAlarmsHandler({ alarms: awsAlarms, releases: () => store, now: systemClock });
 
-  const check = (input: ReleaseInput, phase: 'bake' | 'watch', extendedSeconds = 0, bakeSeconds = 300) =>
-    handler(
+  const check = (
+    alarms: ReturnType<typeof fakeAlarms>,
+    input: ReleaseInput,
+    phase: 'bake' | 'watch',
+    extendedSeconds = 0,
+    bakeSeconds = 300,
+  ) =>
+    createCheckAlarmsHandler({ alarms: () => alarms.source, releases: () => store, now: fixedClock })(
       {
         release: input.release,
         environment: input.environment,
@@ -35,49 +44,36 @@ describe('Handler: check-alarms', () => {
         extendedSeconds,
         bakeSeconds,
       },
-      context,
+      taskContext,
     );
 
   beforeEach(async () => {
-    cloudwatch.reset();
-    store = new MemoryReleaseStore();
+    store = new MemoryReleaseStore(fixedClock);
     for (const env of ['dev', 'staging', 'prod'] as const) await store.create(recordOf(releaseInput(env)));
   });
 
   it('passes a bake when every alarm of the environment is OK', async () => {
     // Prepare
-    cloudwatch.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [
-        metricAlarm('checkout-staging-5xx', 'OK'),
-        metricAlarm('checkout-staging-p99-latency', 'OK'),
-      ],
-    });
+    const alarms = fakeAlarms({ 'checkout-staging-5xx': 'OK', 'checkout-staging-p99-latency': 'OK' });
 
     // Act
-    const result = await check(releaseInput('staging'), 'bake');
+    const result = await check(alarms, releaseInput('staging'), 'bake');
 
     // Assess
     expect(result).toEqual({ verdict: 'pass', extendSeconds: 0, extendedSeconds: 0 });
-    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toMatchObject({
-      AlarmNames: ['checkout-staging-5xx', 'checkout-staging-p99-latency'],
-    });
+    expect(alarms.asked).toEqual([['checkout-staging-5xx', 'checkout-staging-p99-latency']]);
   });
 
   it('fails with AlarmFiredError naming the alarm in ALARM, so the state machine rolls back', async () => {
     // Prepare
-    cloudwatch.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [
-        metricAlarm(
-          'checkout-staging-5xx',
-          'ALARM',
-          'Threshold Crossed: 1 datapoint [14.0] was greater than 5.0',
-        ),
-        metricAlarm('checkout-staging-p99-latency', 'OK'),
-      ],
+    const alarms = fakeAlarms({
+      'checkout-staging-5xx': ['ALARM', 'Threshold Crossed: 1 datapoint [14.0] was greater than 5.0'],
+      'checkout-staging-p99-latency': 'OK',
     });
+    const input = releaseInput('staging');
 
     // Act
-    const checking = check(releaseInput('staging'), 'bake');
+    const checking = check(alarms, input, 'bake');
 
     // Assess
     await expect(checking).rejects.toMatchObject({
@@ -85,43 +81,42 @@ describe('Handler: check-alarms', () => {
       alarms: ['checkout-staging-5xx'],
       message: 'in ALARM — checkout-staging-5xx: Threshold Crossed: 1 datapoint [14.0] was greater than 5.0',
     });
-    const input = releaseInput('staging');
     // The names travel to Rollback as data in the record, not in the error message.
-    expect((await store.get(input.release.id, 'staging'))?.firedAlarms).toEqual(['checkout-staging-5xx']);
+    const record = await store.get(input.release.id, 'staging');
+    expect(record?.firedAlarms).toEqual(['checkout-staging-5xx']);
+    expect(record?.history.at(-1)).toMatchObject({ at: NOW, event: 'alarm' });
   });
 
   it('fails with AlarmFiredError in the post-release watch', async () => {
     // Prepare
-    cloudwatch
-      .on(DescribeAlarmsCommand)
-      .resolves({ MetricAlarms: [metricAlarm('checkout-dev-5xx', 'ALARM')] });
+    const alarms = fakeAlarms({ 'checkout-dev-5xx': 'ALARM' });
 
     // Act + Assess
-    await expect(check(releaseInput('dev'), 'watch')).rejects.toMatchObject({ name: 'AlarmFiredError' });
+    await expect(check(alarms, releaseInput('dev'), 'watch')).rejects.toMatchObject({
+      name: 'AlarmFiredError',
+    });
   });
 
   it('fails a bake with InsufficientDataError when an alarm has no data and the policy is fail', async () => {
     // Prepare
-    cloudwatch
-      .on(DescribeAlarmsCommand)
-      .resolves({ MetricAlarms: [metricAlarm('checkout-dev-5xx', 'INSUFFICIENT_DATA')] });
+    const alarms = fakeAlarms({ 'checkout-dev-5xx': 'INSUFFICIENT_DATA' });
 
     // Act + Assess
-    await expect(check(releaseInput('dev'), 'bake')).rejects.toMatchObject({ name: 'InsufficientDataError' });
+    await expect(check(alarms, releaseInput('dev'), 'bake')).rejects.toMatchObject({
+      name: 'InsufficientDataError',
+    });
   });
 
   it('extends a bake with no data when the policy is extend, counting the extension', async () => {
     // Prepare: staging extends by up to 10m
-    cloudwatch.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [
-        metricAlarm('checkout-staging-5xx', 'INSUFFICIENT_DATA'),
-        metricAlarm('checkout-staging-p99-latency', 'OK'),
-      ],
+    const alarms = fakeAlarms({
+      'checkout-staging-5xx': 'INSUFFICIENT_DATA',
+      'checkout-staging-p99-latency': 'OK',
     });
 
     // Act
-    const first = await check(releaseInput('staging'), 'bake', 0, 300);
-    const last = await check(releaseInput('staging'), 'bake', 600, 300).catch((e: Error) => e);
+    const first = await check(alarms, releaseInput('staging'), 'bake', 0, 300);
+    const last = await check(alarms, releaseInput('staging'), 'bake', 600, 300).catch((e: Error) => e);
 
     // Assess
     expect(first).toEqual({ verdict: 'extend', extendSeconds: 300, extendedSeconds: 300 });
@@ -130,12 +125,10 @@ describe('Handler: check-alarms', () => {
 
   it('treats an alarm CloudWatch does not know as no data', async () => {
     // Prepare
-    cloudwatch
-      .on(DescribeAlarmsCommand)
-      .resolves({ MetricAlarms: [metricAlarm('checkout-staging-5xx', 'OK')] });
+    const alarms = fakeAlarms({ 'checkout-staging-5xx': 'OK' });
 
     // Act + Assess
-    await expect(check(releaseInput('staging'), 'bake')).rejects.toMatchObject({
+    await expect(check(alarms, releaseInput('staging'), 'bake')).rejects.toMatchObject({
       name: 'InsufficientDataError',
       message: 'alarm does not exist: checkout-staging-p99-latency',
     });
@@ -143,12 +136,10 @@ describe('Handler: check-alarms', () => {
 
   it('passes the post-release watch on no data', async () => {
     // Prepare
-    cloudwatch
-      .on(DescribeAlarmsCommand)
-      .resolves({ MetricAlarms: [metricAlarm('checkout-dev-5xx', 'INSUFFICIENT_DATA')] });
+    const alarms = fakeAlarms({ 'checkout-dev-5xx': 'INSUFFICIENT_DATA' });
 
     // Act + Assess
-    await expect(check(releaseInput('dev'), 'watch')).resolves.toEqual({
+    await expect(check(alarms, releaseInput('dev'), 'watch')).resolves.toEqual({
       verdict: 'pass',
       extendSeconds: 0,
       extendedSeconds: 0,
@@ -157,11 +148,12 @@ describe('Handler: check-alarms', () => {
 
   it('passes without calling CloudWatch when the environment watches no alarm', async () => {
     // Prepare
+    const alarms = fakeAlarms({});
     const input = releaseInput('dev');
     input.environment.alarms = [];
 
     // Act + Assess
-    await expect(check(input, 'bake')).resolves.toMatchObject({ verdict: 'pass' });
-    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+    await expect(check(alarms, input, 'bake')).resolves.toMatchObject({ verdict: 'pass' });
+    expect(alarms.asked).toEqual([]);
   });
 });

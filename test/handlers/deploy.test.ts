@@ -1,73 +1,66 @@
-import {
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  ECSClient,
-  RegisterTaskDefinitionCommand,
-  UpdateServiceCommand,
-} from '@aws-sdk/client-ecs';
-import {
-  DescribeListenersCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../functions/deploy/handler.js';
-import type { ReleaseInput, Targets, Weights } from '../../functions/shared/domain/release.js';
-import { listenerServing } from '../support/elbv2.js';
-import { context, FakeReleaseTable, useLambdaEnv } from '../support/lambda.js';
-import { blueLive, recordOf, releaseInput } from '../support/release.js';
+import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
+import { createDeployHandler } from '../../functions/deploy/handler.js';
+import { DeployError } from '../../functions/shared/domain/errors.js';
+import type { ReleaseInput, Targets } from '../../functions/shared/domain/release.js';
+import type { Deployer, DeployRequest } from '../../functions/shared/ports/index.js';
+import { NOW, storeWith, taskContext } from '../support/ports.js';
+import { blueLive, releaseInput } from '../support/release.js';
+import { FakeLoadBalancer } from '../support/traffic.js';
 
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const FAMILY_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/checkout-staging';
-const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout';
+
+/** The Deployer port as a list of what it was asked; each provider answers as its adapter does. */
+function fakeDeployers() {
+  const asked: { provider: 'ecs' | 'external'; request: DeployRequest }[] = [];
+  let failure: Error | undefined;
+  const port = (provider: 'ecs' | 'external'): Deployer => ({
+    async deploy(request) {
+      asked.push({ provider, request });
+      if (failure) throw failure;
+      return { deployed: provider === 'ecs' ? `${FAMILY_ARN}:42` : `external:${request.version}` };
+    },
+  });
+  return { port, asked, fail: (error: Error) => (failure = error) };
+}
 
 describe('Handler: deploy', () => {
-  useLambdaEnv();
-  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-  const dynamo = mockClient(DynamoDBDocumentClient);
-  const ecs = mockClient(ECSClient);
-  let table: FakeReleaseTable;
-  let serving: Weights;
+  let store: MemoryReleaseStore;
+  let lb: FakeLoadBalancer;
+  let deployers: ReturnType<typeof fakeDeployers>;
 
   const deploy = (input: ReleaseInput, targets: Targets = blueLive(input)) =>
-    handler(
+    createDeployHandler({ trafficReader: lb.router, deployer: deployers.port, releases: () => store })(
       { release: input.release, environment: input.environment, executionName: input.executionName, targets },
-      context,
+      taskContext,
     );
 
-  function prepare(environment: 'dev' | 'staging'): ReleaseInput {
+  async function prepare(environment: 'dev' | 'staging'): Promise<ReleaseInput> {
     const input = releaseInput(environment);
-    table.putRecord(recordOf(input));
+    store = await storeWith(input);
     const { blue, green } = input.environment.targetGroups;
-    serving = { [blue]: 100, [green]: 0 };
-    elbv2
-      .on(DescribeListenersCommand)
-      .callsFake(() => listenerServing(input.environment.listenerArn, serving));
+    lb.serve(input.environment, { [blue]: 100, [green]: 0 });
     return input;
   }
 
   beforeEach(() => {
-    elbv2.reset();
-    dynamo.reset();
-    ecs.reset();
-    table = new FakeReleaseTable();
-    dynamo.on(GetCommand).callsFake(table.get);
-    dynamo.on(PutCommand).callsFake(table.put);
-    dynamo.on(DeleteCommand).callsFake(table.delete);
+    lb = new FakeLoadBalancer();
+    deployers = fakeDeployers();
   });
 
   describe('external provider', () => {
     it('reports the version as deployed and records it, touching no ECS service', async () => {
       // Prepare
-      const input = prepare('dev');
+      const input = await prepare('dev');
 
       // Act
       const result = await deploy(input);
 
       // Assess
       expect(result).toEqual({ deployed: `external:${SHA}` });
-      expect(ecs.calls()).toHaveLength(0);
-      expect(table.record(input.release.id, 'dev')?.history.at(-1)).toMatchObject({
+      expect(deployers.asked.map((a) => a.provider)).toEqual(['external']);
+      expect((await store.get(input.release.id, 'dev'))?.history.at(-1)).toEqual({
+        at: NOW,
         event: 'deployed',
         detail: `external:${SHA} on green`,
       });
@@ -75,112 +68,74 @@ describe('Handler: deploy', () => {
   });
 
   describe('ECS provider', () => {
-    beforeEach(() => {
-      const stable = {
-        services: [
-          {
-            serviceName: 'checkout-staging-green',
-            status: 'ACTIVE',
-            taskDefinition: `${FAMILY_ARN}:41`,
-            desiredCount: 2,
-            runningCount: 2,
-            deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY', desiredCount: 2, runningCount: 2 }],
-          },
-        ],
-        failures: [],
-      };
-      ecs.on(DescribeServicesCommand).resolves(stable);
-      ecs.on(DescribeTaskDefinitionCommand).resolves({
-        taskDefinition: {
-          taskDefinitionArn: `${FAMILY_ARN}:41`,
-          family: 'checkout-staging',
-          revision: 41,
-          status: 'ACTIVE',
-          requiresCompatibilities: ['FARGATE'],
-          networkMode: 'awsvpc',
-          cpu: '256',
-          memory: '512',
-          containerDefinitions: [
-            { name: 'envoy', image: 'public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29', essential: true },
-            { name: 'app', image: `${IMAGE}:0123456789abcdef0123456789abcdef01234567`, essential: true },
-          ],
-        },
-        tags: [{ key: 'service', value: 'checkout' }],
-      });
-      ecs
-        .on(RegisterTaskDefinitionCommand)
-        .resolves({ taskDefinition: { taskDefinitionArn: `${FAMILY_ARN}:42` } });
-      ecs.on(UpdateServiceCommand).resolves({});
-    });
-
-    it("registers the app container with the pushed SHA as its tag and updates the idle side's service", async () => {
+    it("asks the ECS deployer for the pushed SHA on the idle side's target group, and records what runs there", async () => {
       // Prepare: blue is live, so the version goes to green
-      const input = prepare('staging');
+      const input = await prepare('staging');
+      const { green } = input.environment.targetGroups;
 
       // Act
       const result = await deploy(input);
 
       // Assess
       expect(result).toEqual({ deployed: `${FAMILY_ARN}:42` });
-      expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
-        cluster: 'checkout-staging',
-        services: ['checkout-staging-green'],
-      });
-      const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
-      expect(registered?.containerDefinitions).toEqual([
-        { name: 'envoy', image: 'public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29', essential: true },
-        { name: 'app', image: `${IMAGE}:${SHA}`, essential: true },
-      ]);
-      expect(registered).toMatchObject({ family: 'checkout-staging', cpu: '256', memory: '512' });
-      expect(registered).not.toHaveProperty('taskDefinitionArn');
-      expect(registered).not.toHaveProperty('revision');
-      expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
+      expect(deployers.asked).toEqual([
         {
-          cluster: 'checkout-staging',
-          service: 'checkout-staging-green',
-          taskDefinition: `${FAMILY_ARN}:42`,
+          provider: 'ecs',
+          request: {
+            environment: 'staging',
+            deploy: input.environment.deploy,
+            targetGroupArn: green,
+            side: 'green',
+            version: SHA,
+          },
         },
       ]);
+      expect((await store.get(input.release.id, 'staging'))?.history.at(-1)).toMatchObject({
+        event: 'deployed',
+        detail: `${FAMILY_ARN}:42 on green`,
+      });
     });
 
     it('deploys to the blue service when green is live', async () => {
       // Prepare
-      const input = prepare('staging');
+      const input = await prepare('staging');
       const { blue, green } = input.environment.targetGroups;
-      serving = { [blue]: 0, [green]: 100 };
+      lb.serve(input.environment, { [blue]: 0, [green]: 100 });
 
       // Act
       await deploy(input, { live: green, idle: blue });
 
       // Assess
-      expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toMatchObject({
-        service: 'checkout-staging-blue',
-      });
+      expect(deployers.asked[0]?.request).toMatchObject({ side: 'blue', targetGroupArn: blue });
     });
 
-    it('fails with DeployError naming the service when ECS refuses the update', async () => {
+    it('fails with DeployError naming the service when ECS refuses the update, recording no deploy', async () => {
       // Prepare
-      const input = prepare('staging');
-      ecs
-        .on(UpdateServiceCommand)
-        .rejects(Object.assign(new Error('Service not active'), { name: 'ServiceNotActiveException' }));
+      const input = await prepare('staging');
+      deployers.fail(
+        new DeployError(
+          'service checkout-staging/checkout-staging-green: UpdateService failed: ServiceNotActiveException: Service not active',
+        ),
+      );
 
       // Act + Assess
       await expect(deploy(input)).rejects.toMatchObject({
         name: 'DeployError',
         message: expect.stringContaining('checkout-staging/checkout-staging-green'),
       });
+      const events = (await store.get(input.release.id, 'staging'))?.history.map((h) => h.event);
+      expect(events).not.toContain('deployed');
     });
 
     it('fails with ListenerStateError and deploys nothing when the idle group serves traffic', async () => {
       // Prepare
-      const input = prepare('staging');
+      const input = await prepare('staging');
       const { blue, green } = input.environment.targetGroups;
-      serving = { [blue]: 90, [green]: 10 };
+      lb.serve(input.environment, { [blue]: 90, [green]: 10 });
 
       // Act + Assess
       await expect(deploy(input)).rejects.toMatchObject({ name: 'ListenerStateError' });
-      expect(ecs.calls()).toHaveLength(0);
+      expect(deployers.asked).toEqual([]);
     });
   });
 });
