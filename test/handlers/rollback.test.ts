@@ -94,8 +94,9 @@ describe('Handler: rollback', () => {
         ],
       },
     ]);
-    // Read before the write (idempotence) and after it (proof).
-    expect(elbv2.commandCalls(DescribeListenersCommand)).toHaveLength(2);
+    // Read to see whether to write (idempotence), to keep the listener's other actions (the write
+    // replaces them all), and after the write (proof).
+    expect(elbv2.commandCalls(DescribeListenersCommand)).toHaveLength(3);
     const record = table.record(input.release.id, 'dev');
     expect(record).toMatchObject({
       status: 'rolled_back',
