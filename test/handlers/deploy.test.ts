@@ -3,6 +3,7 @@ import {
   DescribeTaskDefinitionCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
+  type Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
@@ -76,20 +77,62 @@ describe('Handler: deploy', () => {
 
   describe('ECS provider', () => {
     beforeEach(() => {
-      const stable = {
-        services: [
+      // Both services as DescribeServices reports them: each behind its own target group, blue
+      // live with 2 tasks, green idle scaled to 0. UpdateService rolls a service to completion.
+      const { blue, green } = releaseInput('staging').environment.targetGroups;
+      const services = new Map<string, Service>(
+        (
+          [
+            ['checkout-staging-blue', blue, 2],
+            ['checkout-staging-green', green, 0],
+          ] as const
+        ).map(([serviceName, targetGroupArn, count]) => [
+          serviceName,
           {
-            serviceName: 'checkout-staging-green',
+            serviceName,
             status: 'ACTIVE',
+            loadBalancers: [{ targetGroupArn, containerName: 'app', containerPort: 8080 }],
             taskDefinition: `${FAMILY_ARN}:41`,
-            desiredCount: 2,
-            runningCount: 2,
-            deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY', desiredCount: 2, runningCount: 2 }],
+            desiredCount: count,
+            runningCount: count,
+            deployments: [
+              {
+                id: 'ecs-svc/1',
+                status: 'PRIMARY',
+                taskDefinition: `${FAMILY_ARN}:41`,
+                desiredCount: count,
+                runningCount: count,
+                rolloutState: 'COMPLETED' as const,
+              },
+            ],
           },
-        ],
+        ]),
+      );
+      ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+        services: input.services.map((name) => structuredClone(services.get(name))),
         failures: [],
-      };
-      ecs.on(DescribeServicesCommand).resolves(stable);
+      }));
+      ecs
+        .on(UpdateServiceCommand)
+        .callsFake((input: { service: string; taskDefinition: string; desiredCount: number }) => {
+          const service = services.get(input.service)!;
+          Object.assign(service, {
+            taskDefinition: input.taskDefinition,
+            desiredCount: input.desiredCount,
+            runningCount: input.desiredCount,
+            deployments: [
+              {
+                id: 'ecs-svc/2',
+                status: 'PRIMARY',
+                taskDefinition: input.taskDefinition,
+                desiredCount: input.desiredCount,
+                runningCount: input.desiredCount,
+                rolloutState: 'COMPLETED',
+              },
+            ],
+          });
+          return { service: structuredClone(service) };
+        });
       ecs.on(DescribeTaskDefinitionCommand).resolves({
         taskDefinition: {
           taskDefinitionArn: `${FAMILY_ARN}:41`,
@@ -110,7 +153,6 @@ describe('Handler: deploy', () => {
       ecs
         .on(RegisterTaskDefinitionCommand)
         .resolves({ taskDefinition: { taskDefinitionArn: `${FAMILY_ARN}:42` } });
-      ecs.on(UpdateServiceCommand).resolves({});
     });
 
     it("registers the app container with the pushed SHA as its tag and updates the idle side's service", async () => {
@@ -124,7 +166,7 @@ describe('Handler: deploy', () => {
       expect(result).toEqual({ deployed: `${FAMILY_ARN}:42` });
       expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
         cluster: 'checkout-staging',
-        services: ['checkout-staging-green'],
+        services: ['checkout-staging-green', 'checkout-staging-blue'],
       });
       const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
       expect(registered?.containerDefinitions).toEqual([
@@ -139,6 +181,7 @@ describe('Handler: deploy', () => {
           cluster: 'checkout-staging',
           service: 'checkout-staging-green',
           taskDefinition: `${FAMILY_ARN}:42`,
+          desiredCount: 2,
         },
       ]);
     });
