@@ -1,4 +1,5 @@
 import {
+  type Action,
   DescribeListenersCommand,
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
@@ -6,8 +7,12 @@ import {
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../functions/begin-release/handler.js';
+import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
+import { LocalTrafficRouter } from '../../embedded/adapters/traffic-router.js';
+import { LocalAlb } from '../../embedded/alb.js';
+import { createBeginReleaseHandler, handler } from '../../functions/begin-release/handler.js';
 import type { ReleaseInput, Weights } from '../../functions/shared/domain/release.js';
+import { type Orchestrator, systemClock } from '../../functions/shared/ports/index.js';
 import { listenerServing } from '../support/elbv2.js';
 import { context, FakeReleaseTable, useLambdaEnv } from '../support/lambda.js';
 import { recordOf, releaseInput } from '../support/release.js';
@@ -61,6 +66,57 @@ describe('Handler: begin-release', () => {
       steps: [],
     });
     expect(elbv2.commandCalls(ModifyListenerCommand)).toHaveLength(0);
+  });
+
+  // A target whose group no listener or rule uses is `unused` ("Target.NotInUse - The target
+  // group is not used by any load balancer", ELBv2 API reference, TargetHealth), so the idle group
+  // of a listener that forwards to the live group alone could never pass the health gate.
+  it('attaches the idle group at weight 0 where the listener forwards to the live group alone', async () => {
+    // Prepare: the listener as DescribeListeners reports one created with a plain forward to green
+    let actions: Action[] = [
+      {
+        Type: 'forward',
+        Order: 1,
+        TargetGroupArn: green,
+        ForwardConfig: {
+          TargetGroups: [{ TargetGroupArn: green, Weight: 1 }],
+          TargetGroupStickinessConfig: { Enabled: false },
+        },
+      },
+    ];
+    elbv2.on(DescribeListenersCommand).callsFake(() => ({ Listeners: [{ DefaultActions: actions }] }));
+    elbv2.on(ModifyListenerCommand).callsFake((command: { DefaultActions: Action[] }) => {
+      actions = command.DefaultActions;
+      return {};
+    });
+
+    // Act
+    const targets = await begin();
+
+    // Assess
+    expect(targets).toEqual({ live: green, idle: blue });
+    expect(elbv2.commandCalls(ModifyListenerCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        ListenerArn: input.environment.listenerArn,
+        DefaultActions: [
+          {
+            Type: 'forward',
+            Order: 1,
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: green, Weight: 100 },
+                { TargetGroupArn: blue, Weight: 0 },
+              ],
+              TargetGroupStickinessConfig: { Enabled: false },
+            },
+          },
+        ],
+      },
+    ]);
+    expect(table.record(input.release.id, 'dev')?.history.map((h) => h.event)).toEqual([
+      'started',
+      'idle_attached',
+    ]);
   });
 
   it('keeps the first reading when BeginRelease is retried', async () => {
@@ -165,5 +221,64 @@ describe('Handler: begin-release', () => {
 
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({ name: 'ReleaseQueuedError' });
+  });
+});
+
+describe('Handler: begin-release, on the embedded adapters', () => {
+  let alb: LocalAlb;
+  let store: MemoryReleaseStore;
+  let input: ReleaseInput;
+  const orchestrator: Orchestrator = {
+    startRelease: async () => ({ started: false, reason: 'exists' }),
+    stopExecution: async () => {},
+    sendTaskSuccess: async () => {},
+    sendTaskFailure: async () => {},
+    executionStatus: async () => 'RUNNING',
+  };
+
+  beforeEach(async () => {
+    alb = new LocalAlb();
+    await alb.addListener(releaseInput('dev').environment.listenerArn);
+    store = new MemoryReleaseStore();
+    input = releaseInput('dev');
+  });
+
+  afterEach(() => alb.close());
+
+  const begin = createBeginReleaseHandler({
+    trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
+    releases: () => store,
+    orchestrator: () => orchestrator,
+    now: systemClock,
+  });
+
+  it('attaches the idle group at weight 0 where the listener forwards to the live group alone, in one write', async () => {
+    // Prepare
+    const { listenerArn, targetGroups } = input.environment;
+    alb.setWeights(listenerArn, { [targetGroups.blue]: 100 });
+    const writes = alb.epochs(listenerArn).length;
+
+    // Act
+    const targets = await begin({ input }, context);
+
+    // Assess
+    expect(targets).toEqual({ live: targetGroups.blue, idle: targetGroups.green });
+    expect(alb.readWeights(listenerArn)).toEqual({ [targetGroups.blue]: 100, [targetGroups.green]: 0 });
+    expect(alb.epochs(listenerArn).length - writes).toBe(1);
+    expect(alb.inUse(targetGroups.green)).toBe(true);
+  });
+
+  it('writes nothing where the listener already lists both groups', async () => {
+    // Prepare
+    const { listenerArn, targetGroups } = input.environment;
+    alb.setWeights(listenerArn, { [targetGroups.blue]: 0, [targetGroups.green]: 100 });
+    const writes = alb.epochs(listenerArn).length;
+
+    // Act
+    await begin({ input }, context);
+
+    // Assess
+    expect(alb.epochs(listenerArn).length).toBe(writes);
+    expect((await store.get(input.release.id, 'dev'))?.history.map((h) => h.event)).toEqual(['started']);
   });
 });

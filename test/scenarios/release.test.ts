@@ -41,6 +41,20 @@ describe('Scenario: a release on the embedded runtime', () => {
     expect(await scenario.lockHolder()).toBeUndefined();
   });
 
+  it('releases on a listener that forwarded to the live group alone, attaching the idle group first', async () => {
+    // Prepare: the listener lists blue only, so green's targets are unused (never healthy)
+    scenario = await Scenario.start();
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 100 });
+
+    // Act
+    const result = await scenario.release(shaOf('first on one group'));
+
+    // Assess
+    expect(result.record.status).toBe('succeeded');
+    expect(result.record.history.map((h) => h.event)).toContain('idle_attached');
+    expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
+  });
+
   it('starts nothing new for a redelivered push', async () => {
     scenario = await Scenario.start();
     const first = await scenario.push(shaOf('once'));
