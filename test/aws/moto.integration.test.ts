@@ -366,10 +366,14 @@ describe('SfnOrchestrator on moto', () => {
     await orchestrator.stopExecution('web-prod-abc1234', 'ReleaseAborted', 'again');
     await orchestrator.stopExecution('never-started', 'ReleaseAborted', 'nothing to stop');
     const unknown = await orchestrator.executionStatus('never-started');
+    const described = await orchestrator.describeExecution('web-prod-abc1234');
+    const describedUnknown = await orchestrator.describeExecution('never-started');
 
     // Assess
     expect(started).toEqual({ started: true, executionArn: orchestrator.executionArn('web-prod-abc1234') });
     expect(sameNameOtherInput).toEqual({ started: false, reason: 'exists' });
     expect([running, stopped, unknown]).toEqual(['RUNNING', 'ABORTED', undefined]);
+    expect(described).toMatchObject({ status: 'ABORTED' });
+    expect(describedUnknown).toBeUndefined();
   });
 });

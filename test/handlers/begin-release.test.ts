@@ -4,7 +4,7 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
@@ -39,6 +39,14 @@ describe('Handler: begin-release', () => {
     dynamo.on(PutCommand).callsFake(table.put);
     dynamo.on(DeleteCommand).callsFake(table.delete);
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    // Every other release's execution is still running unless a test says otherwise.
+    sfn.on(DescribeExecutionCommand).callsFake(({ executionArn }: { executionArn: string }) => ({
+      executionArn,
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release',
+      name: executionArn.split(':').at(-1),
+      status: 'RUNNING',
+      startDate: new Date('2026-01-01T00:00:00Z'),
+    }));
 
     input = releaseInput('dev');
     ({ blue, green } = input.environment.targetGroups);
@@ -196,6 +204,115 @@ describe('Handler: begin-release', () => {
     expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
   });
 
+  describe('a lock whose holder no longer runs', () => {
+    const older = releaseInput('dev');
+    older.release.id = 'checkout-0123456789ab';
+    older.executionName = `dev-acme-checkout-${'0123456789ab'.padEnd(40, '0')}`;
+    const olderArn = `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${older.executionName}`;
+
+    /** DescribeExecution of the older release's execution answers as it ended. */
+    function olderEnded(ending: { status: 'FAILED' | 'TIMED_OUT'; error?: string; cause?: string }) {
+      sfn.on(DescribeExecutionCommand, { executionArn: olderArn }).resolves({
+        executionArn: olderArn,
+        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release',
+        name: older.executionName,
+        startDate: new Date('2026-01-01T00:00:00Z'),
+        stopDate: new Date('2026-01-01T00:20:00Z'),
+        ...ending,
+      });
+    }
+
+    function serveWrites() {
+      elbv2.on(ModifyListenerCommand).callsFake((command) => {
+        const groups = command.DefaultActions[0].ForwardConfig.TargetGroups as {
+          TargetGroupArn: string;
+          Weight: number;
+        }[];
+        serving = Object.fromEntries(groups.map((g) => [g.TargetGroupArn, g.Weight]));
+        return {};
+      });
+    }
+
+    it('takes over a stale lock even under the reject policy: restores traffic and ends the holder with its cause in words', async () => {
+      // Prepare: the older release crashed at its 10% step; its end event never reached the guard
+      const step = {
+        index: 0,
+        weight: 10,
+        observed: { [green]: 90, [blue]: 10 },
+        at: '2026-01-01T00:05:00.000Z',
+      };
+      table.putRecord(recordOf(older, { targets: { live: green, idle: blue }, steps: [step] }));
+      table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+      olderEnded({
+        status: 'FAILED',
+        error: 'RollbackError',
+        cause: 'Restoring the live target group failed.',
+      });
+      serving = { [green]: 90, [blue]: 10 };
+      serveWrites();
+      input.environment.concurrency = 'reject';
+
+      // Act
+      const targets = await begin();
+
+      // Assess
+      expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
+        executionArn: olderArn,
+      });
+      expect(serving).toEqual({ [green]: 100, [blue]: 0 });
+      expect(targets).toEqual({ live: green, idle: blue });
+      expect(table.record(older.release.id, 'dev')).toMatchObject({
+        status: 'rolled_back',
+        restoredAt: expect.any(String),
+        cause: {
+          trigger: 'crash',
+          error: 'StaleLock',
+          message: `execution ${older.executionName} ended FAILED with RollbackError (Restoring the live target group failed.), and release ${older.release.id} never recorded an outcome; its lock was taken over by release ${input.release.id} (${input.release.sha.slice(0, 7)})`,
+        },
+      });
+      expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+    });
+
+    it('records a holder that passed its watch but failed only its final write as succeeded, keeping its traffic', async () => {
+      // Prepare: promoted to green, watch passed, Complete could not write (ReleaseNotRecorded)
+      table.putRecord(recordOf(older, { status: 'promoted', targets: { live: blue, idle: green } }));
+      table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+      olderEnded({ status: 'FAILED', error: 'ReleaseNotRecorded' });
+      serving = { [blue]: 0, [green]: 100 };
+      input.environment.concurrency = 'queue';
+
+      // Act
+      const targets = await begin();
+
+      // Assess
+      expect(elbv2.commandCalls(ModifyListenerCommand)).toHaveLength(0);
+      expect(targets).toEqual({ live: green, idle: blue });
+      expect(table.record(older.release.id, 'dev')).toMatchObject({ status: 'succeeded' });
+      expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+    });
+
+    it('ends a holder whose execution timed out with a timeout cause', async () => {
+      // Prepare: the release had not moved traffic yet
+      table.putRecord(recordOf(older, { targets: { live: green, idle: blue } }));
+      table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+      olderEnded({ status: 'TIMED_OUT', error: 'States.Timeout' });
+      input.environment.concurrency = 'queue';
+
+      // Act
+      await begin();
+
+      // Assess
+      expect(table.record(older.release.id, 'dev')).toMatchObject({
+        status: 'failed',
+        cause: {
+          trigger: 'timeout',
+          message: expect.stringContaining('ended TIMED_OUT with States.Timeout'),
+        },
+      });
+      expect(table.lock('dev')?.releaseId).toBe(input.release.id);
+    });
+  });
+
   it('fails with ReleaseLockedError when another release runs and the policy is reject', async () => {
     // Prepare
     const older = releaseInput('dev');
@@ -221,6 +338,9 @@ describe('Handler: begin-release', () => {
 
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({ name: 'ReleaseQueuedError' });
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
+      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:sluice-release:dev-older',
+    });
   });
 });
 
@@ -234,6 +354,7 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     sendTaskSuccess: async () => {},
     sendTaskFailure: async () => {},
     executionStatus: async () => 'RUNNING',
+    describeExecution: async () => ({ status: 'RUNNING' }),
   };
 
   beforeEach(async () => {
