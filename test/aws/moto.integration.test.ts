@@ -196,6 +196,34 @@ describe('Elbv2TrafficRouter on moto', () => {
     });
   });
 
+  it('attaches the idle group at weight 0 to a listener that forwards to one group, as BeginRelease does', async () => {
+    // Prepare
+    const client = elbv2();
+    const { LoadBalancers } = await client.send(new DescribeLoadBalancersCommand({ Names: ['web'] }));
+    const { Listeners } = await client.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: LoadBalancers?.[0]?.LoadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 8081,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: blue }],
+      }),
+    );
+    const router = new Elbv2TrafficRouter(client, { listenerArn: Listeners![0]!.ListenerArn! });
+
+    // Act
+    const attached = await router.shift({ [blue]: 100, [green]: 0 });
+
+    // Assess
+    expect(attached).toEqual({ [blue]: 100, [green]: 0 });
+    const { Listeners: after } = await client.send(
+      new DescribeListenersCommand({ ListenerArns: [Listeners![0]!.ListenerArn!] }),
+    );
+    expect(after?.[0]?.DefaultActions?.[0]?.ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: blue, Weight: 100 },
+      { TargetGroupArn: green, Weight: 0 },
+    ]);
+  });
+
   it('keeps an authenticate-oidc action before the forward through a shift and the restore', async () => {
     // Prepare: a second listener that signs users in before forwarding (ModifyListener replaces
     // the whole DefaultActions list, so a bare forward would drop the sign-in)
