@@ -71,7 +71,9 @@ export class EcsDeployer implements Deployer {
         new DescribeServicesCommand({ cluster, services: [service, liveService] }),
       );
       const found = (name: string) => {
-        const match = services?.find((s) => s.serviceName === name || s.serviceArn?.endsWith(`/${name}`));
+        const match = services?.find(
+          (s) => s.serviceName === name || s.serviceArn === name || s.serviceArn?.endsWith(`/${name}`),
+        );
         if (!match?.taskDefinition) {
           const failure = failures?.find((f) => f.arn?.endsWith(name))?.reason;
           throw new Error(`service ${name} not found (${failure ?? 'no task definition'})`);
