@@ -187,6 +187,9 @@ async function takeOverLock(
       : `execution ${holder.executionName} ended ${ended.status}${ended.error ? ` with ${ended.error}` : ''}${ended.cause ? ` (${ended.cause.slice(0, 300)})` : ''}`;
   const message = `${how}, and release ${holder.releaseId} never recorded an outcome; its lock was taken over by release ${by.release.id} (${by.release.sha.slice(0, 7)})`;
   const store = ports.releases();
+  // Another release may have taken it over meanwhile and own the listener now: leave it alone.
+  const current = await store.lockHolder(holder.environment);
+  if (current?.releaseId !== holder.releaseId || current.executionName !== holder.executionName) return;
   const passed =
     ended.status === 'SUCCEEDED' || (record.status === 'promoted' && ended.error === 'ReleaseNotRecorded');
   if (passed) {

@@ -354,7 +354,8 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     sendTaskSuccess: async () => {},
     sendTaskFailure: async () => {},
     executionStatus: async () => 'RUNNING',
-    describeExecution: async () => ({ status: 'RUNNING' }),
+    describeExecution: async (name) =>
+      name === 'dev-crashed' ? { status: 'FAILED', error: 'RollbackError' } : { status: 'RUNNING' },
   };
 
   beforeEach(async () => {
@@ -401,5 +402,33 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     // Assess
     expect(alb.epochs(listenerArn).length).toBe(writes);
     expect((await store.get(input.release.id, 'dev'))?.history.map((h) => h.event)).toEqual(['started']);
+  });
+
+  it('leaves a stale lock and its listener alone when another release took it over first', async () => {
+    // Prepare: a crashed release holds the lock at its 25% step; between this release's failed
+    // lock attempt and its takeover, another release takes the lock over
+    const { listenerArn, targetGroups } = input.environment;
+    const crashed = releaseInput('dev');
+    crashed.release.id = 'checkout-crashed';
+    crashed.executionName = 'dev-crashed';
+    await store.create(recordOf(crashed));
+    await store.acquireLock('dev', { releaseId: 'checkout-crashed', executionName: 'dev-crashed' });
+    alb.setWeights(listenerArn, { [targetGroups.blue]: 75, [targetGroups.green]: 25 });
+    const other = { releaseId: 'checkout-other', executionName: 'dev-other' };
+    const lockHolder = store.lockHolder.bind(store);
+    store.lockHolder = async (environment) => {
+      await store.releaseLock('dev', { releaseId: 'checkout-crashed', executionName: 'dev-crashed' });
+      await store.acquireLock('dev', other);
+      return lockHolder(environment);
+    };
+
+    // Act
+    const caught = await begin({ input }, context).catch((e: unknown) => e);
+
+    // Assess
+    expect(caught).toMatchObject({ name: 'ReleaseQueuedError' });
+    expect((await store.get('checkout-crashed', 'dev'))?.status).toBe('in_progress');
+    expect(alb.readWeights(listenerArn)).toEqual({ [targetGroups.blue]: 75, [targetGroups.green]: 25 });
+    expect(await lockHolder('dev')).toEqual(other);
   });
 });
