@@ -323,6 +323,45 @@ describe('Class: EcsDeployer', () => {
       );
     });
 
+    it('fails with DeployError naming the FAILED rollout when the circuit breaker stopped it without rolling back', async () => {
+      // Prepare: the failed deployment stays PRIMARY beside the old one, so the service is never stable
+      cluster();
+      registers();
+      ecs.on(UpdateServiceCommand).callsFake(() => {
+        const failed = deployment(
+          'ecs-svc/2222',
+          NEXT,
+          4,
+          'FAILED',
+          'ECS deployment circuit breaker: tasks failed to start.',
+        );
+        const old = { ...deployment('ecs-svc/1111', CURRENT, 1, 'COMPLETED', ''), status: 'ACTIVE' };
+        ecs.on(DescribeServicesCommand).resolves({
+          services: [
+            { ...service('web-green', GREEN_TG, NEXT, 4), runningCount: 1, deployments: [failed, old] },
+          ],
+        });
+        return {};
+      });
+      const quick = request({
+        deploy: {
+          provider: 'ecs',
+          cluster: 'main',
+          services: { blue: 'web-blue', green: 'web-green' },
+          timeoutSeconds: 2,
+        },
+      });
+
+      // Act
+      const caught = (await deployer.deploy(quick).catch((e: unknown) => e)) as Error;
+
+      // Assess
+      expect(caught).toBeInstanceOf(DeployError);
+      expect(caught.message).toBe(
+        `service main/web-green: the deployment of ${NEXT} FAILED: ECS deployment circuit breaker: tasks failed to start.`,
+      );
+    });
+
     it('reads again while the new deployment is still IN_PROGRESS after the wait, and accepts it once COMPLETED', async () => {
       // Prepare
       cluster('settlesLate');

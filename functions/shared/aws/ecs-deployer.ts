@@ -112,12 +112,28 @@ export class EcsDeployer implements Deployer {
     await step('UpdateService', () =>
       this.client.send(new UpdateServiceCommand({ cluster, service, taskDefinition: next, desiredCount })),
     );
-    await step(`waiting up to ${timeoutSeconds}s for ${next} to be stable`, () =>
-      waitUntilServicesStable(
-        { client: this.client, ...waiterTiming(timeoutSeconds) },
-        { cluster, services: [service] },
-      ),
-    );
+    await step(`waiting up to ${timeoutSeconds}s for ${next} to be stable`, async () => {
+      try {
+        await waitUntilServicesStable(
+          { client: this.client, ...waiterTiming(timeoutSeconds) },
+          { cluster, services: [service] },
+        );
+      } catch (error) {
+        // A circuit breaker without rollback leaves the failed deployment beside the old one, so
+        // the service never becomes stable: say that, rather than only that the wait timed out.
+        const rollout = await this.client
+          .send(new DescribeServicesCommand({ cluster, services: [service] }))
+          .then(({ services }) =>
+            services?.[0]?.deployments?.some((d) => d.status === 'PRIMARY')
+              ? judgeRollout(services[0], next)
+              : undefined,
+          )
+          .catch(() => undefined);
+        if (rollout?.kind === 'failed')
+          throw new DeployError(`${where}: ${rollout.message}`, { cause: error });
+        throw error;
+      }
+    });
     await this.verifyRollout(where, cluster, service, next, startedAt + timeoutSeconds * 1000);
     return { deployed: next };
   }
