@@ -201,10 +201,20 @@ export class LocalAlb {
     return (this.groups.get(targetGroupArn) ?? []).map((t) => t.url);
   }
 
-  /** Checks every target of the group now and returns the URLs of those that answered /healthz with 200. */
+  /**
+   * Checks every target of the group now and returns the URLs of those that answered /healthz
+   * with 200. As on ELB, where the targets of a group that no listener or rule forwards to are
+   * `unused` and never healthy, a group no listener lists has no healthy target.
+   */
   async healthyTargets(targetGroupArn: string): Promise<string[]> {
     await this.checkGroup(targetGroupArn);
+    if (!this.inUse(targetGroupArn)) return [];
     return (this.groups.get(targetGroupArn) ?? []).filter((t) => t.healthy).map((t) => t.url);
+  }
+
+  /** Whether any listener forwards to the group, at any weight (0 included). */
+  inUse(targetGroupArn: string): boolean {
+    return [...this.listeners.values()].some((l) => targetGroupArn in l.weights);
   }
 
   /** Replaces the listener's forward weights (relative, normally percents); starts a new epoch. */

@@ -38,7 +38,8 @@ export const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[
 
 /**
  * What each function with the `orchestrator` port does to release executions: the webhook starts
- * them; the others stop them (StopExecution and DescribeExecution). Nobody gets both.
+ * them; the others stop them (StopExecution and DescribeExecution: BeginRelease describes a lock
+ * holder's execution to take over a stale lock). Nobody gets both.
  */
 export const FUNCTION_EXECUTION_ACCESS: Partial<Record<FunctionName, 'start' | 'stop'>> = {
   GithubWebhook: 'start',

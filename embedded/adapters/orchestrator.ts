@@ -1,5 +1,6 @@
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import type {
+  ExecutionDescription,
   ExecutionStatus,
   Orchestrator,
   StartResult,
@@ -98,5 +99,12 @@ export class LocalOrchestrator implements Orchestrator {
 
   async executionStatus(executionName: string): Promise<ExecutionStatus | undefined> {
     return this.engine.describe(executionName)?.status;
+  }
+
+  async describeExecution(executionName: string): Promise<ExecutionDescription | undefined> {
+    const execution = this.engine.describe(executionName);
+    if (!execution) return undefined;
+    const { status, error, cause } = execution;
+    return { status, ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
   }
 }

@@ -4,7 +4,7 @@ import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { ApprovalUnavailableError, ListenerStateError } from '../shared/domain/errors.js';
 import { newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
-import { describeWeights, readListener } from '../shared/domain/traffic.js';
+import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
 import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
 import { acquireEnvironment } from '../shared/release-control.js';
@@ -12,7 +12,10 @@ import { acquireEnvironment } from '../shared/release-control.js';
 /** The ports BeginRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'orchestrator' | 'now'>;
 
-/** Takes the environment's lock, records the release, and derives the live group from the listener. */
+/**
+ * Takes the environment's lock, records the release, and derives the live group from the
+ * listener; attaches the idle group at weight 0 where the listener forwards to the live one alone.
+ */
 export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
   taskHandler<{ input: ReleaseInput }, Targets, BeginReleasePorts>(
     'BeginRelease',
@@ -31,7 +34,8 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
       if (existing?.targets) return existing.targets; // a retried BeginRelease: the first reading stands
 
       const router = p.trafficRouter(environment);
-      const reading = readListener(await router.readWeights(), environment.targetGroups);
+      const weights = await router.readWeights();
+      const reading = readListener(weights, environment.targetGroups);
       if (reading.kind === 'split') {
         throw new ListenerStateError(
           `listener is split (${describeWeights(reading.weights, environment.targetGroups)}); restore it with \`sluice rollback --env ${environment.name}\` first`,
@@ -42,6 +46,11 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
           `listener forwards to target groups outside environment ${environment.name}: ${reading.groups.join(', ')}`,
         );
       }
+      // A target group that no listener or rule forwards to reports its targets `unused`, never
+      // healthy, so the health gate before the first step could never pass: a listener that
+      // forwards to the live group alone gets the idle group beside it at weight 0 (read back).
+      const attach = !(reading.targets.idle in weights);
+      if (attach) await router.shift(restoredWeights(reading.targets));
       if (!(await releases.create({ ...newRecord(input, p.now()), targets: reading.targets }))) {
         await releases.update(
           input.release.id,
@@ -50,6 +59,14 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
           {
             event: 'started',
           },
+        );
+      }
+      if (attach) {
+        await releases.update(
+          input.release.id,
+          environment.name,
+          {},
+          { event: 'idle_attached', detail: `${reading.targets.idle} added to the listener at weight 0` },
         );
       }
       return reading.targets;

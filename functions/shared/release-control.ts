@@ -3,7 +3,7 @@ import type { ReleaseCause, ReleaseInput, ReleaseRecord, ReleaseStatus, Targets 
 import { TERMINAL_STATUSES } from './domain/release.js';
 import { restoredWeights, weightsMatch } from './domain/traffic.js';
 import { log } from './log.js';
-import type { ListenerRef, LockOwner, Ports } from './ports/index.js';
+import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from './ports/index.js';
 
 /**
  * Puts all traffic back on the live group and proves it by reading the listener back.
@@ -57,7 +57,7 @@ export async function stopRelease(
   ports: StopPorts,
   owner: LockOwner & { environment: string },
   listener: ListenerRef,
-  status: Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded'>,
+  status: Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded' | 'failed'>,
   cause: ReleaseCause,
 ): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
   const store = ports.releases();
@@ -109,6 +109,25 @@ export async function acquireEnvironment(input: ReleaseInput, ports: StopPorts):
 
   const holder = first.holder;
   const holding = await store.get(holder.releaseId, environment.name);
+  // A holder whose execution no longer runs will never free the lock itself: its end event
+  // went astray (the guard's dead-letter queue) or it crashed before recording an outcome.
+  const ended =
+    holding && !isTerminal(holding) ? await endedExecution(ports, holder.executionName) : undefined;
+  if (holding && ended) {
+    await takeOverLock(
+      ports,
+      { ...holder, environment: environment.name },
+      environment,
+      holding,
+      ended,
+      input,
+    );
+    const taken = await store.acquireLock(environment.name, owner);
+    if (taken.acquired) return;
+    throw new ReleaseQueuedError(
+      `environment ${environment.name} was taken by release ${taken.holder.releaseId} while clearing a stale lock`,
+    );
+  }
   const stale = holding === undefined || isTerminal(holding);
   if (!stale && environment.concurrency === 'reject') {
     throw new ReleaseLockedError(
@@ -133,4 +152,60 @@ export async function acquireEnvironment(input: ReleaseInput, ports: StopPorts):
       `environment ${environment.name} was taken by release ${second.holder.releaseId} while superseding`,
     );
   }
+}
+
+/** How a lock holder's execution ended, or undefined while it still runs. */
+type Ended = { status: Exclude<ExecutionStatus, 'RUNNING'> | 'MISSING'; error?: string; cause?: string };
+
+async function endedExecution(
+  ports: Pick<Ports, 'orchestrator'>,
+  executionName: string,
+): Promise<Ended | undefined> {
+  const execution = await ports.orchestrator().describeExecution(executionName);
+  if (!execution) return { status: 'MISSING' };
+  if (execution.status === 'RUNNING') return undefined;
+  return { ...execution, status: execution.status };
+}
+
+/**
+ * Clears the lock of a release whose execution ended without recording an outcome, as the
+ * release guard would have on the execution's end event: a release that passed its watch
+ * (only its final write failed) is recorded as succeeded and keeps its traffic; any other is
+ * ended with its cause in words and its traffic restored to its live group.
+ */
+async function takeOverLock(
+  ports: StopPorts,
+  holder: LockOwner & { environment: string },
+  listener: ListenerRef,
+  record: ReleaseRecord,
+  ended: Ended,
+  by: ReleaseInput,
+): Promise<void> {
+  const how =
+    ended.status === 'MISSING'
+      ? `execution ${holder.executionName} does not exist`
+      : `execution ${holder.executionName} ended ${ended.status}${ended.error ? ` with ${ended.error}` : ''}${ended.cause ? ` (${ended.cause.slice(0, 300)})` : ''}`;
+  const message = `${how}, and release ${holder.releaseId} never recorded an outcome; its lock was taken over by release ${by.release.id} (${by.release.sha.slice(0, 7)})`;
+  const store = ports.releases();
+  // Another release may have taken it over meanwhile and own the listener now: leave it alone.
+  const current = await store.lockHolder(holder.environment);
+  if (current?.releaseId !== holder.releaseId || current.executionName !== holder.executionName) return;
+  const passed =
+    ended.status === 'SUCCEEDED' || (record.status === 'promoted' && ended.error === 'ReleaseNotRecorded');
+  if (passed) {
+    await store.update(
+      holder.releaseId,
+      holder.environment,
+      { status: 'succeeded', endedAt: ports.now().toISOString() },
+      { event: 'succeeded', detail: message },
+    );
+    await store.releaseLock(holder.environment, holder);
+    return;
+  }
+  const status = ended.status === 'ABORTED' ? 'aborted' : record.steps.length > 0 ? 'rolled_back' : 'failed';
+  await stopRelease(ports, holder, listener, status, {
+    trigger: ended.status === 'TIMED_OUT' ? 'timeout' : ended.status === 'ABORTED' ? 'manual' : 'crash',
+    error: 'StaleLock',
+    message,
+  });
 }

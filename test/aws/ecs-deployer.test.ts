@@ -1,8 +1,10 @@
 import {
+  type Deployment,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
+  type Service,
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -11,6 +13,7 @@ import 'aws-sdk-client-mock-jest';
 import {
   EcsDeployer,
   ExternalDeployer,
+  judgeRollout,
   retag,
   waiterTiming,
 } from '../../functions/shared/aws/ecs-deployer.js';
@@ -52,6 +55,9 @@ const described: TaskDefinition = {
   ],
 };
 
+const BLUE_TG = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/web-blue/1a2b3c4d5e6f7a8b';
+const GREEN_TG = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/web-green/8b7a6f5e4d3c2b1a';
+
 function request(overrides: Partial<DeployRequest> = {}): DeployRequest {
   return {
     environment: 'prod',
@@ -62,29 +68,155 @@ function request(overrides: Partial<DeployRequest> = {}): DeployRequest {
       container: 'app',
       timeoutSeconds: 300,
     },
-    targetGroupArn: 'arn:green',
+    targetGroupArn: GREEN_TG,
     side: 'green',
     version: 'abc1234',
     ...overrides,
   };
 }
 
-function stableService() {
-  ecs.on(DescribeServicesCommand).resolves({
-    services: [
-      {
-        serviceName: 'web-green',
-        taskDefinition: CURRENT,
-        desiredCount: 2,
-        runningCount: 2,
-        deployments: [{ status: 'PRIMARY', taskDefinition: NEXT }],
-      },
+/** A deployment as DescribeServices reports it for the rolling update (ECS) controller. */
+function deployment(
+  id: string,
+  taskDefinition: string,
+  count: number,
+  rolloutState: Deployment['rolloutState'],
+  rolloutStateReason: string,
+): Deployment {
+  return {
+    id,
+    status: 'PRIMARY',
+    taskDefinition,
+    desiredCount: count,
+    pendingCount: 0,
+    runningCount: count,
+    failedTasks: 0,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    updatedAt: new Date('2026-01-01T00:05:00Z'),
+    launchType: 'FARGATE',
+    rolloutState,
+    rolloutStateReason,
+  };
+}
+
+/** A Fargate service behind one target group, as DescribeServices reports it once stable. */
+function service(name: string, targetGroupArn: string, taskDefinition: string, count: number): Service {
+  return {
+    serviceArn: `arn:aws:ecs:us-east-1:111111111111:service/main/${name}`,
+    serviceName: name,
+    clusterArn: 'arn:aws:ecs:us-east-1:111111111111:cluster/main',
+    loadBalancers: [{ targetGroupArn, containerName: 'app', containerPort: 8080 }],
+    status: 'ACTIVE',
+    desiredCount: count,
+    runningCount: count,
+    pendingCount: 0,
+    launchType: 'FARGATE',
+    taskDefinition,
+    deploymentConfiguration: {
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+    },
+    deploymentController: { type: 'ECS' },
+    deployments: [
+      deployment(
+        'ecs-svc/1111',
+        taskDefinition,
+        count,
+        'COMPLETED',
+        'ECS deployment ecs-svc/1111 completed.',
+      ),
     ],
+    events: [{ id: 'e1', createdAt: new Date(), message: `(service ${name}) has reached a steady state.` }],
+  };
+}
+
+type Outcome = 'completes' | 'rolledBack' | 'settlesLate';
+
+/**
+ * ECS as the deployer meets it: blue live with 4 tasks, green idle with 1 (or as given);
+ * DescribeServices answers for the services asked, UpdateService rolls green as `outcome` says.
+ */
+function cluster(
+  outcome: Outcome = 'completes',
+  services: Service[] = [
+    service('web-blue', BLUE_TG, CURRENT, 4),
+    service('web-green', GREEN_TG, CURRENT, 1),
+  ],
+) {
+  const state = new Map(services.map((s) => [s.serviceName!, structuredClone(s)]));
+  let readsAfterUpdate = 0;
+  let updated = false;
+  ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => {
+    if (updated && outcome === 'settlesLate' && ++readsAfterUpdate > 2) {
+      for (const s of state.values()) for (const d of s.deployments ?? []) d.rolloutState = 'COMPLETED';
+    }
+    const found = input.services.flatMap((name) => {
+      const s = state.get(name);
+      return s ? [structuredClone(s)] : [];
+    });
+    const failures = input.services
+      .filter((name) => !state.has(name))
+      .map((name) => ({ arn: `arn:aws:ecs:us-east-1:111111111111:service/main/${name}`, reason: 'MISSING' }));
+    return { services: found, failures };
   });
+  ecs
+    .on(UpdateServiceCommand)
+    .callsFake((input: { service: string; taskDefinition: string; desiredCount?: number }) => {
+      updated = true;
+      const s = state.get(input.service)!;
+      const count = input.desiredCount ?? s.desiredCount ?? 1;
+      Object.assign(s, { desiredCount: count, runningCount: count });
+      if (outcome === 'rolledBack') {
+        // The circuit breaker failed the new deployment and rolled back to the last completed one.
+        s.deployments = [
+          deployment(
+            'ecs-svc/3333',
+            CURRENT,
+            count,
+            'COMPLETED',
+            'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1111.',
+          ),
+        ];
+        s.events = [
+          {
+            id: 'e4',
+            createdAt: new Date(),
+            message: `(service ${input.service}) has reached a steady state.`,
+          },
+          {
+            id: 'e3',
+            createdAt: new Date(),
+            message: `(service ${input.service}) (deployment ecs-svc/2222) deployment failed: tasks failed to start.`,
+          },
+        ];
+      } else {
+        s.taskDefinition = input.taskDefinition;
+        const late = outcome === 'settlesLate';
+        s.deployments = [
+          deployment(
+            'ecs-svc/2222',
+            input.taskDefinition,
+            count,
+            late ? 'IN_PROGRESS' : 'COMPLETED',
+            late ? 'ECS deployment ecs-svc/2222 in progress.' : 'ECS deployment ecs-svc/2222 completed.',
+          ),
+        ];
+      }
+      return { service: structuredClone(s) };
+    });
+  return { service: (name: string) => state.get(name)! };
+}
+
+function registers() {
+  ecs
+    .on(DescribeTaskDefinitionCommand)
+    .resolves({ taskDefinition: described, tags: [{ key: 'team', value: 'web' }] });
+  ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
 }
 
 describe('Class: EcsDeployer', () => {
-  const deployer = new EcsDeployer(new ECSClient({ region: 'us-east-1' }));
+  const deployer = new EcsDeployer(new ECSClient({ region: 'us-east-1' }), { settlePollMs: 0 });
 
   beforeEach(() => {
     ecs.reset();
@@ -93,12 +225,8 @@ describe('Class: EcsDeployer', () => {
   describe('Method: deploy', () => {
     it("registers a revision with the named container's image retagged, and rolls the idle service onto it", async () => {
       // Prepare
-      stableService();
-      ecs
-        .on(DescribeTaskDefinitionCommand)
-        .resolves({ taskDefinition: described, tags: [{ key: 'team', value: 'web' }] });
-      ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
-      ecs.on(UpdateServiceCommand).resolves({});
+      cluster();
+      registers();
 
       // Act
       const result = await deployer.deploy(request());
@@ -107,7 +235,7 @@ describe('Class: EcsDeployer', () => {
       expect(result).toEqual({ deployed: NEXT });
       expect(ecs).toHaveReceivedNthCommandWith(1, DescribeServicesCommand, {
         cluster: 'main',
-        services: ['web-green'],
+        services: ['web-green', 'web-blue'],
       });
       expect(ecs).toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, {
         taskDefinition: CURRENT,
@@ -143,12 +271,135 @@ describe('Class: EcsDeployer', () => {
       });
     });
 
+    it('sizes the idle service to the live one before traffic moves', async () => {
+      // Prepare: blue (live) runs 4 tasks; green (idle) was kept at 1
+      const ecsState = cluster();
+      registers();
+
+      // Act
+      await deployer.deploy(request());
+
+      // Assess
+      expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([
+        { cluster: 'main', service: 'web-green', taskDefinition: NEXT, desiredCount: 4 },
+      ]);
+      expect(ecsState.service('web-green').runningCount).toBe(4);
+      expect(ecsState.service('web-blue').desiredCount).toBe(4);
+    });
+
+    it('runs at least one task on the idle service, so that "stable" is not met at once by zero tasks', async () => {
+      // Prepare: ECS calls a service with 0 desired and 0 running stable at once
+      cluster('completes', [
+        service('web-blue', BLUE_TG, CURRENT, 0),
+        service('web-green', GREEN_TG, CURRENT, 0),
+      ]);
+      registers();
+
+      // Act
+      await deployer.deploy(request());
+
+      // Assess
+      expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { service: 'web-green', desiredCount: 1 });
+    });
+
+    // waitUntilServicesStable succeeds once one deployment runs its desired count, and a
+    // circuit-breaker rollback ends exactly so, on the old revision (aws-actions/
+    // amazon-ecs-deploy-task-definition#191). "If the service fails to reach a steady state and
+    // circuit breaker is turned on, the deployment transitions to a FAILED state"; with rollback
+    // on, "the service is rolled back to the last deployment that completed successfully" (ECS API
+    // reference, Deployment.rolloutState and DeploymentCircuitBreaker).
+    it('fails with DeployError naming the rollback when the circuit breaker rolled the service back', async () => {
+      // Prepare
+      cluster('rolledBack');
+      registers();
+
+      // Act
+      const caught = (await deployer.deploy(request()).catch((e: unknown) => e)) as Error;
+
+      // Assess
+      expect(caught).toBeInstanceOf(DeployError);
+      expect(caught.message).toBe(
+        `service main/web-green: the PRIMARY deployment runs ${CURRENT}, not ${NEXT}: ECS rolled the service back (deployment circuit breaker): ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1111.; latest failure: (service web-green) (deployment ecs-svc/2222) deployment failed: tasks failed to start.`,
+      );
+    });
+
+    it('fails with DeployError naming the FAILED rollout when the circuit breaker stopped it without rolling back', async () => {
+      // Prepare: the failed deployment stays PRIMARY beside the old one, so the service is never stable
+      cluster();
+      registers();
+      ecs.on(UpdateServiceCommand).callsFake(() => {
+        const failed = deployment(
+          'ecs-svc/2222',
+          NEXT,
+          4,
+          'FAILED',
+          'ECS deployment circuit breaker: tasks failed to start.',
+        );
+        const old = { ...deployment('ecs-svc/1111', CURRENT, 1, 'COMPLETED', ''), status: 'ACTIVE' };
+        ecs.on(DescribeServicesCommand).resolves({
+          services: [
+            { ...service('web-green', GREEN_TG, NEXT, 4), runningCount: 1, deployments: [failed, old] },
+          ],
+        });
+        return {};
+      });
+      const quick = request({
+        deploy: {
+          provider: 'ecs',
+          cluster: 'main',
+          services: { blue: 'web-blue', green: 'web-green' },
+          timeoutSeconds: 2,
+        },
+      });
+
+      // Act
+      const caught = (await deployer.deploy(quick).catch((e: unknown) => e)) as Error;
+
+      // Assess
+      expect(caught).toBeInstanceOf(DeployError);
+      expect(caught.message).toBe(
+        `service main/web-green: the deployment of ${NEXT} FAILED: ECS deployment circuit breaker: tasks failed to start.`,
+      );
+    });
+
+    it('reads again while the new deployment is still IN_PROGRESS after the wait, and accepts it once COMPLETED', async () => {
+      // Prepare
+      cluster('settlesLate');
+      registers();
+
+      // Act
+      const result = await deployer.deploy(request());
+
+      // Assess
+      expect(result).toEqual({ deployed: NEXT });
+      expect(ecs.commandCalls(DescribeServicesCommand).length).toBeGreaterThan(3);
+    });
+
+    it('refuses with DeployError, deploying nothing, when the service to update is not behind the idle target group', async () => {
+      // Prepare: the config's blue and green services are swapped, so "green" is the live service
+      cluster('completes', [
+        service('web-blue', GREEN_TG, CURRENT, 4),
+        service('web-green', BLUE_TG, CURRENT, 4),
+      ]);
+      registers();
+
+      // Act
+      const caught = (await deployer.deploy(request()).catch((e: unknown) => e)) as Error;
+
+      // Assess
+      expect(caught).toBeInstanceOf(DeployError);
+      expect(caught.message).toBe(
+        `service main/web-green is not attached to the idle target group ${GREEN_TG} (its target groups: ${BLUE_TG}); check that the green service in the config is the one behind the green target group — nothing was deployed`,
+      );
+      expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+      expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    });
+
     it('strips every read-only field DescribeTaskDefinition returns', async () => {
       // Prepare
-      stableService();
+      cluster();
       ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: described });
       ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
-      ecs.on(UpdateServiceCommand).resolves({});
 
       // Act
       await deployer.deploy(request());
@@ -171,23 +422,16 @@ describe('Class: EcsDeployer', () => {
     });
 
     it('retags the first container when none is named, on the blue service for the blue side', async () => {
-      // Prepare
-      ecs.on(DescribeServicesCommand).resolves({
-        services: [
-          {
-            serviceName: 'web-blue',
-            taskDefinition: CURRENT,
-            desiredCount: 1,
-            runningCount: 1,
-            deployments: [{}],
-          },
-        ],
-      });
+      // Prepare: green is live, blue idle
+      cluster('completes', [
+        service('web-blue', BLUE_TG, CURRENT, 1),
+        service('web-green', GREEN_TG, CURRENT, 2),
+      ]);
       ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: described });
       ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
-      ecs.on(UpdateServiceCommand).resolves({});
       const unnamed = request({
         side: 'blue',
+        targetGroupArn: BLUE_TG,
         deploy: {
           provider: 'ecs',
           cluster: 'main',
@@ -207,15 +451,13 @@ describe('Class: EcsDeployer', () => {
         'public.ecr.aws/aws-observability/aws-for-fluent-bit:abc1234',
         '111111111111.dkr.ecr.us-east-1.amazonaws.com/web@sha256:0123abcd',
       ]);
-      expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { service: 'web-blue' });
+      expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { service: 'web-blue', desiredCount: 2 });
     });
 
     it("accepts a deploy timeout shorter than the waiter's usual 15 s poll", async () => {
       // Prepare
-      stableService();
-      ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: described });
-      ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
-      ecs.on(UpdateServiceCommand).resolves({});
+      cluster();
+      registers();
       const quick = request({
         deploy: {
           provider: 'ecs',
@@ -236,9 +478,7 @@ describe('Class: EcsDeployer', () => {
 
     it('names the service and the step when the service does not exist', async () => {
       // Prepare
-      ecs
-        .on(DescribeServicesCommand)
-        .resolves({ services: [], failures: [{ arn: 'web-green', reason: 'MISSING' }] });
+      cluster('completes', [service('web-blue', BLUE_TG, CURRENT, 4)]);
 
       // Act
       const caught = (await deployer.deploy(request()).catch((e: unknown) => e)) as Error;
@@ -252,7 +492,7 @@ describe('Class: EcsDeployer', () => {
 
     it('fails with a DeployError naming the container when the named container is absent', async () => {
       // Prepare
-      stableService();
+      cluster();
       ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: described });
       const wrongContainer = request({
         deploy: {
@@ -275,9 +515,8 @@ describe('Class: EcsDeployer', () => {
 
     it('wraps a failed UpdateService in a DeployError that keeps the cause', async () => {
       // Prepare
-      stableService();
-      ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: described });
-      ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
+      cluster();
+      registers();
       const sdkError = Object.assign(new Error('Service was not ACTIVE.'), {
         name: 'ServiceNotActiveException',
       });
@@ -296,15 +535,14 @@ describe('Class: EcsDeployer', () => {
 
     it('fails with a DeployError when the service never becomes stable', async () => {
       // Prepare
-      ecs
-        .on(DescribeServicesCommand)
-        .resolvesOnce({ services: [{ taskDefinition: CURRENT }] })
-        .resolves({
+      cluster();
+      registers();
+      ecs.on(UpdateServiceCommand).callsFake(() => {
+        ecs.on(DescribeServicesCommand).resolves({
           services: [{ serviceName: 'web-green', status: 'INACTIVE', taskDefinition: NEXT }],
         });
-      ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: described });
-      ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEXT } });
-      ecs.on(UpdateServiceCommand).resolves({});
+        return {};
+      });
 
       // Act
       const caught = (await deployer.deploy(request()).catch((e: unknown) => e)) as Error;
@@ -315,6 +553,48 @@ describe('Class: EcsDeployer', () => {
         `service main/web-green: waiting up to 300s for ${NEXT} to be stable failed`,
       );
     });
+  });
+});
+
+describe('Function: judgeRollout', () => {
+  const running = (d: Deployment): Service => ({
+    ...service('web-green', GREEN_TG, NEXT, 2),
+    deployments: [d],
+  });
+
+  it('completes when the PRIMARY deployment runs the new revision and its rollout COMPLETED', () => {
+    // Act
+    const verdict = judgeRollout(running(deployment('ecs-svc/2', NEXT, 2, 'COMPLETED', 'done')), NEXT);
+
+    // Assess
+    expect(verdict).toEqual({ kind: 'completed' });
+  });
+
+  it('fails when the circuit breaker failed the new deployment without rolling back', () => {
+    // Act
+    const verdict = judgeRollout(
+      running(
+        deployment('ecs-svc/2', NEXT, 2, 'FAILED', 'ECS deployment circuit breaker: tasks failed to start.'),
+      ),
+      NEXT,
+    );
+
+    // Assess
+    expect(verdict).toEqual({
+      kind: 'failed',
+      message: `the deployment of ${NEXT} FAILED: ECS deployment circuit breaker: tasks failed to start.`,
+    });
+  });
+
+  it('fails when the deployment reports no rolloutState (a controller other than rolling update)', () => {
+    // Act
+    const verdict = judgeRollout(
+      running({ ...deployment('ecs-svc/2', NEXT, 2, 'COMPLETED', ''), rolloutState: undefined }),
+      NEXT,
+    );
+
+    // Assess
+    expect(verdict.kind).toBe('failed');
   });
 });
 

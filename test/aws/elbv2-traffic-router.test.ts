@@ -1,4 +1,5 @@
 import {
+  type Action,
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
@@ -12,10 +13,15 @@ import fc from 'fast-check';
 import 'aws-sdk-client-mock-jest';
 import {
   Elbv2TrafficRouter,
-  forwardAction,
   weightsOf,
+  withWeights,
 } from '../../functions/shared/aws/elbv2-traffic-router.js';
-import { InvalidInputError, TrafficShiftError } from '../../functions/shared/domain/errors.js';
+import {
+  InvalidInputError,
+  ListenerStateError,
+  TrafficShiftError,
+} from '../../functions/shared/domain/errors.js';
+import { restoreTraffic } from '../../functions/shared/release-control.js';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/web/abc/def';
 const RULE = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener-rule/app/web/abc/def/ghi';
@@ -33,20 +39,35 @@ function throttled(message = 'Rate exceeded'): ElasticLoadBalancingV2ServiceExce
   });
 }
 
+/**
+ * A listener created with a plain forward to blue, as DescribeListeners reports it: ELBv2 fills in
+ * Order, and ForwardConfig with weight 1 and stickiness off, beside TargetGroupArn.
+ */
+const plainForward: Action = {
+  Type: 'forward',
+  Order: 1,
+  TargetGroupArn: BLUE,
+  ForwardConfig: {
+    TargetGroups: [{ TargetGroupArn: BLUE, Weight: 1 }],
+    TargetGroupStickinessConfig: { Enabled: false },
+  },
+};
+
 /** The load balancer as ELBv2 behaves: Describe* returns what the last Modify* wrote. */
-function serveWrites(): void {
-  let listenerActions: unknown[] = [];
-  let ruleActions: unknown[] = [];
-  elbv2.on(ModifyListenerCommand).callsFake((input: { DefaultActions: unknown[] }) => {
+function serveWrites(initial: Action[] = [plainForward]): { listener: () => Action[]; rule: () => Action[] } {
+  let listenerActions: Action[] = structuredClone(initial);
+  let ruleActions: Action[] = structuredClone(initial);
+  elbv2.on(ModifyListenerCommand).callsFake((input: { DefaultActions: Action[] }) => {
     listenerActions = input.DefaultActions;
     return {};
   });
-  elbv2.on(ModifyRuleCommand).callsFake((input: { Actions: unknown[] }) => {
+  elbv2.on(ModifyRuleCommand).callsFake((input: { Actions: Action[] }) => {
     ruleActions = input.Actions;
     return {};
   });
   elbv2.on(DescribeListenersCommand).callsFake(() => ({ Listeners: [{ DefaultActions: listenerActions }] }));
   elbv2.on(DescribeRulesCommand).callsFake(() => ({ Rules: [{ Actions: ruleActions }] }));
+  return { listener: () => listenerActions, rule: () => ruleActions };
 }
 
 describe('Class: Elbv2TrafficRouter', () => {
@@ -72,6 +93,7 @@ describe('Class: Elbv2TrafficRouter', () => {
         DefaultActions: [
           {
             Type: 'forward',
+            Order: 1,
             ForwardConfig: {
               TargetGroups: [
                 { TargetGroupArn: BLUE, Weight: 90 },
@@ -115,6 +137,7 @@ describe('Class: Elbv2TrafficRouter', () => {
         Actions: [
           {
             Type: 'forward',
+            Order: 1,
             ForwardConfig: {
               TargetGroups: [
                 { TargetGroupArn: BLUE, Weight: 75 },
@@ -146,6 +169,7 @@ describe('Class: Elbv2TrafficRouter', () => {
 
     it('surfaces throttling as a TrafficShiftError that keeps the SDK error as its cause', async () => {
       // Prepare
+      serveWrites();
       const sdkError = throttled();
       elbv2.on(ModifyListenerCommand).rejects(sdkError);
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
@@ -170,6 +194,7 @@ describe('Class: Elbv2TrafficRouter', () => {
         message:
           'Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/elasticloadbalancing/aws4_request, Signature=abc123def, X-Amz-Security-Token=IQoJb3JpZ2luX2VjEXAMPLE',
       });
+      serveWrites();
       elbv2.on(ModifyListenerCommand).rejects(leaky);
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
@@ -194,6 +219,220 @@ describe('Class: Elbv2TrafficRouter', () => {
       // Assess
       expect(caught).toBeInstanceOf(InvalidInputError);
       expect(elbv2.calls()).toHaveLength(0);
+    });
+  });
+
+  // ModifyListener "replaces the specified properties"; for DefaultActions "you must provide the
+  // entire list. For example, to add an action, specify a list with the current actions plus the
+  // new action" (ELBv2 API reference, ModifyListener; ModifyRule likewise for Actions). A rule's
+  // routing action (forward, fixed-response or redirect) "must be the last action to be
+  // performed", after an optional authenticate-oidc / authenticate-cognito, and Order ("the action
+  // with the lowest value for order is performed first") is required once a rule has several
+  // (API reference, Action). Describe* never returns an OIDC ClientSecret, and a modify may omit it
+  // only with UseExistingClientSecret true (API reference, AuthenticateOidcActionConfig).
+  describe("Method: shift, on a listener's other actions", () => {
+    /** An HTTPS listener that signs users in with OIDC, then forwards: as DescribeListeners reports it (no ClientSecret). */
+    const oidc: Action = {
+      Type: 'authenticate-oidc',
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        AuthorizationEndpoint: 'https://idp.example.com/authorize',
+        TokenEndpoint: 'https://idp.example.com/token',
+        UserInfoEndpoint: 'https://idp.example.com/userinfo',
+        ClientId: 'checkout',
+        SessionCookieName: 'AWSELBAuthSessionCookie',
+        Scope: 'openid',
+        SessionTimeout: 604800,
+        OnUnauthenticatedRequest: 'authenticate',
+      },
+    };
+    const forwardAfterOidc: Action = { ...plainForward, Order: 2 };
+
+    it('keeps an authenticate-oidc action and its Order through a canary step and the restore', async () => {
+      // Prepare
+      const served = serveWrites([oidc, forwardAfterOidc]);
+      const listener = { listenerArn: LISTENER };
+      const router = new Elbv2TrafficRouter(client, listener);
+
+      // Act
+      await router.shift({ [BLUE]: 90, [GREEN]: 10 });
+      const afterShift = served.listener();
+      await restoreTraffic({ trafficRouter: () => router }, listener, { live: BLUE, idle: GREEN });
+
+      // Assess
+      const keptOidc = {
+        ...oidc,
+        AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true },
+      };
+      expect(afterShift).toEqual([
+        keptOidc,
+        {
+          Type: 'forward',
+          Order: 2,
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: BLUE, Weight: 90 },
+              { TargetGroupArn: GREEN, Weight: 10 },
+            ],
+            TargetGroupStickinessConfig: { Enabled: false },
+          },
+        },
+      ]);
+      expect(elbv2).toHaveReceivedCommandTimes(ModifyListenerCommand, 2);
+      expect(served.listener()).toEqual([
+        keptOidc,
+        {
+          Type: 'forward',
+          Order: 2,
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: BLUE, Weight: 100 },
+              { TargetGroupArn: GREEN, Weight: 0 },
+            ],
+            TargetGroupStickinessConfig: { Enabled: false },
+          },
+        },
+      ]);
+      expect(JSON.stringify(elbv2.calls().map((c) => c.args[0].input))).not.toContain('"ClientSecret"');
+    });
+
+    it("keeps a rule's authenticate-cognito action when shifting the rule", async () => {
+      // Prepare
+      const cognito: Action = {
+        Type: 'authenticate-cognito',
+        Order: 1,
+        AuthenticateCognitoConfig: {
+          UserPoolArn: 'arn:aws:cognito-idp:us-east-1:111111111111:userpool/us-east-1_abc',
+          UserPoolClientId: 'client',
+          UserPoolDomain: 'checkout',
+          OnUnauthenticatedRequest: 'deny',
+        },
+      };
+      const served = serveWrites([cognito, forwardAfterOidc]);
+      const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER, ruleArn: RULE });
+
+      // Act
+      await router.shift({ [BLUE]: 50, [GREEN]: 50 });
+
+      // Assess
+      expect(served.rule()[0]).toEqual(cognito);
+      expect(served.rule()[1]).toMatchObject({ Type: 'forward', Order: 2 });
+      expect(elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
+    });
+
+    it('keeps the stickiness the user set on the forward action', async () => {
+      // Prepare
+      const sticky: Action = {
+        Type: 'forward',
+        Order: 1,
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: BLUE, Weight: 100 },
+            { TargetGroupArn: GREEN, Weight: 0 },
+          ],
+          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
+        },
+      };
+      const served = serveWrites([sticky]);
+      const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
+
+      // Act
+      await router.shift({ [BLUE]: 90, [GREEN]: 10 });
+
+      // Assess
+      expect(served.listener()[0]?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({
+        Enabled: true,
+        DurationSeconds: 3600,
+      });
+    });
+
+    it('writes a forward given by TargetGroupArn alone as a ForwardConfig of both groups', async () => {
+      // Prepare: "If you specify both ForwardConfig and TargetGroupArn, you can specify only one
+      // target group using ForwardConfig" (API reference, Action), so the ARN is not written back
+      const served = serveWrites([{ Type: 'forward', TargetGroupArn: BLUE }]);
+      const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
+
+      // Act
+      const observed = await router.shift({ [BLUE]: 100, [GREEN]: 0 });
+
+      // Assess
+      expect(served.listener()).toEqual([
+        {
+          Type: 'forward',
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: BLUE, Weight: 100 },
+              { TargetGroupArn: GREEN, Weight: 0 },
+            ],
+          },
+        },
+      ]);
+      expect(observed).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    });
+
+    it('keeps another target group the forward action lists, at weight 0', async () => {
+      // Prepare
+      const OTHER = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/maintenance/3';
+      serveWrites([
+        {
+          Type: 'forward',
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: OTHER, Weight: 0 },
+              { TargetGroupArn: BLUE, Weight: 100 },
+            ],
+          },
+        },
+      ]);
+      const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
+
+      // Act
+      await router.shift({ [BLUE]: 90, [GREEN]: 10 });
+
+      // Assess
+      const input = elbv2.commandCalls(ModifyListenerCommand)[0]?.args[0].input;
+      expect(input?.DefaultActions?.[0]?.ForwardConfig?.TargetGroups).toEqual([
+        { TargetGroupArn: BLUE, Weight: 90 },
+        { TargetGroupArn: GREEN, Weight: 10 },
+        { TargetGroupArn: OTHER, Weight: 0 },
+      ]);
+    });
+
+    it('refuses with ListenerStateError, writing nothing, when the listener redirects instead of forwarding', async () => {
+      // Prepare
+      serveWrites([
+        {
+          Type: 'redirect',
+          Order: 1,
+          RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' },
+        },
+      ]);
+      const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
+
+      // Act
+      const caught = (await router.shift({ [BLUE]: 90, [GREEN]: 10 }).catch((e: unknown) => e)) as Error;
+
+      // Assess
+      expect(caught).toBeInstanceOf(ListenerStateError);
+      expect(caught.message).toBe(
+        `listener ${LISTENER} has no forward action to shift (its actions: redirect)`,
+      );
+      expect(elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
+    });
+
+    it('refuses with ListenerStateError, writing nothing, when more than one forward action is listed', async () => {
+      // Prepare
+      serveWrites([plainForward, { ...plainForward, Order: 2, TargetGroupArn: GREEN }]);
+      const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
+
+      // Act
+      const caught = (await router.shift({ [BLUE]: 90, [GREEN]: 10 }).catch((e: unknown) => e)) as Error;
+
+      // Assess
+      expect(caught).toBeInstanceOf(ListenerStateError);
+      expect(caught.message).toContain('has 2 forward actions; Sluice shifts exactly one');
+      expect(elbv2).not.toHaveReceivedCommand(ModifyListenerCommand);
     });
   });
 
@@ -299,7 +538,7 @@ describe('Class: Elbv2TrafficRouter', () => {
       expect(weights).toEqual({ [BLUE]: 0, [GREEN]: 100 });
     });
 
-    it('reads no weights from a listener without a forward action', async () => {
+    it('refuses with ListenerStateError to read a listener without a forward action', async () => {
       // Prepare
       elbv2.on(DescribeListenersCommand).resolves({
         Listeners: [
@@ -309,10 +548,13 @@ describe('Class: Elbv2TrafficRouter', () => {
       const router = new Elbv2TrafficRouter(client, { listenerArn: LISTENER });
 
       // Act
-      const weights = await router.readWeights();
+      const caught = (await router.readWeights().catch((e: unknown) => e)) as Error;
 
       // Assess
-      expect(weights).toEqual({});
+      expect(caught).toBeInstanceOf(ListenerStateError);
+      expect(caught.message).toBe(
+        `listener ${LISTENER} has no forward action to shift (its actions: fixed-response)`,
+      );
     });
 
     it("reads the rule's actions when the listener ref names a rule", async () => {
@@ -391,7 +633,7 @@ describe('Class: Elbv2TrafficRouter', () => {
             const groups = relative.map((Weight, i) => ({ TargetGroupArn: `tg-${i}`, Weight }));
 
             // Act
-            const weights = weightsOf([{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }]);
+            const weights = weightsOf({ Type: 'forward', ForwardConfig: { TargetGroups: groups } });
 
             // Assess
             const values = Object.values(weights);
@@ -409,7 +651,8 @@ describe('Class: Elbv2TrafficRouter', () => {
           const written = { [BLUE]: 100 - weight, [GREEN]: weight };
 
           // Act
-          const read = weightsOf([forwardAction(written)]);
+          const [forward] = withWeights([plainForward], written, 'listener');
+          const read = weightsOf(forward!);
 
           // Assess
           expect(read).toEqual(written);

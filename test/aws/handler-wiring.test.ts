@@ -114,18 +114,34 @@ describe('AWS handler exports', () => {
   it('deploy reads the ALB listener, rolls the idle ECS service and records it in DynamoDB', async () => {
     // Prepare
     const { input } = prepare('staging', (b, g) => ({ [b]: 100, [g]: 0 }));
-    ecs.on(DescribeServicesCommand).resolves({
-      services: [
+    // Blue live behind its group with 2 tasks, green idle behind the other; UpdateService rolls
+    // the green service to completion on the new revision.
+    const { blue, green } = input.environment.targetGroups;
+    const service = (serviceName: string, targetGroupArn: string, count: number, revision: number) => ({
+      serviceName,
+      status: 'ACTIVE',
+      loadBalancers: [{ targetGroupArn, containerName: 'app', containerPort: 8080 }],
+      taskDefinition: `${FAMILY_ARN}:${revision}`,
+      desiredCount: count,
+      runningCount: count,
+      deployments: [
         {
-          serviceName: 'checkout-staging-green',
-          status: 'ACTIVE',
-          taskDefinition: `${FAMILY_ARN}:41`,
-          desiredCount: 1,
-          runningCount: 1,
-          deployments: [{ status: 'PRIMARY', desiredCount: 1, runningCount: 1 }],
+          status: 'PRIMARY',
+          taskDefinition: `${FAMILY_ARN}:${revision}`,
+          desiredCount: count,
+          runningCount: count,
+          rolloutState: 'COMPLETED' as const,
         },
       ],
     });
+    let greenRevision = 41;
+    ecs.on(DescribeServicesCommand).callsFake(() => ({
+      services: [
+        service('checkout-staging-green', green, greenRevision === 41 ? 0 : 2, greenRevision),
+        service('checkout-staging-blue', blue, 2, 41),
+      ],
+      failures: [],
+    }));
     ecs.on(DescribeTaskDefinitionCommand).resolves({
       taskDefinition: {
         family: 'checkout-staging',
@@ -135,7 +151,10 @@ describe('AWS handler exports', () => {
     ecs
       .on(RegisterTaskDefinitionCommand)
       .resolves({ taskDefinition: { taskDefinitionArn: `${FAMILY_ARN}:42` } });
-    ecs.on(UpdateServiceCommand).resolves({});
+    ecs.on(UpdateServiceCommand).callsFake(() => {
+      greenRevision = 42;
+      return {};
+    });
 
     // Act
     const result = await deploy(task(input), context);

@@ -11,6 +11,7 @@ import {
   CreateRuleCommand,
   CreateTargetGroupCommand,
   DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -21,6 +22,7 @@ import { Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-rou
 import { SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
+import { restoreTraffic } from '../../functions/shared/release-control.js';
 
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -194,6 +196,87 @@ describe('Elbv2TrafficRouter on moto', () => {
     });
   });
 
+  it('attaches the idle group at weight 0 to a listener that forwards to one group, as BeginRelease does', async () => {
+    // Prepare
+    const client = elbv2();
+    const { LoadBalancers } = await client.send(new DescribeLoadBalancersCommand({ Names: ['web'] }));
+    const { Listeners } = await client.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: LoadBalancers?.[0]?.LoadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 8081,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: blue }],
+      }),
+    );
+    const router = new Elbv2TrafficRouter(client, { listenerArn: Listeners![0]!.ListenerArn! });
+
+    // Act
+    const attached = await router.shift({ [blue]: 100, [green]: 0 });
+
+    // Assess
+    expect(attached).toEqual({ [blue]: 100, [green]: 0 });
+    const { Listeners: after } = await client.send(
+      new DescribeListenersCommand({ ListenerArns: [Listeners![0]!.ListenerArn!] }),
+    );
+    expect(after?.[0]?.DefaultActions?.[0]?.ForwardConfig?.TargetGroups).toEqual([
+      { TargetGroupArn: blue, Weight: 100 },
+      { TargetGroupArn: green, Weight: 0 },
+    ]);
+  });
+
+  it('keeps an authenticate-oidc action before the forward through a shift and the restore', async () => {
+    // Prepare: a second listener that signs users in before forwarding (ModifyListener replaces
+    // the whole DefaultActions list, so a bare forward would drop the sign-in)
+    const client = elbv2();
+    const { LoadBalancers } = await client.send(new DescribeLoadBalancersCommand({ Names: ['web'] }));
+    const oidc = {
+      Type: 'authenticate-oidc' as const,
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        AuthorizationEndpoint: 'https://idp.example.com/authorize',
+        TokenEndpoint: 'https://idp.example.com/token',
+        UserInfoEndpoint: 'https://idp.example.com/userinfo',
+        ClientId: 'checkout',
+        ClientSecret: 'not-a-real-secret',
+      },
+    };
+    const { Listeners } = await client.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: LoadBalancers?.[0]?.LoadBalancerArn,
+        Protocol: 'HTTP',
+        Port: 8443,
+        DefaultActions: [oidc, { Type: 'forward', Order: 2, TargetGroupArn: blue }],
+      }),
+    );
+    const signedIn = { listenerArn: Listeners![0]!.ListenerArn! };
+    const router = new Elbv2TrafficRouter(client, signedIn);
+
+    // Act
+    const shifted = await router.shift({ [blue]: 90, [green]: 10 });
+    const restored = await restoreTraffic({ trafficRouter: () => router }, signedIn, {
+      live: blue,
+      idle: green,
+    });
+
+    // Assess
+    const { Listeners: after } = await client.send(
+      new DescribeListenersCommand({ ListenerArns: [signedIn.listenerArn] }),
+    );
+    const actions = after?.[0]?.DefaultActions ?? [];
+    expect(shifted).toEqual({ [blue]: 90, [green]: 10 });
+    expect(restored).toBe(true);
+    expect(actions.map((a) => [a.Type, a.Order])).toEqual([
+      ['authenticate-oidc', 1],
+      ['forward', 2],
+    ]);
+    expect(actions[0]?.AuthenticateOidcConfig).toMatchObject({
+      Issuer: 'https://idp.example.com',
+      ClientId: 'checkout',
+    });
+    expect(await router.readWeights()).toEqual({ [blue]: 100, [green]: 0 });
+  });
+
   it('counts the healthy targets of a target group', async () => {
     // Prepare
     const client = elbv2();
@@ -311,10 +394,14 @@ describe('SfnOrchestrator on moto', () => {
     await orchestrator.stopExecution('web-prod-abc1234', 'ReleaseAborted', 'again');
     await orchestrator.stopExecution('never-started', 'ReleaseAborted', 'nothing to stop');
     const unknown = await orchestrator.executionStatus('never-started');
+    const described = await orchestrator.describeExecution('web-prod-abc1234');
+    const describedUnknown = await orchestrator.describeExecution('never-started');
 
     // Assess
     expect(started).toEqual({ started: true, executionArn: orchestrator.executionArn('web-prod-abc1234') });
     expect(sameNameOtherInput).toEqual({ started: false, reason: 'exists' });
     expect([running, stopped, unknown]).toEqual(['RUNNING', 'ABORTED', undefined]);
+    expect(described).toMatchObject({ status: 'ABORTED' });
+    expect(describedUnknown).toBeUndefined();
   });
 });

@@ -194,6 +194,43 @@ describe('Class: SfnOrchestrator', () => {
     });
   });
 
+  describe('Method: describeExecution', () => {
+    it('returns the status, error and cause an execution ended with', async () => {
+      // Prepare: DescribeExecution of a failed execution carries its error and cause
+      sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION }).resolves({
+        executionArn: EXECUTION,
+        stateMachineArn: STATE_MACHINE,
+        name: 'web-prod-abc1234',
+        status: 'FAILED',
+        startDate: new Date('2026-01-01T00:00:00Z'),
+        stopDate: new Date('2026-01-01T00:10:00Z'),
+        error: 'RollbackError',
+        cause: "Restoring the live target group failed; see the Rollback state's errors.",
+      });
+
+      // Act
+      const description = await orchestrator.describeExecution('web-prod-abc1234');
+
+      // Assess
+      expect(description).toEqual({
+        status: 'FAILED',
+        error: 'RollbackError',
+        cause: "Restoring the live target group failed; see the Rollback state's errors.",
+      });
+    });
+
+    it('returns undefined when there is no execution of that name', async () => {
+      // Prepare
+      sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ $metadata: {}, message: 'none' }));
+
+      // Act
+      const description = await orchestrator.describeExecution('never-started');
+
+      // Assess
+      expect(description).toBeUndefined();
+    });
+  });
+
   describe('Function: executionArnOf', () => {
     it('swaps stateMachine for execution and appends the name', () => {
       // Act

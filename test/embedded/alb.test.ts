@@ -126,8 +126,26 @@ describe('Class: LocalAlb', () => {
   });
 
   describe('Method: healthyTargets', () => {
+    // A target in state `unused` with reason "Target.NotInUse - The target group is not used by any
+    // load balancer or the target is in an Availability Zone that is not enabled for its load
+    // balancer" (ELBv2 API reference, TargetHealth).
+    it('reports no healthy target in a group that no listener forwards to, until one lists it at weight 0', async () => {
+      // Prepare
+      await app('v1', GREEN);
+      alb.setWeights(LISTENER, { [BLUE]: 100 });
+
+      // Act
+      const unused = await alb.healthyTargets(GREEN);
+      alb.setWeights(LISTENER, { [BLUE]: 100, [GREEN]: 0 });
+      const listed = await alb.healthyTargets(GREEN);
+
+      // Assess
+      expect([unused.length, listed.length]).toEqual([0, 1]);
+    });
+
     it('counts only the targets that answer /healthz', async () => {
       // Prepare
+      alb.setWeights(LISTENER, { [BLUE]: 100, [GREEN]: 0 });
       const first = await app('v1', GREEN);
       await app('v1', GREEN);
       expect(await alb.healthyTargets(GREEN)).toHaveLength(2);

@@ -197,6 +197,15 @@ describe('Stack: Sluice', () => {
         expect(JSON.stringify(s.Resource)).toContain(':execution:sluice-checkout-release:*');
     });
 
+    it("lets BeginRelease describe the lock holder's execution, to take over a stale lock", () => {
+      const describe = policyOf('TasksBeginRelease').filter((s) =>
+        actionsOf(s).includes('states:DescribeExecution'),
+      );
+      expect(describe).toHaveLength(1);
+      expect(JSON.stringify(describe[0]!.Resource)).toContain(':execution:sluice-checkout-release:*');
+      expect(policyOf('TasksBeginRelease').flatMap(actionsOf)).not.toContain('states:StartExecution');
+    });
+
     it('lets the check-alarms function write nothing but the release table (it records the alarms it found)', () => {
       const writes = policyOf('TasksCheckAlarms')
         .flatMap(actionsOf)

@@ -41,6 +41,20 @@ describe('Scenario: a release on the embedded runtime', () => {
     expect(await scenario.lockHolder()).toBeUndefined();
   });
 
+  it('releases on a listener that forwarded to the live group alone, attaching the idle group first', async () => {
+    // Prepare: the listener lists blue only, so green's targets are unused (never healthy)
+    scenario = await Scenario.start();
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 100 });
+
+    // Act
+    const result = await scenario.release(shaOf('first on one group'));
+
+    // Assess
+    expect(result.record.status).toBe('succeeded');
+    expect(result.record.history.map((h) => h.event)).toContain('idle_attached');
+    expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
+  });
+
   it('starts nothing new for a redelivered push', async () => {
     scenario = await Scenario.start();
     const first = await scenario.push(shaOf('once'));
@@ -141,6 +155,65 @@ describe('Scenario: a release on the embedded runtime', () => {
     expect(result.record.status).toMatch(/failed|rolled_back/);
     expect(result.record.cause?.trigger).toBe('crash');
     expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('takes over the lock of a release whose execution ended but whose end event never reached the guard', async () => {
+    // Prepare: the first release crashes after its first step, its rollback fails, and the
+    // load balancer refuses writes while the guard runs (on AWS: the guard's event goes to the
+    // dead-letter queue), so its record stays in progress and it keeps the lock. The policy is
+    // reject: a lock held by a live release would fail the next one.
+    let broken = true;
+    scenario = await Scenario.start({
+      config: scenarioConfig({ concurrency: 'reject' }),
+      interceptTask: async (fn, _payload, invoke) => {
+        if (!broken) return invoke();
+        if (fn === 'Rollback') throw new InjectedError('rollback is down');
+        const result = await invoke();
+        if (fn === 'ShiftTraffic') throw new InjectedError('crash after the shift');
+        return result;
+      },
+      wrapPorts: (ports) => ({
+        ...ports,
+        trafficRouter: (listener) => {
+          const router = ports.trafficRouter(listener);
+          return {
+            readWeights: () => router.readWeights(),
+            healthyTargets: (group) => router.healthyTargets(group),
+            shift: async (weights) => {
+              if (broken && weights[GREEN] === 0) throw new Error('ModifyListener: service unavailable');
+              return router.shift(weights);
+            },
+          };
+        },
+      }),
+    });
+    const crashed = await scenario.release(shaOf('crashed'));
+    expect(crashed.execution.status).toBe('FAILED');
+    expect(crashed.record.status).toBe('in_progress');
+    expect(await scenario.lockHolder()).toMatchObject({ releaseId: crashed.releaseId });
+    expect(scenario.weights()).toEqual({ [BLUE]: 75, [GREEN]: 25 });
+    broken = false;
+
+    // Act
+    const next = await scenario.release(shaOf('after the crash'));
+
+    // Assess
+    expect(next.record.status).toBe('succeeded');
+    expect(await scenario.record(crashed.releaseId)).toMatchObject({
+      status: 'rolled_back',
+      restoredAt: expect.any(String),
+      cause: {
+        trigger: 'crash',
+        error: 'StaleLock',
+        message: expect.stringMatching(
+          new RegExp(
+            `^execution ${crashed.executionName} ended FAILED with RollbackError .*, and release ${crashed.releaseId} never recorded an outcome; its lock was taken over by release ${next.releaseId}`,
+          ),
+        ),
+      },
+    });
+    expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
     expect(await scenario.lockHolder()).toBeUndefined();
   });
 

@@ -1,10 +1,12 @@
 import {
   type ContainerDefinition,
+  type Deployment,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
+  type Service,
   type TaskDefinition,
   UpdateServiceCommand,
   waitUntilServicesStable,
@@ -27,31 +29,68 @@ const READ_ONLY_FIELDS = [
   'deleteRequestedAt',
 ] as const satisfies readonly (keyof TaskDefinition)[];
 
-/** Deploys a version to the idle side's ECS service: new task definition revision, update, wait until stable. */
-export class EcsDeployer implements Deployer {
-  constructor(private readonly client: ECSClient) {}
+export interface EcsDeployerOptions {
+  /**
+   * How long to wait between reads while the new deployment's rolloutState is still
+   * IN_PROGRESS after the service is stable. @default 5000
+   */
+  settlePollMs?: number;
+}
 
-  /** Registers a revision whose container image is tagged with the version, rolls the service onto it, waits. */
+/**
+ * Deploys a version to the idle side's ECS service: checks the service serves the idle target
+ * group, registers a new task definition revision, rolls the service onto it at the live
+ * service's size, waits until stable, and proves from the service's deployments that the new
+ * revision is what runs.
+ */
+export class EcsDeployer implements Deployer {
+  private readonly settlePollMs: number;
+
+  constructor(
+    private readonly client: ECSClient,
+    options: EcsDeployerOptions = {},
+  ) {
+    this.settlePollMs = options.settlePollMs ?? 5000;
+  }
+
+  /** Registers a revision whose container image is tagged with the version, rolls the service onto it, waits, verifies. */
   async deploy(request: DeployRequest): Promise<DeployResult> {
-    const { deploy, side, version } = request;
+    const { deploy, side, version, targetGroupArn } = request;
     if (deploy.provider !== 'ecs') {
       throw new DeployError(`EcsDeployer cannot deploy provider ${deploy.provider}`);
     }
+    const startedAt = Date.now();
     const { cluster, container, timeoutSeconds } = deploy;
     const service = deploy.services[side];
-    const step = <T>(what: string, call: () => Promise<T>) =>
-      this.step(`service ${cluster}/${service}: ${what}`, call);
+    const liveService = deploy.services[side === 'blue' ? 'green' : 'blue'];
+    const where = `service ${cluster}/${service}`;
+    const step = <T>(what: string, call: () => Promise<T>) => this.step(`${where}: ${what}`, call);
 
-    const current = await step('DescribeServices', async () => {
+    const { idle, live } = await step('DescribeServices', async () => {
       const { services, failures } = await this.client.send(
-        new DescribeServicesCommand({ cluster, services: [service] }),
+        new DescribeServicesCommand({ cluster, services: [service, liveService] }),
       );
-      const taskDefinition = services?.[0]?.taskDefinition;
-      if (!taskDefinition) {
-        throw new Error(`service not found (${failures?.[0]?.reason ?? 'no task definition'})`);
-      }
-      return taskDefinition;
+      const found = (name: string) => {
+        const match = services?.find(
+          (s) => s.serviceName === name || s.serviceArn === name || s.serviceArn?.endsWith(`/${name}`),
+        );
+        if (!match?.taskDefinition) {
+          const failure = failures?.find((f) => f.arn?.endsWith(name))?.reason;
+          throw new Error(`service ${name} not found (${failure ?? 'no task definition'})`);
+        }
+        return match;
+      };
+      return { idle: found(service), live: found(liveService) };
     });
+    // A blue/green config with the services swapped would roll the new image onto the live
+    // service: only a service that the idle target group fronts may be updated.
+    const attached = (idle.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter(Boolean);
+    if (!attached.includes(targetGroupArn)) {
+      throw new DeployError(
+        `${where} is not attached to the idle target group ${targetGroupArn} (its target groups: ${attached.join(', ') || 'none'}); check that the ${side} service in the config is the one behind the ${side} target group — nothing was deployed`,
+      );
+    }
+    const current = idle.taskDefinition!;
     const described = await step('DescribeTaskDefinition', async () => {
       const { taskDefinition, tags } = await this.client.send(
         new DescribeTaskDefinitionCommand({ taskDefinition: current, include: ['TAGS'] }),
@@ -67,25 +106,116 @@ export class EcsDeployer implements Deployer {
       if (!taskDefinition?.taskDefinitionArn) throw new Error('no task definition ARN returned');
       return taskDefinition.taskDefinitionArn;
     });
+    // The idle service takes the live service's share of traffic by the last step: it runs as
+    // many tasks as the live one (at least one, or the stability wait would pass at once).
+    const desiredCount = Math.max(live.desiredCount ?? 0, 1);
     await step('UpdateService', () =>
-      this.client.send(new UpdateServiceCommand({ cluster, service, taskDefinition: next })),
+      this.client.send(new UpdateServiceCommand({ cluster, service, taskDefinition: next, desiredCount })),
     );
-    await step(`waiting up to ${timeoutSeconds}s for ${next} to be stable`, () =>
-      waitUntilServicesStable(
-        { client: this.client, ...waiterTiming(timeoutSeconds) },
-        { cluster, services: [service] },
-      ),
-    );
+    await step(`waiting up to ${timeoutSeconds}s for ${next} to be stable`, async () => {
+      try {
+        await waitUntilServicesStable(
+          { client: this.client, ...waiterTiming(timeoutSeconds) },
+          { cluster, services: [service] },
+        );
+      } catch (error) {
+        // A circuit breaker without rollback leaves the failed deployment beside the old one, so
+        // the service never becomes stable: say that, rather than only that the wait timed out.
+        const rollout = await this.client
+          .send(new DescribeServicesCommand({ cluster, services: [service] }))
+          .then(({ services }) =>
+            services?.[0]?.deployments?.some((d) => d.status === 'PRIMARY')
+              ? judgeRollout(services[0], next)
+              : undefined,
+          )
+          .catch(() => undefined);
+        if (rollout?.kind === 'failed')
+          throw new DeployError(`${where}: ${rollout.message}`, { cause: error });
+        throw error;
+      }
+    });
+    await this.verifyRollout(where, cluster, service, next, startedAt + timeoutSeconds * 1000);
     return { deployed: next };
+  }
+
+  /**
+   * "Stable" also means a circuit breaker rolled the service back to the old revision, which is
+   * stable too: require that the PRIMARY deployment runs the new revision and completed.
+   */
+  private async verifyRollout(
+    where: string,
+    cluster: string,
+    service: string,
+    next: string,
+    deadline: number,
+  ): Promise<void> {
+    for (;;) {
+      const { services } = await this.step(`${where}: DescribeServices after the rollout`, () =>
+        this.client.send(new DescribeServicesCommand({ cluster, services: [service] })),
+      );
+      const verdict = judgeRollout(services?.[0], next);
+      if (verdict.kind === 'completed') return;
+      if (verdict.kind === 'failed') throw new DeployError(`${where}: ${verdict.message}`);
+      if (Date.now() + this.settlePollMs > deadline) {
+        throw new DeployError(`${where}: ${verdict.message} when the deploy timeout ran out`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.settlePollMs));
+    }
   }
 
   private async step<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
+      if (error instanceof DeployError) throw error;
       throw new DeployError(`${what} failed: ${describeSdkError(error)}`, { cause: error });
     }
   }
+}
+
+export type RolloutVerdict =
+  | { kind: 'completed' }
+  | { kind: 'in_progress'; message: string }
+  | { kind: 'failed'; message: string };
+
+/**
+ * Whether a service, as DescribeServices reports it after the wait, runs the new revision.
+ * rolloutState goes IN_PROGRESS → COMPLETED, or FAILED when the deployment circuit breaker
+ * trips; with rollback on, ECS then starts a new PRIMARY deployment of the last completed
+ * revision (ECS API reference, Deployment.rolloutState and DeploymentCircuitBreaker).
+ */
+export function judgeRollout(service: Service | undefined, next: string): RolloutVerdict {
+  const deployments = service?.deployments ?? [];
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
+  const ours = deployments.find((d) => d.taskDefinition === next);
+  const why = (d: Deployment | undefined) => (d?.rolloutStateReason ? `: ${d.rolloutStateReason}` : '');
+  if (!primary) {
+    return { kind: 'failed', message: `no PRIMARY deployment after the rollout of ${next}` };
+  }
+  if (primary.taskDefinition !== next) {
+    const failed = ours
+      ? `; the deployment of ${next} is ${ours.rolloutState ?? ours.status}${why(ours)}`
+      : '';
+    // Service events come newest first; the failure is the newest that is not "steady state".
+    const failure = service?.events?.find((e) => /fail|rolling back/i.test(e.message ?? ''))?.message;
+    return {
+      kind: 'failed',
+      message: `the PRIMARY deployment runs ${primary.taskDefinition}, not ${next}: ECS rolled the service back (deployment circuit breaker)${why(primary)}${failed}${failure ? `; latest failure: ${failure}` : ''}`,
+    };
+  }
+  if (primary.rolloutState === 'COMPLETED') return { kind: 'completed' };
+  if (primary.rolloutState === 'IN_PROGRESS') {
+    return { kind: 'in_progress', message: `the deployment of ${next} is still IN_PROGRESS${why(primary)}` };
+  }
+  if (primary.rolloutState === 'FAILED') {
+    return { kind: 'failed', message: `the deployment of ${next} FAILED${why(primary)}` };
+  }
+  // Only the rolling update (ECS) deployment controller reports a rolloutState, and only it
+  // takes a new task definition through UpdateService.
+  return {
+    kind: 'failed',
+    message: `the deployment of ${next} reports no rolloutState; Sluice deploys to services that use the rolling update (ECS) deployment controller`,
+  };
 }
 
 /** For targets deployed outside Sluice: the version is already on the idle group, so there is nothing to do. */

@@ -7,7 +7,7 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { InvalidInputError, TrafficShiftError } from '../domain/errors.js';
+import { InvalidInputError, ListenerStateError, TrafficShiftError } from '../domain/errors.js';
 import type { Weights } from '../domain/release.js';
 import { type ListenerRef, type TrafficRouter, VerifyingTrafficRouter } from '../ports/traffic-router.js';
 import { once } from './once.js';
@@ -25,10 +25,16 @@ export class Elbv2TrafficRouter extends VerifyingTrafficRouter {
     this.target = listener.ruleArn ? `rule ${listener.ruleArn}` : `listener ${listener.listenerArn}`;
   }
 
-  /** Writes every weight in one ModifyRule (rule set) or ModifyListener call. */
+  /**
+   * Writes every weight in one ModifyRule (rule set) or ModifyListener call. Both replace the
+   * whole action list, so the current actions are read first and written back with only the
+   * forward action's weights changed: an authenticate action before it, every Order and the
+   * stickiness the user set stay as they were.
+   */
   protected async writeWeights(weights: Weights): Promise<void> {
-    const actions = [forwardAction(weights)];
+    checkWeights(weights);
     const { listenerArn, ruleArn } = this.listener;
+    const actions = withWeights(await this.actions(), weights, this.target);
     try {
       if (ruleArn) {
         await this.client.send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: actions }));
@@ -47,8 +53,13 @@ export class Elbv2TrafficRouter extends VerifyingTrafficRouter {
 
   /** Reads the forward action back and returns its weights as percentages summing to 100. */
   async readWeights(): Promise<Weights> {
+    return weightsOf(forwardActionOf(await this.actions(), this.target));
+  }
+
+  /** The rule's actions, or the listener's default actions, as ELBv2 reports them now. */
+  private async actions(): Promise<Action[]> {
     const { listenerArn, ruleArn } = this.listener;
-    const actions = await this.guard(`reading the forward action of ${ruleArn ?? listenerArn}`, async () => {
+    const actions = await this.guard(`reading the actions of ${ruleArn ?? listenerArn}`, async () => {
       if (ruleArn) {
         const { Rules } = await this.client.send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
         return Rules?.[0]?.Actions;
@@ -58,7 +69,7 @@ export class Elbv2TrafficRouter extends VerifyingTrafficRouter {
       );
       return Listeners?.[0]?.DefaultActions;
     });
-    return weightsOf(actions ?? []);
+    return actions ?? [];
   }
 
   /** Targets whose health state is `healthy` in the target group. */
@@ -80,8 +91,8 @@ export class Elbv2TrafficRouter extends VerifyingTrafficRouter {
   }
 }
 
-/** The forward action Sluice writes: target groups in the order given, no stickiness. */
-export function forwardAction(weights: Weights): Action {
+/** Sluice's weights are integer percentages summing to 100; anything else is refused before any call. */
+function checkWeights(weights: Weights): void {
   const entries = Object.entries(weights);
   const invalid = entries.filter(([, w]) => !Number.isInteger(w) || w < 0 || w > 100);
   const total = entries.reduce((sum, [, w]) => sum + w, 0);
@@ -90,24 +101,67 @@ export function forwardAction(weights: Weights): Action {
       `weights must be integer percentages summing to 100, got ${JSON.stringify(weights)}`,
     );
   }
-  return {
-    Type: 'forward',
-    ForwardConfig: {
-      TargetGroups: entries.map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })),
-      // Stickiness would pin clients to the old group and make the weights a lie.
-      TargetGroupStickinessConfig: { Enabled: false },
-    },
-  };
 }
 
 /**
- * The weights of the first forward action, as percentages. ALB weights are relative (0–999), so
- * they are scaled to 100 with largest-remainder rounding; percent weights come back unchanged.
- * No forward action reads as no weights at all.
+ * The one forward action among a listener's (or rule's) actions. ELBv2 allows exactly one
+ * routing action per rule (forward, redirect or fixed-response); a listener that redirects or
+ * answers itself has no weights to shift, and Sluice will not guess which of two to change.
  */
-export function weightsOf(actions: Action[]): Weights {
-  const forward = actions.find((a) => a.Type === 'forward');
-  if (!forward) return {};
+export function forwardActionOf(actions: Action[], where: string): Action {
+  const forwards = actions.filter((a) => a.Type === 'forward');
+  if (forwards.length === 1) return forwards[0]!;
+  const types = actions.map((a) => a.Type).join(', ') || 'none';
+  throw new ListenerStateError(
+    forwards.length === 0
+      ? `${where} has no forward action to shift (its actions: ${types})`
+      : `${where} has ${forwards.length} forward actions; Sluice shifts exactly one (its actions: ${types})`,
+  );
+}
+
+/**
+ * The action list to write back: the forward action with these weights (the given groups first,
+ * in the order given, then any other group it listed at weight 0), its Order and stickiness as
+ * they were; every other action unchanged. The forward is written as ForwardConfig alone:
+ * ELBv2 accepts TargetGroupArn beside it only for a single group.
+ */
+export function withWeights(actions: Action[], weights: Weights, where: string): Action[] {
+  checkWeights(weights);
+  const forward = forwardActionOf(actions, where);
+  const listed =
+    forward.ForwardConfig?.TargetGroups?.map((g) => g.TargetGroupArn) ??
+    (forward.TargetGroupArn ? [forward.TargetGroupArn] : []);
+  const others = [...new Set(listed)].filter((arn): arn is string => !!arn && !(arn in weights));
+  const stickiness = forward.ForwardConfig?.TargetGroupStickinessConfig;
+  const shifted: Action = {
+    Type: 'forward',
+    ...(forward.Order !== undefined && { Order: forward.Order }),
+    ForwardConfig: {
+      TargetGroups: [
+        ...Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })),
+        ...others.map((TargetGroupArn) => ({ TargetGroupArn, Weight: 0 })),
+      ],
+      ...(stickiness && { TargetGroupStickinessConfig: stickiness }),
+    },
+  };
+  return actions.map((action) => (action === forward ? shifted : asWritten(action)));
+}
+
+/**
+ * An action as read, made writable again. Describe* never returns an OIDC client secret, and
+ * ModifyListener/ModifyRule require one unless UseExistingClientSecret is true.
+ */
+function asWritten(action: Action): Action {
+  if (action.Type !== 'authenticate-oidc' || !action.AuthenticateOidcConfig) return action;
+  const { ClientSecret: _secret, ...config } = action.AuthenticateOidcConfig;
+  return { ...action, AuthenticateOidcConfig: { ...config, UseExistingClientSecret: true } };
+}
+
+/**
+ * The weights of a forward action, as percentages. ALB weights are relative (0–999), so they
+ * are scaled to 100 with largest-remainder rounding; percent weights come back unchanged.
+ */
+export function weightsOf(forward: Action): Weights {
   const groups = forward.ForwardConfig?.TargetGroups?.filter((g) => g.TargetGroupArn);
   const relative: [string, number][] =
     groups && groups.length > 0

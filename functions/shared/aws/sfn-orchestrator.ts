@@ -7,7 +7,12 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { ReleaseInput } from '../domain/release.js';
-import type { ExecutionStatus, Orchestrator, StartResult } from '../ports/orchestrator.js';
+import type {
+  ExecutionDescription,
+  ExecutionStatus,
+  Orchestrator,
+  StartResult,
+} from '../ports/orchestrator.js';
 import { readLambdaEnv } from './env.js';
 import { once } from './once.js';
 import { isNamed } from './sdk-errors.js';
@@ -81,6 +86,20 @@ export class SfnOrchestrator implements Orchestrator {
     } catch (error) {
       if (isNamed(error, 'ExecutionDoesNotExist')) return undefined;
       throw error;
+    }
+  }
+
+  /** The execution's status, and the error and cause it ended with; undefined when no execution has that name. */
+  async describeExecution(executionName: string): Promise<ExecutionDescription | undefined> {
+    try {
+      const { status, error, cause } = await this.client.send(
+        new DescribeExecutionCommand({ executionArn: this.executionArn(executionName) }),
+      );
+      if (!status) return undefined;
+      return { status, ...(error ? { error } : {}), ...(cause ? { cause } : {}) };
+    } catch (caught) {
+      if (isNamed(caught, 'ExecutionDoesNotExist')) return undefined;
+      throw caught;
     }
   }
 

@@ -10,7 +10,7 @@ import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router
 export type { AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
 export type { BuildVerifier, CheckRun } from './build-verifier.js';
 export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
-export type { ExecutionStatus, Orchestrator, StartResult } from './orchestrator.js';
+export type { ExecutionDescription, ExecutionStatus, Orchestrator, StartResult } from './orchestrator.js';
 export type { LockOwner, LockResult, ReleaseStore } from './release-store.js';
 export type { SecretName, Secrets } from './secrets.js';
 export type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';

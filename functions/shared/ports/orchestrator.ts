@@ -10,6 +10,13 @@ export type ExecutionStatus =
   | 'ABORTED'
   | 'PENDING_REDRIVE';
 
+/** What DescribeExecution tells of an execution: its status and, where it failed, why. */
+export interface ExecutionDescription {
+  status: ExecutionStatus;
+  error?: string;
+  cause?: string;
+}
+
 /** Starts and steers release executions (Step Functions on AWS, the embedded engine locally). */
 export interface Orchestrator {
   /** Starts one environment's release; an execution of the same name is a no-op ("exists"). */
@@ -20,4 +27,6 @@ export interface Orchestrator {
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
   /** The status of an execution by name, or undefined if there is none. */
   executionStatus(executionName: string): Promise<ExecutionStatus | undefined>;
+  /** The execution's status, error and cause by name, or undefined if there is none. */
+  describeExecution(executionName: string): Promise<ExecutionDescription | undefined>;
 }
