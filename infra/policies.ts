@@ -111,13 +111,23 @@ export function ecsWildcardReasons(statements: PolicyStatement[]): Record<string
           'ecs:TagResource on task definitions, only as part of RegisterTaskDefinition (condition ecs:CreateAction); the family is read from the running service at deploy time';
       } else if (json.Sid === 'PassTaskRolesToEcs') {
         reasons[resource] =
-          'iam:PassRole only to ecs-tasks.amazonaws.com (condition iam:PassedToService), for the task and execution roles the new revision copies from the current one; narrow it with the sluice:ecsPassRoleArns context';
+          'iam:PassRole only to ecs-tasks.amazonaws.com (condition iam:PassedToService), for the task and execution roles the new revision copies from the current one; narrow it with deploy.passRoles in the config (synth warns while it is open)';
       } else {
         throw new Error(`unexplained wildcard resource ${resource} in statement ${json.Sid}`);
       }
     }
   }
   return reasons;
+}
+
+/** The roles the Deploy function may pass to ECS: each ECS environment's `passRoles`, plus any from CDK context. */
+export function passRolesOf(config: SluiceConfig, fromContext: string[] = []): string[] {
+  return unique([
+    ...config.environments.flatMap((env) =>
+      env.deploy.provider === 'ecs' ? (env.deploy.passRoles ?? []) : [],
+    ),
+    ...fromContext,
+  ]);
 }
 
 /** Registers a task definition revision with the new image and points the idle service at it. */

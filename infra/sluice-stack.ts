@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../functions/shared/aws/env.js';
@@ -23,6 +23,7 @@ import {
   alarmReadStatements,
   ecsDeployStatements,
   ecsWildcardReasons,
+  passRolesOf,
   trafficReadStatements,
   trafficWriteStatements,
 } from './policies.js';
@@ -104,7 +105,14 @@ export class SluiceStack extends Stack {
       stateMachineArn: release.stateMachine.stateMachineArn,
     });
 
-    const ecsStatements = ecsDeployStatements(config, { passRoleArns: props.ecsPassRoleArns });
+    const passRoleArns = passRolesOf(config, props.ecsPassRoleArns);
+    const ecsStatements = ecsDeployStatements(config, { passRoleArns });
+    if (passRoleArns.length === 0 && config.environments.some((env) => env.deploy.provider === 'ecs')) {
+      Annotations.of(this).addWarningV2(
+        'sluice:passRoleAnyRole',
+        'The Deploy function may pass ANY IAM role of the account to ECS tasks: no ECS environment names its task and execution roles. Set deploy.passRoles in the config to the roles your services use.',
+      );
+    }
     // Each function gets the permissions of the ports its handler declares, and no others.
     const portGrants: Record<PortName, (fn: SluiceFunction, name: FunctionName) => void> = {
       config: () => undefined, // SLUICE_CONFIG, in the function's environment

@@ -9,6 +9,31 @@ import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
 import { SluiceFunction } from './sluice-function.js';
 
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
+/** EventBridge's default limit on an event pattern's size (EventBridge quotas; raisable to 4096). */
+export const EVENT_PATTERN_MAX_CHARACTERS = 2048;
+
+/** The alarm rule's pattern as EventBridge stores it, for some alarm names. */
+export function alarmPattern(alarmNames: string[]) {
+  return {
+    source: ['aws.cloudwatch'],
+    'detail-type': [ALARM_STATE_CHANGE],
+    detail: { alarmName: alarmNames, state: { value: ['ALARM'] } },
+  };
+}
+
+/**
+ * The alarm names in groups whose patterns each fit EventBridge's limit, in name order: one rule
+ * per group. Greedy packing is enough here; the limit is what matters, not the fewest rules.
+ */
+export function alarmRuleGroups(alarmNames: string[], limit = EVENT_PATTERN_MAX_CHARACTERS): string[][] {
+  const groups: string[][] = [];
+  for (const name of [...new Set(alarmNames)].sort()) {
+    const current = groups.at(-1);
+    if (current && JSON.stringify(alarmPattern([...current, name])).length <= limit) current.push(name);
+    else groups.push([name]);
+  }
+  return groups;
+}
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 /** The endings where the state machine's own Rollback may not have run. */
 export const GUARDED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
@@ -49,8 +74,8 @@ export class AlarmRollback extends Construct {
   readonly releaseGuard: SluiceFunction;
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
-  /** Undefined when no environment watches an alarm. */
-  readonly alarmRule: Rule | undefined;
+  /** One rule per group of alarm names whose pattern fits EventBridge's size limit; none without alarms. */
+  readonly alarmRules: Rule[];
   readonly executionEndedRule: Rule;
 
   constructor(scope: Construct, id: string, props: AlarmRollbackProps) {
@@ -100,23 +125,22 @@ export class AlarmRollback extends Construct {
       retryAttempts: 2,
     });
 
-    if (props.alarmNames.length > 0) {
-      this.alarmRule = new Rule(this, 'AlarmStateRule', {
+    // The first rule keeps its construct id (and so its logical id) from before rules were split.
+    this.alarmRules = alarmRuleGroups(props.alarmNames).map((names, i) => {
+      const pattern = alarmPattern(names);
+      const rule = new Rule(this, i === 0 ? 'AlarmStateRule' : `AlarmStateRule${i + 1}`, {
         description: 'Sluice: a watched alarm entered ALARM',
-        eventPattern: {
-          source: ['aws.cloudwatch'],
-          detailType: [ALARM_STATE_CHANGE],
-          detail: { alarmName: [...props.alarmNames].sort(), state: { value: ['ALARM'] } },
-        },
+        eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
       });
-      this.alarmRule.addTarget(
+      rule.addTarget(
         new LambdaFunction(this.alarmRollback.function, {
           deadLetterQueue: this.deadLetterQueue,
           retryAttempts: 10,
           maxEventAge: alarmEventMaxAge,
         }),
       );
-    }
+      return rule;
+    });
 
     this.executionEndedRule = new Rule(this, 'ExecutionEndedRule', {
       description: 'Sluice: a release execution failed, timed out or was aborted',

@@ -6,8 +6,19 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../../embedded/config.js';
 import { LambdaEnvSchema } from '../../functions/shared/aws/env.js';
-import { ALARM_STATE_CHANGE, EXECUTION_STATUS_CHANGE } from '../../infra/constructs/alarm-rollback.js';
-import { isReadOnlyAction, STAR_ONLY_MUTATING_ACTIONS } from '../../infra/policies.js';
+import {
+  ALARM_STATE_CHANGE,
+  alarmPattern,
+  alarmRuleGroups,
+  EVENT_PATTERN_MAX_CHARACTERS,
+  EXECUTION_STATUS_CHANGE,
+} from '../../infra/constructs/alarm-rollback.js';
+import {
+  ecsDeployStatements,
+  isReadOnlyAction,
+  passRolesOf,
+  STAR_ONLY_MUTATING_ACTIONS,
+} from '../../infra/policies.js';
 import { addSluice } from '../../infra/sluice-app.js';
 import { placeholders as aslPlaceholders } from '../../statemachines/definitions.js';
 
@@ -252,6 +263,48 @@ describe('Stack: Sluice', () => {
           }),
         ],
       });
+    });
+
+    // EventBridge: an event pattern is at most 2048 characters by default (EventBridge quotas).
+    it('splits many alarms into rules whose patterns each fit EventBridge’s limit, covering every alarm', () => {
+      const names = Array.from(
+        { length: 120 },
+        (_, i) => `checkout-prod-${String(i).padStart(3, '0')}-p99-latency-high`,
+      );
+
+      const groups = alarmRuleGroups(names);
+
+      expect(groups.length).toBeGreaterThan(1);
+      for (const group of groups) {
+        expect(JSON.stringify(alarmPattern(group)).length).toBeLessThanOrEqual(EVENT_PATTERN_MAX_CHARACTERS);
+      }
+      expect(groups.flat()).toEqual([...names].sort());
+    });
+
+    it('warns at synth that Deploy may pass any role while no ECS environment names its roles', () => {
+      const warnings = assembly
+        .getStackByName(stack.stackName)
+        .messages.filter((m) => m.level === 'warning')
+        .map((m) => String(m.entry.data));
+      expect(warnings).toContainEqual(expect.stringContaining('may pass ANY IAM role of the account to ECS'));
+      expect(passRolesOf(config)).toEqual([]);
+    });
+
+    it('narrows PassRole to the roles the config names', () => {
+      const roles = [
+        'arn:aws:iam::123456789012:role/checkout-task',
+        'arn:aws:iam::123456789012:role/checkout-exec',
+      ];
+      const named = structuredClone(config);
+      const staging = named.environments[1]!;
+      if (staging.deploy.provider !== 'ecs') throw new Error('staging deploys to ECS in the example');
+      staging.deploy.passRoles = roles;
+
+      const pass = ecsDeployStatements(named, { passRoleArns: passRolesOf(named) })
+        .map((s) => s.toStatementJson())
+        .find((s) => s.Action === 'iam:PassRole');
+
+      expect(pass.Resource).toEqual([...roles].sort());
     });
 
     it("routes the release state machine's failed, timed-out and aborted executions to the guard", () => {
