@@ -45,6 +45,10 @@ export function addSluice(app: App, options: SluiceAppOptions): SluiceStack {
   return new SluiceStack(app, sluiceStackName(options.config), {
     config: options.config,
     description: `Sluice release orchestrator for ${options.config.repository} (${options.config.service})`,
+    // Known when the CDK CLI has credentials: then the stack checks every ARN is in its account and region.
+    ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
+      ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
+      : {}),
     ...stackPropsFromContext(app),
   });
 }

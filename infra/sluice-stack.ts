@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../functions/shared/aws/env.js';
@@ -21,6 +21,7 @@ import {
 import { acknowledgeFindings } from './nag.js';
 import {
   alarmReadStatements,
+  arnParts,
   ecsDeployStatements,
   ecsWildcardReasons,
   passRolesOf,
@@ -58,6 +59,29 @@ export function sluiceStackName(config: SluiceConfig): string {
   return `Sluice-${config.service}`;
 }
 
+/**
+ * Where the stack's account and region are known (`cdk deploy` with credentials sets them), every
+ * listener and target group must be in them: the Lambdas call ELBv2 in their own region.
+ */
+function checkResourcesInStackEnv(stack: Stack, config: SluiceConfig): void {
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return;
+  const home = `${stack.account}/${stack.region}`;
+  const elsewhere = config.environments.flatMap((env) =>
+    [env.listenerArn, env.ruleArn, env.targetGroups.blue, env.targetGroups.green]
+      .filter((arn): arn is string => arn !== undefined)
+      .filter((arn) => {
+        const { account, region } = arnParts(arn);
+        return `${account}/${region}` !== home;
+      })
+      .map((arn) => `  environments.${env.name}: ${arn}`),
+  );
+  if (elsewhere.length > 0) {
+    throw new Error(
+      `stack ${stack.stackName} deploys to ${home}, but these are elsewhere:\n${elsewhere.join('\n')}`,
+    );
+  }
+}
+
 function grant(fn: SluiceFunction, statements: PolicyStatement[]): void {
   for (const statement of statements) fn.role.addToPrincipalPolicy(statement.copy());
 }
@@ -67,6 +91,7 @@ export class SluiceStack extends Stack {
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
     const { config } = props;
+    checkResourcesInStackEnv(this, config);
     const root = props.projectRoot ?? fileURLToPath(new URL('..', import.meta.url));
     const entryFor = (dir: string) => `${root}/functions/${dir}/handler.ts`;
 

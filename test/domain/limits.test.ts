@@ -66,6 +66,18 @@ describe('Domain: AWS limits a config is held to', () => {
     expect(problem).toContain('more than a release execution may run (4h)');
   });
 
+  it('refuses a listener in another region than the others: Sluice reaches them all from one', () => {
+    const document = exampleDocument();
+    document.environments[2].listenerArn = document.environments[2].listenerArn.replace(
+      'us-east-1',
+      'eu-west-1',
+    );
+
+    expect(problemsOf(document)).toEqual([
+      '  environments[2].listenerArn: is in account/region 123456789012/eu-west-1, but environments[0].listenerArn is in 123456789012/us-east-1: Sluice reaches every listener from one account and region',
+    ]);
+  });
+
   it('accepts the example config, whose environments fit', () => {
     expect(problemsOf(exampleDocument())).toEqual([]);
   });

@@ -20,6 +20,7 @@ import {
   STAR_ONLY_MUTATING_ACTIONS,
 } from '../../infra/policies.js';
 import { addSluice } from '../../infra/sluice-app.js';
+import { SluiceStack } from '../../infra/sluice-stack.js';
 import { placeholders as aslPlaceholders } from '../../statemachines/definitions.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -353,6 +354,19 @@ describe('Stack: Sluice', () => {
         });
       }
     });
+  });
+
+  it('refuses to deploy to an account and region other than the listeners’', () => {
+    const elsewhere = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(
+      () =>
+        new SluiceStack(elsewhere, 'Elsewhere', {
+          config,
+          env: { account: '999999999999', region: 'eu-west-1' },
+        }),
+    ).toThrow(
+      /deploys to 999999999999\/eu-west-1, but these are elsewhere:\n {2}environments\.dev: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/,
+    );
   });
 
   describe('Retained resources', () => {

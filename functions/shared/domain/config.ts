@@ -253,6 +253,33 @@ export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.Refine
       owners.set(alarm, name);
     });
   });
+  // Sluice calls ELBv2 from its own account and region: every listener, rule and group must be there.
+  let home: { where: string; at: string } | undefined;
+  environments.forEach((env, i) => {
+    const groups = fieldOf(env, 'targetGroups');
+    const arns: [string[], unknown][] = [
+      [['listenerArn'], fieldOf(env, 'listenerArn')],
+      [['ruleArn'], fieldOf(env, 'ruleArn')],
+      [['targetGroups', 'blue'], fieldOf(groups, 'blue')],
+      [['targetGroups', 'green'], fieldOf(groups, 'green')],
+    ];
+    for (const [path, value] of arns) {
+      // An ARN that is not well formed has its own problem already.
+      if (typeof value !== 'string' || !/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:/.test(value))
+        continue;
+      const [, , , region, account] = value.split(':');
+      const where = `${account}/${region}`;
+      const at = formatPath(['environments', i, ...path]);
+      if (!home) home = { where, at };
+      else if (where !== home.where) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', i, ...path],
+          message: `is in account/region ${where}, but ${home.at} is in ${home.where}: Sluice reaches every listener from one account and region`,
+        });
+      }
+    }
+  });
   const seen = new Set<string>();
   environments.forEach((env, i) => {
     const name = fieldOf(env, 'name');
