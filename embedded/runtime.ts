@@ -50,6 +50,12 @@ export interface EmbeddedOptions {
   onExecutionEvent?: (execution: string, event: EventLog) => void;
   /** Every alarm state change, after the alarm-rollback handler has handled it. */
   onAlarmEvent?: (event: AlarmStateChangeEvent, result: unknown) => void;
+  /**
+   * Route alarm state changes to the alarm-rollback handler. `false` is the benchmark's polling
+   * baseline (bench/alarm-rollback.ts): alarms are then seen only by CheckAlarms at bake
+   * boundaries, as interval-based tools see them, and onAlarmEvent is not called. @default true
+   */
+  alarmEvents?: boolean;
   /** Environment variables for secret overrides. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Versions whose deploy fails (rehearsing a failed deploy). */
@@ -156,7 +162,8 @@ export class EmbeddedRuntime {
       // there instead of evaluated, and start OK so that a bake has data.
       if (timeScale === 0)
         for (const name of cloudwatch.names()) cloudwatch.setAlarmState(name, 'OK', INSTANT_CLOCK_REASON);
-      routeAlarmEvents(cloudwatch, edges.alarmRollback, options.onAlarmEvent);
+      if (options.alarmEvents !== false)
+        routeAlarmEvents(cloudwatch, edges.alarmRollback, options.onAlarmEvent);
       if (timeScale > 0) cloudwatch.start();
 
       const parts = { config, timeScale, ports, alb, cloudwatch, deployer, listenerUrls };
