@@ -24,7 +24,8 @@ import { round, sleep, summarize } from './stats.js';
 
 const LISTENER =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/bench-dev/50dc6c495c0c9188/f2f7dc8efc522ab2';
-const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench-dev-blue/73e2d6bc24d8a067';
+const BLUE =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench-dev-blue/73e2d6bc24d8a067';
 const GREEN =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/bench-dev-green/5c2c2f1a0b3e4d6f';
 const ALARM = 'bench-dev-5xx';
@@ -142,17 +143,21 @@ async function runPath(path: Path, releases: number, log: BenchContext['log']): 
       const executionName = plan.environments[0]!.executionName;
       await runtime.engine.wait(executionName);
       // Responses to requests sent before the restore are still arriving.
-      await sleep(300);
+      await sleep(200);
 
       const record = await runtime.ports.releases().get(plan.release.id, 'dev');
       const canary = record?.targets?.idle;
       const fired = alarms.slice(firstAlarm).find((e) => e.detail.state.value === 'ALARM');
       if (!record || !canary || !fired) {
-        throw new Error(`release ${i}: ${record?.status ?? 'no record'}, alarm ${fired ? 'fired' : 'silent'}`);
+        throw new Error(
+          `release ${i}: ${record?.status ?? 'no record'}, alarm ${fired ? 'fired' : 'silent'}`,
+        );
       }
       const alarmAt = Date.parse(fired.detail.state.timestamp.replace('+0000', 'Z'));
       const epochs = runtime.alb.epochs(LISTENER);
-      const restore = epochs.find((e) => Date.parse(e.startedAt) >= alarmAt && (e.weights[canary] ?? 0) === 0);
+      const restore = epochs.find(
+        (e) => Date.parse(e.startedAt) >= alarmAt && (e.weights[canary] ?? 0) === 0,
+      );
       if (!restore) throw new Error(`release ${i}: the ALB never went back to the stable group`);
       const shifted = epochs.filter(
         (e) => Date.parse(e.startedAt) < alarmAt && (e.weights[canary] ?? 0) > 0 && e.endedAt,
@@ -162,7 +167,10 @@ async function runPath(path: Path, releases: number, log: BenchContext['log']): 
         restoreMs: Date.parse(restore.startedAt) - alarmAt,
         faultyRequestsAfterAlarm: after.length,
         faulty5xxAfterAlarm: after.filter((r) => r.status >= 500).length,
-        alarmStep: Math.max(0, shifted.filter((e) => Date.parse(e.startedAt) >= Date.parse(record.startedAt)).length - 1),
+        alarmStep: Math.max(
+          0,
+          shifted.filter((e) => Date.parse(e.startedAt) >= Date.parse(record.startedAt)).length - 1,
+        ),
         status: record.status,
         trigger: record.cause?.trigger,
       });
@@ -198,7 +206,10 @@ function report(samples: Sample[]) {
       ]),
     ),
     alarmFiredInStep: Object.fromEntries(
-      [...new Set(samples.map((s) => s.alarmStep))].map((k) => [k, samples.filter((s) => s.alarmStep === k).length]),
+      [...new Set(samples.map((s) => s.alarmStep))].map((k) => [
+        k,
+        samples.filter((s) => s.alarmStep === k).length,
+      ]),
     ),
   };
 }

@@ -106,14 +106,19 @@ async function countRelease(kind: 'happy' | 'rolledBack', log: BenchContext['log
     const plan = planRelease(config, payload);
     if (plan.kind !== 'release') throw new Error(plan.reason);
     invoked('github-webhook');
-    await runtime.handlers.githubWebhook(webhookEvent(secret, JSON.stringify(payload)), lambdaContext('webhook'));
+    await runtime.handlers.githubWebhook(
+      webhookEvent(secret, JSON.stringify(payload)),
+      lambdaContext('webhook'),
+    );
     const execution = await runtime.engine.wait(plan.environments[0]!.executionName);
     // EventBridge delivers FAILED, TIMED_OUT and ABORTED to release-guard (the engine calls it likewise).
     if (execution.status !== 'SUCCEEDED') invoked('release-guard');
     await sleep(100);
     const transitions = Object.values(byState).reduce((a, b) => a + b, 0) + retries;
     const record = await runtime.ports.releases().get(plan.release.id, env.name);
-    log(`${kind}: ${execution.status}, record ${record?.status} (${record?.cause?.message ?? 'no cause'}), ${transitions} transitions`);
+    log(
+      `${kind}: ${execution.status}, record ${record?.status} (${record?.cause?.message ?? 'no cause'}), ${transitions} transitions`,
+    );
     return { status: record?.status ?? execution.status, transitions, byState, retries, invocations };
   } finally {
     await runtime.close();
@@ -128,8 +133,11 @@ function monitoredSeconds(env: { steps: { bake: number }[]; watch: number }): nu
 export async function costBenchmark({ log }: BenchContext) {
   const config = loadConfig(join(root, 'sluice.config.yaml'));
   const env = config.environments[0]!;
-  const happy = await countRelease('happy', log);
-  const rolledBack = await countRelease('rolledBack', log);
+  // Two runtimes side by side: counts are per runtime, and neither depends on timing.
+  const [happy, rolledBack] = await Promise.all([
+    countRelease('happy', log),
+    countRelease('rolledBack', log),
+  ]);
   const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
   const seconds = monitoredSeconds(env);
@@ -144,7 +152,13 @@ export async function costBenchmark({ log }: BenchContext) {
     environment: `${env.name} of sluice.config.yaml: ${env.steps.map((s) => `${s.weight}%/${s.bake}s`).join(', ')}, watch ${env.watch}s`,
     prices: PRICES,
     lambdaEstimate: { ...LAMBDA_ESTIMATE, note: 'stated estimate, not measured' },
-    happy: { status: happy.status, ...priced(happy.transitions, sum(happy.invocations)), invocations: happy.invocations, byState: happy.byState, retries: happy.retries },
+    happy: {
+      status: happy.status,
+      ...priced(happy.transitions, sum(happy.invocations)),
+      invocations: happy.invocations,
+      byState: happy.byState,
+      retries: happy.retries,
+    },
     rolledBack: {
       status: rolledBack.status,
       scenario: 'alarm event 200 ms into the second bake',
