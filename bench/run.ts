@@ -6,12 +6,17 @@
  *   npm run bench -- --quick           # fewer samples, under a minute
  *   npm run bench -- --only proxy,cost # some of them
  *   npm run bench -- --out other.json  # somewhere else than bench/results.json
+ *   npm run bench -- --write-docs      # no run: docs and README from bench/results.json
+ *
+ * A full run of every benchmark also rewrites the figures in docs/benchmarks.md and the
+ * summary in README.md (between their <!-- bench:… --> markers), so they agree with results.json.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { markdown } from './table.js';
+import { updateDocs } from './docs.js';
+import { markdown, type ResultsDocument } from './table.js';
 
 export const BENCHMARKS = ['alarm-rollback', 'webhook', 'cost', 'scale', 'proxy'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
@@ -72,6 +77,12 @@ function gitCommit(): string | undefined {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--write-docs')) {
+    const doc = JSON.parse(readFileSync(join(here, 'results.json'), 'utf8')) as ResultsDocument;
+    updateDocs(doc, root, 'bench/results.json');
+    process.stdout.write(`${markdown(doc)}\n`);
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const only = option('--only')?.split(',');
   const unknown = only?.filter((name) => !BENCHMARKS.includes(name as BenchmarkName)) ?? [];
@@ -106,6 +117,10 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`);
   process.stdout.write(`${markdown(document)}\n`);
   process.stderr.write(`[run] wrote ${out} in ${document.durationSeconds} s\n`);
+  if (!quick && !only && !option('--out')) {
+    updateDocs(document, root, 'bench/results.json');
+    process.stderr.write('[run] updated the figures in docs/benchmarks.md and README.md\n');
+  }
 }
 
 function pick(result: unknown) {

@@ -138,7 +138,8 @@ export async function scaleBenchmark({ quick, log }: BenchContext) {
         executionStatuses[execution.status] = (executionStatuses[execution.status] ?? 0) + 1;
         const record = await runtime.ports.releases().get(releaseId, env.name);
         const status = record?.status ?? 'no record';
-        outcomes[status] = (outcomes[status] ?? 0) + 1;
+        const outcome = record?.cause ? `${status} (${record.cause.error ?? record.cause.trigger})` : status;
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
         if (!record || !TERMINAL_STATUSES.includes(record.status))
           broken.push(`svc ${n}: ${releaseId} is ${status}`);
         if (record?.status === 'succeeded') good.add(record.version);

@@ -8,7 +8,14 @@ type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnTy
 
 export interface ResultsDocument {
   quick: boolean;
-  machine: { cores: number; cpu: string; node: string; date: string; commit?: string };
+  machine: {
+    cores: number;
+    cpu: string;
+    node: string;
+    date: string;
+    commit?: string;
+    loadAverageAtStart: number[];
+  };
   durationSeconds: number;
   benchmarks: {
     'alarm-rollback'?: Result<typeof alarmRollbackBenchmark>;
