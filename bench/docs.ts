@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { markdown, type ResultsDocument } from './table.js';
+import { markdown, outcomeText, type ResultsDocument } from './table.js';
 
 /** Replaces the text between `<!-- name:start -->` and `<!-- name:end -->`; throws if the markers are missing. */
 export function replaceBlock(text: string, name: string, body: string): string {
@@ -12,6 +12,8 @@ export function replaceBlock(text: string, name: string, body: string): string {
 }
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : Math.round(ms).toLocaleString('en-US'));
+
+const signedMs = (ms: number) => `${ms < 0 ? '−' : '+'}${fmt(Math.abs(ms))} ms`;
 
 /** The README's few sentences, from the same document as the tables. */
 export function summary(doc: ResultsDocument): string {
@@ -40,13 +42,13 @@ export function summary(doc: ResultsDocument): string {
   const s = b.scale;
   if (s) {
     parts.push(
-      `- **Scale**: ${s.releases} concurrent releases across ${s.services} services (one embedded runtime each, one process): ${(s.wallMs / 1000).toFixed(1)} s wall, ${s.peakRssMb} MB peak RSS, invariant ${s.invariantHeld ? 'held (every listener 100/0, every lock free, every record terminal)' : `broken ${s.violations.length} times`}.`,
+      `- **Scale**: ${s.releases} concurrent releases across ${s.services} services (one embedded runtime each, one process): ${(s.wallMs / 1000).toFixed(1)} s wall, ${s.peakRssMb} MB peak RSS; ${outcomeText(s.outcomes)}; invariant ${s.invariantHeld ? 'held (every listener 100/0, every lock free, every record terminal)' : `broken ${s.violations.length} times`}.`,
     );
   }
   const p = b.proxy;
   if (p) {
     parts.push(
-      `- **Local ALB overhead** at ${p.ratePerSecond} req/s: +${fmt(p.addedP50Ms)} ms p50, +${fmt(p.addedP99Ms)} ms p99 over calling the app directly.`,
+      `- **Local ALB overhead** at ${p.ratePerSecond} req/s: ${signedMs(p.addedP50Ms)} p50, ${signedMs(p.addedP99Ms)} p99 against calling the app directly (${fmt(p.proxiedP50Ms)} / ${fmt(p.proxiedP99Ms)} ms through the proxy).`,
     );
   }
   return [

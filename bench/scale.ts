@@ -123,7 +123,8 @@ export async function scaleBenchmark({ quick, log }: BenchContext) {
     log(`${ended.length} releases ended in ${Math.round(wallMs)} ms`);
 
     const broken: string[] = [];
-    const outcomes: Record<string, number> = {};
+    const outcomes: Record<string, Record<string, number>> = { supersede: {}, queue: {} };
+    const causes: Record<string, string> = {};
     const executionStatuses: Record<string, number> = {};
     for (const [n, { config, runtime }] of services.entries()) {
       const env = config.environments[0]!;
@@ -139,7 +140,9 @@ export async function scaleBenchmark({ quick, log }: BenchContext) {
         const record = await runtime.ports.releases().get(releaseId, env.name);
         const status = record?.status ?? 'no record';
         const outcome = record?.cause ? `${status} (${record.cause.error ?? record.cause.trigger})` : status;
-        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        const byPolicy = outcomes[env.concurrency]!;
+        byPolicy[outcome] = (byPolicy[outcome] ?? 0) + 1;
+        if (record?.cause && status !== 'superseded') causes[outcome] ??= record.cause.message;
         if (!record || !TERMINAL_STATUSES.includes(record.status))
           broken.push(`svc ${n}: ${releaseId} is ${status}`);
         if (record?.status === 'succeeded') good.add(record.version);
@@ -170,6 +173,8 @@ export async function scaleBenchmark({ quick, log }: BenchContext) {
       invariantHeld: broken.length === 0,
       violations: broken,
       outcomes,
+      /** One message per cause other than superseding, as the record states it. */
+      causes,
       executionStatuses,
     };
   } finally {

@@ -27,7 +27,20 @@ export interface ResultsDocument {
 }
 
 const ms = (v: number) => `${v < 10 ? v.toFixed(2) : Math.round(v).toLocaleString('en-US')} ms`;
+const signed = (v: number) => `${v < 0 ? '−' : '+'}${ms(Math.abs(v))}`;
 const usd = (v: number) => `$${v.toFixed(v < 0.01 ? 6 : 4)}`;
+
+/** "100 succeeded, 50 superseded, …" over every concurrency policy. */
+export function outcomeText(outcomes: Record<string, Record<string, number>>): string {
+  const total: Record<string, number> = {};
+  for (const byPolicy of Object.values(outcomes)) {
+    for (const [outcome, n] of Object.entries(byPolicy)) total[outcome] = (total[outcome] ?? 0) + n;
+  }
+  return Object.entries(total)
+    .sort((a, b) => b[1] - a[1])
+    .map(([outcome, n]) => `${n} ${outcome}`)
+    .join(', ');
+}
 
 /** The figures of a results document as markdown tables: Sluice beside its baseline. */
 export function markdown(doc: ResultsDocument): string {
@@ -113,7 +126,7 @@ export function markdown(doc: ResultsDocument): string {
       `Local ALB latency p50 / p99 at ${p.ratePerSecond} req/s`,
       `${ms(p.proxiedP50Ms)} / ${ms(p.proxiedP99Ms)} through the proxy`,
       `${ms(p.directP50Ms)} / ${ms(p.directP99Ms)} direct`,
-      `+${ms(p.addedP50Ms)} / +${ms(p.addedP99Ms)}`,
+      `${signed(p.addedP50Ms)} / ${signed(p.addedP99Ms)}`,
     );
   }
 
