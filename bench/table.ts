@@ -115,7 +115,7 @@ export function markdown(doc: ResultsDocument): string {
   if (s) {
     row(
       `Scale: ${s.releases} concurrent releases across ${s.services} services`,
-      `${(s.wallMs / 1000).toFixed(1)} s wall, peak RSS ${s.peakRssMb} MB`,
+      `${(s.wallMs / 1000).toFixed(1)} s wall, peak RSS ${s.peakRssMb} MB; ${outcomeText(s.outcomes)}`,
       '',
       s.invariantHeld ? 'invariant held' : `**${s.violations.length} violations**`,
     );
