@@ -30,6 +30,13 @@ const ms = (v: number) => `${v < 10 ? v.toFixed(2) : Math.round(v).toLocaleStrin
 const signed = (v: number) => `${v < 0 ? '−' : '+'}${ms(Math.abs(v))}`;
 const usd = (v: number) => `$${v.toFixed(v < 0.01 ? 6 : 4)}`;
 
+/** A cold start's answer, short: which error, and whether it was the refused AWS call. */
+function answerText(answer: string): string {
+  if (/ECONNRE|AWS call was refused/.test(answer))
+    return `${answer.split(/[:(]/)[0]!.trim()} (AWS call refused)`;
+  return answer.length > 60 ? `${answer.slice(0, 60)}…` : answer;
+}
+
 /** "100 succeeded, 50 superseded, …" over every concurrency policy. */
 export function outcomeText(outcomes: Record<string, Record<string, number>>): string {
   const total: Record<string, number> = {};
@@ -143,7 +150,7 @@ export function markdown(doc: ResultsDocument): string {
         ms(f.totalP50Ms),
         ms(f.importP50Ms),
         ms(f.firstEventP50Ms),
-        f.answer.replace(/\|/g, '/'),
+        answerText(f.answer),
       );
     }
     const e = w.coldStart.baselineEmptyModule;

@@ -223,7 +223,8 @@ try {
   const result = await mod.handler(event, context);
   answer = result && typeof result === 'object' && 'statusCode' in result ? 'HTTP ' + result.statusCode : 'returned';
 } catch (error) {
-  answer = 'threw ' + (error?.name ?? 'error') + ': ' + String(error?.message).slice(0, 80);
+  const text = String(error?.message) + ' ' + String(error?.cause?.message ?? '');
+  answer = 'threw ' + (error?.name ?? 'error') + (text.includes('ECONNREFUSED') ? ' (its AWS call was refused)' : ': ' + String(error?.message).slice(0, 60));
 }
 const answered = performance.now();
 process.stdout.write(JSON.stringify({ bootMs: started, importMs: imported - started, firstEventMs: answered - imported, answer }) + '\\n');
