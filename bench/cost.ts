@@ -75,8 +75,8 @@ async function countRelease(kind: 'happy' | 'rolledBack', log: BenchContext['log
   let runtime: EmbeddedRuntime | undefined;
   runtime = await EmbeddedRuntime.start({
     config,
-    // Waits round up to whole seconds: 1 s per bake and for the watch.
-    timeScale: 0.02,
+    // Waits round up to whole seconds: 1 s per bake and for the watch; the alarm period is 600 ms.
+    timeScale: 0.01,
     dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')),
     onExecutionEvent: (_, event) => {
       if (event.type === 'StateEntered') byState[event.state.name] = (byState[event.state.name] ?? 0) + 1;
