@@ -73,6 +73,9 @@ class MemoryOrchestrator implements Orchestrator {
   async executionStatus() {
     return undefined;
   }
+  async describeExecution() {
+    return undefined;
+  }
 }
 
 async function acknowledgement(deliveries: number, log: BenchContext['log']) {
