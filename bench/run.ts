@@ -2,7 +2,7 @@
  * Runs the benchmarks, one node process each, writes bench/results.json and prints a markdown
  * table. Benchmarks measure; nothing here asserts a timing.
  *
- *   npm run bench                      # the full run (about 6 minutes on 2 cores)
+ *   npm run bench                      # the full run (4–6 minutes on 2 cores)
  *   npm run bench -- --quick           # fewer samples, under a minute
  *   npm run bench -- --only proxy,cost # some of them
  *   npm run bench -- --out other.json  # somewhere else than bench/results.json
