@@ -135,7 +135,10 @@ describe('Domain: planRelease', () => {
         insufficientData: { policy: 'extend', maxExtensionSeconds: 600 },
         concurrency: 'supersede',
       });
-      expect(plan.environments[2]?.input.environment.approval).toEqual({ type: 'slack' });
+      expect(plan.environments[2]?.input.environment.approval).toEqual({
+        type: 'slack',
+        timeoutSeconds: 14400,
+      });
       expect(JSON.stringify(plan)).not.toMatch(/secret|token/i);
     });
 
