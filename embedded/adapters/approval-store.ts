@@ -39,7 +39,11 @@ export class MemoryApprovalStore implements ApprovalStore {
   async decide(id: string, decision: ApprovalDecision): Promise<DecideResult> {
     const item = this.items.get(id);
     if (item?.approval.status !== 'pending') return { won: false, approval: await this.get(id) };
-    Object.assign(item!.approval, { status: decision.status, decidedBy: decision.by, decidedAt: decision.at });
+    Object.assign(item!.approval, {
+      status: decision.status,
+      decidedBy: decision.by,
+      decidedAt: decision.at,
+    });
     return { won: true, approval: structuredClone(item!.approval), taskToken: item!.taskToken };
   }
 
