@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Epoch } from '../embedded/alb.js';
 import type { ConfigFile } from '../embedded/config.js';
 import { startLoad } from '../embedded/load.js';
@@ -81,7 +81,8 @@ export async function runDemo(options: {
   const faulty = sha('faulty');
 
   const runtime = await startRuntime(options.config, faulty, print);
-  const server = await listen(createApp(runtime));
+  const apiToken = randomBytes(24).toString('base64url');
+  const server = await listen(createApp(runtime, { apiToken }));
   const ctx: DemoContext = {
     config: options.config,
     env: options.config.environments[0]!,
