@@ -1,36 +1,41 @@
-import { Octokit } from '@octokit/rest';
-import { log } from '../log.js';
 import type { DeploymentState, DeploymentTracker } from '../ports/notifier.js';
 import { readLambdaEnv } from './env.js';
 import { once } from './once.js';
 import { awsSecrets } from './secrets-manager.js';
 
-const OCTOKIT_LOG = {
-  debug: (message: string) => log.debug(message),
-  info: (message: string) => log.debug(message),
-  warn: (message: string) => log.warn(message),
-  error: (message: string) => log.debug(message),
-};
-
-function ownerRepo(repository: string): { owner: string; repo: string } {
+function ownerRepo(repository: string): string {
   const [owner, repo, ...rest] = repository.split('/');
   if (!owner || !repo || rest.length > 0) throw new Error(`repository must be owner/name, got ${repository}`);
-  return { owner, repo };
+  return `${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`;
 }
 
-/** GitHub Deployments and deployment statuses through the REST API (github.com, GHES, or a local stub). */
+/**
+ * GitHub Deployments and deployment statuses through the REST API (github.com, GHES, or a local
+ * stub): two endpoints over fetch, because Octokit's REST client alone would put the notifier's
+ * bundle over its 500 KB budget.
+ */
 export class GitHubDeployments implements DeploymentTracker {
   constructor(
     private readonly token: () => Promise<string>,
     private readonly baseUrl: string,
   ) {}
 
-  private async octokit(): Promise<Octokit> {
-    return new Octokit({
-      auth: await this.token(),
-      baseUrl: this.baseUrl.replace(/\/+$/, ''),
-      log: OCTOKIT_LOG,
+  private async post(path: string, body: Record<string, unknown>): Promise<{ id?: number }> {
+    const response = await fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+      method: 'POST',
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization: `Bearer ${await this.token()}`,
+        'content-type': 'application/json',
+        'user-agent': 'sluice',
+        'x-github-api-version': '2022-11-28',
+      },
+      body: JSON.stringify(body),
     });
+    const text = await response.text();
+    if (!response.ok)
+      throw new Error(`GitHub POST ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+    return JSON.parse(text || '{}') as { id?: number };
   }
 
   async create(request: {
@@ -39,21 +44,19 @@ export class GitHubDeployments implements DeploymentTracker {
     environment: string;
     description: string;
   }): Promise<number> {
-    const octokit = await this.octokit();
-    // auto_merge off and no required contexts: Sluice has verified the checks itself, and must
-    // not merge anything (https://docs.github.com/en/rest/deployments/deployments).
-    const { data } = await octokit.rest.repos.createDeployment({
-      ...ownerRepo(request.repository),
+    // auto_merge off and no required contexts: Sluice has verified the checks itself and must not
+    // merge anything (https://docs.github.com/en/rest/deployments/deployments#create-a-deployment).
+    const created = await this.post(`/repos/${ownerRepo(request.repository)}/deployments`, {
       ref: request.sha,
       environment: request.environment,
       description: request.description.slice(0, 140),
       auto_merge: false,
       required_contexts: [],
       transient_environment: false,
-      production_environment: request.environment === 'prod' || request.environment === 'production',
+      production_environment: /^prod(uction)?$/.test(request.environment),
     });
-    if (!('id' in data)) throw new Error(`GitHub did not create a deployment: ${JSON.stringify(data)}`);
-    return data.id;
+    if (typeof created.id !== 'number') throw new Error('GitHub did not create a deployment');
+    return created.id;
   }
 
   async setStatus(
@@ -62,13 +65,11 @@ export class GitHubDeployments implements DeploymentTracker {
     state: DeploymentState,
     description: string,
   ): Promise<void> {
-    const octokit = await this.octokit();
-    await octokit.rest.repos.createDeploymentStatus({
-      ...ownerRepo(repository),
-      deployment_id: deploymentId,
+    // auto_inactive: a new success marks the environment's earlier deployments inactive
+    // (https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status).
+    await this.post(`/repos/${ownerRepo(repository)}/deployments/${deploymentId}/statuses`, {
       state,
       description: description.slice(0, 140),
-      // A new success marks earlier deployments of the environment inactive on GitHub's side too.
       auto_inactive: true,
     });
   }
