@@ -30,6 +30,7 @@ export function streamEvent(record: ReleaseRecord): DynamoDBStreamEvent {
  */
 export class ReleaseStream {
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly latest = new Map<string, ReleaseRecord>();
   private notifier: NotifierHandler | undefined;
 
   constructor(
@@ -70,30 +71,38 @@ export class ReleaseStream {
   }
 
   private publish(record: ReleaseRecord): void {
-    const notifier = this.notifier;
-    if (!notifier) return;
+    if (!this.notifier) return;
     const key = `${record.releaseId}\n${record.environment}`;
+    // Writes that arrive while a notification of the same record runs are coalesced into the
+    // newest image (the history is append-only, so it holds every entry the others had), as a
+    // stream batch would carry them together.
+    this.latest.set(key, record);
+    if (this.chains.has(key)) return;
+    const drain = (async () => {
+      for (let next = this.latest.get(key); next; next = this.latest.get(key)) {
+        this.latest.delete(key);
+        await this.deliver(next);
+      }
+    })();
+    this.chains.set(key, drain);
+    void drain.finally(() => this.chains.delete(key));
+  }
+
+  private async deliver(record: ReleaseRecord): Promise<void> {
     const attempts = this.options.attempts ?? 3;
     const backoff = this.options.backoffMs ?? 200;
-    const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await notifier(streamEvent(record), lambdaContext('sluice-release-notifier'));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.notifier!(streamEvent(record), lambdaContext('sluice-release-notifier'));
+        return;
+      } catch (error) {
+        if (attempt >= attempts) {
+          this.options.onFailure?.(error as Error);
           return;
-        } catch (error) {
-          if (attempt >= attempts) {
-            this.options.onFailure?.(error as Error);
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, backoff * attempt));
         }
+        await new Promise((resolve) => setTimeout(resolve, backoff * attempt));
       }
-    });
-    this.chains.set(key, next);
-    void next.finally(() => {
-      if (this.chains.get(key) === next) this.chains.delete(key);
-    });
+    }
   }
 
   /** Resolves when every notification published so far has been delivered or given up. */

@@ -71,6 +71,11 @@ export interface EmbeddedOptions {
   releaseStore?: 'dynalite' | 'memory';
   /** Fault injection: wraps the ports every handler sees (e.g. a throttling load balancer). */
   wrapPorts?: (ports: Ports) => Ports;
+  /**
+   * Run the release notifier on record writes (Slack threads, GitHub deployments). The fault suite
+   * turns it off: it is off the release's path, and 1,000 schedules pay for it in time. @default true
+   */
+  notifications?: boolean;
   /** Slack user groups and their members, for approvers named by group (usergroups.users.list). */
   slackGroups?: Record<string, string[]>;
 }
@@ -183,7 +188,7 @@ export class EmbeddedRuntime {
         releaseGuard: createReleaseGuardHandler(ports),
         slackInteractions: createSlackInteractionsHandler(ports),
       };
-      stream.connect(createReleaseNotifierHandler(ports));
+      if (options.notifications !== false) stream.connect(createReleaseNotifierHandler(ports));
       closers.push(() => stream.idle());
       const engine = startEngine(options, ports, timeScale, edges.releaseGuard);
       orchestrator = new LocalOrchestrator(engine, timeScale);

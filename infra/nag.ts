@@ -108,7 +108,7 @@ export function acknowledgeFindings(scopes: NagScopes): void {
   ack(
     webhooks.api,
     'AwsSolutions-APIG4',
-    'GitHub (and later Slack) cannot send IAM or JWT credentials; they sign each request with an HMAC of the raw body, which the handler verifies with the secret before reading anything else. Stage throttling bounds unsigned traffic',
+    'GitHub and Slack cannot send IAM or JWT credentials; they sign each request with an HMAC of the raw body, which the handler verifies with the secret before reading anything else. Stage throttling bounds unsigned traffic',
   );
   ack(
     safetyNet.deadLetterQueue,
