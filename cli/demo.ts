@@ -5,8 +5,8 @@ import { startLoad } from '../embedded/load.js';
 import { deliver, pushPayload } from '../embedded/push.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
-import { planRelease } from '../functions/shared/domain/plan.js';
 import type { Approval } from '../functions/shared/domain/approval.js';
+import { planRelease } from '../functions/shared/domain/plan.js';
 import type { ReleaseRecord } from '../functions/shared/domain/release.js';
 
 export interface DemoRelease {
@@ -203,7 +203,7 @@ function printTrafficEverySecond({ runtime, env, responses, print }: DemoContext
 
 /** Delivers a signed push to the webhook, waits for the release to end, and reads what happened. */
 async function pushAndFollow(ctx: DemoContext, version: string, label: string): Promise<DemoRelease> {
-  const { config, env, runtime, print } = ctx;
+  const { config, env, print } = ctx;
   print(`\n▶ push ${short(version)} (${label}) to ${ctx.branch}`);
   const payload = pushPayload(config.repository, ctx.branch, version);
   const plan = planRelease(config, payload);

@@ -268,37 +268,16 @@ async function decideApproval(
   action: 'approve' | 'reject',
   user: string | undefined,
 ): Promise<void> {
-  const response = await post(`${base}/api/approvals/${encodeURIComponent(approval)}/${action}`, {
-    ...(user ? { user } : {}),
+  const response = await fetch(`${base}/api/approvals/${encodeURIComponent(approval)}/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-sluice-token': apiToken() },
+    body: JSON.stringify(user ? { user } : {}),
   });
   const result = (await response.json().catch(() => ({}))) as {
     status?: number;
     user?: string;
     said?: string[];
   };
-  if (!response.ok || result.status !== 200) {
-    console.error(`${action} failed: ${JSON.stringify(result)}`);
-    throw new Exit(EXIT.failed);
-  }
-  const said = result.said?.length
-    ? result.said.join(' ')
-    : `${action === 'approve' ? 'approved' : 'rejected'}`;
-  console.log(`${approval}: ${said} (signed Slack click as ${result.user})`);
-  if (result.said?.length) throw new Exit(EXIT.failed);
-}
-
-async function decideApproval(
-  base: string,
-  approval: string,
-  action: 'approve' | 'reject',
-  user: string | undefined,
-): Promise<void> {
-  const response = await fetch(`${base}/api/approvals/${encodeURIComponent(approval)}/${action}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-sluice-token': apiToken() },
-    body: JSON.stringify(user ? { user } : {}),
-  });
-  const result = (await response.json().catch(() => ({}))) as { status?: number; user?: string; said?: string[] };
   if (!response.ok || result.status !== 200) {
     console.error(`${action} failed: ${JSON.stringify(result)}`);
     throw new Exit(EXIT.failed);

@@ -64,6 +64,9 @@ class RecordingOrchestrator implements Orchestrator {
   async executionStatus() {
     return 'RUNNING' as const;
   }
+  async describeExecution() {
+    return undefined;
+  }
 }
 
 async function setup(approvalOverrides: Partial<Approval> = {}) {

@@ -147,7 +147,9 @@ describe('Manual controls through the serve API', () => {
     scenario = await Scenario.start();
     const released = await scenario.release(shaOf('status'));
 
-    const response = await createApp(scenario.runtime).request('/api/status');
+    const response = await createApp(scenario.runtime, { apiToken: TOKEN }).request('/api/status', {
+      headers: { 'x-sluice-token': TOKEN },
+    });
 
     expect(await response.json()).toEqual({
       environments: [
