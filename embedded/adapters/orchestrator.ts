@@ -35,8 +35,9 @@ export function scaleReleaseInput(input: ReleaseInput, timeScale: number): Relea
         ...input.environment.insufficientData,
         maxExtensionSeconds: scaleSeconds(input.environment.insufficientData.maxExtensionSeconds, timeScale),
       },
-      // A Task timeout must be at least 1 s, even on the instant clock.
-      ...(input.environment.approval.type === 'slack'
+      // The instant clock skips waits, not people: an approval keeps its full timeout there.
+      // Otherwise it is scaled like a bake, and a Task timeout is at least 1 s.
+      ...(input.environment.approval.type === 'slack' && timeScale > 0
         ? {
             approval: {
               ...input.environment.approval,

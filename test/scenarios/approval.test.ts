@@ -7,7 +7,7 @@ import {
   slackHeaders,
 } from '../../embedded/slack-interaction.js';
 import type { Approval } from '../../functions/shared/domain/approval.js';
-import { BLUE, GREEN, Scenario, scenarioConfig, shaOf } from './harness.js';
+import { BLUE, GREEN, SCALED, Scenario, scenarioConfig, shaOf } from './harness.js';
 
 const APPROVER = 'U024BE7LH';
 const CHANNEL = 'C0RELEASES';
@@ -19,8 +19,9 @@ afterEach(async () => {
 });
 
 /** A scenario whose only environment waits for a Slack approval, recording every task token issued. */
-async function approvalScenario(timeout = '1h') {
+async function approvalScenario(timeout = '1h', timeScale = 0) {
   scenario = await Scenario.start({
+    timeScale,
     config: scenarioConfig({ approval: { type: 'slack', channel: CHANNEL, approvers: [APPROVER], timeout } }),
   });
   const tokens = scenario.runtime.engine.tokens;
@@ -132,8 +133,8 @@ describe('Scenario: a release that needs a Slack approval', () => {
   });
 
   it('ends with traffic whole and never shifted when nobody decides before the timeout, and a late click changes nothing', async () => {
-    // 20s of approval timeout at the scenario's time scale (0.05) is 1 s.
-    const { scenario: s } = await approvalScenario('20s');
+    // 20s of approval timeout on the SCALED clock (0.05) is 1 s.
+    const { scenario: s } = await approvalScenario('20s', SCALED);
     const pushed = await s.push(shaOf('timed-out'));
     const approval = await pendingApproval(s);
 
