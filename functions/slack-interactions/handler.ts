@@ -112,6 +112,12 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
         if (outcome.say) await say(outcome.say);
         return ack();
       }
+      if (action.action_id === ACTIONS.promoteNow) {
+        const outcome = await promoteNow(p, action.value, user);
+        log.info('promote-now click', { release: action.value, user, outcome });
+        await say(outcome);
+        return ack();
+      }
       if (action.action_id === ACTIONS.abort) {
         const outcome = await abort(p, action.value, user);
         log.info('abort click', { release: action.value, user, outcome });
@@ -219,6 +225,36 @@ async function abort(p: SlackInteractionsPorts, value: string, user: string): Pr
   );
   await p.orchestrator().stopExecution(record.executionName, 'ReleaseAborted', message);
   return `Aborting ${releaseId} in ${environment}: traffic goes back to the live group.`;
+}
+
+/**
+ * Promote now from the thread: the record says so, and the bake check that ends the current step
+ * sends the release straight to its last step (100%), which still bakes and is watched.
+ */
+async function promoteNow(p: SlackInteractionsPorts, value: string, user: string): Promise<string> {
+  const [releaseId, environment] = value.split('|');
+  if (!releaseId || !environment) return 'Nothing to promote.';
+  const env = p.config().environments.find((e) => e.name === environment);
+  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
+  if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
+    return `Only ${environment}'s approvers may promote its release.`;
+  }
+  const record = await p.releases().get(releaseId, environment);
+  if (!record || isTerminal(record) || record.status === 'promoted') {
+    return 'That release is no longer baking; nothing was changed.';
+  }
+  if (record.promoteNow) return `Already asked by <@${record.promoteNow.by}>.`;
+  const at = p.now().toISOString();
+  await p.releases().update(
+    releaseId,
+    environment,
+    { promoteNow: { by: user, at } },
+    {
+      event: 'promote_now',
+      detail: `promote now requested by <@${user}>: after this bake, straight to 100%`,
+    },
+  );
+  return `When this bake ends, ${releaseId} goes straight to 100% in ${environment}.`;
 }
 
 export const handler = createSlackInteractionsHandler({

@@ -303,6 +303,35 @@ describe('Handler: slack-interactions', () => {
     });
   });
 
+  describe('Method: promote now', () => {
+    it('lets an approver ask a baking release to go straight to 100%, once', async () => {
+      const { click, releases, input, slack } = await setup();
+      await releases.update(
+        input.release.id,
+        'prod',
+        { steps: [{ index: 0, weight: 5, observed: {}, at: NOW.toISOString() }] },
+        { event: 'shifted' },
+      );
+
+      await click(APPROVER, 'sluice_promote_now', `${input.release.id}|prod`);
+      await click(OTHER_APPROVER, 'sluice_promote_now', `${input.release.id}|prod`);
+
+      expect((await releases.get(input.release.id, 'prod'))?.promoteNow).toEqual({
+        by: APPROVER,
+        at: NOW.toISOString(),
+      });
+      expect(slack.messages.at(-1)?.text).toBe(`Already asked by <@${APPROVER}>.`);
+    });
+
+    it('refuses a promote-now from someone who is not an approver', async () => {
+      const { click, releases, input } = await setup();
+
+      await click('U0STRANGER', 'sluice_promote_now', `${input.release.id}|prod`);
+
+      expect((await releases.get(input.release.id, 'prod'))?.promoteNow).toBeUndefined();
+    });
+  });
+
   describe('Method: abort', () => {
     it('lets an approver abort a baking release: the record says who, the execution stops', async () => {
       const { click, orchestrator, releases, input } = await setup();

@@ -19,10 +19,13 @@ afterEach(async () => {
 });
 
 /** A scenario whose only environment waits for a Slack approval, recording every task token issued. */
-async function approvalScenario(timeout = '1h', timeScale = 0) {
+async function approvalScenario(timeout = '1h', timeScale = 0, environment: Record<string, unknown> = {}) {
   scenario = await Scenario.start({
     timeScale,
-    config: scenarioConfig({ approval: { type: 'slack', channel: CHANNEL, approvers: [APPROVER], timeout } }),
+    config: scenarioConfig({
+      approval: { type: 'slack', channel: CHANNEL, approvers: [APPROVER], timeout },
+      ...environment,
+    }),
   });
   const tokens = scenario.runtime.engine.tokens;
   const issued: string[] = [];
@@ -159,5 +162,26 @@ describe('Scenario: a release that needs a Slack approval', () => {
         expect.stringMatching(/expired/),
       ]),
     );
+  });
+
+  it('goes straight from the current step to 100% when an approver clicks Promote now in the thread', async () => {
+    const steps = [
+      { weight: 25, bake: '20s' },
+      { weight: 50, bake: '20s' },
+      { weight: 100, bake: '20s' },
+    ];
+    const { scenario: s } = await approvalScenario('1h', SCALED, { steps });
+    const pushed = await s.push(shaOf('promote-now'));
+    await click(s, 'approve', (await pendingApproval(s)).id);
+    await until(async () => ((await s.record(pushed.releaseId))?.steps.length === 1 ? true : undefined));
+
+    await click(s, 'promoteNow', `${pushed.releaseId}|dev`);
+    const execution = await s.runtime.engine.wait(pushed.executionName);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const record = await s.record(pushed.releaseId);
+    expect(record?.steps.map((step) => step.weight)).toEqual([25, 100]);
+    expect(record?.promoteNow).toMatchObject({ by: APPROVER });
+    expect(s.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
   });
 });

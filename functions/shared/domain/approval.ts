@@ -27,6 +27,7 @@ export const ACTIONS = {
   approve: 'sluice_approve',
   reject: 'sluice_reject',
   abort: 'sluice_abort',
+  promoteNow: 'sluice_promote_now',
 } as const;
 
 /** The error a rejection fails the approval Task with; the state machine catches it by name. */

@@ -137,6 +137,8 @@ export interface ReleaseRecord {
     decidedBy?: string;
     decidedAt?: string;
   };
+  /** An approver asked to skip the remaining intermediate steps (Promote now in the thread). */
+  promoteNow?: { by: string; at: string };
   /** When traffic was last restored to the live group by a rollback. */
   restoredAt?: string;
   startedAt: string;

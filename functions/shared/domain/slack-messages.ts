@@ -158,11 +158,17 @@ export function historyMessage(
   index: number,
 ): SlackMessage | undefined {
   const detail = entry.detail ? esc(entry.detail) : '';
-  const abort = {
+  const target = `${record.releaseId}|${record.environment}`;
+  const baking = (weight: number | undefined) => ({
     type: 'actions',
     block_id: `release:${record.releaseId}:${index}`,
-    elements: [button('Abort', ACTIONS.abort, `${record.releaseId}|${record.environment}`, 'danger')],
-  };
+    elements: [
+      ...(weight !== undefined && weight < 100
+        ? [button('Promote now', ACTIONS.promoteNow, target, 'primary')]
+        : []),
+      button('Abort', ACTIONS.abort, target, 'danger'),
+    ],
+  });
   switch (entry.event) {
     case 'started':
     case 'approval_requested':
@@ -175,8 +181,13 @@ export function historyMessage(
       const observed =
         step && idle ? ` (load balancer reads ${step.observed[idle]}% on the new version)` : '';
       const text = `:arrow_right: ${detail}${observed}; baking`;
-      return { text: `${entry.detail ?? 'shifted'}${observed}`, blocks: [mrkdwn(text), abort] };
+      return {
+        text: `${entry.detail ?? 'shifted'}${observed}`,
+        blocks: [mrkdwn(text), baking(step?.weight)],
+      };
     }
+    case 'promote_now':
+      return { text: `promote now: ${entry.detail ?? ''}`, blocks: [mrkdwn(`:fast_forward: ${detail}`)] };
     case 'approved':
     case 'rejected':
       return {
