@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Epoch } from '../embedded/alb.js';
 import type { ConfigFile } from '../embedded/config.js';
 import { startLoad } from '../embedded/load.js';
 import { deliver, pushPayload } from '../embedded/push.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
+import type { Approval } from '../functions/shared/domain/approval.js';
 import { planRelease } from '../functions/shared/domain/plan.js';
 import type { ReleaseRecord } from '../functions/shared/domain/release.js';
 
@@ -15,6 +16,8 @@ export interface DemoRelease {
   status: string;
   steps: { weight: number; observedCanaryPercent: number; requests: number }[];
   rollback?: { trigger: string; alarm?: string; trafficRestoredMs?: number; cause: string };
+  /** The Slack approval the demo gave itself, through the signed /slack/interactions endpoint. */
+  approval?: { id: string; by: string; httpStatus: number };
   /** Requests sent after traffic was restored, and how many of them the stable version answered. */
   afterRestore?: { requests: number; servedByStable: number };
 }
@@ -25,6 +28,27 @@ export interface DemoReport {
   durationMs: number;
   load: { ratePerSecond: number; requests: number; byVersion: Record<string, number> };
   releases: DemoRelease[];
+}
+
+/**
+ * The demo's copy of the config: environments after the first keep their steps and approval but
+ * bake and watch for 20 s each (1 s at the demo's clock), so `npm start` stays short, and need
+ * one healthy target (the local deployer runs one per group).
+ */
+export function demoConfig(config: ConfigFile): ConfigFile {
+  return {
+    ...config,
+    environments: config.environments.map((env, i) =>
+      i === 0
+        ? env
+        : {
+            ...env,
+            steps: env.steps.map((step) => ({ ...step, bake: 20 })),
+            watch: 20,
+            minHealthyTargets: 1,
+          },
+    ),
+  };
 }
 
 const sha = (label: string) => createHash('sha1').update(`sluice-demo ${label}`).digest('hex');
@@ -59,6 +83,8 @@ interface DemoContext {
   env: ConfigFile['environments'][number];
   runtime: EmbeddedRuntime;
   serverUrl: string;
+  /** The server's /api token (the demo approves through its API, as the page does). */
+  apiToken: string;
   webhookSecret: string;
   /** A branch the first release pattern matches: release/* → release/demo. */
   branch: string;
@@ -80,15 +106,18 @@ export async function runDemo(options: {
   const healthy = sha('healthy');
   const faulty = sha('faulty');
 
-  const runtime = await startRuntime(options.config, faulty, print);
-  const server = await listen(createApp(runtime));
+  const config = demoConfig(options.config);
+  const runtime = await startRuntime(config, faulty, print);
+  const apiToken = randomBytes(24).toString('base64url');
+  const server = await listen(createApp(runtime, { apiToken }));
   const ctx: DemoContext = {
-    config: options.config,
-    env: options.config.environments[0]!,
+    config,
+    env: config.environments[0]!,
     runtime,
     serverUrl: server.url,
+    apiToken,
     webhookSecret: await runtime.ports.secrets().get('github-webhook'),
-    branch: options.config.releaseBranches[0]!.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, ''),
+    branch: config.releaseBranches[0]!.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, ''),
     responses: [],
     print,
   };
@@ -103,6 +132,8 @@ export async function runDemo(options: {
   try {
     await sleep(1000);
     releases.push(await pushAndFollow(ctx, healthy, 'healthy'));
+    const promoted = await promoteWithApproval(ctx, healthy, Math.max(20, options.rate / 4));
+    if (promoted) releases.push(promoted);
     releases.push(await pushAndFollow(ctx, faulty, 'faulty: 20% of its requests fail'));
   } finally {
     stopTicker();
@@ -111,7 +142,7 @@ export async function runDemo(options: {
     await runtime.close();
   }
 
-  const problems = judge(releases);
+  const problems = judge(releases, gatedEnvironment(config)?.name);
   const byVersion: Record<string, number> = {};
   for (const r of ctx.responses) byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
   const report: DemoReport = {
@@ -172,15 +203,28 @@ function printTrafficEverySecond({ runtime, env, responses, print }: DemoContext
 
 /** Delivers a signed push to the webhook, waits for the release to end, and reads what happened. */
 async function pushAndFollow(ctx: DemoContext, version: string, label: string): Promise<DemoRelease> {
-  const { config, env, runtime, print } = ctx;
+  const { config, env, print } = ctx;
   print(`\n▶ push ${short(version)} (${label}) to ${ctx.branch}`);
   const payload = pushPayload(config.repository, ctx.branch, version);
   const plan = planRelease(config, payload);
   if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
   const delivery = await deliver(`${ctx.serverUrl}/webhooks/github`, ctx.webhookSecret, 'push', payload);
   print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
-  const execution = await runtime.engine.wait(plan.environments[0]!.executionName);
-  const record = (await runtime.ports.releases().get(plan.release.id, env.name))!;
+  return follow(ctx, version, env.name, plan.environments[0]!.executionName, plan.release.id);
+}
+
+/** Waits for one environment's execution to end and reads what its record and listener saw. */
+async function follow(
+  ctx: DemoContext,
+  version: string,
+  environment: string,
+  executionName: string,
+  releaseId: string,
+): Promise<DemoRelease> {
+  const { runtime, print } = ctx;
+  const env = ctx.config.environments.find((e) => e.name === environment)!;
+  const execution = await runtime.engine.wait(executionName);
+  const record = (await runtime.ports.releases().get(releaseId, env.name))!;
   print(
     `  ■ execution ${execution.status}; release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`,
   );
@@ -195,6 +239,58 @@ async function pushAndFollow(ctx: DemoContext, version: string, label: string): 
   if (record.cause) result.rollback = rollbackOf(record);
   if (record.restoredAt) result.afterRestore = await answersAfterRestore(ctx, record, version);
   return result;
+}
+
+/** The first environment after the first that waits for a Slack approval: the demo's production step. */
+function gatedEnvironment(config: ConfigFile) {
+  return config.environments.slice(1).find((e) => e.approval.type === 'slack');
+}
+
+/**
+ * Takes a version that passed the first environment to the gated one (the promotion pipeline will
+ * do this itself): it waits for its Slack approval, which the demo gives itself through the API,
+ * which signs a Slack click and posts it to /slack/interactions — the endpoint Slack calls.
+ */
+async function promoteWithApproval(
+  ctx: DemoContext,
+  version: string,
+  rate: number,
+): Promise<DemoRelease | undefined> {
+  const { config, runtime, print } = ctx;
+  const gated = gatedEnvironment(config);
+  if (!gated) return undefined;
+  const plan = planRelease(config, pushPayload(config.repository, ctx.branch, version));
+  const target = plan.kind === 'release' ? plan.environments.find((e) => e.name === gated.name) : undefined;
+  if (!target) throw new Error(`no plan for ${gated.name}`);
+  print(`\n▶ promote ${short(version)} to ${gated.name} (Slack approval required)`);
+  // Some traffic on the gated environment's listener too, so its steps have observed shares.
+  const load = startLoad({ url: runtime.listenerUrls[gated.name]!, ratePerSecond: rate });
+  try {
+    await runtime.ports.orchestrator().startRelease(target.input);
+    let pending: Approval | undefined;
+    while (!pending) {
+      await sleep(50);
+      pending = (await runtime.ports.approvals().list()).find(
+        (a) => a.releaseId === target.input.release.id && a.environment === gated.name && a.message,
+      );
+    }
+    print(
+      `  ⏸ ${gated.name} waits: new version healthy on the idle group, no traffic moved; approval ${pending.id} posted to Slack`,
+    );
+    const answer = await fetch(`${ctx.serverUrl}/api/approvals/${pending.id}/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-sluice-token': ctx.apiToken },
+      body: '{}',
+    });
+    const clicked = (await answer.json()) as { status: number; user: string };
+    print(
+      `  ✔ the demo approves its own ${gated.name} step: a signed Slack block_actions click as ${clicked.user} → POST /slack/interactions → ${clicked.status}`,
+    );
+    const result = await follow(ctx, version, gated.name, target.executionName, target.input.release.id);
+    return { ...result, approval: { id: pending.id, by: clicked.user, httpStatus: clicked.status } };
+  } finally {
+    await load.stop();
+  }
 }
 
 function rollbackOf(record: ReleaseRecord): DemoRelease['rollback'] {
@@ -220,8 +316,13 @@ async function answersAfterRestore(ctx: DemoContext, record: ReleaseRecord, vers
 }
 
 /** What the demo promises: the healthy release promoted at the shares it asked for, the faulty one rolled back by its alarm. */
-function judge([good, bad]: DemoRelease[]): string[] {
+function judge(releases: DemoRelease[], gated: string | undefined): string[] {
   const problems: string[] = [];
+  const good = releases[0];
+  const bad = releases.at(-1);
+  const approved = gated ? releases.find((r) => r.environment === gated) : undefined;
+  if (gated && approved?.outcome !== 'promoted')
+    problems.push(`the approved release in ${gated} ended ${approved?.status}, not promoted`);
   if (good?.outcome !== 'promoted') problems.push(`the healthy release ended ${good?.status}, not promoted`);
   for (const step of good?.steps ?? []) {
     if (Math.abs(step.observedCanaryPercent - step.weight) > 5)
@@ -243,6 +344,10 @@ function printSummary(report: DemoReport, print: Print): void {
   print('\nSummary');
   for (const r of report.releases) {
     print(`  ${short(r.version)} in ${r.environment}: ${r.outcome}`);
+    if (r.approval)
+      print(
+        `    approved by ${r.approval.by} (the demo itself) with a signed Slack click → ${r.approval.httpStatus}`,
+      );
     for (const s of r.steps)
       print(
         `    ${String(s.weight).padStart(3)}% → observed ${s.observedCanaryPercent}% of ${s.requests} requests`,

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { apiTokenFile, readApiToken } from '../embedded/api-token.js';
 import { configJsonSchema, DEFAULT_CONFIG_FILE, deployedConfig, loadConfig } from '../embedded/config.js';
 import { ConfigError } from '../functions/shared/domain/config.js';
 import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
@@ -182,6 +183,26 @@ export async function main(argv: string[]): Promise<number> {
       printJson({ aborted: records.map((r) => ({ environment: r.environment, status: r.status })) });
     });
 
+  program
+    .command('approve')
+    .description('approve a pending approval, as a signed Slack click on `sluice serve`')
+    .argument('<approval>', 'approval id (the page lists them)')
+    .option(...apiOption)
+    .option('--as <user>', 'the Slack user id to click as (default: the first approver)')
+    .action(async (approval: string, opts: { url: string; as?: string }) => {
+      await decideApproval(opts.url, approval, 'approve', opts.as);
+    });
+
+  program
+    .command('reject')
+    .description('reject a pending approval, as a signed Slack click on `sluice serve`')
+    .argument('<approval>', 'approval id (the page lists them)')
+    .option(...apiOption)
+    .option('--as <user>', 'the Slack user id to click as (default: the first approver)')
+    .action(async (approval: string, opts: { url: string; as?: string }) => {
+      await decideApproval(opts.url, approval, 'reject', opts.as);
+    });
+
   try {
     await program.parseAsync(argv);
     return EXIT.ok;
@@ -210,17 +231,28 @@ interface ActionOptions {
 
 const printJson = (value: unknown) => console.log(JSON.stringify(value));
 
+/** The token `sluice serve` left in .sluice/api-token; its /api refuses requests without it. */
+function apiToken(): string {
+  const token = readApiToken();
+  if (!token) {
+    console.error(`no API token in ${apiTokenFile()}: is \`sluice serve\` running from this directory?`);
+    throw new Exit(EXIT.failed);
+  }
+  return token;
+}
+
 /** Calls the `sluice serve` API: a POST with who and why when `body` is given, else a GET. */
 async function callApi(url: string, body?: { by: string; reason: string }): Promise<unknown> {
+  const headers = { 'x-sluice-token': apiToken() };
   const response = await fetch(
     url,
     body
       ? {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...headers, 'content-type': 'application/json' },
           body: JSON.stringify({ by: body.by, reason: body.reason }),
         }
-      : {},
+      : { headers },
   );
   const text = await response.text();
   if (!response.ok) {
@@ -228,4 +260,29 @@ async function callApi(url: string, body?: { by: string; reason: string }): Prom
     throw new Exit(EXIT.failed);
   }
   return JSON.parse(text);
+}
+
+async function decideApproval(
+  base: string,
+  approval: string,
+  action: 'approve' | 'reject',
+  user: string | undefined,
+): Promise<void> {
+  const response = await fetch(`${base}/api/approvals/${encodeURIComponent(approval)}/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-sluice-token': apiToken() },
+    body: JSON.stringify(user ? { user } : {}),
+  });
+  const result = (await response.json().catch(() => ({}))) as {
+    status?: number;
+    user?: string;
+    said?: string[];
+  };
+  if (!response.ok || result.status !== 200) {
+    console.error(`${action} failed: ${JSON.stringify(result)}`);
+    throw new Exit(EXIT.failed);
+  }
+  const said = result.said?.length ? result.said.join(' ') : action === 'approve' ? 'approved' : 'rejected';
+  console.log(`${approval}: ${said} (signed Slack click as ${result.user})`);
+  if (result.said?.length) throw new Exit(EXIT.failed);
 }

@@ -1,3 +1,4 @@
+import { apiTokenFile, issueApiToken } from '../embedded/api-token.js';
 import type { ConfigFile } from '../embedded/config.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
@@ -9,9 +10,12 @@ export async function serveLocally(options: { config: ConfigFile; port: number }
     onAlarmEvent: (event, result) =>
       console.log(`alarm ${event.detail.alarmName} → ${event.detail.state.value}: ${JSON.stringify(result)}`),
   });
-  const server = await listen(createApp(runtime), options.port);
+  const apiToken = issueApiToken();
+  const server = await listen(createApp(runtime, { apiToken }), options.port);
   console.log(`sluice serving on ${server.url}`);
-  console.log(`  POST ${server.url}/webhooks/github   GET ${server.url}/api/releases`);
+  console.log(`  page: ${server.url}/   (releases, live split, approvals, what would go to Slack)`);
+  console.log(`  POST ${server.url}/webhooks/github   POST ${server.url}/slack/interactions`);
+  console.log(`  API token for /api: ${apiTokenFile()} (the CLI reads it)`);
   for (const [env, url] of Object.entries(runtime.listenerUrls)) console.log(`  listener ${env}: ${url}`);
   console.log(`  webhook secret: .sluice/secrets.json (github-webhook), or SLUICE_GITHUB_WEBHOOK_SECRET`);
   await new Promise<void>((resolve) => {

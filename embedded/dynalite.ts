@@ -6,6 +6,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { DynamoDbApprovalStore } from '../functions/shared/aws/dynamodb-approval-store.js';
 import { DynamoDbReleaseStore, RELEASE_TABLE_KEYS } from '../functions/shared/aws/dynamodb-release-store.js';
 
 /** Creates the release table on demand billing (the keys CDK's table has); an existing table is kept. */
@@ -54,7 +55,7 @@ export async function startDynalite(): Promise<{ port: number; close: () => Prom
 /** The DynamoDB release store adapter against dynalite, with its table; `close` stops both. */
 export async function startDynaliteStore(
   tableName = 'sluice-releases',
-): Promise<{ store: DynamoDbReleaseStore; close: () => Promise<void> }> {
+): Promise<{ store: DynamoDbReleaseStore; approvals: DynamoDbApprovalStore; close: () => Promise<void> }> {
   const db = await startDynalite();
   const client = dynaliteClient(db.port);
   try {
@@ -66,6 +67,7 @@ export async function startDynaliteStore(
   }
   return {
     store: new DynamoDbReleaseStore(client, tableName),
+    approvals: new DynamoDbApprovalStore(client, tableName),
     close: async () => {
       client.destroy();
       await db.close();

@@ -9,6 +9,7 @@ import {
 } from 'aws-local-stepfunctions';
 import type { ExecutionStatus } from '../functions/shared/ports/orchestrator.js';
 import { type AslMachine, type AslState, taskStates, walkStates } from '../statemachines/definitions.js';
+import { TASK_TOKEN_PLACEHOLDER, TaskTokens } from './task-tokens.js';
 
 /** One event of an execution's history, as the engine streams it. */
 export type EventLog =
@@ -115,6 +116,35 @@ export function lambdaContext(functionArn: string): Context {
   };
 }
 
+/** Where the engine carries a TimeoutSecondsPath's value through Parameters (see `withTimeoutsInParameters`). */
+const TIMEOUT_FIELD = '__sluiceTimeoutSeconds';
+
+/**
+ * Step Functions reads TimeoutSecondsPath from the state's input; aws-local-stepfunctions reads it
+ * from the input after Parameters. The engine carries the value through Parameters under its own
+ * field so both read the same number, and strips the field before the function sees it.
+ */
+function withTimeoutsInParameters(machine: AslMachine): AslMachine {
+  for (const { state } of walkStates(machine)) {
+    const path = state.TimeoutSecondsPath;
+    const parameters = state.Parameters as Record<string, unknown> | undefined;
+    if (state.Type !== 'Task' || !path || !parameters) continue;
+    parameters[`${TIMEOUT_FIELD}.$`] = path;
+    state.TimeoutSecondsPath = `$.${TIMEOUT_FIELD}`;
+  }
+  return machine;
+}
+
+/** Replaces the context's placeholder token wherever Parameters put it. */
+function withToken(value: unknown, token: string): unknown {
+  if (value === TASK_TOKEN_PLACEHOLDER) return token;
+  if (Array.isArray(value)) return value.map((v) => withToken(v, token));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withToken(v, token)]));
+  }
+  return value;
+}
+
 /** JSON round trip: what crosses a Lambda boundary on AWS is JSON, so it is here too. */
 const asJson = (value: unknown) => JSON.parse(JSON.stringify(value ?? null));
 
@@ -124,6 +154,8 @@ const asJson = (value: unknown) => JSON.parse(JSON.stringify(value ?? null));
  */
 export class EmbeddedStepFunctions {
   private readonly machine: StateMachine;
+  /** The tokens `.waitForTaskToken` Tasks wait on; the Orchestrator's SendTask* settle them. */
+  readonly tokens = new TaskTokens();
   private readonly overrides: Record<string, (input: JSONValue) => Promise<JSONValue>>;
   private readonly retryIntervalOverrides: Record<string, number[]> | undefined;
   /** Executions whose end (and its status-change event) has not been handled yet. */
@@ -134,16 +166,13 @@ export class EmbeddedStepFunctions {
   >();
 
   constructor(private readonly options: EngineOptions) {
-    const definition = JSON.parse(options.definition);
-    this.machine = validated(options.definition, definition);
+    const definition = withTimeoutsInParameters(JSON.parse(options.definition) as AslMachine);
+    this.machine = validated(options.definition, definition as never);
     const timeScale = options.timeScale ?? 1;
     this.retryIntervalOverrides =
       timeScale === 1 ? undefined : retryIntervals(definition as AslMachine, timeScale);
     this.overrides = Object.fromEntries(
-      Object.entries(taskStates(definition as AslMachine)).map(([name, state]) => [
-        name,
-        this.bindTask(name, state),
-      ]),
+      Object.entries(taskStates(definition)).map(([name, state]) => [name, this.bindTask(name, state)]),
     );
   }
 
@@ -151,7 +180,7 @@ export class EmbeddedStepFunctions {
     stateName: string,
     state: AslState & { Resource: string },
   ): (input: JSONValue) => Promise<JSONValue> {
-    const invoke = async (functionArn: string, payload: unknown) => {
+    const invoke = async (functionArn: string, payload: unknown): Promise<JSONValue> => {
       const handler = this.options.functions[functionArn];
       if (!handler) throw new Error(`state ${stateName}: no local handler for ${functionArn}`);
       return asJson(await handler(asJson(payload) as never, lambdaContext(functionArn)));
@@ -160,6 +189,36 @@ export class EmbeddedStepFunctions {
       return async (input) => {
         const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
         return { ExecutedVersion: '$LATEST', Payload: await invoke(FunctionName, Payload), StatusCode: 200 };
+      };
+    }
+    if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+      // The callback pattern: invoke with a fresh token, then wait for SendTaskSuccess/Failure on it.
+      // The function's own result is ignored, as on AWS.
+      return async (input) => {
+        const {
+          FunctionName,
+          Payload,
+          [TIMEOUT_FIELD]: timeoutSeconds,
+        } = input as {
+          FunctionName: string;
+          Payload: unknown;
+          [TIMEOUT_FIELD]?: number;
+        };
+        const execution = (Payload as { executionName?: string } | null)?.executionName ?? 'unknown';
+        const token = this.tokens.issue();
+        const settled = this.tokens.await(
+          token,
+          execution,
+          typeof timeoutSeconds === 'number' ? timeoutSeconds * 1000 : undefined,
+        );
+        try {
+          await invoke(FunctionName, withToken(Payload, token));
+        } catch (error) {
+          this.tokens.cancelExecution(execution, 'States.TaskFailed', 'the invocation failed');
+          settled.catch(() => undefined);
+          throw error;
+        }
+        return asJson(await settled);
       };
     }
     if (state.Resource.startsWith('arn:aws:lambda:')) return (input) => invoke(state.Resource, input);
@@ -183,6 +242,7 @@ export class EmbeddedStepFunctions {
       },
       context: {
         Execution: { Id: executionArn, Name: name, Input: asJson(input), StartTime: startDate.toISOString() },
+        Task: { Token: TASK_TOKEN_PLACEHOLDER },
       },
     });
     const info: ExecutionInfo = {
@@ -263,6 +323,7 @@ export class EmbeddedStepFunctions {
     if (execution.status !== 'RUNNING') return;
     Object.assign(execution, { status: 'ABORTED', error, cause, stopDate: new Date().toISOString() });
     execution.abort();
+    this.tokens.cancelExecution(name, error, cause);
   }
 
   describe(name: string): ExecutionInfo | undefined {

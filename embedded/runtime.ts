@@ -7,17 +7,23 @@ import { createDeployHandler } from '../functions/deploy/handler.js';
 import { createGithubWebhookHandler } from '../functions/github-webhook/handler.js';
 import { createRecordReleaseHandler } from '../functions/record-release/handler.js';
 import { createReleaseGuardHandler } from '../functions/release-guard/handler.js';
+import { createReleaseNotifierHandler } from '../functions/release-notifier/handler.js';
+import { createRequestApprovalHandler } from '../functions/request-approval/handler.js';
 import { createRollbackHandler } from '../functions/rollback/handler.js';
 import { GitHubBuildVerifier } from '../functions/shared/aws/github-build-verifier.js';
-import type { Ports, ReleaseStore } from '../functions/shared/ports/index.js';
+import type { ApprovalStore, Ports, ReleaseStore, ThreadStore } from '../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
+import { createSlackInteractionsHandler } from '../functions/slack-interactions/handler.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
 import { RELEASE_TASK_FUNCTIONS, type ReleaseTaskFunction } from '../statemachines/definitions.js';
 import { LocalAlarmSource } from './adapters/alarm-source.js';
+import { MemoryApprovalStore } from './adapters/approval-store.js';
 import { LocalDeployer } from './adapters/deployer.js';
+import { LocalDeployments } from './adapters/deployments.js';
 import { MemoryReleaseStore } from './adapters/memory-release-store.js';
 import { LocalOrchestrator } from './adapters/orchestrator.js';
 import { FileSecrets } from './adapters/secrets.js';
+import { LocalSlack } from './adapters/slack.js';
 import { LocalTrafficRouter } from './adapters/traffic-router.js';
 import { LocalAlb } from './alb.js';
 import { localDefinition, localFunctionArn } from './asl.js';
@@ -26,6 +32,7 @@ import type { ConfigFile } from './config.js';
 import { startDynaliteStore } from './dynalite.js';
 import { EmbeddedStepFunctions, type EventLog, type LambdaHandler, lambdaContext } from './engine.js';
 import { startGithubStub } from './github-stub.js';
+import { ReleaseStream } from './notifications.js';
 
 type Closer = () => Promise<unknown> | unknown;
 
@@ -70,6 +77,13 @@ export interface EmbeddedOptions {
   releaseStore?: 'dynalite' | 'memory';
   /** Fault injection: wraps the ports every handler sees (e.g. a throttling load balancer). */
   wrapPorts?: (ports: Ports) => Ports;
+  /**
+   * Run the release notifier on record writes (Slack threads, GitHub deployments). The fault suite
+   * turns it off: it is off the release's path, and 1,000 schedules pay for it in time. @default true
+   */
+  notifications?: boolean;
+  /** Slack user groups and their members, for approvers named by group (usergroups.users.list). */
+  slackGroups?: Record<string, string[]>;
 }
 
 /** The handlers that run outside the state machine, on events and HTTP requests. */
@@ -77,6 +91,15 @@ export interface EdgeHandlers {
   githubWebhook: ReturnType<typeof createGithubWebhookHandler>;
   alarmRollback: ReturnType<typeof createAlarmRollbackHandler>;
   releaseGuard: ReturnType<typeof createReleaseGuardHandler>;
+  slackInteractions: ReturnType<typeof createSlackInteractionsHandler>;
+}
+
+/** What stands in for Slack and GitHub Deployments locally: the page and tests read these. */
+export interface LocalNotifications {
+  slack: LocalSlack;
+  deployments: LocalDeployments;
+  /** Record writes → the release notifier, as the table's stream does on AWS. */
+  stream: ReleaseStream;
 }
 
 /** What `start` builds, step by step, before the runtime exists. */
@@ -88,6 +111,7 @@ interface Parts {
   cloudwatch: LocalCloudWatch;
   deployer: LocalDeployer;
   listenerUrls: Record<string, string>;
+  notifications: LocalNotifications;
 }
 
 /**
@@ -102,6 +126,7 @@ export class EmbeddedRuntime {
   readonly cloudwatch: LocalCloudWatch;
   readonly deployer: LocalDeployer;
   readonly listenerUrls: Record<string, string>;
+  readonly notifications: LocalNotifications;
 
   private constructor(
     parts: Parts,
@@ -116,6 +141,7 @@ export class EmbeddedRuntime {
       cloudwatch: this.cloudwatch,
       deployer: this.deployer,
       listenerUrls: this.listenerUrls,
+      notifications: this.notifications,
     } = parts);
   }
 
@@ -124,7 +150,14 @@ export class EmbeddedRuntime {
     const timeScale = options.timeScale ?? config.embedded.timeScale;
     const closers: Closer[] = [];
     try {
-      const releases = await startReleaseStore(options, closers);
+      const stream = new ReleaseStream();
+      const { releases: rawReleases, approvals } = await startReleaseStore(options, closers);
+      const releases = stream.wrap(rawReleases);
+      const notifications: LocalNotifications = {
+        slack: new LocalSlack(options.slackGroups),
+        deployments: new LocalDeployments(),
+        stream,
+      };
       const secrets = new FileSecrets(join(options.dataDir ?? '.sluice', 'secrets.json'), options.env);
       const github = await startGithubStub({ defaultChecks: config.requiredChecks });
       closers.push(() => github.close());
@@ -147,6 +180,10 @@ export class EmbeddedRuntime {
           return orchestrator;
         },
         secrets: () => secrets,
+        approvals: () => approvals,
+        threads: () => approvals.threads(),
+        notifier: () => notifications.slack,
+        deployments: () => notifications.deployments,
         now: () => new Date(),
       };
       const ports = options.wrapPorts ? options.wrapPorts(localPorts) : localPorts;
@@ -155,7 +192,10 @@ export class EmbeddedRuntime {
         githubWebhook: createGithubWebhookHandler(ports),
         alarmRollback: createAlarmRollbackHandler(ports),
         releaseGuard: createReleaseGuardHandler(ports),
+        slackInteractions: createSlackInteractionsHandler(ports),
       };
+      if (options.notifications !== false) stream.connect(createReleaseNotifierHandler(ports));
+      closers.push(() => stream.idle());
       const engine = startEngine(options, ports, timeScale, edges.releaseGuard);
       orchestrator = new LocalOrchestrator(engine, timeScale);
       // On the instant clock (time scale 0) alarm periods would be 0 ms: alarms are scripted
@@ -166,7 +206,7 @@ export class EmbeddedRuntime {
         routeAlarmEvents(cloudwatch, edges.alarmRollback, options.onAlarmEvent);
       if (timeScale > 0) cloudwatch.start();
 
-      const parts = { config, timeScale, ports, alb, cloudwatch, deployer, listenerUrls };
+      const parts = { config, timeScale, ports, alb, cloudwatch, deployer, listenerUrls, notifications };
       return new EmbeddedRuntime(parts, engine, edges, closers);
     } catch (error) {
       await closeAll(closers);
@@ -184,12 +224,17 @@ async function closeAll(closers: Closer[]): Promise<void> {
   for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
 }
 
-/** The DynamoDB adapter against dynalite (as on AWS), or the in-memory store of the fault suite. */
-async function startReleaseStore(options: EmbeddedOptions, closers: Closer[]): Promise<ReleaseStore> {
-  if (options.releaseStore === 'memory') return new MemoryReleaseStore();
-  const { store, close } = await startDynaliteStore();
+/** The DynamoDB adapters against dynalite (as on AWS), or the in-memory stores of the fault suite. */
+async function startReleaseStore(
+  options: EmbeddedOptions,
+  closers: Closer[],
+): Promise<{ releases: ReleaseStore; approvals: ApprovalStore & { threads(): ThreadStore } }> {
+  if (options.releaseStore === 'memory') {
+    return { releases: new MemoryReleaseStore(), approvals: new MemoryApprovalStore() };
+  }
+  const { store, approvals, close } = await startDynaliteStore();
   closers.push(close);
-  return store;
+  return { releases: store, approvals };
 }
 
 /** One local listener per environment, each a real reverse proxy on loopback. */
@@ -256,6 +301,7 @@ function startEngine(
     CheckAlarms: createCheckAlarmsHandler(ports),
     RecordRelease: createRecordReleaseHandler(ports),
     Rollback: createRollbackHandler(ports),
+    RequestApproval: createRequestApprovalHandler(ports),
   };
   const intercept = options.interceptTask;
   const functions = Object.fromEntries(

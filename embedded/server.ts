@@ -11,6 +11,8 @@ import {
   rollbackEnvironment,
 } from '../functions/shared/manual-control.js';
 import { lambdaContext } from './engine.js';
+import { clickAsSlack, pendingApprovals } from './local-approvals.js';
+import { pageHtml } from './page.js';
 import type { EmbeddedRuntime } from './runtime.js';
 
 /** The request as a Lambda Function URL hands it to the handler (payload format 2.0). */
@@ -54,10 +56,48 @@ async function actorFrom(request: Request): Promise<{ by: string; reason: string
   };
 }
 
-/** The HTTP surface of `sluice serve`: webhooks in, release state and manual controls out. */
-export function createApp(runtime: EmbeddedRuntime): Hono {
+/** The header the page and the CLI send the API token in. */
+export const API_TOKEN_HEADER = 'x-sluice-token';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export interface AppOptions {
+  /** The token every /api request must carry: only the page (served same-origin) and the CLI have it. */
+  apiToken: string;
+}
+
+/**
+ * The HTTP surface of `sluice serve`: webhooks in, release state and manual controls out, and the
+ * local page. Any web page the user visits can POST to a loopback port, and DNS rebinding can
+ * read from one: every request must name a loopback Host, a browser request must come from this
+ * origin, and /api needs the token.
+ */
+export function createApp(runtime: EmbeddedRuntime, options: AppOptions): Hono {
   const app = new Hono();
   const store = runtime.ports.releases();
+
+  app.use('*', async (c, next) => {
+    const url = new URL(c.req.url);
+    if (!LOOPBACK_HOSTS.has(url.hostname)) return c.json({ error: 'forbidden host' }, 403);
+    const origin = c.req.header('origin');
+    if (origin !== undefined && origin !== url.origin)
+      return c.json({ error: 'cross-site request refused' }, 403);
+    if (c.req.header('sec-fetch-site') === 'cross-site')
+      return c.json({ error: 'cross-site request refused' }, 403);
+    if (url.pathname.startsWith('/api/') && c.req.header(API_TOKEN_HEADER) !== options.apiToken) {
+      return c.json({ error: `missing or wrong ${API_TOKEN_HEADER}` }, 401);
+    }
+    await next();
+  });
+
+  app.get('/', (c) => {
+    c.header(
+      'content-security-policy',
+      "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+    );
+    c.header('x-frame-options', 'DENY');
+    return c.html(pageHtml(options.apiToken));
+  });
 
   app.get('/healthz', (c) => c.json({ ok: true, environments: runtime.listenerUrls }));
 
@@ -73,8 +113,51 @@ export function createApp(runtime: EmbeddedRuntime): Hono {
     });
   });
 
-  // Slack approvals arrive in a later release; the route is reserved so Slack apps can point at it.
-  app.post('/slack/interactions', (c) => c.json({ error: 'Slack approvals are not available yet' }, 501));
+  app.post('/slack/interactions', async (c) => {
+    const body = await c.req.text();
+    const result = await runtime.handlers.slackInteractions(
+      functionUrlEvent(c.req.raw, body),
+      lambdaContext('sluice-slack-interactions'),
+    );
+    return new Response(result.body ?? '', {
+      status: result.statusCode ?? 200,
+      headers: (result.headers as Record<string, string>) ?? {},
+    });
+  });
+
+  app.get('/api/approvals', async (c) => c.json({ approvals: await pendingApprovals(runtime) }));
+
+  app.post('/api/approvals/:id/:action{approve|reject}', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { user?: unknown };
+    const result = await clickAsSlack(runtime, app, {
+      approvalId: c.req.param('id'),
+      action: c.req.param('action') as 'approve' | 'reject',
+      ...(typeof body.user === 'string' && body.user ? { user: body.user } : {}),
+    });
+    return c.json(result);
+  });
+
+  app.get('/api/messages', (c) => c.json({ messages: runtime.notifications.slack.messages }));
+
+  app.get('/api/deployments', (c) => c.json({ deployments: runtime.notifications.deployments.deployments }));
+
+  app.get('/api/environments', (c) =>
+    c.json({
+      environments: Object.fromEntries(
+        runtime.config.environments.map((env) => {
+          const weights = runtime.alb.readWeights(env.listenerArn);
+          return [
+            env.name,
+            {
+              blue: weights[env.targetGroups.blue] ?? 0,
+              green: weights[env.targetGroups.green] ?? 0,
+              listener: runtime.listenerUrls[env.name],
+            },
+          ];
+        }),
+      ),
+    }),
+  );
 
   app.get('/api/status', async (c) => c.json({ environments: await environmentStatus(runtime.ports) }));
 

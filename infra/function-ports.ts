@@ -5,10 +5,13 @@ import type { DeployPorts } from '../functions/deploy/handler.js';
 import type { GithubWebhookPorts } from '../functions/github-webhook/handler.js';
 import type { RecordReleasePorts } from '../functions/record-release/handler.js';
 import type { ReleaseGuardPorts } from '../functions/release-guard/handler.js';
+import type { ReleaseNotifierPorts } from '../functions/release-notifier/handler.js';
+import type { RequestApprovalPorts } from '../functions/request-approval/handler.js';
 import type { RollbackPorts } from '../functions/rollback/handler.js';
 import type { PortName } from '../functions/shared/ports/index.js';
 import type { SecretName } from '../functions/shared/ports/secrets.js';
 import type { ShiftTrafficPorts } from '../functions/shift-traffic/handler.js';
+import type { SlackInteractionsPorts } from '../functions/slack-interactions/handler.js';
 import type { VerifyBuildPorts } from '../functions/verify-build/handler.js';
 
 /**
@@ -27,6 +30,9 @@ export const FUNCTION_PORTS = {
   CheckAlarms: ['alarms', 'releases', 'now'],
   RecordRelease: ['releases', 'now'],
   Rollback: ['trafficRouter', 'releases', 'now'],
+  RequestApproval: ['config', 'approvals', 'releases', 'now'],
+  SlackInteractions: ['config', 'secrets', 'approvals', 'releases', 'orchestrator', 'notifier', 'now'],
+  ReleaseNotifier: ['config', 'releases', 'approvals', 'threads', 'notifier', 'deployments'],
 } as const satisfies Record<string, readonly PortName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_PORTS;
@@ -34,17 +40,21 @@ export type FunctionName = keyof typeof FUNCTION_PORTS;
 /** The secrets each function that has the `secrets` port reads (names, never values). */
 export const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[]>> = {
   GithubWebhook: ['github-webhook'],
+  SlackInteractions: ['slack-signing'],
 };
 
 /**
  * What each function with the `orchestrator` port does to release executions: the webhook starts
  * them; the others stop them (StopExecution and DescribeExecution: BeginRelease describes a lock
- * holder's execution to take over a stale lock). Nobody gets both.
+ * holder's execution to take over a stale lock); Slack interactions decide approvals
+ * (SendTaskSuccess/SendTaskFailure on the release state machine) and stop a release an approver
+ * aborts. Nobody both starts and stops.
  */
-export const FUNCTION_EXECUTION_ACCESS: Partial<Record<FunctionName, 'start' | 'stop'>> = {
+export const FUNCTION_EXECUTION_ACCESS: Partial<Record<FunctionName, 'start' | 'stop' | 'decide'>> = {
   GithubWebhook: 'start',
   BeginRelease: 'stop',
   AlarmRollback: 'stop',
+  SlackInteractions: 'decide',
 };
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -62,6 +72,9 @@ const handlerPortsMatchTable: {
   CheckAlarms: Same<keyof CheckAlarmsPorts, Listed<'CheckAlarms'>>;
   RecordRelease: Same<keyof RecordReleasePorts, Listed<'RecordRelease'>>;
   Rollback: Same<keyof RollbackPorts, Listed<'Rollback'>>;
+  RequestApproval: Same<keyof RequestApprovalPorts, Listed<'RequestApproval'>>;
+  SlackInteractions: Same<keyof SlackInteractionsPorts, Listed<'SlackInteractions'>>;
+  ReleaseNotifier: Same<keyof ReleaseNotifierPorts, Listed<'ReleaseNotifier'>>;
 } = {
   GithubWebhook: true,
   AlarmRollback: true,
@@ -73,5 +86,8 @@ const handlerPortsMatchTable: {
   CheckAlarms: true,
   RecordRelease: true,
   Rollback: true,
+  RequestApproval: true,
+  SlackInteractions: true,
+  ReleaseNotifier: true,
 };
 void handlerPortsMatchTable;

@@ -3,6 +3,7 @@ import { Policy, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { AlarmRollback } from './constructs/alarm-rollback.js';
 import type { ReleaseStateMachine } from './constructs/release-state-machine.js';
+import type { SlackEndpoints } from './constructs/slack-endpoints.js';
 import type { SluiceFunction } from './constructs/sluice-function.js';
 import type { TaskFunctions } from './constructs/task-functions.js';
 import type { WebhookEndpoints } from './constructs/webhook-endpoints.js';
@@ -14,6 +15,7 @@ export interface NagScopes {
   readonly release: ReleaseStateMachine;
   readonly webhooks: WebhookEndpoints;
   readonly safetyNet: AlarmRollback;
+  readonly slack: SlackEndpoints;
   /** Wildcard resources of the Deploy function's ECS statements, with the reason for each. */
   readonly ecsWildcards: Record<string, string>;
 }
@@ -58,18 +60,20 @@ function acknowledgeStarResources(role: Role): void {
 
 /** Every cdk-nag finding Sluice accepts, each on the narrowest construct, each with its reason. */
 export function acknowledgeFindings(scopes: NagScopes): void {
-  const { tasks, release, webhooks, safetyNet } = scopes;
+  const { tasks, release, webhooks, safetyNet, slack } = scopes;
   const fns: SluiceFunction[] = [
     ...Object.values(tasks.functions),
     webhooks.githubWebhook,
     safetyNet.alarmRollback,
     safetyNet.releaseGuard,
+    slack.slackInteractions,
+    slack.releaseNotifier,
   ];
   for (const fn of fns) acknowledgeStarResources(fn.role);
   acknowledgeStarResources(release.stateMachine.role as Role);
 
   // Serverless-LambdaDLQ: a DeadLetterConfig only ever receives failed asynchronous invocations.
-  for (const fn of [...Object.values(tasks.functions), webhooks.githubWebhook]) {
+  for (const fn of [...Object.values(tasks.functions), webhooks.githubWebhook, slack.slackInteractions]) {
     ack(
       fn.function,
       'Serverless-LambdaDLQ',
@@ -85,7 +89,12 @@ export function acknowledgeFindings(scopes: NagScopes): void {
   }
 
   const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${scopes.stateMachineName}:*`;
-  for (const fn of [tasks.functions.BeginRelease, safetyNet.alarmRollback]) {
+  ack(
+    slack.releaseNotifier.function,
+    'Serverless-LambdaDLQ',
+    "Invoked by a DynamoDB stream event source mapping, whose on-failure destination is the stack's dead-letter queue; a DeadLetterConfig applies only to asynchronous invocations",
+  );
+  for (const fn of [tasks.functions.BeginRelease, safetyNet.alarmRollback, slack.slackInteractions]) {
     ack(
       fn.role,
       `AwsSolutions-IAM5[Resource::${executions}]`,
@@ -99,7 +108,7 @@ export function acknowledgeFindings(scopes: NagScopes): void {
   ack(
     webhooks.api,
     'AwsSolutions-APIG4',
-    'GitHub (and later Slack) cannot send IAM or JWT credentials; they sign each request with an HMAC of the raw body, which the handler verifies with the secret before reading anything else. Stage throttling bounds unsigned traffic',
+    'GitHub and Slack cannot send IAM or JWT credentials; they sign each request with an HMAC of the raw body, which the handler verifies with the secret before reading anything else. Stage throttling bounds unsigned traffic',
   );
   ack(
     safetyNet.deadLetterQueue,

@@ -22,6 +22,9 @@ export function stackPropsFromContext(app: App): Omit<SluiceStackProps, 'config'
         ? { 'github-webhook': ctx('sluice:githubWebhookSecretName') }
         : {}),
       ...(ctx('sluice:githubTokenSecretName') ? { 'github-token': ctx('sluice:githubTokenSecretName') } : {}),
+      ...(ctx('sluice:slackBotTokenSecretName')
+        ? { 'slack-bot-token': ctx('sluice:slackBotTokenSecretName') }
+        : {}),
       ...(ctx('sluice:slackSigningSecretName')
         ? { 'slack-signing': ctx('sluice:slackSigningSecretName') }
         : {}),

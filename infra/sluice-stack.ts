@@ -8,6 +8,7 @@ import type { PortName } from '../functions/shared/ports/index.js';
 import { AlarmRollback } from './constructs/alarm-rollback.js';
 import { ReleaseStateMachine } from './constructs/release-state-machine.js';
 import { ReleaseStore } from './constructs/release-store.js';
+import { SlackEndpoints } from './constructs/slack-endpoints.js';
 import type { SluiceFunction } from './constructs/sluice-function.js';
 import { defaultSecretNames, type SecretNames, SluiceSecrets } from './constructs/sluice-secrets.js';
 import { TaskFunctions } from './constructs/task-functions.js';
@@ -109,6 +110,7 @@ export class SluiceStack extends Stack {
       SLUICE_GITHUB_WEBHOOK_SECRET_NAME: secrets.names['github-webhook'],
       SLUICE_GITHUB_TOKEN_SECRET_NAME: secrets.names['github-token'],
       SLUICE_SLACK_SIGNING_SECRET_NAME: secrets.names['slack-signing'],
+      SLUICE_SLACK_BOT_TOKEN_SECRET_NAME: secrets.names['slack-bot-token'],
       SLUICE_GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
     };
 
@@ -128,6 +130,15 @@ export class SluiceStack extends Stack {
       environment,
       alarmNames: [...new Set(config.environments.flatMap((env) => env.alarms))],
       stateMachineArn: release.stateMachine.stateMachineArn,
+    });
+
+    const slack = new SlackEndpoints(this, 'Slack', {
+      slackInteractionsEntry: entryFor('slack-interactions'),
+      releaseNotifierEntry: entryFor('release-notifier'),
+      environment,
+      api: webhooks.api,
+      table: store.table,
+      deadLetterQueue: safetyNet.deadLetterQueue,
     });
 
     const passRoleArns = passRolesOf(config, props.ecsPassRoleArns);
@@ -154,14 +165,21 @@ export class SluiceStack extends Stack {
       orchestrator: (fn, name) => {
         const access = FUNCTION_EXECUTION_ACCESS[name];
         if (access === 'start') release.grantStartExecution(fn.role);
-        if (access === 'stop') release.grantStopExecution(fn.role);
+        if (access === 'stop' || access === 'decide') release.grantStopExecution(fn.role);
+        if (access === 'decide') release.grantTaskResponse(fn.role);
       },
+      approvals: (fn) => store.grantReadWrite(fn.role),
+      threads: (fn) => store.grantReadWrite(fn.role),
+      notifier: (fn) => secrets.grantRead('slack-bot-token', fn.role),
+      deployments: (fn) => secrets.grantRead('github-token', fn.role),
     };
     const functions: Record<FunctionName, SluiceFunction> = {
       ...tasks.functions,
       GithubWebhook: webhooks.githubWebhook,
       AlarmRollback: safetyNet.alarmRollback,
       ReleaseGuard: safetyNet.releaseGuard,
+      SlackInteractions: slack.slackInteractions,
+      ReleaseNotifier: slack.releaseNotifier,
     };
     for (const [name, fn] of Object.entries(functions) as [FunctionName, SluiceFunction][]) {
       for (const port of FUNCTION_PORTS[name]) portGrants[port](fn, name);
@@ -173,12 +191,17 @@ export class SluiceStack extends Stack {
       release,
       webhooks,
       safetyNet,
+      slack,
       ecsWildcards: ecsWildcardReasons(ecsStatements),
     });
 
     new CfnOutput(this, 'GithubWebhookUrl', {
       description: 'GitHub webhook Payload URL: content type application/json, push events',
       value: webhooks.githubWebhookUrl,
+    });
+    new CfnOutput(this, 'SlackInteractivityUrl', {
+      description: 'Slack app: Interactivity & Shortcuts → Request URL',
+      value: slack.interactionsUrl,
     });
     new CfnOutput(this, 'StateMachineArn', { value: release.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ReleaseTableName', { value: store.table.tableName });

@@ -19,6 +19,7 @@ export const RELEASE_TASK_FUNCTIONS = [
   'CheckAlarms',
   'RecordRelease',
   'Rollback',
+  'RequestApproval',
 ] as const;
 export type ReleaseTaskFunction = (typeof RELEASE_TASK_FUNCTIONS)[number];
 

@@ -10,6 +10,7 @@ import {
   ExecutionAlreadyExistsError,
   ExecutionDoesNotExistError,
 } from '../engine.js';
+import type { TaskTokens } from '../task-tokens.js';
 
 /** A duration on the embedded runtime's clock: whole seconds (as Wait states need), at least 1. */
 export function scaleSeconds(seconds: number, timeScale: number): number {
@@ -34,30 +35,18 @@ export function scaleReleaseInput(input: ReleaseInput, timeScale: number): Relea
         ...input.environment.insufficientData,
         maxExtensionSeconds: scaleSeconds(input.environment.insufficientData.maxExtensionSeconds, timeScale),
       },
+      // The instant clock skips waits, not people: an approval keeps its full timeout there.
+      // Otherwise it is scaled like a bake, and a Task timeout is at least 1 s.
+      ...(input.environment.approval.type === 'slack' && timeScale > 0
+        ? {
+            approval: {
+              ...input.environment.approval,
+              timeoutSeconds: Math.max(1, scaleSeconds(input.environment.approval.timeoutSeconds, timeScale)),
+            },
+          }
+        : {}),
     },
   };
-}
-
-/** Task tokens awaiting SendTaskSuccess / SendTaskFailure (the embedded `.waitForTaskToken`). */
-export class TaskTokens {
-  private readonly pending = new Map<
-    string,
-    { resolve: (output: unknown) => void; reject: (error: Error) => void }
-  >();
-
-  /** Registers a token and returns the promise its SendTask* call settles. */
-  await(token: string): Promise<unknown> {
-    return new Promise((resolve, reject) => this.pending.set(token, { resolve, reject }));
-  }
-
-  settle(token: string, outcome: { output: unknown } | { error: string; cause: string }): void {
-    const waiter = this.pending.get(token);
-    if (!waiter)
-      throw Object.assign(new Error('Task Timed Out or does not exist'), { name: 'TaskDoesNotExist' });
-    this.pending.delete(token);
-    if ('output' in outcome) waiter.resolve(outcome.output);
-    else waiter.reject(Object.assign(new Error(outcome.cause), { name: outcome.error }));
-  }
 }
 
 /** The Orchestrator port over the embedded Step Functions engine. */
@@ -65,7 +54,7 @@ export class LocalOrchestrator implements Orchestrator {
   constructor(
     private readonly engine: EmbeddedStepFunctions,
     private readonly timeScale: number,
-    private readonly tokens = new TaskTokens(),
+    private readonly tokens: TaskTokens = engine.tokens,
   ) {}
 
   async startRelease(input: ReleaseInput): Promise<StartResult> {

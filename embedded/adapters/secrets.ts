@@ -8,6 +8,7 @@ export const SECRET_ENV: Record<SecretName, string> = {
   'github-webhook': 'SLUICE_GITHUB_WEBHOOK_SECRET',
   'github-token': 'SLUICE_GITHUB_TOKEN',
   'slack-signing': 'SLUICE_SLACK_SIGNING_SECRET',
+  'slack-bot-token': 'SLUICE_SLACK_BOT_TOKEN',
 };
 
 /**

@@ -1,7 +1,7 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
-import { ApprovalUnavailableError, ListenerStateError } from '../shared/domain/errors.js';
+import { ListenerStateError } from '../shared/domain/errors.js';
 import { newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
@@ -22,11 +22,6 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
     ports,
     async ({ input }, p) => {
       const { environment } = input;
-      if (environment.approval.type !== 'none') {
-        throw new ApprovalUnavailableError(
-          `environment ${environment.name} requires ${environment.approval.type} approval, which this Sluice version does not run yet; nothing was changed`,
-        );
-      }
       await acquireEnvironment(input, p);
 
       const releases = p.releases();

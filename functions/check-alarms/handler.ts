@@ -10,10 +10,12 @@ type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   phase: 'bake' | 'watch';
   extendedSeconds: number;
   bakeSeconds: number;
+  /** The step's weight, in a bake: below 100, an approver's Promote now skips to the last step. */
+  weight?: number;
 };
 
 interface Output {
-  verdict: 'pass' | 'extend';
+  verdict: 'pass' | 'extend' | 'promote';
   extendedSeconds: number;
   extendSeconds: number;
 }
@@ -56,8 +58,18 @@ export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
           extendSeconds: verdict.extendSeconds,
           extendedSeconds: (input.extendedSeconds ?? 0) + verdict.extendSeconds,
         };
-      case 'pass':
-        return { verdict: 'pass', extendSeconds: 0, extendedSeconds: input.extendedSeconds ?? 0 };
+      case 'pass': {
+        const skip =
+          input.phase === 'bake' &&
+          input.weight !== undefined &&
+          input.weight < 100 &&
+          (await p.releases().get(input.release.id, environment.name))?.promoteNow !== undefined;
+        return {
+          verdict: skip ? 'promote' : 'pass',
+          extendSeconds: 0,
+          extendedSeconds: input.extendedSeconds ?? 0,
+        };
+      }
     }
   });
 

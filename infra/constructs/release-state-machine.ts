@@ -103,6 +103,20 @@ export class ReleaseStateMachine extends Construct {
     );
   }
 
+  /**
+   * SendTaskSuccess and SendTaskFailure, which Step Functions authorizes on the state machine
+   * whose task token it is: this one only (what CDK's grantTaskResponse grants, without heartbeats).
+   */
+  grantTaskResponse(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DecideReleaseApprovals',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [ReleaseStateMachine.arnFor(this, this.stateMachineName)],
+      }),
+    );
+  }
+
   /** StopExecution and DescribeExecution on this state machine's executions only. */
   grantStopExecution(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -5,12 +5,13 @@ import type { SecretName } from '../../functions/shared/ports/secrets.js';
 
 export type SecretNames = Record<SecretName, string>;
 
-/** sluice/<service>/github-webhook, sluice/<service>/github-token, sluice/<service>/slack-signing */
+/** sluice/<service>/github-webhook, …/github-token, …/slack-signing, …/slack-bot-token */
 export function defaultSecretNames(service: string): SecretNames {
   return {
     'github-webhook': `sluice/${service}/github-webhook`,
     'github-token': `sluice/${service}/github-token`,
     'slack-signing': `sluice/${service}/slack-signing`,
+    'slack-bot-token': `sluice/${service}/slack-bot-token`,
   };
 }
 
@@ -31,6 +32,7 @@ export class SluiceSecrets extends Construct {
       'github-webhook': Secret.fromSecretNameV2(this, 'GithubWebhook', props.names['github-webhook']),
       'github-token': Secret.fromSecretNameV2(this, 'GithubToken', props.names['github-token']),
       'slack-signing': Secret.fromSecretNameV2(this, 'SlackSigning', props.names['slack-signing']),
+      'slack-bot-token': Secret.fromSecretNameV2(this, 'SlackBotToken', props.names['slack-bot-token']),
     };
   }
 

@@ -57,6 +57,11 @@ const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Sluice: restore the live target group to 100% and release the lock',
     timeout: Duration.seconds(90),
   },
+  RequestApproval: {
+    dir: 'request-approval',
+    description: 'Sluice: keep the approval task token server-side and record the request',
+    timeout: Duration.seconds(30),
+  },
 };
 
 export const TASK_NAMES: readonly TaskName[] = RELEASE_TASK_FUNCTIONS;
@@ -67,7 +72,7 @@ export interface TaskFunctionsProps {
   readonly environment: LambdaEnvInput;
 }
 
-/** The seven Lambdas the release state machine invokes. */
+/** The Lambdas the release state machine invokes. */
 export class TaskFunctions extends Construct {
   readonly functions: Record<TaskName, SluiceFunction>;
 

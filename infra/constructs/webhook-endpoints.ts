@@ -83,8 +83,7 @@ export class WebhookEndpoints extends Construct {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('GithubWebhookIntegration', this.githubWebhook.function),
     });
-    // The Slack interactions endpoint goes here: POST /webhooks/slack/interactions → its own
-    // SluiceFunction (signature checked with the slack-signing secret), same API and stage.
+    // POST /slack/interactions is added to this API by SlackEndpoints.
 
     // The $default stage serves at the API's root.
     this.githubWebhookUrl = `${this.api.apiEndpoint}/webhooks/github`;

@@ -350,7 +350,12 @@ describe('SecretsManagerSecrets on moto', () => {
     );
     const secrets = new SecretsManagerSecrets(
       client,
-      { 'github-webhook': 'sluice/github-webhook', 'github-token': 'sluice/missing', 'slack-signing': 'x' },
+      {
+        'github-webhook': 'sluice/github-webhook',
+        'github-token': 'sluice/missing',
+        'slack-signing': 'x',
+        'slack-bot-token': 'y',
+      },
       60_000,
     );
 

@@ -21,6 +21,7 @@ const ENV = {
   SLUICE_GITHUB_WEBHOOK_SECRET_NAME: 'sluice/github-webhook',
   SLUICE_GITHUB_TOKEN_SECRET_NAME: 'sluice/github-token',
   SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/slack-signing',
+  SLUICE_SLACK_BOT_TOKEN_SECRET_NAME: 'sluice/slack-bot-token',
 };
 
 describe('AWS wiring', () => {

@@ -13,6 +13,7 @@ const NAMES = {
   'github-webhook': 'sluice/github-webhook',
   'github-token': 'sluice/github-token',
   'slack-signing': 'sluice/slack-signing',
+  'slack-bot-token': 'sluice/slack-bot-token',
 } as const;
 const TTL_MS = 60_000;
 

@@ -51,7 +51,7 @@ describe('Domain: config', () => {
       expect(prod).toMatchObject({
         watch: 1800,
         minHealthyTargets: 2,
-        approval: { type: 'slack', channel: '#releases', approvers: ['U024BE7LH'], timeout: 3600 },
+        approval: { type: 'slack', channel: '#releases', approvers: ['U024BE7LH'], timeout: 14400 },
       });
       expect(config.embedded.alarms['checkout-dev-5xx']).toMatchObject({ period: 60, evaluationPeriods: 1 });
     });
@@ -82,6 +82,9 @@ describe('Domain: config', () => {
         '  environments[1].steps[0].weight: must be between 1 and 100',
         '  environments[2].alarms[0]: alarm "checkout-dev-5xx" is already watched by environment dev; an alarm event must name one environment',
         '  environments[2].name: duplicate "staging"',
+        // prod's embedded alarms lost their owner when the test renamed prod's alarms
+        '  embedded.alarms.checkout-prod-5xx: no environment lists this alarm',
+        '  embedded.alarms.checkout-prod-p99-latency: no environment lists this alarm',
       ]);
     });
 

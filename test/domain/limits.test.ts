@@ -53,8 +53,8 @@ describe('Domain: AWS limits a config is held to', () => {
     Object.assign(document.environments[2], {
       concurrency: 'queue',
       steps: [
-        { weight: 50, bake: '1h' },
-        { weight: 100, bake: '1h' },
+        { weight: 50, bake: '10h' },
+        { weight: 100, bake: '10h' },
       ],
     });
 
@@ -62,8 +62,8 @@ describe('Domain: AWS limits a config is held to', () => {
 
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^ {2}environments\[2\]: a release here can take /);
-    expect(problem).toContain('queue wait 1h + build wait 10m + deploy 10m + approval 1h + bakes 2h');
-    expect(problem).toContain('more than a release execution may run (4h)');
+    expect(problem).toContain('queue wait 1h + build wait 10m + deploy 10m + approval 4h + bakes 20h');
+    expect(problem).toContain('more than a release execution may run (24h)');
   });
 
   it('refuses a listener in another region than the others: Sluice reaches them all from one', () => {

@@ -69,6 +69,12 @@ describe('Domain: planRelease', () => {
         version: SHA,
         pusher: 'Codertocat',
         deliveryId: DELIVERY,
+        // The head commit's first line, author and link, for the approval message.
+        commit: {
+          message: 'Initial commit',
+          author: 'Codertocat',
+          url: `https://github.com/Codertocat/Hello-World/commit/${SHA}`,
+        },
       });
       expect(plan.environments.map((env) => [env.name, env.startsOn, env.executionName])).toEqual([
         ['dev', 'push', `dev-acme-checkout-${SHA}`],
@@ -135,7 +141,10 @@ describe('Domain: planRelease', () => {
         insufficientData: { policy: 'extend', maxExtensionSeconds: 600 },
         concurrency: 'supersede',
       });
-      expect(plan.environments[2]?.input.environment.approval).toEqual({ type: 'slack' });
+      expect(plan.environments[2]?.input.environment.approval).toEqual({
+        type: 'slack',
+        timeoutSeconds: 14400,
+      });
       expect(JSON.stringify(plan)).not.toMatch(/secret|token/i);
     });
 

@@ -152,6 +152,7 @@ beforeAll(async () => {
     releaseStore: 'memory',
     failVersions: failingDeploys,
     interceptTask: intercept,
+    notifications: false,
     wrapPorts: (ports): Ports => ({
       ...ports,
       alarms: () => scriptedAlarms,

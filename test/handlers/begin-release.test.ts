@@ -164,13 +164,6 @@ describe('Handler: begin-release', () => {
     });
   });
 
-  it('fails with ApprovalUnavailableError, changing nothing, when the environment requires Slack approval', async () => {
-    // Act + Assess
-    await expect(begin(releaseInput('prod'))).rejects.toMatchObject({ name: 'ApprovalUnavailableError' });
-    expect(elbv2.calls()).toHaveLength(0);
-    expect(dynamo.calls()).toHaveLength(0);
-  });
-
   it('supersedes a running older release: marks it, stops its execution, restores its traffic', async () => {
     // Prepare: an older release of dev is at its 10% step
     const older = releaseInput('dev');

@@ -105,10 +105,10 @@ describe('Stack: Sluice', () => {
       });
     });
 
-    it('may invoke exactly the seven task functions, unqualified', () => {
+    it('may invoke exactly the eight task functions, unqualified', () => {
       const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
       expect(invoke).toHaveLength(1);
-      expect(resourcesOf(invoke[0]!)).toHaveLength(7);
+      expect(resourcesOf(invoke[0]!)).toHaveLength(8);
       for (const r of resourcesOf(invoke[0]!))
         expect(r).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
     });
@@ -190,12 +190,25 @@ describe('Stack: Sluice', () => {
 
     it('reads each secret by name with the -?????? suffix, and only where needed', () => {
       const reads = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
-      const byFunction = Object.fromEntries(
-        reads.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), JSON.stringify(s.Resource)]),
-      );
-      expect(Object.keys(byFunction).sort()).toEqual(['TasksVerifyBuild', 'WebhooksGithubWebhook']);
+      const byFunction: Record<string, string> = {};
+      for (const s of reads) {
+        const fn = s.policy.replace(/RoleDefaultPolicy.*$/, '');
+        byFunction[fn] = `${byFunction[fn] ?? ''}${JSON.stringify(s.Resource)}`;
+      }
+      expect(Object.keys(byFunction).sort()).toEqual([
+        'SlackReleaseNotifier',
+        'SlackSlackInteractions',
+        'TasksVerifyBuild',
+        'WebhooksGithubWebhook',
+      ]);
       expect(byFunction.TasksVerifyBuild).toContain(':secret:sluice/checkout/github-token-??????');
       expect(byFunction.WebhooksGithubWebhook).toContain(':secret:sluice/checkout/github-webhook-??????');
+      // Interactions verify with the signing secret and update messages with the bot token.
+      expect(byFunction.SlackSlackInteractions).toContain(':secret:sluice/checkout/slack-signing-??????');
+      expect(byFunction.SlackSlackInteractions).toContain(':secret:sluice/checkout/slack-bot-token-??????');
+      expect(byFunction.SlackReleaseNotifier).not.toContain('slack-signing');
+      expect(byFunction.SlackReleaseNotifier).toContain(':secret:sluice/checkout/slack-bot-token-??????');
+      expect(byFunction.SlackReleaseNotifier).toContain(':secret:sluice/checkout/github-token-??????');
     });
 
     it('lets the webhook start executions of the release state machine only', () => {
@@ -216,6 +229,16 @@ describe('Stack: Sluice', () => {
       expect(describe).toHaveLength(1);
       expect(JSON.stringify(describe[0]!.Resource)).toContain(':execution:sluice-checkout-release:*');
       expect(policyOf('TasksBeginRelease').flatMap(actionsOf)).not.toContain('states:StartExecution');
+    });
+
+    it('lets only slack-interactions answer task tokens, on the release state machine only', () => {
+      const answer = statements.filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+      expect(answer.map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, ''))).toEqual([
+        'SlackSlackInteractions',
+      ]);
+      expect(actionsOf(answer[0]!).sort()).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess']);
+      expect(JSON.stringify(answer[0]!.Resource)).toContain(':stateMachine:sluice-checkout-release');
+      expect(JSON.stringify(answer[0]!.Resource)).not.toContain('*');
     });
 
     it('lets the check-alarms function write nothing but the release table (it records the alarms it found)', () => {
@@ -409,8 +432,8 @@ describe('Stack: Sluice', () => {
   describe('Lambdas', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
 
-    it('are ten: seven tasks, the webhook, alarm-rollback and release-guard', () => {
-      expect(functions).toHaveLength(10);
+    it('are thirteen: eight tasks, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
+      expect(functions).toHaveLength(13);
     });
 
     it('run Node.js 24 on arm64 with active tracing', () => {
@@ -450,6 +473,16 @@ describe('Stack: Sluice', () => {
         AccessLogSettings: { DestinationArn: Match.anyValue() },
       });
       template.hasOutput('GithubWebhookUrl', {});
+    });
+
+    it('routes POST /slack/interactions on the same API, and feeds the notifier from the table stream', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /slack/interactions' });
+      template.hasOutput('SlackInteractivityUrl', {});
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        StartingPosition: 'LATEST',
+        BisectBatchOnFunctionError: true,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
     });
   });
 });

@@ -24,10 +24,11 @@ const alarmEvent = (alarmName: string, value = 'ALARM') => ({
   },
 });
 
+const TOKEN = 'test-api-token';
 const post = (app: ReturnType<typeof createApp>, path: string, body: unknown) =>
   app.request(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-sluice-token': TOKEN },
     body: JSON.stringify(body),
   });
 
@@ -93,10 +94,14 @@ describe('Manual controls through the serve API', () => {
         const result = await invoke();
         if (fn === 'ShiftTraffic' && (payload as { step: { index: number } }).step.index === 0) {
           const { release } = payload as { release: { id: string } };
-          aborted = post(createApp(scenario!.runtime), `/api/releases/${release.id}/abort`, {
-            by: 'ana',
-            reason: 'customer reports',
-          });
+          aborted = post(
+            createApp(scenario!.runtime, { apiToken: TOKEN }),
+            `/api/releases/${release.id}/abort`,
+            {
+              by: 'ana',
+              reason: 'customer reports',
+            },
+          );
         }
         return result;
       },
@@ -120,10 +125,14 @@ describe('Manual controls through the serve API', () => {
     const released = await scenario.release(shaOf('promoted-then-regretted'));
     expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
 
-    const response = await post(createApp(scenario.runtime), '/api/environments/dev/rollback', {
-      by: 'ana',
-      reason: 'slow checkout',
-    });
+    const response = await post(
+      createApp(scenario.runtime, { apiToken: TOKEN }),
+      '/api/environments/dev/rollback',
+      {
+        by: 'ana',
+        reason: 'slow checkout',
+      },
+    );
 
     expect(await response.json()).toEqual({ action: 'flipped', releaseId: released.releaseId, live: BLUE });
     expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
@@ -138,7 +147,9 @@ describe('Manual controls through the serve API', () => {
     scenario = await Scenario.start();
     const released = await scenario.release(shaOf('status'));
 
-    const response = await createApp(scenario.runtime).request('/api/status');
+    const response = await createApp(scenario.runtime, { apiToken: TOKEN }).request('/api/status', {
+      headers: { 'x-sluice-token': TOKEN },
+    });
 
     expect(await response.json()).toEqual({
       environments: [
@@ -155,7 +166,11 @@ describe('Manual controls through the serve API', () => {
   it('answers 409 for a release that does not exist', async () => {
     scenario = await Scenario.start();
 
-    const response = await post(createApp(scenario.runtime), '/api/releases/nope/abort', {});
+    const response = await post(
+      createApp(scenario.runtime, { apiToken: TOKEN }),
+      '/api/releases/nope/abort',
+      {},
+    );
 
     expect(response.status).toBe(409);
     expect(await response.json()).toEqual({ error: 'no release nope' });

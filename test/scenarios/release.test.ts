@@ -229,18 +229,6 @@ describe('Scenario: a release on the embedded runtime', () => {
     expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
   });
 
-  it('refuses an environment that requires a Slack approval, without moving traffic', async () => {
-    scenario = await Scenario.start({
-      config: scenarioConfig({ approval: { type: 'slack', channel: '#rel', approvers: ['U1'] } }),
-    });
-
-    const result = await scenario.release(shaOf('needs-approval'));
-
-    expect(result.execution).toMatchObject({ status: 'FAILED', error: 'ApprovalUnavailableError' });
-    expect(result.record.status).toBe('failed');
-    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
-  });
-
   it('flips straight back to the previous version when the alarm fires in the watch window', async () => {
     scenario = await Scenario.start({
       timeScale: SCALED,

@@ -15,6 +15,7 @@ export const LAMBDA_ENV: Record<string, string> = {
   SLUICE_GITHUB_WEBHOOK_SECRET_NAME: 'sluice/github-webhook',
   SLUICE_GITHUB_TOKEN_SECRET_NAME: 'sluice/github-token',
   SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/slack-signing',
+  SLUICE_SLACK_BOT_TOKEN_SECRET_NAME: 'sluice/slack-bot-token',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',

@@ -14,6 +14,7 @@ export const LambdaEnvSchema = z.object({
   SLUICE_GITHUB_WEBHOOK_SECRET_NAME: z.string().check(z.minLength(1)),
   SLUICE_GITHUB_TOKEN_SECRET_NAME: z.string().check(z.minLength(1)),
   SLUICE_SLACK_SIGNING_SECRET_NAME: z.string().check(z.minLength(1)),
+  SLUICE_SLACK_BOT_TOKEN_SECRET_NAME: z.string().check(z.minLength(1)),
   /** GitHub API base URL; GitHub Enterprise Server sets its own. */
   SLUICE_GITHUB_API_URL: z._default(z.url(), 'https://api.github.com'),
 });

@@ -71,6 +71,7 @@ export const awsSecrets = (): Secrets =>
         'github-webhook': env.SLUICE_GITHUB_WEBHOOK_SECRET_NAME,
         'github-token': env.SLUICE_GITHUB_TOKEN_SECRET_NAME,
         'slack-signing': env.SLUICE_SLACK_SIGNING_SECRET_NAME,
+        'slack-bot-token': env.SLUICE_SLACK_BOT_TOKEN_SECRET_NAME,
       },
       SECRET_TTL_MS,
     );

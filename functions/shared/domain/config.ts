@@ -83,9 +83,12 @@ const Approval = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
   z.strictObject({
     type: z.literal('slack'),
+    /** The Slack channel id (C…) the approval request and the release thread go to. */
     channel: z.string().min(1),
+    /** Slack user ids (U…, W…) or user group ids (S…) who may approve or reject. */
     approvers: z.array(z.string().min(1)).min(1, 'must name at least one approver'),
-    timeout: duration.default(3600),
+    /** How long a release waits for a decision; at most 12h (the release itself may run 24h). */
+    timeout: duration.default(14400).refine((v) => v >= 1 && v <= 43200, 'must be between 1s and 12h'),
   }),
 ]);
 
@@ -212,6 +215,8 @@ export const sluiceConfigShape = {
     .default('${sha}'),
   /** GitHub check runs that must have succeeded on the pushed commit. */
   requiredChecks: z.array(z.string().min(1)).default([]),
+  /** Release threads go to this Slack channel; an environment with a Slack approval uses the approval's channel. */
+  slack: z.strictObject({ channel: z.string().min(1) }).optional(),
   /** In promotion order: a push releases to the first; later ones follow it. */
   environments: z.array(Environment).min(1, 'must have at least one environment'),
 };

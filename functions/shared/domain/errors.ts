@@ -47,9 +47,9 @@ export class InsufficientDataError extends SluiceError {
 export class ReleaseLockedError extends SluiceError {
   override name = 'ReleaseLockedError';
 }
-/** The environment requires an approval step that this version of Sluice does not provide yet. */
-export class ApprovalUnavailableError extends SluiceError {
-  override name = 'ApprovalUnavailableError';
+/** An approver rejected the release in Slack (SendTaskFailure); it ends with traffic untouched. */
+export class ApprovalRejectedError extends SluiceError {
+  override name = 'ApprovalRejectedError';
 }
 /** Restoring the live target group failed; the guard retries it from the execution's end event. */
 export class RollbackError extends SluiceError {

@@ -11,7 +11,7 @@ export const DEPLOY_FUNCTION_TIMEOUT_SECONDS = 870;
 export const MAX_DEPLOY_WAIT_SECONDS = DEPLOY_FUNCTION_TIMEOUT_SECONDS - 30;
 
 /** release.asl.json's TimeoutSeconds: a release execution that runs longer is timed out (a test holds the two equal). */
-export const RELEASE_EXECUTION_TIMEOUT_SECONDS = 14_400;
+export const RELEASE_EXECUTION_TIMEOUT_SECONDS = 86_400;
 
 /** release.asl.json's retriers that wait: BeginRelease on ReleaseQueuedError, VerifyBuild on BuildPendingError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;

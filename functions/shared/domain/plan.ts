@@ -12,6 +12,11 @@ export interface PushEvent {
   repository: { full_name: string };
   pusher?: { name?: string | null } | null;
   sender?: { login?: string } | null;
+  head_commit?: {
+    message?: string;
+    url?: string;
+    author?: { name?: string; username?: string } | null;
+  } | null;
 }
 
 export interface EnvironmentPlan {
@@ -62,7 +67,10 @@ export function environmentInput(config: SluiceConfig, env: EnvironmentConfig): 
     alarms: env.alarms,
     requiredChecks: config.requiredChecks,
     minHealthyTargets: env.minHealthyTargets,
-    approval: { type: env.approval.type },
+    approval:
+      env.approval.type === 'slack'
+        ? { type: 'slack', timeoutSeconds: env.approval.timeout }
+        : { type: 'none' },
     watchSeconds: env.watch,
     insufficientData: {
       policy: env.insufficientData.policy,
@@ -119,6 +127,16 @@ export function planRelease(
     version: renderImageTag(config.imageTag, event.after),
     pusher: event.pusher?.name ?? event.sender?.login ?? 'unknown',
     ...(deliveryId ? { deliveryId } : {}),
+    ...(event.head_commit?.message
+      ? {
+          commit: {
+            // The first line only: the approval message shows it, and the execution input stays small.
+            message: event.head_commit.message.split('\n')[0]!.slice(0, 200),
+            author: event.head_commit.author?.username ?? event.head_commit.author?.name ?? 'unknown',
+            url: event.head_commit.url ?? `https://github.com/${config.repository}/commit/${event.after}`,
+          },
+        }
+      : {}),
   };
 
   const environments = config.environments.map((env, i): EnvironmentPlan => {

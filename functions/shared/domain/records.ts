@@ -15,6 +15,7 @@ export function newRecord(
     branch: input.release.branch,
     sha: input.release.sha,
     version: input.release.version,
+    ...(input.release.commit ? { commit: input.release.commit } : {}),
     status: 'in_progress',
     steps: [],
     startedAt: at,
@@ -26,13 +27,15 @@ export function newRecord(
 /** Maps a caught error's name to what triggered the end of a release. */
 export function causeOf(error: string, message: string, extra: Partial<ReleaseCause> = {}): ReleaseCause {
   const trigger: ReleaseCause['trigger'] =
-    error === 'AlarmFiredError' || error === 'InsufficientDataError'
-      ? 'alarm'
-      : error === 'BuildNotVerifiedError'
-        ? 'check_failed'
-        : error === 'States.Timeout'
-          ? 'timeout'
-          : 'handler_error';
+    error === 'ApprovalRejectedError'
+      ? 'approval'
+      : error === 'AlarmFiredError' || error === 'InsufficientDataError'
+        ? 'alarm'
+        : error === 'BuildNotVerifiedError'
+          ? 'check_failed'
+          : error === 'States.Timeout' || error === 'ApprovalTimedOut'
+            ? 'timeout'
+            : 'handler_error';
   return { trigger, error, message, ...extra };
 }
 

@@ -22,6 +22,8 @@ export interface ReleaseRef {
   version: string;
   pusher: string;
   deliveryId?: string;
+  /** The pushed commit's first line, author and link, for the approval message. */
+  commit?: { message: string; author: string; url: string };
 }
 
 export type DeployInput =
@@ -43,7 +45,8 @@ export interface EnvironmentInput {
   alarms: string[];
   requiredChecks: string[];
   minHealthyTargets: number;
-  approval: { type: 'none' | 'slack' };
+  /** Slack: the release waits for a decision this long after the new version is healthy on the idle group. */
+  approval: { type: 'none' } | { type: 'slack'; timeoutSeconds: number };
   watchSeconds: number;
   insufficientData: { policy: 'fail' | 'extend'; maxExtensionSeconds: number };
   concurrency: 'supersede' | 'queue' | 'reject';
@@ -85,7 +88,15 @@ export const TERMINAL_STATUSES: readonly ReleaseStatus[] = [
 
 /** Why a release ended the way it did. */
 export interface ReleaseCause {
-  trigger: 'alarm' | 'handler_error' | 'manual' | 'timeout' | 'superseded' | 'crash' | 'check_failed';
+  trigger:
+    | 'alarm'
+    | 'handler_error'
+    | 'manual'
+    | 'timeout'
+    | 'superseded'
+    | 'crash'
+    | 'check_failed'
+    | 'approval';
   error?: string;
   message: string;
   alarm?: string;
@@ -111,12 +122,23 @@ export interface ReleaseRecord {
   branch: string;
   sha: string;
   version: string;
+  commit?: ReleaseRef['commit'];
   status: ReleaseStatus;
   targets?: Targets;
   steps: StepRecord[];
   cause?: ReleaseCause;
   /** The alarms a bake check found in ALARM, as CheckAlarms recorded them. */
   firedAlarms?: string[];
+  /** The environment's approval, when it has one: its short id and outcome (never its task token). */
+  approval?: {
+    id: string;
+    status: 'pending' | 'approved' | 'rejected';
+    expiresAt: string;
+    decidedBy?: string;
+    decidedAt?: string;
+  };
+  /** An approver asked to skip the remaining intermediate steps (Promote now in the thread). */
+  promoteNow?: { by: string; at: string };
   /** When traffic was last restored to the live group by a rollback. */
   restoredAt?: string;
   startedAt: string;

@@ -1,15 +1,25 @@
 import type { SluiceConfig } from '../domain/config.js';
 import type { AlarmSource } from './alarm-source.js';
+import type { ApprovalStore, ThreadStore } from './approvals.js';
 import type { BuildVerifier } from './build-verifier.js';
 import type { Deployer } from './deployer.js';
+import type { DeploymentTracker, Notifier } from './notifier.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { ReleaseStore } from './release-store.js';
 import type { Secrets } from './secrets.js';
 import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
 
 export type { AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
+export type { ApprovalStore, DecideResult, ThreadState, ThreadStore } from './approvals.js';
 export type { BuildVerifier, CheckRun } from './build-verifier.js';
 export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
+export type {
+  ChatMessage,
+  DeploymentState,
+  DeploymentTracker,
+  Notifier,
+  PostedMessage,
+} from './notifier.js';
 export type { ExecutionDescription, ExecutionStatus, Orchestrator, StartResult } from './orchestrator.js';
 export type { LockOwner, LockResult, ReleaseStore } from './release-store.js';
 export type { SecretName, Secrets } from './secrets.js';
@@ -32,6 +42,14 @@ export interface Ports {
   releases(): ReleaseStore;
   orchestrator(): Orchestrator;
   secrets(): Secrets;
+  /** Pending approvals and their task tokens (tokens only ever come out to the deciding caller). */
+  approvals(): ApprovalStore;
+  /** Each release's Slack thread and GitHub deployment, per environment. */
+  threads(): ThreadStore;
+  /** Slack (locally, the `sluice serve` page). */
+  notifier(): Notifier;
+  /** GitHub Deployments and their statuses. */
+  deployments(): DeploymentTracker;
   now(): Date;
 }
 

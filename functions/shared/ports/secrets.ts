@@ -3,4 +3,4 @@ export interface Secrets {
   get(name: SecretName): Promise<string>;
 }
 
-export type SecretName = 'github-webhook' | 'github-token' | 'slack-signing';
+export type SecretName = 'github-webhook' | 'github-token' | 'slack-signing' | 'slack-bot-token';

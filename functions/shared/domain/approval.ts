@@ -1,0 +1,50 @@
+/** An approval a release waits on; the task token that resumes it is stored beside it, never in it. */
+export interface Approval {
+  /** Short and opaque: a Slack button value holds 2,000 characters and a task token can be longer. */
+  id: string;
+  releaseId: string;
+  environment: string;
+  executionName: string;
+  service: string;
+  version: string;
+  channel: string;
+  status: 'pending' | 'approved' | 'rejected';
+  requestedAt: string;
+  expiresAt: string;
+  message?: { channel: string; ts: string };
+  decidedBy?: string;
+  decidedAt?: string;
+}
+
+export interface ApprovalDecision {
+  status: 'approved' | 'rejected';
+  by: string;
+  at: string;
+}
+
+/** The Slack action ids of the approval message and of a baking release's thread. */
+export const ACTIONS = {
+  approve: 'sluice_approve',
+  reject: 'sluice_reject',
+  abort: 'sluice_abort',
+  promoteNow: 'sluice_promote_now',
+} as const;
+
+/** The error a rejection fails the approval Task with; the state machine catches it by name. */
+export const APPROVAL_REJECTED = 'ApprovalRejectedError';
+
+/** Slack user group ids start with S; user ids with U or W. */
+export const isUserGroup = (approver: string) => /^S[A-Z0-9]+$/.test(approver);
+
+/** Whether a user may decide: named directly, or a member of a named user group. */
+export async function mayApprove(
+  userId: string,
+  approvers: readonly string[],
+  groupMembers: (groupId: string) => Promise<string[]>,
+): Promise<boolean> {
+  if (approvers.includes(userId)) return true;
+  for (const group of approvers.filter(isUserGroup)) {
+    if ((await groupMembers(group)).includes(userId)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,268 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { awsConfig } from '../shared/aws/config-port.js';
+import { awsApprovals } from '../shared/aws/dynamodb-approval-store.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsSecrets } from '../shared/aws/secrets-manager.js';
+import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
+import { awsNotifier } from '../shared/aws/slack-notifier.js';
+import { ACTIONS, APPROVAL_REJECTED, type Approval, mayApprove } from '../shared/domain/approval.js';
+import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
+import { log } from '../shared/log.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
+import { isTerminal } from '../shared/release-control.js';
+import { checkSlackSignature } from '../shared/slack-signature.js';
+
+type Response = APIGatewayProxyStructuredResultV2;
+
+const json = (statusCode: number, body: Record<string, unknown>): Response => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+/** Slack only needs a 200 within 3 s; what the user sees goes through response_url. */
+const ack = (): Response => ({ statusCode: 200, body: '' });
+
+function rawBody(event: APIGatewayProxyEventV2): string {
+  const body = event.body ?? '';
+  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+/** The fields of Slack's block_actions payload this handler reads. */
+export interface BlockActions {
+  type: 'block_actions';
+  user: { id: string; username?: string; name?: string };
+  response_url: string;
+  actions: { action_id: string; value: string }[];
+}
+
+/** The payload, or undefined when it is not a block_actions payload with one button action. */
+export function parseBlockActions(body: string): BlockActions | undefined {
+  let payload: unknown;
+  try {
+    const raw = new URLSearchParams(body).get('payload');
+    if (!raw) return undefined;
+    payload = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const p = payload as Partial<BlockActions> | null;
+  if (p?.type !== 'block_actions' || typeof p.user?.id !== 'string' || typeof p.response_url !== 'string') {
+    return undefined;
+  }
+  const action = Array.isArray(p.actions) ? p.actions[0] : undefined;
+  if (typeof action?.action_id !== 'string' || typeof action.value !== 'string') return undefined;
+  return p as BlockActions;
+}
+
+/** The ports SlackInteractions uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type SlackInteractionsPorts = Pick<
+  Ports,
+  'config' | 'secrets' | 'approvals' | 'releases' | 'orchestrator' | 'notifier' | 'now'
+>;
+
+/**
+ * Slack interactivity (POST /slack/interactions): verify X-Slack-Signature over the raw body
+ * before reading it, then act on Approve / Reject / Abort. One decision per approval (a
+ * conditional write), then SendTaskSuccess or SendTaskFailure, then the message says who decided.
+ * Nothing here returns, logs or records the task token.
+ */
+export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
+  middy<APIGatewayProxyEventV2, Response, Error, Context>()
+    .use({
+      onError: async function answerUnexpectedError(request) {
+        log.error('slack interaction failed', { error: request.error?.name, reason: request.error?.message });
+        request.response = json(500, { error: 'internal error' });
+      },
+    })
+    .handler(async function receiveSlackInteraction(event) {
+      const p = ports;
+      const body = rawBody(event);
+      const check = checkSlackSignature({
+        secret: await p.secrets().get('slack-signing'),
+        timestamp: header(event, 'x-slack-request-timestamp'),
+        signature: header(event, 'x-slack-signature'),
+        body,
+        nowSeconds: Math.floor(p.now().getTime() / 1000),
+      });
+      if (check !== 'valid') {
+        log.warn('slack interaction refused', { check });
+        return json(401, { error: `signature ${check}` });
+      }
+      const payload = parseBlockActions(body);
+      if (!payload) return json(400, { error: 'not a block_actions payload with a button action' });
+      const action = payload.actions[0]!;
+      const user = payload.user.id;
+      const say = (text: string) =>
+        p
+          .notifier()
+          .respond(payload.response_url, { ...ephemeral(text), ephemeral: true })
+          .catch((error: Error) => log.warn('response_url failed', { reason: error.message }));
+
+      if (action.action_id === ACTIONS.approve || action.action_id === ACTIONS.reject) {
+        const outcome = await decide(p, action.value, action.action_id === ACTIONS.approve, user);
+        log.info('approval click', { approvalId: action.value, user, outcome: outcome.kind });
+        if (outcome.say) await say(outcome.say);
+        return ack();
+      }
+      if (action.action_id === ACTIONS.promoteNow) {
+        const outcome = await promoteNow(p, action.value, user);
+        log.info('promote-now click', { release: action.value, user, outcome });
+        await say(outcome);
+        return ack();
+      }
+      if (action.action_id === ACTIONS.abort) {
+        const outcome = await abort(p, action.value, user);
+        log.info('abort click', { release: action.value, user, outcome });
+        await say(outcome);
+        return ack();
+      }
+      return json(400, { error: `unknown action ${action.action_id}` });
+    });
+
+type Outcome = { kind: string; say?: string };
+
+async function decide(
+  p: SlackInteractionsPorts,
+  approvalId: string,
+  approve: boolean,
+  user: string,
+): Promise<Outcome> {
+  const approvals = p.approvals();
+  const approval = await approvals.get(approvalId);
+  // A well-signed click on an approval we never issued: acknowledged, nothing changes.
+  if (!approval) return { kind: 'unknown' };
+  const env = p.config().environments.find((e) => e.name === approval.environment);
+  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
+  if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
+    return {
+      kind: 'refused',
+      say: `You are not an approver for ${approval.environment}; the release keeps waiting for ${approvers.join(', ')}.`,
+    };
+  }
+  if (approval.status !== 'pending') return { kind: 'decided', say: alreadyDecided(approval) };
+  const record = await p.releases().get(approval.releaseId, approval.environment);
+  const now = p.now();
+  if (Date.parse(approval.expiresAt) <= now.getTime() || !record || isTerminal(record)) {
+    return {
+      kind: 'finished',
+      say: `This approval has ${record && isTerminal(record) ? `ended: the release is ${record.status.replace('_', ' ')}` : 'expired'}; nothing was changed.`,
+    };
+  }
+
+  const status = approve ? 'approved' : 'rejected';
+  const result = await approvals.decide(approvalId, { status, by: user, at: now.toISOString() });
+  if (!result.won)
+    return { kind: 'decided', say: result.approval ? alreadyDecided(result.approval) : undefined };
+
+  // The record first, so the thread tells the decision before what the release does next.
+  await p.releases().update(
+    approval.releaseId,
+    approval.environment,
+    {
+      approval: {
+        id: approval.id,
+        status,
+        expiresAt: approval.expiresAt,
+        decidedBy: user,
+        decidedAt: now.toISOString(),
+      },
+    },
+    { event: status, detail: `${status} by <@${user}>` },
+  );
+  const orchestrator = p.orchestrator();
+  try {
+    if (approve)
+      await orchestrator.sendTaskSuccess(result.taskToken, { approvedBy: user, at: now.toISOString() });
+    else
+      await orchestrator.sendTaskFailure(result.taskToken, APPROVAL_REJECTED, `rejected by ${user} in Slack`);
+  } catch (error) {
+    // TaskTimedOut / TaskDoesNotExist: the execution ended or timed out between our checks and the send.
+    log.warn('approval could not be delivered', { approvalId, error: (error as Error).name });
+    return { kind: 'finished', say: 'This approval has expired; nothing was changed.' };
+  }
+  if (result.approval.message) {
+    await p
+      .notifier()
+      .update(result.approval.message, approvalDecided(result.approval, record))
+      .catch((error: Error) => log.warn('updating the approval message failed', { reason: error.message }));
+  }
+  return { kind: status };
+}
+
+function alreadyDecided(approval: Approval): string {
+  return `Already ${approval.status} by <@${approval.decidedBy}> at ${approval.decidedAt}; nothing was changed.`;
+}
+
+/** Abort from the thread: mark the record, stop the execution; the release guard restores traffic. */
+async function abort(p: SlackInteractionsPorts, value: string, user: string): Promise<string> {
+  const [releaseId, environment] = value.split('|');
+  if (!releaseId || !environment) return 'Nothing to abort.';
+  const env = p.config().environments.find((e) => e.name === environment);
+  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
+  if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
+    return `Only ${environment}'s approvers may abort its release.`;
+  }
+  const record = await p.releases().get(releaseId, environment);
+  if (!record || isTerminal(record)) return 'That release has already ended; nothing was changed.';
+  const message = `aborted by <@${user}> in Slack`;
+  await p.releases().update(
+    releaseId,
+    environment,
+    {
+      status: 'aborted',
+      cause: { trigger: 'manual', error: 'ReleaseAborted', by: user, message },
+      endedAt: p.now().toISOString(),
+    },
+    { event: 'aborted', detail: message },
+  );
+  await p.orchestrator().stopExecution(record.executionName, 'ReleaseAborted', message);
+  return `Aborting ${releaseId} in ${environment}: traffic goes back to the live group.`;
+}
+
+/**
+ * Promote now from the thread: the record says so, and the bake check that ends the current step
+ * sends the release straight to its last step (100%), which still bakes and is watched.
+ */
+async function promoteNow(p: SlackInteractionsPorts, value: string, user: string): Promise<string> {
+  const [releaseId, environment] = value.split('|');
+  if (!releaseId || !environment) return 'Nothing to promote.';
+  const env = p.config().environments.find((e) => e.name === environment);
+  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
+  if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
+    return `Only ${environment}'s approvers may promote its release.`;
+  }
+  const record = await p.releases().get(releaseId, environment);
+  if (!record || isTerminal(record) || record.status === 'promoted') {
+    return 'That release is no longer baking; nothing was changed.';
+  }
+  if (record.promoteNow) return `Already asked by <@${record.promoteNow.by}>.`;
+  const at = p.now().toISOString();
+  await p.releases().update(
+    releaseId,
+    environment,
+    { promoteNow: { by: user, at } },
+    {
+      event: 'promote_now',
+      detail: `promote now requested by <@${user}>: after this bake, straight to 100%`,
+    },
+  );
+  return `When this bake ends, ${releaseId} goes straight to 100% in ${environment}.`;
+}
+
+export const handler = createSlackInteractionsHandler({
+  config: awsConfig,
+  secrets: awsSecrets,
+  approvals: awsApprovals,
+  releases: awsReleases,
+  orchestrator: awsOrchestrator,
+  notifier: awsNotifier,
+  now: systemClock,
+});

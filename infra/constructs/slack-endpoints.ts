@@ -1,0 +1,72 @@
+import { Duration } from 'aws-cdk-lib';
+import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import { SluiceFunction } from './sluice-function.js';
+
+export interface SlackEndpointsProps {
+  readonly slackInteractionsEntry: string;
+  readonly releaseNotifierEntry: string;
+  readonly environment: LambdaEnvInput;
+  /** The HTTP API the GitHub webhook is on; Slack's interactivity Request URL shares it. */
+  readonly api: HttpApi;
+  /** The release table; its stream feeds the notifier. */
+  readonly table: ITable;
+  /** Where batches the notifier could not deliver after its retries go. */
+  readonly deadLetterQueue: IQueue;
+}
+
+/**
+ * Slack: POST /slack/interactions (Approve, Reject, Abort) on the shared HTTP API, and the
+ * release notifier on the release table's stream (Slack threads, GitHub deployment statuses).
+ */
+export class SlackEndpoints extends Construct {
+  readonly slackInteractions: SluiceFunction;
+  readonly releaseNotifier: SluiceFunction;
+  /** The URL to give Slack as the app's Interactivity Request URL. */
+  readonly interactionsUrl: string;
+
+  constructor(scope: Construct, id: string, props: SlackEndpointsProps) {
+    super(scope, id);
+    this.slackInteractions = new SluiceFunction(this, 'SlackInteractions', {
+      entry: props.slackInteractionsEntry,
+      environment: props.environment,
+      description: 'Sluice: verify Slack interactions and decide approvals',
+      // Slack shows an error unless it has a 200 within 3 s.
+      timeout: Duration.seconds(3),
+      memorySize: 512,
+    });
+    props.api.addRoutes({
+      path: '/slack/interactions',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('SlackInteractionsIntegration', this.slackInteractions.function),
+    });
+    this.interactionsUrl = `${props.api.apiEndpoint}/slack/interactions`;
+
+    this.releaseNotifier = new SluiceFunction(this, 'ReleaseNotifier', {
+      entry: props.releaseNotifierEntry,
+      environment: props.environment,
+      description: 'Sluice: post release threads to Slack and deployment statuses to GitHub',
+      timeout: Duration.seconds(30),
+    });
+    this.releaseNotifier.function.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 10,
+        // A notification that keeps failing is retried, then parked; it never blocks later ones for long.
+        retryAttempts: 5,
+        bisectBatchOnError: true,
+        maxRecordAge: Duration.hours(1),
+        onFailure: new SqsDlq(props.deadLetterQueue),
+        filters: [
+          FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('RELEASE#') } } } }),
+        ],
+      }),
+    );
+  }
+}

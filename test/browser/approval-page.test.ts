@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+import { createApp, listen, type RunningServer } from '../../embedded/server.js';
+import { Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
+
+/** Debian's chromium (`apt-get install -y chromium`); `.ci/run` installs it where it is missing. */
+const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+const describeWithBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+
+let scenario: Scenario | undefined;
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  await scenario?.close();
+  scenario = undefined;
+  server = undefined;
+});
+
+describeWithBrowser('Browser: the local approvals page', () => {
+  it('lists a pending approval, and clicking Approve moves the release on', async () => {
+    // Prepare: a release waiting for its approval, behind a real `sluice serve` app
+    scenario = await Scenario.start({
+      config: scenarioConfig({
+        approval: { type: 'slack', channel: 'C0RELEASES', approvers: ['U024BE7LH'], timeout: '1h' },
+      }),
+    });
+    server = await listen(createApp(scenario.runtime, { apiToken: 'browser-test-token' }));
+    const pushed = await scenario.push(shaOf('browser'));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      await page.goto(`${server.url}/`);
+
+      // Act: the page shows the approval (once its message is posted) and its buttons
+      const approve = page.locator('.approval button.approve');
+      await approve.waitFor({ timeout: 30_000 });
+      await approve.click();
+
+      // Assess: the release moves on to its canary, and the page says so
+      const release = page.locator(`.release[data-release="${pushed.releaseId}"]`);
+      await release.getByText('approved by <@U024BE7LH>').waitFor({ timeout: 30_000 });
+      await release
+        .getByText(/shifted/)
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await page.locator('.msg', { hasText: 'Approved by' }).first().waitFor({ timeout: 30_000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: new URL('approval-page.png', ARTIFACTS).pathname, fullPage: true });
+      expect(await page.locator('.approval').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+    const execution = await scenario.runtime.engine.wait(pushed.executionName);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(await scenario.record(pushed.releaseId)).toMatchObject({
+      status: 'succeeded',
+      approval: { status: 'approved', decidedBy: 'U024BE7LH' },
+    });
+  });
+
+  it('refuses a cross-site request and an /api request without the token', async () => {
+    scenario = await Scenario.start();
+    server = await listen(createApp(scenario.runtime, { apiToken: 'browser-test-token' }));
+
+    const crossSite = await fetch(`${server.url}/api/approvals/ap_x/approve`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'x-sluice-token': 'browser-test-token' },
+    });
+    // DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 (fetch cannot set Host).
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${server!.url}/api/releases`);
+      http
+        .get(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            headers: { host: 'evil.example:8787', 'x-sluice-token': 'browser-test-token' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        )
+        .on('error', reject);
+    });
+    const noToken = await fetch(`${server.url}/api/releases`);
+
+    expect(crossSite.status).toBe(403);
+    expect(rebound).toBe(403);
+    expect(noToken.status).toBe(401);
+  });
+});

@@ -1,0 +1,356 @@
+import { readFileSync } from 'node:fs';
+import { MemoryApprovalStore } from '../../embedded/adapters/approval-store.js';
+import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
+import { LocalSlack } from '../../embedded/adapters/slack.js';
+import { lambdaContext } from '../../embedded/engine.js';
+import { formBody, interactionEvent, slackHeaders } from '../../embedded/slack-interaction.js';
+import type { Approval } from '../../functions/shared/domain/approval.js';
+import { newRecord } from '../../functions/shared/domain/records.js';
+import { setLogSink } from '../../functions/shared/log.js';
+import type { Orchestrator } from '../../functions/shared/ports/index.js';
+import { slackSignature } from '../../functions/shared/slack-signature.js';
+import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
+import { exampleConfig } from '../support/config.js';
+import { releaseInput } from '../support/release.js';
+
+/*
+ * Slack's documented behaviour these tests hold the handler to:
+ * - Signing (https://api.slack.com/authentication/verifying-requests-from-slack): X-Slack-Signature
+ *   is `v0=` + hex HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<raw body>` with the signing
+ *   secret; a timestamp more than five minutes from now is to be refused as a possible replay.
+ * - Payload (https://docs.slack.dev/reference/interaction-payloads/block_actions-payload): a button
+ *   click arrives form-encoded as `payload=<JSON>` with type block_actions, user, response_url and
+ *   actions[].action_id/value; the fixture is that documented example with our action ids.
+ * - Acknowledgement (https://docs.slack.dev/interactivity/handling-user-interaction): answer 200
+ *   within 3 seconds; what the user should see goes through response_url (ephemeral or not).
+ */
+
+const SECRET = 'test-signing-secret';
+const TOKEN = `AQCEAAAAKgAAAAMAAAAAAAAAA${'x'.repeat(600)}`; // Step Functions task tokens are long and opaque
+const APPROVER = 'U024BE7LH';
+const OTHER_APPROVER = 'U0G9QF9C6';
+const GROUP = 'S0RELEASE';
+const NOW = new Date('2026-11-30T12:00:00Z');
+const nowSeconds = Math.floor(NOW.getTime() / 1000);
+
+function fixture(approvalId: string, user = APPROVER, action = 'sluice_approve') {
+  const payload = JSON.parse(
+    readFileSync(new URL('../fixtures/slack/block_actions.json', import.meta.url), 'utf8'),
+  );
+  payload.user.id = user;
+  payload.actions[0].value = approvalId;
+  payload.actions[0].action_id = action;
+  return payload;
+}
+
+class RecordingOrchestrator implements Orchestrator {
+  readonly successes: { token: string; output: unknown }[] = [];
+  readonly failures: { token: string; error: string; cause: string }[] = [];
+  readonly stops: string[] = [];
+  async startRelease(): Promise<never> {
+    throw new Error('not used');
+  }
+  async stopExecution(name: string) {
+    this.stops.push(name);
+  }
+  async sendTaskSuccess(token: string, output: unknown) {
+    // Every decision takes a network round trip; concurrent clicks overlap here.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.successes.push({ token, output });
+  }
+  async sendTaskFailure(token: string, error: string, cause: string) {
+    this.failures.push({ token, error, cause });
+  }
+  async executionStatus() {
+    return 'RUNNING' as const;
+  }
+  async describeExecution() {
+    return undefined;
+  }
+}
+
+async function setup(approvalOverrides: Partial<Approval> = {}) {
+  const config = exampleConfig();
+  const prod = config.environments.find((e) => e.name === 'prod')!;
+  if (prod.approval.type === 'slack') prod.approval.approvers = [APPROVER, GROUP];
+  const approvals = new MemoryApprovalStore();
+  const releases = new MemoryReleaseStore(() => NOW);
+  const slack = new LocalSlack({ [GROUP]: [OTHER_APPROVER] });
+  const orchestrator = new RecordingOrchestrator();
+  const input = releaseInput('prod');
+  await releases.create(newRecord(input, NOW));
+  const message = await slack.post('C0CA2JG7Y', { text: 'Approval needed', blocks: [] });
+  const approval: Approval = {
+    id: 'ap_test123',
+    releaseId: input.release.id,
+    environment: 'prod',
+    executionName: input.executionName,
+    service: input.release.service,
+    version: input.release.version,
+    channel: 'C0CA2JG7Y',
+    status: 'pending',
+    requestedAt: NOW.toISOString(),
+    expiresAt: new Date(NOW.getTime() + 3600_000).toISOString(),
+    message,
+    ...approvalOverrides,
+  };
+  await approvals.create(approval, TOKEN);
+  const handler = createSlackInteractionsHandler({
+    config: () => config,
+    secrets: () => ({ get: async () => SECRET }),
+    approvals: () => approvals,
+    releases: () => releases,
+    orchestrator: () => orchestrator,
+    notifier: () => slack,
+    now: () => NOW,
+  });
+  const send = (body: string, headers: Record<string, string>) =>
+    handler(interactionEvent(body, headers), lambdaContext('slack-interactions'));
+  const click = (user = APPROVER, action = 'sluice_approve', id = approval.id) => {
+    const body = formBody(fixture(id, user, action));
+    return send(body, slackHeaders(SECRET, body, nowSeconds));
+  };
+  return { approval, approvals, releases, slack, orchestrator, send, click, input };
+}
+
+describe('Handler: slack-interactions', () => {
+  let logs: string[];
+  let restore: (line: string) => void;
+  const previousLevel = process.env.SLUICE_LOG_LEVEL;
+  beforeEach(() => {
+    logs = [];
+    process.env.SLUICE_LOG_LEVEL = 'debug';
+    restore = setLogSink((line) => logs.push(line));
+  });
+  afterEach(() => {
+    setLogSink(restore);
+    process.env.SLUICE_LOG_LEVEL = previousLevel;
+  });
+
+  describe('Method: signature', () => {
+    it('answers 401 and sends nothing when the signature does not match the body', async () => {
+      const { send, approval, orchestrator } = await setup();
+      const body = formBody(fixture(approval.id));
+
+      const answer = await send(body, {
+        'x-slack-request-timestamp': String(nowSeconds),
+        'x-slack-signature': slackSignature('another-secret', String(nowSeconds), body),
+      });
+
+      expect(answer.statusCode).toBe(401);
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('answers 401 and sends nothing when the signature headers are missing', async () => {
+      const { send, approval, orchestrator } = await setup();
+
+      const answer = await send(formBody(fixture(approval.id)), {
+        'content-type': 'application/x-www-form-urlencoded',
+      });
+
+      expect(answer.statusCode).toBe(401);
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('answers 401 and sends nothing for a correctly signed request more than five minutes old', async () => {
+      const { send, approval, orchestrator } = await setup();
+      const body = formBody(fixture(approval.id));
+
+      const answer = await send(body, slackHeaders(SECRET, body, nowSeconds - 301));
+
+      expect(answer.statusCode).toBe(401);
+      expect(JSON.parse(answer.body ?? '{}')).toEqual({ error: 'signature stale' });
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('answers 401 when the body was changed after signing', async () => {
+      const { send, approval, orchestrator } = await setup();
+      const body = formBody(fixture(approval.id));
+      const headers = slackHeaders(SECRET, body, nowSeconds);
+
+      const answer = await send(body.replace('sluice_approve', 'sluice_reject'), headers);
+
+      expect(answer.statusCode).toBe(401);
+      expect(orchestrator.failures).toHaveLength(0);
+    });
+  });
+
+  describe('Method: payload', () => {
+    it.each([
+      ['a body without a payload field', 'foo=bar'],
+      ['a payload that is not JSON', 'payload=%7Bnot-json'],
+      ['a payload of another type', formBody({ type: 'view_submission', user: { id: APPROVER } })],
+    ])('answers 400 to a signed request with %s', async (_, body) => {
+      const { send, orchestrator } = await setup();
+
+      const answer = await send(body, slackHeaders(SECRET, body, nowSeconds));
+
+      expect(answer.statusCode).toBe(400);
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('acknowledges a well-signed click on an unknown approval and changes nothing', async () => {
+      const { click, orchestrator, slack } = await setup();
+      const before = slack.messages.length;
+
+      const answer = await click(APPROVER, 'sluice_approve', 'ap_unknown');
+
+      expect(answer.statusCode).toBe(200);
+      expect(orchestrator.successes).toHaveLength(0);
+      expect(slack.messages).toHaveLength(before);
+    });
+  });
+
+  describe('Method: decide', () => {
+    it('approves: one SendTaskSuccess with the stored token, the message says who and when', async () => {
+      const { click, orchestrator, slack, approval, approvals, releases, input } = await setup();
+
+      const answer = await click();
+
+      expect(answer).toEqual({ statusCode: 200, body: '' });
+      expect(orchestrator.successes).toEqual([
+        { token: TOKEN, output: { approvedBy: APPROVER, at: NOW.toISOString() } },
+      ]);
+      expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decidedBy: APPROVER });
+      const updated = slack.messages.find((m) => m.ts === approval.message?.ts);
+      expect(JSON.stringify(updated?.blocks)).toContain(`Approved by <@${APPROVER}>`);
+      expect(await releases.get(input.release.id, 'prod')).toMatchObject({
+        approval: { id: approval.id, status: 'approved', decidedBy: APPROVER },
+      });
+    });
+
+    it('rejects: SendTaskFailure with ApprovalRejectedError, which the state machine catches by name', async () => {
+      const { click, orchestrator } = await setup();
+
+      await click(APPROVER, 'sluice_reject');
+
+      expect(orchestrator.failures).toEqual([
+        { token: TOKEN, error: 'ApprovalRejectedError', cause: `rejected by ${APPROVER} in Slack` },
+      ]);
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('refuses a user who is not an approver, ephemerally, and the release keeps waiting', async () => {
+      const { click, orchestrator, slack, approvals, approval } = await setup();
+
+      const answer = await click('U0STRANGER');
+
+      expect(answer.statusCode).toBe(200);
+      expect(orchestrator.successes).toHaveLength(0);
+      expect(orchestrator.failures).toHaveLength(0);
+      expect(slack.messages.at(-1)).toMatchObject({
+        ephemeral: expect.anything(),
+        text: expect.stringContaining('not an approver'),
+      });
+      expect((await approvals.get(approval.id))?.status).toBe('pending');
+    });
+
+    it('accepts a member of an approver user group (usergroups.users.list)', async () => {
+      const { click, orchestrator } = await setup();
+
+      await click(OTHER_APPROVER);
+
+      expect(orchestrator.successes).toHaveLength(1);
+    });
+
+    it('decides once when two approvers click at the same time: exactly one SendTaskSuccess', async () => {
+      const { click, orchestrator, slack } = await setup();
+
+      const answers = await Promise.all([click(APPROVER), click(OTHER_APPROVER), click(APPROVER)]);
+
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200]);
+      expect(orchestrator.successes).toHaveLength(1);
+      expect(slack.messages.filter((m) => m.ephemeral && m.text.startsWith('Already approved'))).toHaveLength(
+        2,
+      );
+    });
+
+    it('says an expired approval has expired and changes nothing', async () => {
+      const { click, orchestrator, slack, approvals, approval } = await setup({
+        expiresAt: new Date(NOW.getTime() - 1000).toISOString(),
+      });
+
+      await click();
+
+      expect(orchestrator.successes).toHaveLength(0);
+      expect(slack.messages.at(-1)?.text).toContain('expired');
+      expect((await approvals.get(approval.id))?.status).toBe('pending');
+    });
+
+    it('says a finished release has ended and changes nothing', async () => {
+      const { click, orchestrator, slack, releases, input } = await setup();
+      await releases.update(input.release.id, 'prod', { status: 'aborted' }, { event: 'aborted' });
+
+      await click();
+
+      expect(orchestrator.successes).toHaveLength(0);
+      expect(slack.messages.at(-1)?.text).toContain('ended: the release is aborted');
+    });
+
+    it('never puts the task token in an answer, a log line, a message or a returned record', async () => {
+      const { click, send, approvals, releases, slack } = await setup();
+      const answers = [await click('U0STRANGER'), await click(), await click(), await send('payload=x', {})];
+
+      const visible = JSON.stringify([
+        answers,
+        logs,
+        slack.messages,
+        await approvals.list(),
+        await releases.list(),
+      ]);
+      expect(logs.length).toBeGreaterThan(0);
+      expect(visible).not.toContain(TOKEN);
+    });
+  });
+
+  describe('Method: promote now', () => {
+    it('lets an approver ask a baking release to go straight to 100%, once', async () => {
+      const { click, releases, input, slack } = await setup();
+      await releases.update(
+        input.release.id,
+        'prod',
+        { steps: [{ index: 0, weight: 5, observed: {}, at: NOW.toISOString() }] },
+        { event: 'shifted' },
+      );
+
+      await click(APPROVER, 'sluice_promote_now', `${input.release.id}|prod`);
+      await click(OTHER_APPROVER, 'sluice_promote_now', `${input.release.id}|prod`);
+
+      expect((await releases.get(input.release.id, 'prod'))?.promoteNow).toEqual({
+        by: APPROVER,
+        at: NOW.toISOString(),
+      });
+      expect(slack.messages.at(-1)?.text).toBe(`Already asked by <@${APPROVER}>.`);
+    });
+
+    it('refuses a promote-now from someone who is not an approver', async () => {
+      const { click, releases, input } = await setup();
+
+      await click('U0STRANGER', 'sluice_promote_now', `${input.release.id}|prod`);
+
+      expect((await releases.get(input.release.id, 'prod'))?.promoteNow).toBeUndefined();
+    });
+  });
+
+  describe('Method: abort', () => {
+    it('lets an approver abort a baking release: the record says who, the execution stops', async () => {
+      const { click, orchestrator, releases, input } = await setup();
+
+      await click(APPROVER, 'sluice_abort', `${input.release.id}|prod`);
+
+      expect(orchestrator.stops).toEqual([input.executionName]);
+      expect(await releases.get(input.release.id, 'prod')).toMatchObject({
+        status: 'aborted',
+        cause: { trigger: 'manual', by: APPROVER },
+      });
+    });
+
+    it('refuses an abort from someone who is not an approver', async () => {
+      const { click, orchestrator, input } = await setup();
+
+      await click('U0STRANGER', 'sluice_abort', `${input.release.id}|prod`);
+
+      expect(orchestrator.stops).toHaveLength(0);
+    });
+  });
+});
