@@ -1,13 +1,13 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
-import { ListenerStateError } from '../shared/domain/errors.js';
+import { ListenerStateError, ReleaseStoppedError } from '../shared/domain/errors.js';
 import { newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
 import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
-import { acquireEnvironment } from '../shared/release-control.js';
+import { acquireEnvironment, isTerminal } from '../shared/release-control.js';
 
 /** The ports BeginRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'orchestrator' | 'now'>;
@@ -26,6 +26,16 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
 
       const releases = p.releases();
       const existing = await releases.get(input.release.id, environment.name);
+      if (existing && isTerminal(existing)) {
+        // Ended (superseded, aborted) while this task waited or ran past its timeout: never revive it.
+        await releases.releaseLock(environment.name, {
+          releaseId: input.release.id,
+          executionName: input.executionName,
+        });
+        throw new ReleaseStoppedError(
+          `release ${input.release.id} ended (${existing.status}) before it began in ${environment.name}; nothing was changed`,
+        );
+      }
       if (existing?.targets) return existing.targets; // a retried BeginRelease: the first reading stands
 
       const router = p.trafficRouter(environment);

@@ -383,6 +383,23 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     expect(alb.inUse(targetGroups.green)).toBe(true);
   });
 
+  it('never revives a release that was ended before it began: frees the lock and moves nothing', async () => {
+    // Prepare: superseded while its BeginRelease waited (or ran past its task timeout)
+    const { listenerArn, targetGroups } = input.environment;
+    alb.setWeights(listenerArn, { [targetGroups.blue]: 100, [targetGroups.green]: 0 });
+    await store.create({ ...recordOf(input), targets: undefined, status: 'superseded' });
+    const writes = alb.epochs(listenerArn).length;
+
+    // Act
+    const caught = await begin({ input }, context).catch((e: unknown) => e);
+
+    // Assess
+    expect(caught).toMatchObject({ name: 'ReleaseStoppedError' });
+    expect((await store.get(input.release.id, 'dev'))?.status).toBe('superseded');
+    expect(await store.lockHolder('dev')).toBeUndefined();
+    expect(alb.epochs(listenerArn).length).toBe(writes);
+  });
+
   it('writes nothing where the listener already lists both groups', async () => {
     // Prepare
     const { listenerArn, targetGroups } = input.environment;
