@@ -1,6 +1,9 @@
 /** ESM jest: @octokit/webhooks 14 is import-only, so tests run as ES modules through @swc/jest. */
 export default {
   testEnvironment: 'node',
+  // jest's default is one worker per core minus one: a single worker on a 2-core machine. The
+  // suites wait on I/O (servers, child processes) as much as they compute, so use every core.
+  maxWorkers: '100%',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
