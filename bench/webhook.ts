@@ -19,6 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { MemoryReleaseStore } from '../embedded/adapters/memory-release-store.js';
 import { deployedConfig, loadConfig } from '../embedded/config.js';
 import { lambdaContext } from '../embedded/engine.js';
 import { createGithubWebhookHandler } from '../functions/github-webhook/handler.js';
@@ -60,18 +61,22 @@ function pushPayloads(repository: string): { source: string; payload: Record<str
 class MemoryOrchestrator implements Orchestrator {
   readonly started = new Set<string>();
   async startRelease(input: { executionName: string }): Promise<StartResult> {
-    if (this.started.has(input.executionName)) return { started: false, reason: 'exists' };
-    this.started.add(input.executionName);
-    return {
-      started: true,
-      executionArn: `arn:aws:states:us-east-1:000000000000:execution:bench:${input.executionName}`,
-    };
+    return this.start(input.executionName);
+  }
+  async startPipeline(input: { pipeline: { executionName: string } }): Promise<StartResult> {
+    return this.start(input.pipeline.executionName);
+  }
+  private start(name: string): StartResult {
+    if (this.started.has(name)) return { started: false, reason: 'exists' };
+    this.started.add(name);
+    return { started: true, executionArn: `arn:aws:states:us-east-1:000000000000:execution:bench:${name}` };
   }
   async stopExecution(): Promise<void> {}
   async sendTaskSuccess(): Promise<void> {}
   async sendTaskFailure(): Promise<void> {}
   async executionStatus() {
-    return undefined;
+    // Every name this run started is still running: a repeat is a redelivery.
+    return 'RUNNING' as const;
   }
   async describeExecution() {
     return undefined;
@@ -81,13 +86,21 @@ class MemoryOrchestrator implements Orchestrator {
 async function acknowledgement(deliveries: number, log: BenchContext['log']) {
   const file = loadConfig(join(root, 'sluice.config.yaml'));
   // The upstream examples push to master; the example config releases main and release/*.
-  const config = { ...deployedConfig(file), releaseBranches: [...file.releaseBranches, 'master'] };
+  const routes = file.routes ?? [];
+  const config = {
+    ...deployedConfig(file),
+    routes: [
+      ...routes,
+      { branches: ['master'], environments: [file.environments[0]!.name], buildTimeout: 3600 },
+    ],
+  };
   const secret = randomBytes(32).toString('hex');
   const orchestrator = new MemoryOrchestrator();
   const handler = createGithubWebhookHandler({
     config: () => config,
     secrets: () => ({ get: async () => secret }),
     orchestrator: () => orchestrator,
+    releases: () => new MemoryReleaseStore(),
   });
   const payloads = pushPayloads(config.repository);
   const warmup = 200;

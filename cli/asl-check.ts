@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { localFunctionArn } from '../embedded/asl.js';
+import { localPlaceholderValue } from '../embedded/asl.js';
 import * as errors from '../functions/shared/domain/errors.js';
 import {
   type AslMachine,
@@ -114,9 +114,7 @@ export function checkDefinition(text: string): string[] {
   problems.push(...new StateLint().validate(JSON.parse(text)).map((p) => `statelint: ${p}`));
   const rawResult = aslValidator(JSON.parse(text), { checkPaths: true, checkArn: true });
   if (!rawResult.isValid) problems.push(`raw: ${rawResult.errorsText('; ')}`);
-  const values = Object.fromEntries(
-    placeholders(text).map((p) => [p, localFunctionArn(p.replace(/FunctionArn$/, ''))]),
-  );
+  const values = Object.fromEntries(placeholders(text).map((p) => [p, localPlaceholderValue(p)]));
   const substituted = aslValidator(JSON.parse(substitute(text, values)), {
     checkPaths: true,
     checkArn: true,

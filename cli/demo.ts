@@ -5,14 +5,14 @@ import { startLoad } from '../embedded/load.js';
 import { deliver, pushPayload } from '../embedded/push.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
-import type { Approval } from '../functions/shared/domain/approval.js';
+import { routesOf } from '../functions/shared/domain/config.js';
 import { planRelease } from '../functions/shared/domain/plan.js';
 import type { ReleaseRecord } from '../functions/shared/domain/release.js';
 
 export interface DemoRelease {
   version: string;
   environment: string;
-  outcome: 'promoted' | 'rolled_back' | 'other';
+  outcome: 'promoted' | 'rolled_back' | 'not_started' | 'other';
   status: string;
   steps: { weight: number; observedCanaryPercent: number; requests: number }[];
   rollback?: { trigger: string; alarm?: string; trafficRestoredMs?: number; cause: string };
@@ -27,28 +27,12 @@ export interface DemoReport {
   problems: string[];
   durationMs: number;
   load: { ratePerSecond: number; requests: number; byVersion: Record<string, number> };
+  /** The environments the demo's push walks, in order. */
+  route: string[];
+  /** The "Sluice plan" check run on the healthy commit, as the local GitHub holds it. */
+  planCheck?: { name: string; conclusion: string | null; updates: number };
+  /** One entry per (version, environment) of the route. */
   releases: DemoRelease[];
-}
-
-/**
- * The demo's copy of the config: environments after the first keep their steps and approval but
- * bake and watch for 20 s each (1 s at the demo's clock), so `npm start` stays short, and need
- * one healthy target (the local deployer runs one per group).
- */
-export function demoConfig(config: ConfigFile): ConfigFile {
-  return {
-    ...config,
-    environments: config.environments.map((env, i) =>
-      i === 0
-        ? env
-        : {
-            ...env,
-            steps: env.steps.map((step) => ({ ...step, bake: 20 })),
-            watch: 20,
-            minHealthyTargets: 1,
-          },
-    ),
-  };
 }
 
 const sha = (label: string) => createHash('sha1').update(`sluice-demo ${label}`).digest('hex');
@@ -74,98 +58,97 @@ function observedSteps(record: ReleaseRecord, epochs: Epoch[]): DemoRelease['ste
   });
 }
 
-type Print = (line: string) => void;
-type Response = { at: number; version: string | undefined; status: number };
-
-/** What the demo's steps share: the runtime, its HTTP front door, the load and its answers. */
-interface DemoContext {
-  config: ConfigFile;
-  env: ConfigFile['environments'][number];
-  runtime: EmbeddedRuntime;
-  serverUrl: string;
-  /** The server's /api token (the demo approves through its API, as the page does). */
-  apiToken: string;
-  webhookSecret: string;
-  /** A branch the first release pattern matches: release/* → release/demo. */
-  branch: string;
-  responses: Response[];
-  print: Print;
+/**
+ * The demo's copy of the config: every environment needs only the one target the local deployer
+ * starts (the example's prod asks for two, as a real one would).
+ */
+export function demoConfig(config: ConfigFile): ConfigFile {
+  return { ...config, environments: config.environments.map((env) => ({ ...env, minHealthyTargets: 1 })) };
 }
 
 /**
- * The embedded scenario: steady load through the local ALB, a healthy release that canaries to
- * 100% and is promoted, then a faulty one (20% 5xx) that its alarm rolls back.
+ * Approves, as a Slack user would, every approval of this release that waits: the API signs a
+ * Slack block_actions click and posts it to /slack/interactions, the endpoint Slack calls.
+ */
+async function approveWhenAsked(
+  runtime: EmbeddedRuntime,
+  serverUrl: string,
+  apiToken: string,
+  releaseId: string,
+  done: () => boolean,
+  print: (line: string) => void,
+): Promise<Record<string, { id: string; by: string; httpStatus: number }>> {
+  const given: Record<string, { id: string; by: string; httpStatus: number }> = {};
+  while (!done()) {
+    await sleep(50);
+    const pending = (await runtime.ports.approvals().list()).filter(
+      (a) => a.releaseId === releaseId && a.message && !given[a.environment] && a.status === 'pending',
+    );
+    for (const approval of pending) {
+      print(`  ⏸ ${approval.environment} waits for its Slack approval (${approval.id}); no traffic moved`);
+      const answer = await fetch(`${serverUrl}/api/approvals/${approval.id}/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-sluice-token': apiToken },
+        body: '{}',
+      });
+      const clicked = (await answer.json()) as { status: number; user: string };
+      print(
+        `  ✔ the demo approves ${approval.environment}: a signed Slack click as ${clicked.user} → POST /slack/interactions → ${clicked.status}`,
+      );
+      given[approval.environment] = { id: approval.id, by: clicked.user, httpStatus: clicked.status };
+    }
+  }
+  return given;
+}
+
+/** Observed canary share can be judged only with enough requests per step. */
+const MIN_SHARE_OF_EXPECTED_REQUESTS = 0.5;
+
+/**
+ * The embedded scenario: steady load through each environment's local ALB; a healthy push that
+ * the pipeline walks through every environment of its route (dev → staging → prod on the example
+ * config), with CI completing a few seconds after the push as GitHub Actions would; then a faulty
+ * push that its alarm rolls back in the first environment, which stops its pipeline there.
  */
 export async function runDemo(options: {
   config: ConfigFile;
   rate: number;
-  print?: Print;
+  print?: (line: string) => void;
+  /** How long the local CI takes to complete the push's check runs. @default 3000 */
+  ciDelayMs?: number;
 }): Promise<DemoReport> {
   const print = options.print ?? ((line: string) => console.log(line));
+  const config = demoConfig(options.config);
   const started = Date.now();
   const healthy = sha('healthy');
   const faulty = sha('faulty');
+  const problems: string[] = [];
+  // A branch the first route matches: release/* → release/demo.
+  const pattern = routesOf(config)[0]!.branches[0]!;
+  const branch = pattern.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, '');
+  const firstPlan = planRelease(config, pushPayload(config.repository, branch, healthy));
+  if (firstPlan.kind === 'ignored') throw new Error(`demo push would be ignored: ${firstPlan.reason}`);
+  const route = firstPlan.route.environments;
+  const envByExecution = new Map<string, string>();
+  let current = route[0]!;
 
-  const config = demoConfig(options.config);
-  const runtime = await startRuntime(config, faulty, print);
-  const apiToken = randomBytes(24).toString('base64url');
-  const server = await listen(createApp(runtime, { apiToken }));
-  const ctx: DemoContext = {
-    config,
-    env: config.environments[0]!,
-    runtime,
-    serverUrl: server.url,
-    apiToken,
-    webhookSecret: await runtime.ports.secrets().get('github-webhook'),
-    branch: config.releaseBranches[0]!.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, ''),
-    responses: [],
-    print,
-  };
-  const load = startLoad({
-    url: runtime.listenerUrls[ctx.env.name]!,
-    ratePerSecond: options.rate,
-    onResponse: (r) => ctx.responses.push({ at: r.at - r.latencyMs, version: r.version, status: r.status }),
-  });
-  const stopTicker = printTrafficEverySecond(ctx);
-
-  const releases: DemoRelease[] = [];
-  try {
-    await sleep(1000);
-    releases.push(await pushAndFollow(ctx, healthy, 'healthy'));
-    const promoted = await promoteWithApproval(ctx, healthy, Math.max(20, options.rate / 4));
-    if (promoted) releases.push(promoted);
-    releases.push(await pushAndFollow(ctx, faulty, 'faulty: 20% of its requests fail'));
-  } finally {
-    stopTicker();
-    await load.stop();
-    await server.close();
-    await runtime.close();
-  }
-
-  const problems = judge(releases, gatedEnvironment(config)?.name);
-  const byVersion: Record<string, number> = {};
-  for (const r of ctx.responses) byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
-  const report: DemoReport = {
-    ok: problems.length === 0,
-    problems,
-    durationMs: Date.now() - started,
-    load: { ratePerSecond: options.rate, requests: ctx.responses.length, byVersion },
-    releases,
-  };
-  printSummary(report, print);
-  return report;
-}
-
-/** The embedded runtime with the faulty version's fault profile, narrating steps and alarms. */
-function startRuntime(config: ConfigFile, faulty: string, print: Print): Promise<EmbeddedRuntime> {
-  return EmbeddedRuntime.start({
+  const runtime = await EmbeddedRuntime.start({
     config,
     faults: (version) => (version === faulty ? { errorRate: 0.2 } : undefined),
-    onExecutionEvent: (_, event) => {
+    onExecutionEvent: (execution, event) => {
+      const env = envByExecution.get(execution);
+      if (env && event.type === 'ExecutionStarted') {
+        current = env;
+        print(`  ▷ ${env}: release started`);
+      }
       if (event.type === 'StateEntered' && event.state.name === 'ShiftTraffic') {
         const step = (event.state.input as { step?: { weight: number; bakeSeconds: number } }).step;
-        if (step) print(`  → step: ${step.weight}% to the new version, bake ${step.bakeSeconds}s`);
+        if (step) print(`  → [${env}] step: ${step.weight}% to the new version, bake ${step.bakeSeconds}s`);
       }
+      if (event.type === 'StateEntered' && event.state.name === 'Soak')
+        print(
+          `  ⋯ soak after ${(event.state.input as { current?: { stage?: { name?: string } } }).current?.stage?.name}`,
+        );
       if (event.type === 'StateCaught')
         print(`  ✗ ${event.state.name} failed: ${JSON.stringify(event)}`.slice(0, 200));
     },
@@ -176,178 +159,179 @@ function startRuntime(config: ConfigFile, faulty: string, print: Print): Promise
       );
     },
   });
-}
+  const apiToken = randomBytes(24).toString('base64url');
+  const server = await listen(createApp(runtime, { apiToken }));
+  const responses: Record<string, { at: number; version: string | undefined; status: number }[]> = {};
+  // The first environment carries the full rate (its canary shares are judged); later ones a quarter.
+  const loads = route.map((env, i) => {
+    responses[env] = [];
+    return startLoad({
+      url: runtime.listenerUrls[env]!,
+      ratePerSecond: i === 0 ? options.rate : Math.max(10, Math.round(options.rate / 4)),
+      onResponse: (r) =>
+        responses[env]!.push({ at: r.at - r.latencyMs, version: r.version, status: r.status }),
+    });
+  });
+  const secret = await runtime.ports.secrets().get('github-webhook');
 
-/** Once a second: the listener's weights, the last second's answers by version, the alarms. */
-function printTrafficEverySecond({ runtime, env, responses, print }: DemoContext): () => void {
-  let last = 0;
+  const seen: Record<string, number> = {};
   const ticker = setInterval(() => {
-    const window = responses.slice(last);
-    last = responses.length;
+    const env = config.environments.find((e) => e.name === current)!;
+    const all = responses[env.name] ?? [];
+    const window = all.slice(seen[env.name] ?? 0);
+    seen[env.name] = all.length;
     const weights = runtime.alb.readWeights(env.listenerArn);
     const byVersion: Record<string, number> = {};
     for (const r of window)
       byVersion[short(r.version ?? '-')] = (byVersion[short(r.version ?? '-')] ?? 0) + 1;
     const errors = window.filter((r) => r.status >= 500).length;
-    const alarms = runtime.cloudwatch.describe(env.alarms);
+    const alarms = runtime.cloudwatch.describe(env.alarms.filter((a) => config.embedded.alarms[a]));
     print(
       `    [${env.name}] blue ${weights[env.targetGroups.blue] ?? 0} / green ${weights[env.targetGroups.green] ?? 0}` +
         ` · last 1s: ${window.length} req, ${errors} 5xx, ${Object.entries(byVersion)
           .map(([v, n]) => `${v} ${Math.round((n / Math.max(1, window.length)) * 100)}%`)
           .join(', ')}` +
-        ` · ${alarms.map((a) => `${a.name} ${a.state ?? 'missing'}`).join(', ')}`,
+        (alarms.length ? ` · ${alarms.map((a) => `${a.name} ${a.state ?? 'missing'}`).join(', ')}` : ''),
     );
   }, 1000);
-  return () => clearInterval(ticker);
-}
 
-/** Delivers a signed push to the webhook, waits for the release to end, and reads what happened. */
-async function pushAndFollow(ctx: DemoContext, version: string, label: string): Promise<DemoRelease> {
-  const { config, env, print } = ctx;
-  print(`\n▶ push ${short(version)} (${label}) to ${ctx.branch}`);
-  const payload = pushPayload(config.repository, ctx.branch, version);
-  const plan = planRelease(config, payload);
-  if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
-  const delivery = await deliver(`${ctx.serverUrl}/webhooks/github`, ctx.webhookSecret, 'push', payload);
-  print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
-  return follow(ctx, version, env.name, plan.environments[0]!.executionName, plan.release.id);
-}
-
-/** Waits for one environment's execution to end and reads what its record and listener saw. */
-async function follow(
-  ctx: DemoContext,
-  version: string,
-  environment: string,
-  executionName: string,
-  releaseId: string,
-): Promise<DemoRelease> {
-  const { runtime, print } = ctx;
-  const env = ctx.config.environments.find((e) => e.name === environment)!;
-  const execution = await runtime.engine.wait(executionName);
-  const record = (await runtime.ports.releases().get(releaseId, env.name))!;
-  print(
-    `  ■ execution ${execution.status}; release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`,
-  );
-  const result: DemoRelease = {
-    version,
-    environment: env.name,
-    outcome:
-      record.status === 'succeeded' ? 'promoted' : record.status === 'rolled_back' ? 'rolled_back' : 'other',
-    status: record.status,
-    steps: observedSteps(record, runtime.alb.epochs(env.listenerArn)),
-  };
-  if (record.cause) result.rollback = rollbackOf(record);
-  if (record.restoredAt) result.afterRestore = await answersAfterRestore(ctx, record, version);
-  return result;
-}
-
-/** The first environment after the first that waits for a Slack approval: the demo's production step. */
-function gatedEnvironment(config: ConfigFile) {
-  return config.environments.slice(1).find((e) => e.approval.type === 'slack');
-}
-
-/**
- * Takes a version that passed the first environment to the gated one (the promotion pipeline will
- * do this itself): it waits for its Slack approval, which the demo gives itself through the API,
- * which signs a Slack click and posts it to /slack/interactions — the endpoint Slack calls.
- */
-async function promoteWithApproval(
-  ctx: DemoContext,
-  version: string,
-  rate: number,
-): Promise<DemoRelease | undefined> {
-  const { config, runtime, print } = ctx;
-  const gated = gatedEnvironment(config);
-  if (!gated) return undefined;
-  const plan = planRelease(config, pushPayload(config.repository, ctx.branch, version));
-  const target = plan.kind === 'release' ? plan.environments.find((e) => e.name === gated.name) : undefined;
-  if (!target) throw new Error(`no plan for ${gated.name}`);
-  print(`\n▶ promote ${short(version)} to ${gated.name} (Slack approval required)`);
-  // Some traffic on the gated environment's listener too, so its steps have observed shares.
-  const load = startLoad({ url: runtime.listenerUrls[gated.name]!, ratePerSecond: rate });
-  try {
-    await runtime.ports.orchestrator().startRelease(target.input);
-    let pending: Approval | undefined;
-    while (!pending) {
-      await sleep(50);
-      pending = (await runtime.ports.approvals().list()).find(
-        (a) => a.releaseId === target.input.release.id && a.environment === gated.name && a.message,
-      );
-    }
-    print(
-      `  ⏸ ${gated.name} waits: new version healthy on the idle group, no traffic moved; approval ${pending.id} posted to Slack`,
-    );
-    const answer = await fetch(`${ctx.serverUrl}/api/approvals/${pending.id}/approve`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-sluice-token': ctx.apiToken },
-      body: '{}',
+  const release = async (version: string, label: string): Promise<DemoRelease[]> => {
+    print(`\n▶ push ${short(version)} (${label}) to ${branch}`);
+    const payload = pushPayload(config.repository, branch, version);
+    const plan = planRelease(config, payload);
+    if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
+    for (const env of plan.environments) envByExecution.set(env.executionName, env.name);
+    current = plan.environments[0]!.name;
+    // CI starts with the push: no check runs yet, then queued ones, then completed with events.
+    const ci = runtime.github.runCi(config.repository, version, { delayMs: options.ciDelayMs ?? 3000 });
+    const delivery = await deliver(`${server.url}/webhooks/github`, secret, 'push', payload);
+    print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
+    await ci;
+    print(`  ✓ CI: check runs completed; check_suite event delivered`);
+    let ended = false;
+    const approvals = approveWhenAsked(runtime, server.url, apiToken, plan.release.id, () => ended, print);
+    const pipeline = await runtime.pipelines.wait(plan.pipeline.executionName).finally(() => {
+      ended = true;
     });
-    const clicked = (await answer.json()) as { status: number; user: string };
-    print(
-      `  ✔ the demo approves its own ${gated.name} step: a signed Slack block_actions click as ${clicked.user} → POST /slack/interactions → ${clicked.status}`,
-    );
-    const result = await follow(ctx, version, gated.name, target.executionName, target.input.release.id);
-    return { ...result, approval: { id: pending.id, by: clicked.user, httpStatus: clicked.status } };
-  } finally {
-    await load.stop();
-  }
-}
-
-function rollbackOf(record: ReleaseRecord): DemoRelease['rollback'] {
-  const cause = record.cause!;
-  const restoredMs =
-    record.restoredAt && cause.alarmChangedAt
-      ? Date.parse(record.restoredAt) - Date.parse(cause.alarmChangedAt)
-      : undefined;
-  return {
-    trigger: cause.trigger,
-    ...(cause.alarm ? { alarm: cause.alarm } : {}),
-    ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
-    cause: cause.message,
+    const approved = await approvals;
+    print(`  ■ pipeline ${pipeline.status}${pipeline.cause ? ` — ${pipeline.cause}` : ''}`);
+    const results: DemoRelease[] = [];
+    for (const env of plan.environments) {
+      const record = await runtime.ports.releases().get(plan.release.id, env.name);
+      if (!record || record.executionName !== env.executionName) {
+        results.push({
+          version,
+          environment: env.name,
+          outcome: 'not_started',
+          status: 'not started',
+          steps: [],
+        });
+        continue;
+      }
+      const envConfig = config.environments.find((e) => e.name === env.name)!;
+      const outcome =
+        record.status === 'succeeded'
+          ? 'promoted'
+          : record.status === 'rolled_back'
+            ? 'rolled_back'
+            : 'other';
+      print(`  ${env.name}: release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`);
+      const result: DemoRelease = {
+        version,
+        environment: env.name,
+        outcome,
+        status: record.status,
+        steps: observedSteps(record, runtime.alb.epochs(envConfig.listenerArn)),
+        ...(approved[env.name] ? { approval: approved[env.name] } : {}),
+      };
+      if (record.cause) {
+        const restoredMs =
+          record.restoredAt && record.cause.alarmChangedAt
+            ? Date.parse(record.restoredAt) - Date.parse(record.cause.alarmChangedAt)
+            : undefined;
+        result.rollback = {
+          trigger: record.cause.trigger,
+          ...(record.cause.alarm ? { alarm: record.cause.alarm } : {}),
+          ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
+          cause: record.cause.message,
+        };
+      }
+      if (record.restoredAt) {
+        await sleep(1500);
+        const after = (responses[env.name] ?? []).filter((r) => r.at > Date.parse(record.restoredAt!));
+        const stable = record.targets ? after.filter((r) => r.version !== version).length : 0;
+        result.afterRestore = { requests: after.length, servedByStable: stable };
+      }
+      results.push(result);
+    }
+    return results;
   };
-}
 
-/** Which version answered the requests sent in the 1.5 s after traffic was restored. */
-async function answersAfterRestore(ctx: DemoContext, record: ReleaseRecord, version: string) {
-  await sleep(1500);
-  const after = ctx.responses.filter((r) => r.at > Date.parse(record.restoredAt!));
-  const stable = record.targets ? after.filter((r) => r.version !== version).length : 0;
-  return { requests: after.length, servedByStable: stable };
-}
+  const releases: DemoRelease[] = [];
+  let planCheck: DemoReport['planCheck'];
+  try {
+    await sleep(1000);
+    releases.push(...(await release(healthy, 'healthy')));
+    const posted = runtime.github.reported().find((r) => r.head_sha === healthy);
+    if (posted)
+      planCheck = { name: posted.name, conclusion: posted.conclusion, updates: posted.writes.length };
+    releases.push(...(await release(faulty, 'faulty: 20% of its requests fail')));
+  } finally {
+    clearInterval(ticker);
+    await Promise.all(loads.map((l) => l.stop()));
+    await server.close();
+    await runtime.close();
+  }
 
-/** What the demo promises: the healthy release promoted at the shares it asked for, the faulty one rolled back by its alarm. */
-function judge(releases: DemoRelease[], gated: string | undefined): string[] {
-  const problems: string[] = [];
-  const good = releases[0];
-  const bad = releases.at(-1);
-  const approved = gated ? releases.find((r) => r.environment === gated) : undefined;
-  if (gated && approved?.outcome !== 'promoted')
-    problems.push(`the approved release in ${gated} ended ${approved?.status}, not promoted`);
-  if (good?.outcome !== 'promoted') problems.push(`the healthy release ended ${good?.status}, not promoted`);
-  for (const step of good?.steps ?? []) {
+  const good = releases.filter((r) => r.version === healthy);
+  const bad = releases.filter((r) => r.version === faulty);
+  for (const env of route) {
+    const r = good.find((g) => g.environment === env);
+    if (r?.outcome !== 'promoted')
+      problems.push(`the healthy release ended ${r?.status} in ${env}, not promoted`);
+  }
+  const firstEnv = config.environments.find((e) => e.name === route[0])!;
+  for (const [i, step] of (good[0]?.steps ?? []).entries()) {
     if (Math.abs(step.observedCanaryPercent - step.weight) > 5)
       problems.push(`step ${step.weight}%: observed ${step.observedCanaryPercent}% on the new version`);
-    if (step.requests < 400) problems.push(`step ${step.weight}%: only ${step.requests} requests`);
+    const expected = options.rate * (firstEnv.steps[i]?.bake ?? 0) * config.embedded.timeScale;
+    if (step.requests < expected * MIN_SHARE_OF_EXPECTED_REQUESTS)
+      problems.push(`step ${step.weight}%: only ${step.requests} requests`);
   }
-  if (bad?.outcome !== 'rolled_back')
-    problems.push(`the faulty release ended ${bad?.status}, not rolled back`);
-  if (bad?.rollback?.trigger !== 'alarm')
+  if (planCheck?.conclusion !== 'success')
+    problems.push(`the "Sluice plan" check run ended ${planCheck?.conclusion ?? 'missing'}, not success`);
+  const badFirst = bad[0];
+  if (badFirst?.outcome !== 'rolled_back')
+    problems.push(`the faulty release ended ${badFirst?.status}, not rolled back`);
+  if (badFirst?.rollback?.trigger !== 'alarm')
     problems.push(`the faulty release was not rolled back by its alarm`);
-  if (bad?.afterRestore && bad.afterRestore.servedByStable !== bad.afterRestore.requests)
+  if (badFirst?.afterRestore && badFirst.afterRestore.servedByStable !== badFirst.afterRestore.requests)
     problems.push(
-      `${bad.afterRestore.requests - bad.afterRestore.servedByStable} requests after the restore reached the faulty version`,
+      `${badFirst.afterRestore.requests - badFirst.afterRestore.servedByStable} requests after the restore reached the faulty version`,
     );
-  return problems;
-}
+  for (const later of bad.slice(1))
+    if (later.outcome !== 'not_started') problems.push(`the faulty release reached ${later.environment}`);
 
-function printSummary(report: DemoReport, print: Print): void {
+  const byVersion: Record<string, number> = {};
+  let requests = 0;
+  for (const list of Object.values(responses))
+    for (const r of list) {
+      requests++;
+      byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
+    }
+  const report: DemoReport = {
+    ok: problems.length === 0,
+    problems,
+    durationMs: Date.now() - started,
+    load: { ratePerSecond: options.rate, requests, byVersion },
+    route,
+    ...(planCheck ? { planCheck } : {}),
+    releases,
+  };
+
   print('\nSummary');
-  for (const r of report.releases) {
+  for (const r of releases) {
     print(`  ${short(r.version)} in ${r.environment}: ${r.outcome}`);
-    if (r.approval)
-      print(
-        `    approved by ${r.approval.by} (the demo itself) with a signed Slack click → ${r.approval.httpStatus}`,
-      );
     for (const s of r.steps)
       print(
         `    ${String(s.weight).padStart(3)}% → observed ${s.observedCanaryPercent}% of ${s.requests} requests`,
@@ -361,9 +345,12 @@ function printSummary(report: DemoReport, print: Print): void {
         `    after the restore: ${r.afterRestore.servedByStable}/${r.afterRestore.requests} requests served by the stable version`,
       );
   }
+  if (planCheck)
+    print(`  "${planCheck.name}" check run: ${planCheck.conclusion} after ${planCheck.updates} writes`);
   print(
     report.ok
       ? `\n✓ scenario ended as designed in ${(report.durationMs / 1000).toFixed(1)}s`
-      : `\n✗ ${report.problems.join('\n✗ ')}`,
+      : `\n✗ ${problems.join('\n✗ ')}`,
   );
+  return report;
 }

@@ -8,16 +8,31 @@ export function formatPlan(plan: ReleasePlan | Ignored): string {
   const { release } = plan;
   const lines = [
     `release ${release.id}  ${release.repository}@${release.sha.slice(0, 7)} on ${release.branch} by ${release.pusher}`,
+    `route ${plan.route.name}: ${plan.route.environments.join(' → ')}  (build timeout ${formatDuration(plan.route.buildTimeoutSeconds)})`,
+    `pipeline execution ${plan.pipeline.executionName}`,
     '',
   ];
-  const rows = [['environment', 'starts on', 'steps (weight% × bake)', 'watch', 'expected', 'execution']];
+  const rows = [
+    [
+      'environment',
+      'starts on',
+      'steps (weight% × bake)',
+      'watch',
+      'soak',
+      'expected',
+      'worst-case detection',
+      'execution',
+    ],
+  ];
   for (const env of plan.environments) {
     rows.push([
       env.name,
       env.startsOn,
       env.input.steps.map((s) => `${s.weight}%×${formatDuration(s.bakeSeconds)}`).join(' → '),
       formatDuration(env.input.environment.watchSeconds),
+      env.soakSeconds > 0 ? formatDuration(env.soakSeconds) : '-',
       formatDuration(env.expectedSeconds),
+      formatDuration(env.worstCaseDetectionSeconds),
       env.executionName,
     ]);
   }
@@ -31,7 +46,7 @@ export function formatPlan(plan: ReleasePlan | Ignored): string {
     );
   lines.push(
     '',
-    `expected duration (all environments, excluding deploys): ${formatDuration(plan.expectedSeconds)}`,
+    `expected duration of the whole pipeline (bakes, watches and soaks; deploys excluded): ${formatDuration(plan.expectedSeconds)}`,
     `worst case before Sluice's own alarm checks catch a bad release: ${formatDuration(plan.worstCaseDetectionSeconds)} (alarm events act sooner)`,
   );
   return lines.join('\n');
@@ -44,7 +59,7 @@ export function formatStatus(environments: EnvironmentStatus[]): string {
       const head = `${env.environment}: ${env.traffic} (live: ${env.live})${env.lock ? ` · locked by ${env.lock.releaseId}` : ''}`;
       const releases = env.releases.map(
         (r) =>
-          `  ${r.releaseId}  ${r.version.slice(0, 12)}  ${r.status.padEnd(11)}  ${r.startedAt}${r.cause ? `  — ${r.cause}` : ''}`,
+          `  ${r.releaseId}${(r.attempt ?? 1) > 1 ? ` (attempt ${r.attempt})` : ''}  ${r.version.slice(0, 12)}  ${r.status.padEnd(11)}  ${r.startedAt}${r.cause ? `  — ${r.cause}` : ''}`,
       );
       return [head, ...(releases.length > 0 ? releases : ['  no releases yet'])].join('\n');
     })

@@ -62,6 +62,15 @@ export class ExecutionDoesNotExistError extends Error {
   override name = 'ExecutionDoesNotExist';
 }
 
+/** What `arn:aws:states:::states:startExecution.sync:2` asks for: a child execution, awaited. */
+export interface ChildExecutionRequest {
+  StateMachineArn: string;
+  Name: string;
+  Input: unknown;
+}
+
+const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
 export interface EngineOptions {
   stateMachineArn: string;
   /** The ASL definition after placeholder substitution. */
@@ -74,6 +83,8 @@ export interface EngineOptions {
   onEvent?: (execution: string, event: EventLog) => void;
   /** Once per execution, when it ends however it ends. */
   onStatusChange?: (event: ExecutionStatusChangeEvent) => void | Promise<void>;
+  /** Runs a child execution to its end (the `.sync:2` integration); resolves with its description. */
+  startChildExecution?: (request: ChildExecutionRequest) => Promise<ExecutionInfo>;
 }
 
 /** Retry intervals on the scaled clock, per state and retrier (backoff is not scaled, only the base). */
@@ -221,8 +232,32 @@ export class EmbeddedStepFunctions {
         return asJson(await settled);
       };
     }
+    if (state.Resource === 'arn:aws:states:::states:startExecution.sync:2') {
+      return (input) => this.runChild(stateName, input as unknown as ChildExecutionRequest);
+    }
     if (state.Resource.startsWith('arn:aws:lambda:')) return (input) => invoke(state.Resource, input);
     throw new Error(`state ${stateName}: resource ${state.Resource} is not supported by the embedded engine`);
+  }
+
+  /** `startExecution.sync:2`: the child's description on success; States.TaskFailed otherwise, as on AWS. */
+  private async runChild(stateName: string, request: ChildExecutionRequest): Promise<JSONValue> {
+    const start = this.options.startChildExecution;
+    if (!start) throw new Error(`state ${stateName}: the engine cannot start child executions`);
+    const child = await start(request);
+    const description = {
+      ExecutionArn: child.executionArn,
+      Name: child.name,
+      StateMachineArn: request.StateMachineArn,
+      Status: child.status,
+      StartDate: Date.parse(child.startDate),
+      StopDate: child.stopDate ? Date.parse(child.stopDate) : null,
+      Input: child.input,
+      Output: child.output ?? null,
+      ...(child.error ? { Error: child.error } : {}),
+      ...(child.cause ? { Cause: child.cause } : {}),
+    };
+    if (child.status !== 'SUCCEEDED') throw named('States.TaskFailed', JSON.stringify(description));
+    return asJson(description);
   }
 
   private arnOf(name: string): string {

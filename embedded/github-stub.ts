@@ -11,6 +11,21 @@ export interface StubCheckRun {
   conclusion?: CheckConclusion;
   /** @default now */
   startedAt?: string;
+  /** The app that created the run. @default the stub's appId */
+  appId?: number;
+}
+
+/** A check run Sluice created through the API (its own "Sluice plan"). */
+export interface ReportedCheckRun {
+  id: number;
+  repository: string;
+  head_sha: string;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  output: { title?: string; summary?: string };
+  /** Every write, oldest first: the create, then each update. */
+  writes: { status: string; conclusion: string | null; title?: string }[];
 }
 
 export interface GithubStub {
@@ -18,6 +33,20 @@ export interface GithubStub {
   url: string;
   /** Replaces the check runs served for a commit (or any ref); later entries are newer runs. */
   setChecks(sha: string, runs: StubCheckRun[]): void;
+  /**
+   * CI as GitHub Actions runs it: no check runs at first, queued runs after a moment, completed
+   * ones (with the conclusion) after `delayMs`, each completion announced by `check_run` and then
+   * `check_suite` completed events to the `onEvent` listener.
+   */
+  runCi(
+    repository: string,
+    sha: string,
+    options?: { delayMs?: number; conclusion?: CheckConclusion },
+  ): Promise<void>;
+  /** Where the stub sends webhook events (`check_run`, `check_suite`), as GitHub would. */
+  onEvent(listener: (name: string, payload: unknown) => Promise<void>): void;
+  /** The check runs created through the API (Sluice's own), by id. */
+  reported(): ReportedCheckRun[];
   close(): Promise<void>;
 }
 
@@ -29,9 +58,14 @@ export interface GithubStub {
  */
 export async function startGithubStub(options: {
   defaultChecks: string[];
+  /** The app that creates the check runs. @default 15368 (GitHub Actions) */
+  appId?: number;
   port?: number;
 }): Promise<GithubStub> {
+  const appId = options.appId ?? 15368;
   const explicit = new Map<string, StubCheckRun[]>();
+  const reported = new Map<number, ReportedCheckRun>();
+  let listener: ((name: string, payload: unknown) => Promise<void>) | undefined;
   let nextId = 1;
   const ids = new Map<string, number>();
   const idFor = (key: string) => {
@@ -44,23 +78,77 @@ export async function startGithubStub(options: {
   };
   let base = '';
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = /^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)\/check-runs$/.exec(url.pathname);
-    if (!match || req.method !== 'GET') {
-      return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
-    }
     if (!req.headers.authorization) {
       return send(res, 401, {
         message: 'Requires authentication',
         documentation_url: 'https://docs.github.com/rest',
       });
     }
+    const write = /^\/repos\/([^/]+)\/([^/]+)\/check-runs(?:\/(\d+))?$/.exec(url.pathname);
+    if (write && (req.method === 'POST' || req.method === 'PATCH')) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+        name?: string;
+        head_sha?: string;
+        status?: string;
+        conclusion?: string;
+        output?: { title?: string; summary?: string };
+      };
+      const repository = `${write[1]}/${write[2]}`;
+      if (req.method === 'POST') {
+        if (!body.name || !body.head_sha) return send(res, 422, { message: 'Validation Failed' });
+        const id = nextId++;
+        const run: ReportedCheckRun = {
+          id,
+          repository,
+          head_sha: body.head_sha,
+          name: body.name,
+          status: body.status ?? 'queued',
+          conclusion: body.conclusion ?? null,
+          output: body.output ?? {},
+          writes: [],
+        };
+        run.writes.push({ status: run.status, conclusion: run.conclusion, title: run.output.title });
+        reported.set(id, run);
+        return send(res, 201, {
+          id,
+          name: run.name,
+          head_sha: run.head_sha,
+          status: run.status,
+          conclusion: run.conclusion,
+          app: { id: 0, slug: 'sluice' },
+        });
+      }
+      const run = reported.get(Number(write[3]));
+      if (!run) return send(res, 404, { message: 'Not Found' });
+      Object.assign(run, {
+        ...(body.status ? { status: body.status } : {}),
+        ...(body.conclusion ? { conclusion: body.conclusion } : {}),
+        ...(body.output ? { output: body.output } : {}),
+      });
+      run.writes.push({ status: run.status, conclusion: run.conclusion, title: run.output.title });
+      return send(res, 200, { id: run.id, name: run.name, status: run.status, conclusion: run.conclusion });
+    }
+    const match = /^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)\/check-runs$/.exec(url.pathname);
+    if (!match || req.method !== 'GET') {
+      return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    }
     const [, owner = '', repo = '', encodedRef = ''] = match;
     const ref = decodeURIComponent(encodedRef);
     const startedDefault = new Date().toISOString();
     const runs = (explicit.get(ref) ?? options.defaultChecks.map((name) => ({ name }))).map((run, index) =>
-      toApiRun({ owner, repo, ref, run, id: idFor(`${ref}\n${index}\n${run.name}`), base, startedDefault }),
+      toApiRun({
+        owner,
+        repo,
+        ref,
+        run: { appId, ...run },
+        id: idFor(`${ref}\n${index}\n${run.name}`),
+        base,
+        startedDefault,
+      }),
     );
 
     const checkName = url.searchParams.get('check_name');
@@ -100,11 +188,58 @@ export async function startGithubStub(options: {
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   return {
     url: base,
     setChecks(sha, runs) {
       explicit.set(sha, [...runs]);
     },
+    async runCi(repository, sha, ci = {}) {
+      const delayMs = ci.delayMs ?? 3000;
+      explicit.set(sha, []);
+      await sleep(delayMs / 3);
+      explicit.set(
+        sha,
+        options.defaultChecks.map((name) => ({ name, status: 'in_progress' as const })),
+      );
+      await sleep((delayMs * 2) / 3);
+      const conclusion = ci.conclusion ?? 'success';
+      explicit.set(
+        sha,
+        options.defaultChecks.map((name) => ({ name, status: 'completed' as const, conclusion })),
+      );
+      const [owner = '', name = ''] = repository.split('/');
+      const repo = { id: 1, name, full_name: repository, owner: { login: owner } };
+      const app = { id: appId, slug: appId === 15368 ? 'github-actions' : 'ci' };
+      const suite = { id: 1, head_branch: null, head_sha: sha, status: 'completed', conclusion, app };
+      for (const [index, check] of options.defaultChecks.entries()) {
+        const id = idFor(`${sha}\n${index}\n${check}`);
+        await listener?.('check_run', {
+          action: 'completed',
+          check_run: {
+            id,
+            name: check,
+            head_sha: sha,
+            status: 'completed',
+            conclusion,
+            app,
+            check_suite: suite,
+          },
+          repository: repo,
+          sender: { login: 'github-actions[bot]', type: 'Bot' },
+        });
+      }
+      await listener?.('check_suite', {
+        action: 'completed',
+        check_suite: suite,
+        repository: repo,
+        sender: { login: 'github-actions[bot]', type: 'Bot' },
+      });
+    },
+    onEvent(next) {
+      listener = next;
+    },
+    reported: () => [...reported.values()].map((run) => structuredClone(run)),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -147,7 +282,10 @@ function toApiRun(input: {
       annotations_url: `${base}/repos/${owner}/${repo}/check-runs/${id}/annotations`,
     },
     check_suite: { id: 1 },
-    app: null,
+    app:
+      run.appId === undefined
+        ? null
+        : { id: run.appId, slug: run.appId === 15368 ? 'github-actions' : `app-${run.appId}`, name: 'CI' },
     pull_requests: [],
   };
 }

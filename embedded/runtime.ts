@@ -1,10 +1,13 @@
 import './polyfills.js';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/handler.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/handler.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/handler.js';
 import { createDeployHandler } from '../functions/deploy/handler.js';
 import { createGithubWebhookHandler } from '../functions/github-webhook/handler.js';
+import { createRecordPipelineHandler } from '../functions/record-pipeline/handler.js';
 import { createRecordReleaseHandler } from '../functions/record-release/handler.js';
 import { createReleaseGuardHandler } from '../functions/release-guard/handler.js';
 import { createReleaseNotifierHandler } from '../functions/release-notifier/handler.js';
@@ -15,9 +18,14 @@ import type { ApprovalStore, Ports, ReleaseStore, ThreadStore } from '../functio
 import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
 import { createSlackInteractionsHandler } from '../functions/slack-interactions/handler.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
-import { RELEASE_TASK_FUNCTIONS, type ReleaseTaskFunction } from '../statemachines/definitions.js';
+import {
+  DEFINITION_TASK_FUNCTIONS,
+  type DefinitionName,
+  type TaskFunction,
+} from '../statemachines/definitions.js';
 import { LocalAlarmSource } from './adapters/alarm-source.js';
 import { MemoryApprovalStore } from './adapters/approval-store.js';
+import { LocalArtifacts } from './adapters/artifacts.js';
 import { LocalDeployer } from './adapters/deployer.js';
 import { LocalDeployments } from './adapters/deployments.js';
 import { MemoryReleaseStore } from './adapters/memory-release-store.js';
@@ -26,19 +34,21 @@ import { FileSecrets } from './adapters/secrets.js';
 import { LocalSlack } from './adapters/slack.js';
 import { LocalTrafficRouter } from './adapters/traffic-router.js';
 import { LocalAlb } from './alb.js';
-import { localDefinition, localFunctionArn } from './asl.js';
+import { localDefinition, localFunctionArn, localStateMachineArn } from './asl.js';
 import { type AlarmStateChangeEvent, LocalCloudWatch } from './cloudwatch.js';
 import type { ConfigFile } from './config.js';
 import { startDynaliteStore } from './dynalite.js';
 import { EmbeddedStepFunctions, type EventLog, type LambdaHandler, lambdaContext } from './engine.js';
-import { startGithubStub } from './github-stub.js';
+import { type GithubStub, startGithubStub } from './github-stub.js';
 import { ReleaseStream } from './notifications.js';
+import { signature } from './push.js';
 
 type Closer = () => Promise<unknown> | unknown;
 
 const INSTANT_CLOCK_REASON = 'Scripted: alarms are not evaluated on the instant clock';
 
-export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:sluice-release';
+export const LOCAL_STATE_MACHINE_ARN = localStateMachineArn('release');
+export const LOCAL_PIPELINE_STATE_MACHINE_ARN = localStateMachineArn('pipeline');
 
 export interface EmbeddedOptions {
   /** The config file: the Sluice config and its embedded section (alarms, time scale). */
@@ -68,11 +78,7 @@ export interface EmbeddedOptions {
   /** Versions whose deploy fails (rehearsing a failed deploy). */
   failVersions?: readonly string[];
   /** Fault injection: wraps every Task invocation (throw, delay, or call through). */
-  interceptTask?: (
-    fn: ReleaseTaskFunction,
-    payload: unknown,
-    invoke: () => Promise<unknown>,
-  ) => Promise<unknown>;
+  interceptTask?: (fn: TaskFunction, payload: unknown, invoke: () => Promise<unknown>) => Promise<unknown>;
   /** The release store. @default dynalite (the DynamoDB adapter against an in-process DynamoDB) */
   releaseStore?: 'dynalite' | 'memory';
   /** Fault injection: wraps the ports every handler sees (e.g. a throttling load balancer). */
@@ -84,6 +90,8 @@ export interface EmbeddedOptions {
   notifications?: boolean;
   /** Slack user groups and their members, for approvers named by group (usergroups.users.list). */
   slackGroups?: Record<string, string[]>;
+  /** The local image registry. @default every image exists, with no scan findings */
+  artifacts?: LocalArtifacts;
 }
 
 /** The handlers that run outside the state machine, on events and HTTP requests. */
@@ -112,6 +120,7 @@ interface Parts {
   deployer: LocalDeployer;
   listenerUrls: Record<string, string>;
   notifications: LocalNotifications;
+  github: GithubStub;
 }
 
 /**
@@ -127,10 +136,15 @@ export class EmbeddedRuntime {
   readonly deployer: LocalDeployer;
   readonly listenerUrls: Record<string, string>;
   readonly notifications: LocalNotifications;
+  /** The local GitHub: check runs to read, Sluice's own check run, CI that completes later. */
+  readonly github: GithubStub;
 
   private constructor(
     parts: Parts,
+    /** The release state machine's engine: one execution per environment. */
     readonly engine: EmbeddedStepFunctions,
+    /** The pipeline state machine's engine: one execution per push. */
+    readonly pipelines: EmbeddedStepFunctions,
     readonly handlers: EdgeHandlers,
     private readonly closers: Closer[],
   ) {
@@ -142,6 +156,7 @@ export class EmbeddedRuntime {
       deployer: this.deployer,
       listenerUrls: this.listenerUrls,
       notifications: this.notifications,
+      github: this.github,
     } = parts);
   }
 
@@ -159,8 +174,13 @@ export class EmbeddedRuntime {
         stream,
       };
       const secrets = new FileSecrets(join(options.dataDir ?? '.sluice', 'secrets.json'), options.env);
-      const github = await startGithubStub({ defaultChecks: config.requiredChecks });
+      const github = await startGithubStub({
+        defaultChecks: config.requiredChecks,
+        appId: config.checks.appId,
+      });
       closers.push(() => github.close());
+      const githubApi = new GitHubBuildVerifier(() => secrets.get('github-token'), github.url);
+      const artifacts = options.artifacts ?? new LocalArtifacts();
       const { alb, listenerUrls } = await startLoadBalancer(options, closers);
       const deployer = await seedTargets(options, alb, closers);
       const cloudwatch = startCloudWatch(config, alb, timeScale, closers);
@@ -173,7 +193,9 @@ export class EmbeddedRuntime {
         trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
         alarms: () => new LocalAlarmSource(cloudwatch),
         deployer: () => deployer,
-        buildVerifier: () => new GitHubBuildVerifier(() => secrets.get('github-token'), github.url),
+        buildVerifier: () => githubApi,
+        checkReporter: () => githubApi,
+        artifacts: () => artifacts,
         releases: () => releases,
         orchestrator: () => {
           if (!orchestrator) throw new Error('the embedded orchestrator is not started yet');
@@ -196,8 +218,16 @@ export class EmbeddedRuntime {
       };
       if (options.notifications !== false) stream.connect(createReleaseNotifierHandler(ports));
       closers.push(() => stream.idle());
-      const engine = startEngine(options, ports, timeScale, edges.releaseGuard);
-      orchestrator = new LocalOrchestrator(engine, timeScale);
+      const { engine, pipelines } = startEngines(options, ports, timeScale, edges.releaseGuard);
+      orchestrator = new LocalOrchestrator(engine, timeScale, engine.tokens, pipelines);
+      // GitHub delivers check events to the webhook on AWS; here the stub does, signed the same way.
+      github.onEvent(async (name, payload) => {
+        const secret = await secrets.get('github-webhook');
+        await edges.githubWebhook(
+          signedWebhookEvent(secret, name, payload),
+          lambdaContext('sluice-github-webhook'),
+        );
+      });
       // On the instant clock (time scale 0) alarm periods would be 0 ms: alarms are scripted
       // there instead of evaluated, and start OK so that a bake has data.
       if (timeScale === 0)
@@ -206,8 +236,18 @@ export class EmbeddedRuntime {
         routeAlarmEvents(cloudwatch, edges.alarmRollback, options.onAlarmEvent);
       if (timeScale > 0) cloudwatch.start();
 
-      const parts = { config, timeScale, ports, alb, cloudwatch, deployer, listenerUrls, notifications };
-      return new EmbeddedRuntime(parts, engine, edges, closers);
+      const parts = {
+        config,
+        timeScale,
+        ports,
+        alb,
+        cloudwatch,
+        deployer,
+        listenerUrls,
+        notifications,
+        github,
+      };
+      return new EmbeddedRuntime(parts, engine, pipelines, edges, closers);
     } catch (error) {
       await closeAll(closers);
       throw error;
@@ -286,14 +326,14 @@ function startCloudWatch(config: ConfigFile, alb: LocalAlb, timeScale: number, c
   return cloudwatch;
 }
 
-/** The release state machine on the embedded engine, each Task bound to its handler. */
-function startEngine(
+/** The release and pipeline state machines on the embedded engine, each Task bound to its handler. */
+function startEngines(
   options: EmbeddedOptions,
   ports: Ports,
   timeScale: number,
   releaseGuard: EdgeHandlers['releaseGuard'],
-): EmbeddedStepFunctions {
-  const tasks: Record<ReleaseTaskFunction, LambdaHandler> = {
+): { engine: EmbeddedStepFunctions; pipelines: EmbeddedStepFunctions } {
+  const tasks: Record<TaskFunction, LambdaHandler> = {
     BeginRelease: createBeginReleaseHandler(ports),
     VerifyBuild: createVerifyBuildHandler(ports),
     Deploy: createDeployHandler(ports),
@@ -302,22 +342,24 @@ function startEngine(
     RecordRelease: createRecordReleaseHandler(ports),
     Rollback: createRollbackHandler(ports),
     RequestApproval: createRequestApprovalHandler(ports),
+    RecordPipeline: createRecordPipelineHandler(ports),
   };
   const intercept = options.interceptTask;
-  const functions = Object.fromEntries(
-    RELEASE_TASK_FUNCTIONS.map((fn): [string, LambdaHandler] => {
-      const handler = tasks[fn];
-      return [
-        localFunctionArn(fn),
-        intercept ? (event, context) => intercept(fn, event, () => handler(event, context)) : handler,
-      ];
-    }),
-  );
-  return new EmbeddedStepFunctions({
+  const functionsOf = (definition: DefinitionName) =>
+    Object.fromEntries(
+      DEFINITION_TASK_FUNCTIONS[definition].map((fn): [string, LambdaHandler] => {
+        const handler = tasks[fn];
+        return [
+          localFunctionArn(fn),
+          intercept ? (event, context) => intercept(fn, event, () => handler(event, context)) : handler,
+        ];
+      }),
+    );
+  const engine = new EmbeddedStepFunctions({
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     timeScale,
-    definition: localDefinition('release', RELEASE_TASK_FUNCTIONS),
-    functions,
+    definition: localDefinition('release'),
+    functions: functionsOf('release'),
     onEvent: options.onExecutionEvent,
     // EventBridge delivers Step Functions status changes to the guard on AWS; here the engine does.
     onStatusChange: async (event) => {
@@ -325,6 +367,49 @@ function startEngine(
       await releaseGuard(event, lambdaContext('sluice-release-guard')).catch(() => undefined);
     },
   });
+  const pipelines = new EmbeddedStepFunctions({
+    stateMachineArn: LOCAL_PIPELINE_STATE_MACHINE_ARN,
+    timeScale,
+    definition: localDefinition('pipeline'),
+    functions: functionsOf('pipeline'),
+    onEvent: options.onExecutionEvent,
+    // `.sync:2` emulated: start the child on the release engine and wait for it to end.
+    startChildExecution: async ({ StateMachineArn, Name, Input }) => {
+      if (StateMachineArn !== LOCAL_STATE_MACHINE_ARN) {
+        throw Object.assign(new Error(`State machine does not exist: ${StateMachineArn}`), {
+          name: 'StepFunctions.StateMachineDoesNotExistException',
+        });
+      }
+      try {
+        engine.start(Name, Input);
+      } catch (error) {
+        throw Object.assign(new Error((error as Error).message), {
+          name: 'StepFunctions.ExecutionAlreadyExistsException',
+        });
+      }
+      return engine.wait(Name);
+    },
+  });
+  return { engine, pipelines };
+}
+
+/** A webhook delivery as a Function URL hands it over, signed as GitHub signs it. */
+function signedWebhookEvent(secret: string, name: string, payload: unknown): APIGatewayProxyEventV2 {
+  const body = JSON.stringify(payload);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/webhooks/github',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': name,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signature(secret, body),
+    },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
 }
 
 /** EventBridge delivers alarm state changes to alarm-rollback on AWS; here CloudWatch does. */

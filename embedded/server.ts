@@ -170,7 +170,13 @@ export function createApp(runtime: EmbeddedRuntime, options: AppOptions): Hono {
 
   app.post('/api/releases/:id/abort', async (c) => {
     const records = await abortRelease(runtime.ports, c.req.param('id'), await actorFrom(c.req.raw));
-    return c.json({ aborted: records.map((r) => ({ environment: r.environment, status: r.status })) });
+    return c.json({
+      aborted: records.map((r) => ({
+        environment: r.environment,
+        status: r.status,
+        attempt: r.attempt ?? 1,
+      })),
+    });
   });
 
   app.post('/api/environments/:env/rollback', async (c) =>

@@ -3,6 +3,7 @@ import type { BeginReleasePorts } from '../functions/begin-release/handler.js';
 import type { CheckAlarmsPorts } from '../functions/check-alarms/handler.js';
 import type { DeployPorts } from '../functions/deploy/handler.js';
 import type { GithubWebhookPorts } from '../functions/github-webhook/handler.js';
+import type { RecordPipelinePorts } from '../functions/record-pipeline/handler.js';
 import type { RecordReleasePorts } from '../functions/record-release/handler.js';
 import type { ReleaseGuardPorts } from '../functions/release-guard/handler.js';
 import type { ReleaseNotifierPorts } from '../functions/release-notifier/handler.js';
@@ -20,12 +21,12 @@ import type { VerifyBuildPorts } from '../functions/verify-build/handler.js';
  * a port added to or removed from a handler without changing this table a compile error.
  */
 export const FUNCTION_PORTS = {
-  GithubWebhook: ['config', 'secrets', 'orchestrator'],
+  GithubWebhook: ['config', 'secrets', 'orchestrator', 'releases'],
   AlarmRollback: ['config', 'trafficRouter', 'releases', 'orchestrator', 'now'],
   ReleaseGuard: ['trafficRouter', 'releases', 'now'],
   BeginRelease: ['trafficRouter', 'releases', 'orchestrator', 'now'],
-  VerifyBuild: ['buildVerifier'],
-  Deploy: ['trafficReader', 'deployer', 'releases'],
+  VerifyBuild: ['buildVerifier', 'orchestrator', 'releases', 'now'],
+  Deploy: ['trafficReader', 'deployer', 'releases', 'artifacts'],
   ShiftTraffic: ['trafficRouter', 'releases', 'now'],
   CheckAlarms: ['alarms', 'releases', 'now'],
   RecordRelease: ['releases', 'now'],
@@ -33,6 +34,7 @@ export const FUNCTION_PORTS = {
   RequestApproval: ['config', 'approvals', 'releases', 'now'],
   SlackInteractions: ['config', 'secrets', 'approvals', 'releases', 'orchestrator', 'notifier', 'now'],
   ReleaseNotifier: ['config', 'releases', 'approvals', 'threads', 'notifier', 'deployments'],
+  RecordPipeline: ['releases', 'checkReporter', 'now'],
 } as const satisfies Record<string, readonly PortName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_PORTS;
@@ -44,17 +46,21 @@ export const FUNCTION_SECRETS: Partial<Record<FunctionName, readonly SecretName[
 };
 
 /**
- * What each function with the `orchestrator` port does to release executions: the webhook starts
- * them; the others stop them (StopExecution and DescribeExecution: BeginRelease describes a lock
- * holder's execution to take over a stale lock); Slack interactions decide approvals
- * (SendTaskSuccess/SendTaskFailure on the release state machine) and stop a release an approver
- * aborts. Nobody both starts and stops.
+ * What each function with the `orchestrator` port does to executions: the webhook starts
+ * pipelines (and reads which attempt runs) and wakes Tasks waiting for checks; VerifyBuild
+ * completes its own waiting Task; the others stop releases (StopExecution and DescribeExecution:
+ * BeginRelease describes a lock holder's execution to take over a stale lock); Slack interactions
+ * decide approvals (SendTaskSuccess/SendTaskFailure on the release state machine) and stop a
+ * release an approver aborts.
  */
-export const FUNCTION_EXECUTION_ACCESS: Partial<Record<FunctionName, 'start' | 'stop' | 'decide'>> = {
-  GithubWebhook: 'start',
-  BeginRelease: 'stop',
-  AlarmRollback: 'stop',
-  SlackInteractions: 'decide',
+export const FUNCTION_EXECUTION_ACCESS: Partial<
+  Record<FunctionName, readonly ('start' | 'stop' | 'tokens' | 'decide')[]>
+> = {
+  GithubWebhook: ['start', 'tokens'],
+  VerifyBuild: ['tokens'],
+  BeginRelease: ['stop'],
+  AlarmRollback: ['stop'],
+  SlackInteractions: ['decide'],
 };
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -75,6 +81,7 @@ const handlerPortsMatchTable: {
   RequestApproval: Same<keyof RequestApprovalPorts, Listed<'RequestApproval'>>;
   SlackInteractions: Same<keyof SlackInteractionsPorts, Listed<'SlackInteractions'>>;
   ReleaseNotifier: Same<keyof ReleaseNotifierPorts, Listed<'ReleaseNotifier'>>;
+  RecordPipeline: Same<keyof RecordPipelinePorts, Listed<'RecordPipeline'>>;
 } = {
   GithubWebhook: true,
   AlarmRollback: true,
@@ -89,5 +96,6 @@ const handlerPortsMatchTable: {
   RequestApproval: true,
   SlackInteractions: true,
   ReleaseNotifier: true,
+  RecordPipeline: true,
 };
 void handlerPortsMatchTable;

@@ -13,6 +13,8 @@ export interface NagScopes {
   readonly stateMachineName: string;
   readonly tasks: TaskFunctions;
   readonly release: ReleaseStateMachine;
+  readonly pipeline: ReleaseStateMachine;
+  readonly pipelineMachineName: string;
   readonly webhooks: WebhookEndpoints;
   readonly safetyNet: AlarmRollback;
   readonly slack: SlackEndpoints;
@@ -60,7 +62,7 @@ function acknowledgeStarResources(role: Role): void {
 
 /** Every cdk-nag finding Sluice accepts, each on the narrowest construct, each with its reason. */
 export function acknowledgeFindings(scopes: NagScopes): void {
-  const { tasks, release, webhooks, safetyNet, slack } = scopes;
+  const { tasks, release, pipeline, webhooks, safetyNet, slack } = scopes;
   const fns: SluiceFunction[] = [
     ...Object.values(tasks.functions),
     webhooks.githubWebhook,
@@ -71,6 +73,7 @@ export function acknowledgeFindings(scopes: NagScopes): void {
   ];
   for (const fn of fns) acknowledgeStarResources(fn.role);
   acknowledgeStarResources(release.stateMachine.role as Role);
+  acknowledgeStarResources(pipeline.stateMachine.role as Role);
 
   // Serverless-LambdaDLQ: a DeadLetterConfig only ever receives failed asynchronous invocations.
   for (const fn of [...Object.values(tasks.functions), webhooks.githubWebhook, slack.slackInteractions]) {
@@ -101,6 +104,17 @@ export function acknowledgeFindings(scopes: NagScopes): void {
       "StopExecution/DescribeExecution on executions of Sluice's own state machine only; execution names are derived per release at run time, so the ARN can only end in a wildcard after the state machine's name",
     );
   }
+  ack(
+    pipeline.stateMachine.role,
+    `AwsSolutions-IAM5[Resource::${executions}]`,
+    "startExecution.sync:2 follows its child releases with DescribeExecution and stops them with StopExecution (Step Functions developer guide, IAM policies for nested workflows); child names are derived per release at run time, so the ARN can only end in a wildcard after the release state machine's name",
+  );
+  const pipelines = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${scopes.pipelineMachineName}:*`;
+  ack(
+    webhooks.githubWebhook.role,
+    `AwsSolutions-IAM5[Resource::${pipelines}]`,
+    "DescribeExecution on the pipeline's own executions only, to tell a redelivery (running or succeeded) from a re-push after a failure (next attempt); names are derived per push at run time",
+  );
   for (const [resource, reason] of Object.entries(scopes.ecsWildcards)) {
     ack(tasks.functions.Deploy.role, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
   }

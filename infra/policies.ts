@@ -182,6 +182,25 @@ export function ecsDeployStatements(
   ];
 }
 
+/** DescribeImages and DescribeImageScanFindings on the ECR repositories environments name (`artifact.repository`). */
+export function ecrReadStatements(config: SluiceConfig): PolicyStatement[] {
+  const repositories = unique(
+    config.environments.flatMap((env) => {
+      if (!env.artifact) return [];
+      const { partition, region, account } = arnParts(env.listenerArn);
+      return [`arn:${partition}:ecr:${region}:${account}:repository/${env.artifact.repository}`];
+    }),
+  );
+  if (repositories.length === 0) return [];
+  return [
+    new PolicyStatement({
+      sid: 'ReadReleaseImages',
+      actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings'],
+      resources: repositories,
+    }),
+  ];
+}
+
 /**
  * Actions that change something yet are authorized only on Resource "*" (Service Authorization
  * Reference), with why Sluice grants each. Nothing else that mutates may have a `*` resource;

@@ -23,6 +23,7 @@ import { acknowledgeFindings } from './nag.js';
 import {
   alarmReadStatements,
   arnParts,
+  ecrReadStatements,
   ecsDeployStatements,
   ecsWildcardReasons,
   passRolesOf,
@@ -103,10 +104,12 @@ export class SluiceStack extends Stack {
 
     // A fixed name breaks the cycle: the Lambdas need the ARN, the state machine needs the Lambdas.
     const stateMachineName = `sluice-${config.service}-release`;
+    const pipelineMachineName = `sluice-${config.service}-pipeline`;
     const environment: LambdaEnvInput = {
       SLUICE_CONFIG: configJson(config),
       SLUICE_TABLE_NAME: store.table.tableName,
       SLUICE_STATE_MACHINE_ARN: ReleaseStateMachine.arnFor(this, stateMachineName),
+      SLUICE_PIPELINE_STATE_MACHINE_ARN: ReleaseStateMachine.arnFor(this, pipelineMachineName),
       SLUICE_GITHUB_WEBHOOK_SECRET_NAME: secrets.names['github-webhook'],
       SLUICE_GITHUB_TOKEN_SECRET_NAME: secrets.names['github-token'],
       SLUICE_SLACK_SIGNING_SECRET_NAME: secrets.names['slack-signing'],
@@ -118,8 +121,15 @@ export class SluiceStack extends Stack {
     const release = new ReleaseStateMachine(this, 'Release', {
       definitionFile: `${root}/statemachines/release.asl.json`,
       stateMachineName,
-      functions: tasks.placeholderFunctions(),
+      functions: tasks.placeholderFunctions('release'),
     });
+    const pipeline = new ReleaseStateMachine(this, 'Pipeline', {
+      definitionFile: `${root}/statemachines/pipeline.asl.json`,
+      stateMachineName: pipelineMachineName,
+      functions: tasks.placeholderFunctions('pipeline'),
+      substitutions: { ReleaseStateMachineArn: ReleaseStateMachine.arnFor(this, stateMachineName) },
+    });
+    release.grantRunAsChild(pipeline.stateMachine);
     const webhooks = new WebhookEndpoints(this, 'Webhooks', {
       githubWebhookEntry: entryFor('github-webhook'),
       environment,
@@ -159,14 +169,16 @@ export class SluiceStack extends Stack {
       alarms: (fn) => grant(fn, alarmReadStatements(config)),
       deployer: (fn) => grant(fn, ecsStatements),
       buildVerifier: (fn) => secrets.grantRead('github-token', fn.role),
+      checkReporter: (fn) => secrets.grantRead('github-token', fn.role),
+      artifacts: (fn) => grant(fn, ecrReadStatements(config)),
       secrets: (fn, name) => {
         for (const secret of FUNCTION_SECRETS[name] ?? []) secrets.grantRead(secret, fn.role);
       },
       orchestrator: (fn, name) => {
-        const access = FUNCTION_EXECUTION_ACCESS[name];
-        if (access === 'start') release.grantStartExecution(fn.role);
-        if (access === 'stop' || access === 'decide') release.grantStopExecution(fn.role);
-        if (access === 'decide') release.grantTaskResponse(fn.role);
+        const access = FUNCTION_EXECUTION_ACCESS[name] ?? [];
+        if (access.includes('start')) pipeline.grantStartAndDescribe(fn.role);
+        if (access.includes('tokens') || access.includes('decide')) release.grantTaskResponse(fn.role);
+        if (access.includes('stop') || access.includes('decide')) release.grantStopExecution(fn.role);
       },
       approvals: (fn) => store.grantReadWrite(fn.role),
       threads: (fn) => store.grantReadWrite(fn.role),
@@ -189,6 +201,8 @@ export class SluiceStack extends Stack {
       stateMachineName,
       tasks,
       release,
+      pipeline,
+      pipelineMachineName,
       webhooks,
       safetyNet,
       slack,
@@ -204,6 +218,7 @@ export class SluiceStack extends Stack {
       value: slack.interactionsUrl,
     });
     new CfnOutput(this, 'StateMachineArn', { value: release.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'PipelineStateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ReleaseTableName', { value: store.table.tableName });
     new CfnOutput(this, 'ConfigDigest', {
       description: 'Digest of the deployed config; `sluice ... --stack` refuses a config file that differs',

@@ -23,6 +23,29 @@ export const RELEASE_TASK_FUNCTIONS = [
 ] as const;
 export type ReleaseTaskFunction = (typeof RELEASE_TASK_FUNCTIONS)[number];
 
+/** The functions pipeline.asl.json invokes (its child executions run release.asl.json). */
+export const PIPELINE_TASK_FUNCTIONS = ['RecordPipeline', 'CheckAlarms'] as const;
+export type PipelineTaskFunction = (typeof PIPELINE_TASK_FUNCTIONS)[number];
+
+/** ONE list per definition: infra, the embedded engine and `sluice validate` all read this. */
+export const DEFINITION_TASK_FUNCTIONS = {
+  release: RELEASE_TASK_FUNCTIONS,
+  pipeline: PIPELINE_TASK_FUNCTIONS,
+} as const;
+export type DefinitionName = keyof typeof DEFINITION_TASK_FUNCTIONS;
+
+/** Every task function of every definition, once. */
+export const TASK_FUNCTIONS = [...new Set(Object.values(DEFINITION_TASK_FUNCTIONS).flat())] as (
+  | ReleaseTaskFunction
+  | PipelineTaskFunction
+)[];
+export type TaskFunction = ReleaseTaskFunction | PipelineTaskFunction;
+
+/** Placeholders that stand for a state machine's ARN (`${ReleaseStateMachineArn}`), by the definition they name. */
+export const STATE_MACHINE_PLACEHOLDERS: Record<string, DefinitionName> = {
+  ReleaseStateMachineArn: 'release',
+};
+
 /** The placeholder that stands for a task function's ARN. */
 export const functionPlaceholder = (fn: string): string => `${fn}FunctionArn`;
 

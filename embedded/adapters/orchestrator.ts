@@ -1,7 +1,8 @@
-import type { ReleaseInput } from '../../functions/shared/domain/release.js';
+import type { PipelineInput, ReleaseInput } from '../../functions/shared/domain/release.js';
 import type {
   ExecutionDescription,
   ExecutionStatus,
+  MachineName,
   Orchestrator,
   StartResult,
 } from '../../functions/shared/ports/orchestrator.js';
@@ -31,6 +32,10 @@ export function scaleReleaseInput(input: ReleaseInput, timeScale: number): Relea
     environment: {
       ...input.environment,
       watchSeconds: scaleSeconds(input.environment.watchSeconds, timeScale),
+      checks: {
+        ...input.environment.checks,
+        buildTimeoutSeconds: scaleSeconds(input.environment.checks.buildTimeoutSeconds, timeScale),
+      },
       insufficientData: {
         ...input.environment.insufficientData,
         maxExtensionSeconds: scaleSeconds(input.environment.insufficientData.maxExtensionSeconds, timeScale),
@@ -49,20 +54,44 @@ export function scaleReleaseInput(input: ReleaseInput, timeScale: number): Relea
   };
 }
 
-/** The Orchestrator port over the embedded Step Functions engine. */
+/** A pipeline's input on the scaled clock: each environment's release input, and the soaks. */
+export function scalePipelineInput(input: PipelineInput, timeScale: number): PipelineInput {
+  if (timeScale === 1) return input;
+  return {
+    ...input,
+    stages: input.stages.map((stage) => ({
+      ...stage,
+      soakSeconds: scaleSeconds(stage.soakSeconds, timeScale),
+      input: scaleReleaseInput(stage.input, timeScale),
+    })),
+  };
+}
+
+/** The Orchestrator port over the embedded Step Functions engines (the release and the pipeline). */
 export class LocalOrchestrator implements Orchestrator {
   constructor(
     private readonly engine: EmbeddedStepFunctions,
     private readonly timeScale: number,
     private readonly tokens: TaskTokens = engine.tokens,
+    private readonly pipelines?: EmbeddedStepFunctions,
   ) {}
 
   async startRelease(input: ReleaseInput): Promise<StartResult> {
+    return this.start(this.engine, input.executionName, scaleReleaseInput(input, this.timeScale));
+  }
+
+  async startPipeline(input: PipelineInput): Promise<StartResult> {
+    if (!this.pipelines) throw new Error('the embedded runtime has no pipeline engine');
+    return this.start(
+      this.pipelines,
+      input.pipeline.executionName,
+      scalePipelineInput(input, this.timeScale),
+    );
+  }
+
+  private start(engine: EmbeddedStepFunctions, name: string, input: unknown): StartResult {
     try {
-      const { executionArn } = this.engine.start(
-        input.executionName,
-        scaleReleaseInput(input, this.timeScale),
-      );
+      const { executionArn } = engine.start(name, input);
       return { started: true, executionArn };
     } catch (error) {
       if (error instanceof ExecutionAlreadyExistsError) return { started: false, reason: 'exists' };
@@ -86,8 +115,11 @@ export class LocalOrchestrator implements Orchestrator {
     this.tokens.settle(taskToken, { error, cause });
   }
 
-  async executionStatus(executionName: string): Promise<ExecutionStatus | undefined> {
-    return this.engine.describe(executionName)?.status;
+  async executionStatus(
+    executionName: string,
+    machine: MachineName = 'release',
+  ): Promise<ExecutionStatus | undefined> {
+    return (machine === 'pipeline' ? this.pipelines : this.engine)?.describe(executionName)?.status;
   }
 
   async describeExecution(executionName: string): Promise<ExecutionDescription | undefined> {

@@ -2,7 +2,7 @@ import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { ListenerStateError, ReleaseStoppedError } from '../shared/domain/errors.js';
-import { newRecord } from '../shared/domain/records.js';
+import { newAttempt, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
 import { taskHandler } from '../shared/handler.js';
@@ -26,8 +26,10 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
 
       const releases = p.releases();
       const existing = await releases.get(input.release.id, environment.name);
-      if (existing && isTerminal(existing)) {
+      const sameAttempt = existing?.executionName === input.executionName;
+      if (existing && sameAttempt && isTerminal(existing)) {
         // Ended (superseded, aborted) while this task waited or ran past its timeout: never revive it.
+        // An earlier attempt's ended record (another execution name) is what a new attempt replaces.
         await releases.releaseLock(environment.name, {
           releaseId: input.release.id,
           executionName: input.executionName,
@@ -36,7 +38,8 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
           `release ${input.release.id} ended (${existing.status}) before it began in ${environment.name}; nothing was changed`,
         );
       }
-      if (existing?.targets) return existing.targets; // a retried BeginRelease: the first reading stands
+      // A retried BeginRelease of the same execution: the first reading stands.
+      if (existing?.targets && sameAttempt) return existing.targets;
 
       const router = p.trafficRouter(environment);
       const weights = await router.readWeights();
@@ -60,10 +63,15 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
         await releases.update(
           input.release.id,
           environment.name,
-          { targets: reading.targets, status: 'in_progress' },
-          {
-            event: 'started',
-          },
+          sameAttempt
+            ? { targets: reading.targets, status: 'in_progress' }
+            : { ...newAttempt(input, p.now()), targets: reading.targets },
+          sameAttempt
+            ? { event: 'started' }
+            : {
+                event: 'started',
+                detail: `attempt ${input.release.attempt ?? 1}, pushed by ${input.release.pusher}`,
+              },
         );
       }
       if (attach) {

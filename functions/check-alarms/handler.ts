@@ -7,7 +7,7 @@ import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
-  phase: 'bake' | 'watch';
+  phase: 'bake' | 'watch' | 'soak';
   extendedSeconds: number;
   bakeSeconds: number;
   /** The step's weight, in a bake: below 100, an approver's Promote now skips to the last step. */

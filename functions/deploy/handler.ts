@@ -1,7 +1,9 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsArtifacts } from '../shared/aws/ecr-artifact-verifier.js';
 import { awsDeployer } from '../shared/aws/ecs-deployer.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
-import { ListenerStateError } from '../shared/domain/errors.js';
+import { judgeImage } from '../shared/domain/artifacts.js';
+import { ArtifactNotVerifiedError, ListenerStateError } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
 import type { Ports } from '../shared/ports/index.js';
@@ -9,9 +11,13 @@ import type { Ports } from '../shared/ports/index.js';
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & { targets: Targets };
 
 /** The ports Deploy uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
-export type DeployPorts = Pick<Ports, 'trafficReader' | 'deployer' | 'releases'>;
+export type DeployPorts = Pick<Ports, 'trafficReader' | 'deployer' | 'releases' | 'artifacts'>;
 
-/** Puts the pushed version on the idle target group, after proving from the listener that it is idle. */
+/**
+ * Puts the pushed version on the idle target group, after proving from the listener that it is
+ * idle and, where the environment names its image repository, that the image exists and its scan
+ * findings stay below the environment's `scan.failOn`.
+ */
 export const createDeployHandler = (ports: DeployPorts) =>
   taskHandler<Input, { deployed: string }, DeployPorts>(
     'Deploy',
@@ -22,6 +28,21 @@ export const createDeployHandler = (ports: DeployPorts) =>
         throw new ListenerStateError(
           `target group ${targets.idle} serves ${weights[targets.idle]}% of traffic; refusing to deploy onto it`,
         );
+      }
+      const { artifact } = environment;
+      if (artifact && environment.deploy.provider === 'ecs') {
+        const image = `${artifact.repository}:${release.version}`;
+        const report = await p.artifacts().describe(artifact.repository, release.version, !!artifact.failOn);
+        const refusal = judgeImage(image, report, artifact.failOn);
+        if (refusal) throw new ArtifactNotVerifiedError(`${refusal}; nothing was deployed`);
+        await p
+          .releases()
+          .update(
+            release.id,
+            environment.name,
+            {},
+            { event: 'artifact_verified', detail: `${image} ${report.digest}` },
+          );
       }
       const side = targets.idle === environment.targetGroups.blue ? 'blue' : 'green';
       const result = await p.deployer(environment.deploy.provider).deploy({
@@ -47,4 +68,5 @@ export const handler = createDeployHandler({
   trafficReader: awsTrafficRouter,
   deployer: awsDeployer,
   releases: awsReleases,
+  artifacts: awsArtifacts,
 });

@@ -1,10 +1,11 @@
 import middy from '@middy/core';
-import { Webhooks } from '@octokit/webhooks';
+import { verify } from '@octokit/webhooks-methods';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { awsConfig } from '../shared/aws/config-port.js';
+import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
-import { type PushEvent, planRelease } from '../shared/domain/plan.js';
+import { type PushEvent, planRelease, type ReleasePlan } from '../shared/domain/plan.js';
 import { log } from '../shared/log.js';
 import type { Ports } from '../shared/ports/index.js';
 
@@ -30,19 +31,82 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   return undefined;
 }
 
-let verifier: { secret: string; webhooks: Webhooks } | undefined;
-function webhooksFor(secret: string): Webhooks {
-  if (verifier?.secret !== secret) verifier = { secret, webhooks: new Webhooks({ secret }) };
-  return verifier.webhooks;
+/** The ports GithubWebhook uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type GithubWebhookPorts = Pick<Ports, 'config' | 'secrets' | 'orchestrator' | 'releases'>;
+
+/** Attempts of one commit: far more than anyone re-pushes a failing commit within 90 days. */
+const MAX_ATTEMPTS = 50;
+
+/**
+ * Starts the push's pipeline. A name is taken for 90 days by any execution, closed or not
+ * (StartExecution API reference), so a redelivery lands on the same name and starts nothing,
+ * while a re-push of a commit whose last attempt failed, was aborted or rolled back starts the
+ * next attempt under a suffixed name. A running or succeeded attempt stays the answer.
+ */
+async function startPipeline(
+  p: GithubWebhookPorts,
+  event: PushEvent,
+  deliveryId: string | undefined,
+): Promise<{ plan: ReleasePlan; started: boolean; status?: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const plan = planRelease(p.config(), event, deliveryId, attempt) as ReleasePlan;
+    const orchestrator = p.orchestrator();
+    const result = await orchestrator.startPipeline(plan.pipeline.input);
+    if (result.started) return { plan, started: true };
+    const status = await orchestrator.executionStatus(plan.pipeline.executionName, 'pipeline');
+    if (status === 'RUNNING' || status === 'SUCCEEDED' || status === undefined || attempt >= MAX_ATTEMPTS) {
+      return { plan, started: false, ...(status ? { status } : {}) };
+    }
+  }
 }
 
-/** The ports GithubWebhook uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
-export type GithubWebhookPorts = Pick<Ports, 'config' | 'secrets' | 'orchestrator'>;
+/** The head SHA of a completed check_suite or check_run event, if it is one. */
+function completedCheck(
+  name: string | undefined,
+  payload: unknown,
+): { sha: string; repository: string } | undefined {
+  if (name !== 'check_suite' && name !== 'check_run') return undefined;
+  const body = payload as {
+    action?: string;
+    check_suite?: { head_sha?: string };
+    check_run?: { head_sha?: string };
+    repository?: { full_name?: string };
+  };
+  if (body.action !== 'completed') return undefined;
+  const sha = (name === 'check_suite' ? body.check_suite : body.check_run)?.head_sha;
+  const repository = body.repository?.full_name;
+  return typeof sha === 'string' && typeof repository === 'string' ? { sha, repository } : undefined;
+}
+
+/**
+ * Wakes every release of the commit that waits in VerifyBuild: its Task gets `{ recheck: true }`
+ * and VerifyBuild judges the check runs again. A token that ended meanwhile (the release moved
+ * on, or the slow poll replaced it) is no longer valid, which is fine.
+ */
+async function wakeWaitingReleases(p: GithubWebhookPorts, sha: string): Promise<string[]> {
+  const waiting = (await p.releases().list()).filter(
+    (r) => r.sha === sha && r.status === 'in_progress' && r.buildWait,
+  );
+  const woken: string[] = [];
+  for (const record of waiting) {
+    try {
+      await p.orchestrator().sendTaskSuccess(record.buildWait!.taskToken, { recheck: true });
+      woken.push(record.executionName);
+    } catch (error) {
+      log.info('waiting release not woken', {
+        executionName: record.executionName,
+        reason: (error as Error).name,
+      });
+    }
+  }
+  return woken;
+}
 
 /**
  * GitHub webhook: verify X-Hub-Signature-256 over the raw body before anything is parsed, then
- * turn a push to a release branch into one execution of the first environment's release.
- * Redeliveries and retried pushes derive the same execution name, so they start nothing new.
+ * turn a push to a branch of a route into one pipeline execution (which releases each
+ * environment of the route in turn), and a completed check suite or run into a wake-up for the
+ * releases that wait for that commit's checks.
  */
 export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
   middy<APIGatewayProxyEventV2, Response, Error, Context>()
@@ -60,7 +124,9 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
         return json(401, { error: 'missing X-Hub-Signature-256 (sha256) signature' });
       }
       const secret = await p.secrets().get('github-webhook');
-      if (!(await webhooksFor(secret).verify(body, signature))) {
+      // @octokit/webhooks-methods' verify (constant-time HMAC-SHA256), not the Webhooks class: the
+      // class's event tables would put this bundle over the 500 KB budget.
+      if (!(await verify(secret, body, signature))) {
         return json(401, { error: 'signature does not match' });
       }
 
@@ -73,8 +139,23 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
       const name = header(event, 'x-github-event');
       const deliveryId = header(event, 'x-github-delivery');
       if (name === 'ping') return json(200, { ok: true, event: 'ping' });
+      const check = completedCheck(name, payload);
+      if (check) {
+        if (check.repository.toLowerCase() !== p.config().repository.toLowerCase()) {
+          return json(202, {
+            ignored: true,
+            reason: `check on ${check.repository}, not ${p.config().repository}`,
+          });
+        }
+        const woken = await wakeWaitingReleases(p, check.sha);
+        log.info('check completed', { deliveryId, sha: check.sha, woken: woken.length });
+        return json(202, { event: name, sha: check.sha, woken });
+      }
       if (name !== 'push')
-        return json(202, { ignored: true, reason: `event ${name ?? '(none)'} is not a push` });
+        return json(202, {
+          ignored: true,
+          reason: `event ${name ?? '(none)'} is not a push or a completed check`,
+        });
       if (
         typeof payload !== 'object' ||
         payload === null ||
@@ -89,19 +170,22 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
         log.info('push ignored', { deliveryId, reason: plan.reason });
         return json(202, { ignored: true, reason: plan.reason });
       }
-      const first = plan.environments[0]!;
-      const started = await p.orchestrator().startRelease(first.input);
-      log.info(started.started ? 'release started' : 'duplicate delivery', {
+      const started = await startPipeline(p, payload as PushEvent, deliveryId);
+      const { pipeline, release, route } = started.plan;
+      log.info(started.started ? 'pipeline started' : 'duplicate delivery', {
         deliveryId,
-        releaseId: plan.release.id,
-        executionName: first.executionName,
+        releaseId: release.id,
+        attempt: release.attempt,
+        executionName: pipeline.executionName,
       });
       return json(started.started ? 202 : 200, {
-        releaseId: plan.release.id,
-        environment: first.name,
-        executionName: first.executionName,
+        releaseId: release.id,
+        attempt: release.attempt,
+        route: route.name,
+        environments: route.environments,
+        executionName: pipeline.executionName,
         started: started.started,
-        ...(started.started ? {} : { duplicate: true }),
+        ...(started.started ? {} : { duplicate: true, status: started.status }),
       });
     });
 
@@ -109,4 +193,5 @@ export const handler = createGithubWebhookHandler({
   config: awsConfig,
   secrets: awsSecrets,
   orchestrator: awsOrchestrator,
+  releases: awsReleases,
 });

@@ -1,6 +1,6 @@
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
-import { describeCaught } from '../shared/domain/errors.js';
-import { causeOf, newRecord } from '../shared/domain/records.js';
+import { describeCaught, ReleaseStoppedError } from '../shared/domain/errors.js';
+import { causeOf, newAttempt, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
@@ -29,8 +29,13 @@ export const createRecordReleaseHandler = (ports: RecordReleasePorts) =>
       if (input.event === 'not_started') {
         const { error, message } = describeCaught(input.error);
         const status = error === 'ReleaseLockedError' ? 'rejected' : 'failed';
-        const record = await store.get(release.id, environment.name);
+        let record = await store.get(release.id, environment.name);
         if (!record) await store.create({ ...newRecord(input, p.now()), status });
+        else if (record.executionName !== input.executionName) {
+          // An earlier attempt's record: this attempt did not start, which its record must say.
+          await store.update(release.id, environment.name, newAttempt(input, p.now()), { event: 'started' });
+          record = undefined;
+        }
         if (!isTerminal(record)) {
           await store.update(
             release.id,
@@ -41,6 +46,15 @@ export const createRecordReleaseHandler = (ports: RecordReleasePorts) =>
         }
         await store.releaseLock(environment.name, owner);
         return { error, cause: `release ${release.id} did not start in ${environment.name}: ${message}` };
+      }
+
+      // A release stopped from outside (superseded, aborted, rolled back by its alarm) may still
+      // have a Promote or Complete in flight or retrying: it must not write its record back to life.
+      const current = await store.get(release.id, environment.name);
+      if (isTerminal(current) && current?.executionName === input.executionName) {
+        throw new ReleaseStoppedError(
+          `release ${release.id} already ended ${current.status} in ${environment.name}; not recording ${input.event}`,
+        );
       }
 
       if (input.event === 'promoted') {

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from './domain/config.js';
-import type { ReleaseRecord } from './domain/release.js';
+import { PIPELINE_RECORD, type ReleaseRecord } from './domain/release.js';
 import { describeWeights, readListener, stepWeights } from './domain/traffic.js';
 import type { Ports } from './ports/index.js';
 import { isTerminal, type StopPorts, stopRelease } from './release-control.js';
@@ -29,7 +29,10 @@ export async function abortRelease(
   releaseId: string,
   actor: Actor,
 ): Promise<ReleaseRecord[]> {
-  const records = (await ports.releases().list()).filter((r) => r.releaseId === releaseId);
+  // The pipeline's own record ends by itself: its running environment's failure stops it.
+  const records = (await ports.releases().list()).filter(
+    (r) => r.releaseId === releaseId && r.environment !== PIPELINE_RECORD,
+  );
   if (records.length === 0) throw new ManualActionError(`no release ${releaseId}`);
   const running = records.filter((r) => !isTerminal(r));
   if (running.length === 0) throw new ManualActionError(`release ${releaseId} has already ended`);
@@ -128,7 +131,10 @@ export interface EnvironmentStatus {
   live: 'blue' | 'green' | 'split' | 'foreign';
   lock?: { releaseId: string; executionName: string };
   /** The newest releases of this environment, newest first. */
-  releases: (Pick<ReleaseRecord, 'releaseId' | 'version' | 'status' | 'startedAt'> & { cause?: string })[];
+  releases: (Pick<ReleaseRecord, 'releaseId' | 'version' | 'status' | 'startedAt'> & {
+    attempt: number;
+    cause?: string;
+  })[];
 }
 
 /** Each environment's live traffic (from the listener), lock and latest releases. */
@@ -154,6 +160,7 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
           .slice(0, latest)
           .map((r) => ({
             releaseId: r.releaseId,
+            attempt: r.attempt ?? 1,
             version: r.version,
             status: r.status,
             startedAt: r.startedAt,
@@ -164,12 +171,19 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
   );
 }
 
-/** Records grouped by release: one entry per release with its environments nested. */
+/**
+ * Records grouped by release: one entry per release with its pipeline (route, attempt, where it
+ * stopped and why) and its environments nested. Task tokens stay server-side.
+ */
 export function groupReleases(records: ReleaseRecord[]) {
   const byId = new Map<string, ReleaseRecord[]>();
   for (const record of records) byId.set(record.releaseId, [...(byId.get(record.releaseId) ?? []), record]);
-  return [...byId.entries()].map(([id, envs]) => {
-    const first = envs[0]!;
+  return [...byId.entries()].map(([id, all]) => {
+    const first = all[0]!;
+    const pipeline = all.find((r) => r.environment === PIPELINE_RECORD);
+    const envs = all.filter((r) => r.environment !== PIPELINE_RECORD);
+    const order = pipeline?.pipeline?.environments ?? [];
+    envs.sort((a, b) => order.indexOf(a.environment) - order.indexOf(b.environment));
     return {
       id,
       repository: first.repository,
@@ -177,9 +191,26 @@ export function groupReleases(records: ReleaseRecord[]) {
       branch: first.branch,
       sha: first.sha,
       version: first.version,
-      startedAt: envs.map((e) => e.startedAt).sort()[0],
+      attempt: pipeline?.attempt ?? envs[0]?.attempt ?? 1,
+      startedAt: all.map((e) => e.startedAt).sort()[0],
+      ...(pipeline
+        ? {
+            pipeline: {
+              executionName: pipeline.executionName,
+              route: pipeline.pipeline?.route,
+              environments: order,
+              status: pipeline.status,
+              ...(pipeline.pipeline?.current ? { current: pipeline.pipeline.current } : {}),
+              ...(pipeline.cause ? { cause: pipeline.cause } : {}),
+              history: pipeline.history,
+            },
+          }
+        : {}),
       environments: envs.map(
-        ({ releaseId: _id, repository: _r, service: _s, branch: _b, sha: _sha, ...env }) => env,
+        ({ releaseId: _id, repository: _r, service: _s, branch: _b, sha: _sha, buildWait, ...env }) => ({
+          ...env,
+          ...(buildWait ? { waitingForChecks: buildWait.pending, waitingSince: buildWait.since } : {}),
+        }),
       ),
     };
   });

@@ -18,6 +18,8 @@ export interface ReleaseStateMachineProps {
   readonly stateMachineName: string;
   /** The function each `${XxxFunctionArn}` placeholder names, keyed by the placeholder. */
   readonly functions: Record<string, IFunction>;
+  /** Other placeholders (`${ReleaseStateMachineArn}`), by name. @default none */
+  readonly substitutions?: Record<string, string>;
   /**
    * @default RetentionDays.THREE_MONTHS
    */
@@ -58,7 +60,9 @@ export class ReleaseStateMachine extends Construct {
     super(scope, id);
     this.stateMachineName = props.stateMachineName;
     const asl = readFileSync(props.definitionFile, 'utf8');
-    const missing = placeholders(asl).filter((name) => !(name in props.functions));
+    const missing = placeholders(asl).filter(
+      (name) => !(name in props.functions) && !(name in (props.substitutions ?? {})),
+    );
     if (missing.length > 0) {
       throw new Error(`${props.definitionFile} has placeholders with no function: ${missing.join(', ')}`);
     }
@@ -75,9 +79,10 @@ export class ReleaseStateMachine extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(asl),
-      definitionSubstitutions: Object.fromEntries(
-        Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn]),
-      ),
+      definitionSubstitutions: {
+        ...Object.fromEntries(Object.entries(props.functions).map(([name, fn]) => [name, fn.functionArn])),
+        ...props.substitutions,
+      },
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
@@ -88,6 +93,55 @@ export class ReleaseStateMachine extends Construct {
         sid: 'InvokeTaskFunctions',
         actions: ['lambda:InvokeFunction'],
         resources: [...new Set(Object.values(props.functions))].map((fn) => fn.functionArn),
+      }),
+    );
+  }
+
+  /**
+   * What `arn:aws:states:::states:startExecution.sync:2` needs to run this machine's executions as
+   * children (Step Functions developer guide, IAM policies for nested workflows, synchronous):
+   * StartExecution on the machine, DescribeExecution and StopExecution on its executions, and the
+   * managed EventBridge rule through which Step Functions learns that a child ended.
+   */
+  grantRunAsChild(grantee: IGrantable): void {
+    const stack = Stack.of(this);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'StartChildReleases',
+        actions: ['states:StartExecution'],
+        resources: [ReleaseStateMachine.arnFor(this, this.stateMachineName)],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'FollowChildReleases',
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [ReleaseStateMachine.executionsArnFor(this, this.stateMachineName)],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ChildCompletionEvents',
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+          }),
+        ],
+      }),
+    );
+  }
+
+  /** StartExecution and DescribeExecution (which attempt is running), for the webhook. */
+  grantStartAndDescribe(grantee: IGrantable): void {
+    this.grantStartExecution(grantee);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DescribeAttempts',
+        actions: ['states:DescribeExecution'],
+        resources: [ReleaseStateMachine.executionsArnFor(this, this.stateMachineName)],
       }),
     );
   }

@@ -3,14 +3,16 @@ import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
 import { DEPLOY_FUNCTION_TIMEOUT_SECONDS } from '../../functions/shared/domain/limits.js';
 import {
+  DEFINITION_TASK_FUNCTIONS,
+  type DefinitionName,
   functionPlaceholder,
-  RELEASE_TASK_FUNCTIONS,
-  type ReleaseTaskFunction,
+  TASK_FUNCTIONS,
+  type TaskFunction,
 } from '../../statemachines/definitions.js';
 import { SluiceFunction } from './sluice-function.js';
 
-/** The state machine's Task functions, by the name the ASL placeholder uses (`${<Name>FunctionArn}`). */
-export type TaskName = ReleaseTaskFunction;
+/** The state machines' Task functions, by the name the ASL placeholder uses (`${<Name>FunctionArn}`). */
+export type TaskName = TaskFunction;
 
 interface TaskSpec {
   dir: string;
@@ -62,9 +64,14 @@ const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Sluice: keep the approval task token server-side and record the request',
     timeout: Duration.seconds(30),
   },
+  RecordPipeline: {
+    dir: 'record-pipeline',
+    description: 'Sluice: record a pipeline and post its plan as a GitHub check run',
+    timeout: Duration.seconds(30),
+  },
 };
 
-export const TASK_NAMES: readonly TaskName[] = RELEASE_TASK_FUNCTIONS;
+export const TASK_NAMES: readonly TaskName[] = TASK_FUNCTIONS;
 
 export interface TaskFunctionsProps {
   /** Resolves a function directory (e.g. `deploy`) to its handler entry file. */
@@ -72,7 +79,7 @@ export interface TaskFunctionsProps {
   readonly environment: LambdaEnvInput;
 }
 
-/** The Lambdas the release state machine invokes. */
+/** The Lambdas the release and pipeline state machines invoke. */
 export class TaskFunctions extends Construct {
   readonly functions: Record<TaskName, SluiceFunction>;
 
@@ -95,10 +102,11 @@ export class TaskFunctions extends Construct {
     ) as Record<TaskName, SluiceFunction>;
   }
 
-  /** The ASL's substitutions: `${BeginReleaseFunctionArn}` → the BeginRelease function, and so on. */
-  placeholderFunctions() {
+  /** A definition's substitutions: `${BeginReleaseFunctionArn}` → the BeginRelease function, and so on. */
+  placeholderFunctions(definition: DefinitionName = 'release') {
+    const names: readonly TaskName[] = DEFINITION_TASK_FUNCTIONS[definition];
     return Object.fromEntries(
-      TASK_NAMES.map((name) => [functionPlaceholder(name), this.functions[name].function]),
+      names.map((name) => [functionPlaceholder(name), this.functions[name].function]),
     );
   }
 }

@@ -94,13 +94,13 @@ describe('Class: GitHubBuildVerifier', () => {
 
       // Assess
       expect(runs).toEqual([
-        { name: 'build', status: 'completed', conclusion: 'success' },
-        { name: 'build', status: 'completed', conclusion: 'failure' },
-        { name: 'deploy-preview', status: 'queued', conclusion: null },
-        { name: 'deploy-preview', status: 'completed', conclusion: 'success' },
-        { name: 'lint', status: 'completed', conclusion: 'success' },
-        { name: 'test', status: 'completed', conclusion: 'success' },
-        { name: 'test', status: 'completed', conclusion: 'failure' },
+        { name: 'build', status: 'completed', conclusion: 'success', appId: null },
+        { name: 'build', status: 'completed', conclusion: 'failure', appId: null },
+        { name: 'deploy-preview', status: 'queued', conclusion: null, appId: null },
+        { name: 'deploy-preview', status: 'completed', conclusion: 'success', appId: null },
+        { name: 'lint', status: 'completed', conclusion: 'success', appId: null },
+        { name: 'test', status: 'completed', conclusion: 'success', appId: null },
+        { name: 'test', status: 'completed', conclusion: 'failure', appId: null },
       ]);
     });
 
@@ -128,6 +128,64 @@ describe('Class: GitHubBuildVerifier', () => {
 
       // Assess
       expect(caught.status).toBe(404);
+    });
+  });
+
+  describe('Method: create / update (the "Sluice plan" check run)', () => {
+    it("creates the check run on the SHA and updates it by id, with GitHub's body fields", async () => {
+      // Prepare: POST /repos/{owner}/{repo}/check-runs answers 201 with the run (REST API, "Create a check run")
+      const requests: { method: string; path: string; body: unknown }[] = [];
+      const server = createServer(async (req, res) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        requests.push({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          body: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
+        });
+        res
+          .writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' })
+          .end('{"id":4242}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const verifier = new GitHubBuildVerifier(
+        async () => 'ghs_token',
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      );
+
+      // Act
+      const id = await verifier.create('acme/web', 'abc1234', 'Sluice plan', {
+        status: 'in_progress',
+        title: 'dev → prod',
+        summary: '| environment |',
+      });
+      await verifier.update('acme/web', id, {
+        status: 'completed',
+        conclusion: 'success',
+        title: 'released',
+        summary: 'ok',
+      });
+      server.close();
+
+      // Assess
+      expect(id).toBe(4242);
+      expect(requests).toEqual([
+        {
+          method: 'POST',
+          path: '/repos/acme/web/check-runs',
+          body: {
+            head_sha: 'abc1234',
+            name: 'Sluice plan',
+            status: 'in_progress',
+            output: { title: 'dev → prod', summary: '| environment |' },
+          },
+        },
+        {
+          method: 'PATCH',
+          path: '/repos/acme/web/check-runs/4242',
+          body: { status: 'completed', conclusion: 'success', output: { title: 'released', summary: 'ok' } },
+        },
+      ]);
     });
   });
 });

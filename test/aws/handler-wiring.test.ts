@@ -1,4 +1,5 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeImageScanFindingsCommand, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -35,6 +36,7 @@ describe('AWS handler exports', () => {
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   const dynamo = mockClient(DynamoDBDocumentClient);
   const ecs = mockClient(ECSClient);
+  const ecr = mockClient(ECRClient);
   const cloudwatch = mockClient(CloudWatchClient);
   let table: FakeReleaseTable;
   let serving: Weights;
@@ -111,9 +113,15 @@ describe('AWS handler exports', () => {
     expect(table.lock('dev')).toBeUndefined();
   });
 
-  it('deploy reads the ALB listener, rolls the idle ECS service and records it in DynamoDB', async () => {
+  it('deploy reads the ALB listener, checks the image in ECR, rolls the idle ECS service and records it in DynamoDB', async () => {
     // Prepare
     const { input } = prepare('staging', (b, g) => ({ [b]: 100, [g]: 0 }));
+    ecr.reset();
+    ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: 'sha256:5b0b' }] });
+    ecr.on(DescribeImageScanFindingsCommand).resolves({
+      imageScanStatus: { status: 'COMPLETE' },
+      imageScanFindings: { findingSeverityCounts: { LOW: 1 } },
+    });
     // Blue live behind its group with 2 tasks, green idle behind the other; UpdateService rolls
     // the green service to completion on the new revision.
     const { blue, green } = input.environment.targetGroups;

@@ -18,6 +18,7 @@ const ENV = {
   SLUICE_CONFIG: JSON.stringify(loadConfig(CONFIG_FILE)),
   SLUICE_TABLE_NAME: 'sluice-releases',
   SLUICE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:sluice-release',
+  SLUICE_PIPELINE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:sluice-pipeline',
   SLUICE_GITHUB_WEBHOOK_SECRET_NAME: 'sluice/github-webhook',
   SLUICE_GITHUB_TOKEN_SECRET_NAME: 'sluice/github-token',
   SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/slack-signing',

@@ -36,6 +36,7 @@ const input: ReleaseInput = {
     deploy: { provider: 'external' },
     alarms: [],
     requiredChecks: [],
+    checks: { appId: 15368, allowConclusions: [], buildTimeoutSeconds: 3600 },
     minHealthyTargets: 1,
     approval: { type: 'none' },
     watchSeconds: 60,
@@ -103,6 +104,48 @@ describe('Class: SfnOrchestrator', () => {
 
       // Assess
       expect(caught).toBeInstanceOf(InvalidArn);
+    });
+  });
+
+  describe('Method: startPipeline / executionStatus', () => {
+    const PIPELINE_MACHINE = STATE_MACHINE.replace(/stateMachine:.*/, 'stateMachine:sluice-web-pipeline');
+    const pipelines = new SfnOrchestrator(
+      new SFNClient({ region: 'eu-west-1' }),
+      STATE_MACHINE,
+      PIPELINE_MACHINE,
+    );
+    const pipelineInput = {
+      pipeline: {
+        executionName: 'pipeline-acme-web-abc1234',
+        route: { name: 'main', environments: ['prod'] },
+        release: input.release,
+      },
+      stages: [{ name: 'prod', executionName: input.executionName, soak: false, soakSeconds: 0, input }],
+    };
+
+    it('starts the pipeline on the pipeline state machine, named by its input', async () => {
+      sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:p', startDate: new Date() });
+
+      await expect(pipelines.startPipeline(pipelineInput)).resolves.toEqual({
+        started: true,
+        executionArn: 'arn:p',
+      });
+      expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+        stateMachineArn: PIPELINE_MACHINE,
+        name: 'pipeline-acme-web-abc1234',
+        input: JSON.stringify(pipelineInput),
+      });
+    });
+
+    it("reads a pipeline's status from the pipeline state machine's executions", async () => {
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
+
+      await expect(pipelines.executionStatus('pipeline-acme-web-abc1234', 'pipeline')).resolves.toBe(
+        'FAILED',
+      );
+      expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, {
+        executionArn: `${PIPELINE_MACHINE.replace(':stateMachine:', ':execution:')}:pipeline-acme-web-abc1234`,
+      });
     });
   });
 

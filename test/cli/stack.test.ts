@@ -143,7 +143,7 @@ describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with
       traffic: 'blue 90 / green 10',
       live: 'split',
       lock: { releaseId: input.release.id },
-      releases: [{ releaseId: input.release.id, status: 'in_progress' }],
+      releases: [{ releaseId: input.release.id, attempt: 1, status: 'in_progress' }],
     });
   });
 

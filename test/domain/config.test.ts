@@ -49,10 +49,17 @@ describe('Domain: config', () => {
         timeout: 600,
       });
       expect(prod).toMatchObject({
-        watch: 1800,
+        watch: 600,
+        soak: 0,
         minHealthyTargets: 2,
         approval: { type: 'slack', channel: '#releases', approvers: ['U024BE7LH'], timeout: 14400 },
+        artifact: { repository: 'checkout', scan: { failOn: 'HIGH' } },
       });
+      expect(config.routes).toEqual([
+        { branches: ['release/*', 'main'], environments: ['dev', 'staging', 'prod'], buildTimeout: 3600 },
+        { branches: ['hotfix/*'], environments: ['prod'], buildTimeout: 3600 },
+      ]);
+      expect(config.checks).toEqual({ appId: 15368, allowConclusions: [] });
       expect(config.embedded.alarms['checkout-dev-5xx']).toMatchObject({ period: 60, evaluationPeriods: 1 });
     });
 
@@ -83,6 +90,8 @@ describe('Domain: config', () => {
         '  environments[2].alarms[0]: alarm "checkout-dev-5xx" is already watched by environment dev; an alarm event must name one environment',
         '  environments[2].name: duplicate "staging"',
         // prod's embedded alarms lost their owner when the test renamed prod's alarms
+        '  routes[0].environments[2]: no environment named "prod"',
+        '  routes[1].environments[0]: no environment named "prod"',
         '  embedded.alarms.checkout-prod-5xx: no environment lists this alarm',
         '  embedded.alarms.checkout-prod-p99-latency: no environment lists this alarm',
       ]);
@@ -128,6 +137,8 @@ describe('Domain: config', () => {
         '  environments[0].steps[0].weight: Invalid input: expected number, received string',
         '  environments[1].steps[0].weight: must be a whole number',
         '  environments[2].name: duplicate "dev"',
+        '  routes[0].environments[2]: no environment named "prod"',
+        '  routes[1].environments[0]: no environment named "prod"',
       ]);
     });
 
@@ -204,8 +215,8 @@ describe('Domain: config', () => {
       expect(problemLines({})).toEqual([
         '  repository: Invalid input: expected string, received undefined',
         '  service: Invalid input: expected string, received undefined',
-        '  releaseBranches: Invalid input: expected array, received undefined',
         '  environments: Invalid input: expected array, received undefined',
+        '  routes: name releaseBranches or routes',
       ]);
     });
 
@@ -306,9 +317,7 @@ describe('Domain: config', () => {
       // Assess
       expect(() => JSON.stringify(schema)).not.toThrow();
       expect(schema.type).toBe('object');
-      expect(schema.required).toEqual(
-        expect.arrayContaining(['repository', 'service', 'releaseBranches', 'environments']),
-      );
+      expect(schema.required).toEqual(expect.arrayContaining(['repository', 'service', 'environments']));
       const environments = schema.properties.environments as {
         items: { properties: Record<string, { items?: { properties: Record<string, unknown> } }> };
       };

@@ -52,6 +52,7 @@ describe('Domain: AWS limits a config is held to', () => {
     const document = exampleDocument();
     Object.assign(document.environments[2], {
       concurrency: 'queue',
+      approval: { type: 'slack', channel: '#releases', approvers: ['U024BE7LH'] },
       steps: [
         { weight: 50, bake: '10h' },
         { weight: 100, bake: '10h' },
@@ -62,7 +63,7 @@ describe('Domain: AWS limits a config is held to', () => {
 
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^ {2}environments\[2\]: a release here can take /);
-    expect(problem).toContain('queue wait 1h + build wait 10m + deploy 10m + approval 4h + bakes 20h');
+    expect(problem).toContain('queue wait 1h + build wait 1h + deploy 10m + approval 4h + bakes 20h');
     expect(problem).toContain('more than a release execution may run (24h)');
   });
 

@@ -68,6 +68,7 @@ describe('Domain: planRelease', () => {
         sha: SHA,
         version: SHA,
         pusher: 'Codertocat',
+        attempt: 1,
         deliveryId: DELIVERY,
         // The head commit's first line, author and link, for the approval message.
         commit: {
@@ -98,17 +99,29 @@ describe('Domain: planRelease', () => {
         { index: 2, weight: 100, bakeSeconds: 60 },
       ]);
       expect(prod?.input.steps).toEqual([
-        { index: 0, weight: 5, bakeSeconds: 600 },
-        { index: 1, weight: 25, bakeSeconds: 600 },
-        { index: 2, weight: 50, bakeSeconds: 600 },
-        { index: 3, weight: 100, bakeSeconds: 600 },
+        { index: 0, weight: 5, bakeSeconds: 300 },
+        { index: 1, weight: 25, bakeSeconds: 300 },
+        { index: 2, weight: 50, bakeSeconds: 300 },
+        { index: 3, weight: 100, bakeSeconds: 300 },
       ]);
-      // Bakes plus the post-release watch.
-      expect(dev).toMatchObject({ expectedSeconds: 3 * 60 + 60, worstCaseDetectionSeconds: 60 });
-      expect(staging).toMatchObject({ expectedSeconds: 3 * 300 + 900, worstCaseDetectionSeconds: 900 });
-      expect(prod).toMatchObject({ expectedSeconds: 4 * 600 + 1800, worstCaseDetectionSeconds: 1800 });
-      expect(plan.expectedSeconds).toBe(240 + 1800 + 4200);
-      expect(plan.worstCaseDetectionSeconds).toBe(1800);
+      // Bakes plus the post-release watch; the pipeline adds the soaks between environments.
+      expect(dev).toMatchObject({
+        expectedSeconds: 3 * 60 + 60,
+        worstCaseDetectionSeconds: 60,
+        soakSeconds: 60,
+      });
+      expect(staging).toMatchObject({
+        expectedSeconds: 3 * 180 + 300,
+        worstCaseDetectionSeconds: 300,
+        soakSeconds: 300,
+      });
+      expect(prod).toMatchObject({
+        expectedSeconds: 4 * 300 + 600,
+        worstCaseDetectionSeconds: 600,
+        soakSeconds: 0,
+      });
+      expect(plan.expectedSeconds).toBe(240 + 60 + 840 + 300 + 1800);
+      expect(plan.worstCaseDetectionSeconds).toBe(600);
     });
 
     it('gives the state machine an input with everything the handlers read, and no secret', () => {
@@ -135,9 +148,11 @@ describe('Domain: planRelease', () => {
         },
         alarms: ['checkout-staging-5xx', 'checkout-staging-p99-latency'],
         requiredChecks: ['build', 'test'],
+        checks: { appId: 15368, allowConclusions: [], buildTimeoutSeconds: 3600 },
+        artifact: { repository: 'checkout', failOn: 'HIGH' },
         minHealthyTargets: 1,
         approval: { type: 'none' },
-        watchSeconds: 900,
+        watchSeconds: 300,
         insufficientData: { policy: 'extend', maxExtensionSeconds: 600 },
         concurrency: 'supersede',
       });
@@ -145,6 +160,9 @@ describe('Domain: planRelease', () => {
         type: 'slack',
         timeoutSeconds: 14400,
       });
+      expect(plan.pipeline.input.stages.map((stage) => stage.input)).toEqual(
+        plan.environments.map((e) => e.input),
+      );
       expect(JSON.stringify(plan)).not.toMatch(/secret|token/i);
     });
 
@@ -186,6 +204,26 @@ describe('Domain: planRelease', () => {
       // Assess
       expect(plan.release.repository).toBe('acme/checkout');
       expect(plan.environments[0]?.executionName).toBe(`dev-acme-checkout-${SHA}`);
+    });
+  });
+
+  describe('Routes', () => {
+    it('plans a hotfix push for the hotfix route: prod alone', () => {
+      const event: PushEvent = { ...fixture('push-release-branch'), ref: 'refs/heads/hotfix/cve-1' };
+
+      const plan = expectRelease(planRelease(config, event, DELIVERY));
+
+      expect(plan.route).toMatchObject({ name: 'hotfix/*', environments: ['prod'] });
+      expect(plan.environments.map((e) => [e.name, e.startsOn])).toEqual([['prod', 'push']]);
+      expect(plan.pipeline.input.stages.map((s) => s.name)).toEqual(['prod']);
+    });
+
+    it('names a later attempt with a suffix, for the pipeline and every environment', () => {
+      const plan = expectRelease(planRelease(config, fixture('push-release-branch'), DELIVERY, 3));
+
+      expect(plan.release.attempt).toBe(3);
+      expect(plan.pipeline.executionName).toMatch(/^pipeline-acme-checkout-[0-9a-f]{40}-a3$/);
+      for (const env of plan.environments) expect(env.executionName).toMatch(/-a3$/);
     });
   });
 
@@ -234,7 +272,7 @@ describe('Domain: planRelease', () => {
       // Assess
       expect(plan).toEqual({
         kind: 'ignored',
-        reason: 'branch master matches no release branch pattern (release/*, main)',
+        reason: 'branch master matches no route (release/*, main; hotfix/*)',
       });
     });
 

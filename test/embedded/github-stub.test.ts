@@ -106,6 +106,6 @@ describe('Function: startGithubStub', () => {
     const runs = await verifier.checkRuns('acme/checkout', SHA);
 
     // Assess
-    expect(runs).toEqual([{ name: 'build', status: 'completed', conclusion: 'success' }]);
+    expect(runs).toEqual([{ name: 'build', status: 'completed', conclusion: 'success', appId: 15368 }]);
   });
 });

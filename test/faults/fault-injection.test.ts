@@ -3,7 +3,11 @@ import { lambdaContext } from '../../embedded/engine.js';
 import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
 import { TERMINAL_STATUSES } from '../../functions/shared/domain/release.js';
 import type { AlarmSource, AlarmState, Ports, TrafficRouter } from '../../functions/shared/ports/index.js';
-import { RELEASE_TASK_FUNCTIONS, type ReleaseTaskFunction } from '../../statemachines/definitions.js';
+import {
+  RELEASE_TASK_FUNCTIONS,
+  type ReleaseTaskFunction,
+  type TaskFunction,
+} from '../../statemachines/definitions.js';
 import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
 
 /** Every way a release can be hurt that this suite knows, each placed at a point of the release. */
@@ -49,7 +53,7 @@ let calls = new Map<string, number>();
 let throttledWrites = 0;
 let currentStep = -1;
 let checking: 'bake' | 'watch' = 'bake';
-let pushes: Promise<{ executionName: string; releaseId: string }>[] = [];
+let pushes: ReturnType<Scenario['push']>[] = [];
 let scenario: Scenario;
 let runs = 0;
 /** The versions whose deploy fails; the runtime's deployer reads this same array. */
@@ -108,7 +112,7 @@ function alarmEvent() {
   };
 }
 
-async function intercept(fn: ReleaseTaskFunction, payload: unknown, invoke: () => Promise<unknown>) {
+async function intercept(fn: TaskFunction, payload: unknown, invoke: () => Promise<unknown>) {
   const count = (calls.get(fn) ?? 0) + 1;
   calls.set(fn, count);
   const input = payload as { step?: { index: number }; phase?: 'bake' | 'watch'; event?: string };
@@ -155,6 +159,8 @@ beforeAll(async () => {
     notifications: false,
     wrapPorts: (ports): Ports => ({
       ...ports,
+      // The suite is about traffic: the plan's check run is written in memory, not over HTTP.
+      checkReporter: () => ({ create: async () => 1, update: async () => undefined }),
       alarms: () => scriptedAlarms,
       trafficRouter: (listener) => throttling(ports.trafficRouter(listener)),
     }),
@@ -187,8 +193,8 @@ describe('Invariant: traffic is never left split', () => {
           await scenario.push(sha);
           await scenario.push(sha, 'same-delivery');
         }
-        await scenario.runtime.engine.wait((await pushes[0]!).executionName);
-        for (const push of pushes.slice(1)) await scenario.runtime.engine.wait((await push).executionName);
+        await scenario.settle(await pushes[0]!);
+        for (const push of pushes.slice(1)) await scenario.settle(await push);
         await scenario.runtime.engine.drain();
         runs++;
 

@@ -343,6 +343,7 @@ describe('Handler: begin-release, on the embedded adapters', () => {
   let input: ReleaseInput;
   const orchestrator: Orchestrator = {
     startRelease: async () => ({ started: false, reason: 'exists' }),
+    startPipeline: async () => ({ started: false, reason: 'exists' }),
     stopExecution: async () => {},
     sendTaskSuccess: async () => {},
     sendTaskFailure: async () => {},

@@ -1,3 +1,4 @@
+import { LocalArtifacts } from '../../embedded/adapters/artifacts.js';
 import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { createDeployHandler } from '../../functions/deploy/handler.js';
 import { DeployError } from '../../functions/shared/domain/errors.js';
@@ -28,9 +29,15 @@ describe('Handler: deploy', () => {
   let store: MemoryReleaseStore;
   let lb: FakeLoadBalancer;
   let deployers: ReturnType<typeof fakeDeployers>;
+  let registry: LocalArtifacts;
 
   const deploy = (input: ReleaseInput, targets: Targets = blueLive(input)) =>
-    createDeployHandler({ trafficReader: lb.router, deployer: deployers.port, releases: () => store })(
+    createDeployHandler({
+      trafficReader: lb.router,
+      deployer: deployers.port,
+      releases: () => store,
+      artifacts: () => registry,
+    })(
       { release: input.release, environment: input.environment, executionName: input.executionName, targets },
       taskContext,
     );
@@ -46,6 +53,7 @@ describe('Handler: deploy', () => {
   beforeEach(() => {
     lb = new FakeLoadBalancer();
     deployers = fakeDeployers();
+    registry = new LocalArtifacts();
   });
 
   describe('external provider', () => {
@@ -125,6 +133,29 @@ describe('Handler: deploy', () => {
       });
       const events = (await store.get(input.release.id, 'staging'))?.history.map((h) => h.event);
       expect(events).not.toContain('deployed');
+    });
+
+    it('refuses with ArtifactNotVerifiedError, deploying nothing, when the image does not exist', async () => {
+      const input = await prepare('staging');
+      registry.remove('checkout', SHA);
+
+      await expect(deploy(input)).rejects.toMatchObject({
+        name: 'ArtifactNotVerifiedError',
+        message: `image checkout:${SHA} does not exist; nothing was deployed`,
+      });
+      expect(deployers.asked).toHaveLength(0);
+    });
+
+    it('refuses an image whose scan found a HIGH finding where scan.failOn is HIGH, and passes MEDIUM ones', async () => {
+      const input = await prepare('staging');
+      registry.setFindings('checkout', SHA, { HIGH: 1, MEDIUM: 4 });
+
+      await expect(deploy(input)).rejects.toMatchObject({
+        name: 'ArtifactNotVerifiedError',
+        message: expect.stringContaining('scan findings at or above HIGH: 1 HIGH'),
+      });
+      registry.setFindings('checkout', SHA, { MEDIUM: 4, LOW: 9 });
+      await expect(deploy(input)).resolves.toEqual({ deployed: `${FAMILY_ARN}:42` });
     });
 
     it('fails with ListenerStateError and deploys nothing when the idle group serves traffic', async () => {

@@ -1,16 +1,25 @@
 import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/github-webhook/handler.js';
 import { setLogSink } from '../../functions/shared/log.js';
 import { fixtureBody, type GithubFixture } from '../support/github.js';
-import { context, STATE_MACHINE_ARN, useLambdaEnv } from '../support/lambda.js';
+import { context, PIPELINE_STATE_MACHINE_ARN, useLambdaEnv } from '../support/lambda.js';
 
 const SECRET = "It's a Secret to Everybody: 7f3a9c1e5b";
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const DEV_EXECUTION = `dev-acme-checkout-${SHA}`;
+const PIPELINE = `pipeline-acme-checkout-${SHA}`;
+const ROUTE = { route: 'release/*, main', environments: ['dev', 'staging', 'prod'] };
+const alreadyExists = () =>
+  new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} });
 
 const sign = (body: string, secret = SECRET) =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -106,7 +115,7 @@ describe('Handler: github-webhook', () => {
   });
 
   describe('a signed push to a release branch', () => {
-    it('starts exactly one execution of the first environment and answers 202', async () => {
+    it("starts exactly one pipeline execution for the route's environments and answers 202", async () => {
       // Act
       const response = await push('push-release-branch');
 
@@ -114,28 +123,39 @@ describe('Handler: github-webhook', () => {
       expect(response.statusCode).toBe(202);
       expect(bodyOf(response)).toEqual({
         releaseId: 'checkout-6113728f27ae',
-        environment: 'dev',
-        executionName: DEV_EXECUTION,
+        attempt: 1,
+        ...ROUTE,
+        executionName: PIPELINE,
         started: true,
       });
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
       const [call] = sfn.commandCalls(StartExecutionCommand);
-      expect(call?.args[0].input).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, name: DEV_EXECUTION });
+      expect(call?.args[0].input).toMatchObject({
+        stateMachineArn: PIPELINE_STATE_MACHINE_ARN,
+        name: PIPELINE,
+      });
       const input = JSON.parse(String(call?.args[0].input.input));
-      expect(input).toMatchObject({
+      expect(input.pipeline).toMatchObject({ executionName: PIPELINE, route: { name: ROUTE.route } });
+      expect(input.stages.map((s: { name: string }) => s.name)).toEqual(['dev', 'staging', 'prod']);
+      expect(input.stages[0]).toMatchObject({
         executionName: DEV_EXECUTION,
-        release: {
-          id: 'checkout-6113728f27ae',
-          sha: SHA,
-          branch: 'release/1.4',
-          deliveryId: expect.any(String),
+        soakSeconds: 60,
+        input: {
+          executionName: DEV_EXECUTION,
+          release: {
+            id: 'checkout-6113728f27ae',
+            sha: SHA,
+            branch: 'release/1.4',
+            deliveryId: expect.any(String),
+            attempt: 1,
+          },
+          environment: { name: 'dev' },
+          steps: [
+            { index: 0, weight: 10, bakeSeconds: 60 },
+            { index: 1, weight: 50, bakeSeconds: 60 },
+            { index: 2, weight: 100, bakeSeconds: 60 },
+          ],
         },
-        environment: { name: 'dev' },
-        steps: [
-          { index: 0, weight: 10, bakeSeconds: 60 },
-          { index: 1, weight: 50, bakeSeconds: 60 },
-          { index: 2, weight: 100, bakeSeconds: 60 },
-        ],
       });
       expect(String(call?.args[0].input.input)).not.toContain(SECRET);
       expect(response.body).not.toContain(SECRET);
@@ -173,15 +193,11 @@ describe('Handler: github-webhook', () => {
       sfn
         .on(StartExecutionCommand)
         .resolvesOnce({
-          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${DEV_EXECUTION}`,
+          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-pipeline:${PIPELINE}`,
           startDate: new Date(),
         })
-        .rejects(
-          new ExecutionAlreadyExists({
-            message: `Execution Already Exists: '${DEV_EXECUTION}'`,
-            $metadata: {},
-          }),
-        );
+        .rejects(alreadyExists());
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
 
       // Act
       const first = await push('push-release-branch', { delivery: 'delivery-a' });
@@ -192,10 +208,12 @@ describe('Handler: github-webhook', () => {
       expect(again.statusCode).toBe(200);
       expect(bodyOf(again)).toEqual({
         releaseId: 'checkout-6113728f27ae',
-        environment: 'dev',
-        executionName: DEV_EXECUTION,
+        attempt: 1,
+        ...ROUTE,
+        executionName: PIPELINE,
         started: false,
         duplicate: true,
+        status: 'RUNNING',
       });
     });
 
@@ -204,7 +222,8 @@ describe('Handler: github-webhook', () => {
       sfn
         .on(StartExecutionCommand)
         .resolvesOnce({ executionArn: 'arn:first', startDate: new Date() })
-        .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+        .rejects(alreadyExists());
+      sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });
 
       // Act
       const first = await push('push-release-branch', { delivery: 'delivery-a' });
@@ -213,10 +232,48 @@ describe('Handler: github-webhook', () => {
       // Assess
       expect(first.statusCode).toBe(202);
       expect(redelivered.statusCode).toBe(200);
-      expect(bodyOf(redelivered)).toMatchObject({ duplicate: true, started: false });
+      expect(bodyOf(redelivered)).toMatchObject({ duplicate: true, started: false, status: 'SUCCEEDED' });
       const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
-      expect(names).toEqual([DEV_EXECUTION, DEV_EXECUTION]);
+      expect(names).toEqual([PIPELINE, PIPELINE]);
     });
+  });
+
+  describe('a re-push of a commit whose last attempt did not succeed', () => {
+    // StartExecution: "When the original execution is closed, the ExecutionAlreadyExists message is
+    // returned regardless of input", and a name stays taken for 90 days (StartExecution API reference).
+    it.each(['FAILED', 'ABORTED', 'TIMED_OUT'] as const)(
+      'starts attempt 2 under a suffixed name after attempt 1 ended %s',
+      async (status) => {
+        // Prepare
+        sfn
+          .on(StartExecutionCommand)
+          .rejectsOnce(alreadyExists())
+          .callsFake((input: { name: string }) => ({
+            executionArn: `arn:x:${input.name}`,
+            startDate: new Date(),
+          }));
+        sfn.on(DescribeExecutionCommand).resolves({ status });
+
+        // Act
+        const response = await push('push-release-branch', { delivery: 'delivery-c' });
+
+        // Assess
+        expect(response.statusCode).toBe(202);
+        expect(bodyOf(response)).toMatchObject({
+          started: true,
+          attempt: 2,
+          executionName: `${PIPELINE}-a2`,
+        });
+        const calls = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+        expect(calls.map((c) => c.name)).toEqual([PIPELINE, `${PIPELINE}-a2`]);
+        const input = JSON.parse(String(calls[1]?.input));
+        expect(input.stages[0].executionName).toBe(`${DEV_EXECUTION}-a2`);
+        expect(input.pipeline.release.attempt).toBe(2);
+        expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
+          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-pipeline:${PIPELINE}`,
+        });
+      },
+    );
   });
 
   describe('a signed delivery that is not a release', () => {
@@ -241,7 +298,7 @@ describe('Handler: github-webhook', () => {
       [
         'a push to another branch',
         'push-release-branch',
-        'branch feature/login matches no release branch pattern (release/*, main)',
+        'branch feature/login matches no route (release/*, main; hotfix/*)',
         'refs/heads/feature/login',
       ],
     ])('ignores %s with 202 and the reason', async (_what, name, reason, ref) => {
@@ -263,7 +320,10 @@ describe('Handler: github-webhook', () => {
 
       // Assess
       expect(response.statusCode).toBe(202);
-      expect(bodyOf(response)).toEqual({ ignored: true, reason: 'event issues is not a push' });
+      expect(bodyOf(response)).toEqual({
+        ignored: true,
+        reason: 'event issues is not a push or a completed check',
+      });
       expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     });
 

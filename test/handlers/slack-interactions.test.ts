@@ -50,6 +50,9 @@ class RecordingOrchestrator implements Orchestrator {
   async startRelease(): Promise<never> {
     throw new Error('not used');
   }
+  async startPipeline(): Promise<never> {
+    throw new Error('not used');
+  }
   async stopExecution(name: string) {
     this.stops.push(name);
   }

@@ -89,6 +89,10 @@ describe('Stack: Sluice', () => {
         const placeholders = aslPlaceholders(asl);
         expect(placeholders.length).toBeGreaterThan(0);
         for (const name of placeholders) {
+          if (name === 'ReleaseStateMachineArn') {
+            expect(JSON.stringify(substitutions[name])).toContain(':stateMachine:sluice-checkout-release');
+            continue;
+          }
           expect(substitutions[name]).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
           const logicalId = (substitutions[name] as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
           expect(resources[logicalId]?.Type).toBe('AWS::Lambda::Function');
@@ -105,12 +109,35 @@ describe('Stack: Sluice', () => {
       });
     });
 
-    it('may invoke exactly the eight task functions, unqualified', () => {
+    it('may invoke exactly their own task functions, unqualified: eight for a release, two for the pipeline', () => {
       const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
-      expect(invoke).toHaveLength(1);
-      expect(resourcesOf(invoke[0]!)).toHaveLength(8);
-      for (const r of resourcesOf(invoke[0]!))
-        expect(r).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+      expect(
+        invoke.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), resourcesOf(s).length]),
+      ).toEqual([
+        ['ReleaseStateMachine', 8],
+        ['PipelineStateMachine', 2],
+      ]);
+      for (const s of invoke)
+        for (const r of resourcesOf(s)) expect(r).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    });
+
+    it('lets the pipeline run releases as .sync children, as Step Functions documents for nested workflows', () => {
+      const policy = policyOf('PipelineStateMachine');
+      const byAction = (action: string) =>
+        policy.filter((s) => actionsOf(s).includes(action)).map((s) => JSON.stringify(s.Resource));
+      expect(byAction('states:StartExecution')).toEqual([
+        expect.stringContaining(':stateMachine:sluice-checkout-release"'),
+      ]);
+      expect(byAction('states:DescribeExecution')).toEqual([
+        expect.stringContaining(':execution:sluice-checkout-release:*'),
+      ]);
+      expect(byAction('states:StopExecution')).toEqual([
+        expect.stringContaining(':execution:sluice-checkout-release:*'),
+      ]);
+      for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'])
+        expect(byAction(action)).toEqual([
+          expect.stringContaining(':rule/StepFunctionsGetEventsForStepFunctionsExecutionRule'),
+        ]);
     });
   });
 
@@ -198,9 +225,11 @@ describe('Stack: Sluice', () => {
       expect(Object.keys(byFunction).sort()).toEqual([
         'SlackReleaseNotifier',
         'SlackSlackInteractions',
+        'TasksRecordPipeline',
         'TasksVerifyBuild',
         'WebhooksGithubWebhook',
       ]);
+      expect(byFunction.TasksRecordPipeline).toContain(':secret:sluice/checkout/github-token-??????');
       expect(byFunction.TasksVerifyBuild).toContain(':secret:sluice/checkout/github-token-??????');
       expect(byFunction.WebhooksGithubWebhook).toContain(':secret:sluice/checkout/github-webhook-??????');
       // Interactions verify with the signing secret and update messages with the bot token.
@@ -211,12 +240,21 @@ describe('Stack: Sluice', () => {
       expect(byFunction.SlackReleaseNotifier).toContain(':secret:sluice/checkout/github-token-??????');
     });
 
-    it('lets the webhook start executions of the release state machine only', () => {
+    it('lets the webhook start pipelines only, and the pipeline start releases only', () => {
       const start = statements.filter((s) => actionsOf(s).includes('states:StartExecution'));
-      expect(start.map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, ''))).toEqual([
+      const byHolder = Object.fromEntries(
+        start.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), JSON.stringify(s.Resource)]),
+      );
+      expect(Object.keys(byHolder).sort()).toEqual(['PipelineStateMachine', 'WebhooksGithubWebhook']);
+      expect(byHolder.WebhooksGithubWebhook).toContain(':stateMachine:sluice-checkout-pipeline');
+      expect(byHolder.PipelineStateMachine).toContain(':stateMachine:sluice-checkout-release');
+      const tokens = statements.filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+      expect(tokens.map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, '')).sort()).toEqual([
+        'TasksVerifyBuild',
         'WebhooksGithubWebhook',
       ]);
-      expect(JSON.stringify(start[0]!.Resource)).toContain(':stateMachine:sluice-checkout-release');
+      for (const s of tokens)
+        expect(JSON.stringify(s.Resource)).toContain(':stateMachine:sluice-checkout-release');
       const stop = statements.filter((s) => actionsOf(s).includes('states:StopExecution'));
       for (const s of stop)
         expect(JSON.stringify(s.Resource)).toContain(':execution:sluice-checkout-release:*');
@@ -254,11 +292,11 @@ describe('Stack: Sluice', () => {
       expect(policyOf('TasksShiftTraffic').flatMap(actionsOf)).toContain(
         'elasticloadbalancing:ModifyListener',
       );
-      // VerifyBuild has only the build verifier: no table, no load balancer.
+      // VerifyBuild reads GitHub and keeps its task token on the record: no load balancer.
       expect(
         policyOf('TasksVerifyBuild')
           .flatMap(actionsOf)
-          .filter((a) => a.startsWith('dynamodb:') || a.startsWith('elasticloadbalancing:')),
+          .filter((a) => a.startsWith('elasticloadbalancing:')),
       ).toEqual([]);
       // RecordRelease has the store alone: it never touches traffic or executions.
       expect(
@@ -432,8 +470,8 @@ describe('Stack: Sluice', () => {
   describe('Lambdas', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
 
-    it('are thirteen: eight tasks, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
-      expect(functions).toHaveLength(13);
+    it('are fourteen: eight release tasks, the pipeline recorder, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
+      expect(functions).toHaveLength(14);
     });
 
     it('run Node.js 24 on arm64 with active tracing', () => {

@@ -111,7 +111,24 @@ describe('Manual controls through the serve API', () => {
     const response = await aborted!;
 
     expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      aborted: [{ environment: 'dev', status: 'aborted', attempt: 1 }],
+    });
     expect(result.execution.status).toBe('ABORTED');
+    // The pipeline stops with its environment, and says where and why.
+    expect(result.execution.pipeline.status).toBe('FAILED');
+    const listed = (await (
+      await createApp(scenario.runtime, { apiToken: TOKEN }).request('/api/releases', {
+        headers: { 'x-sluice-token': TOKEN },
+      })
+    ).json()) as {
+      releases: unknown[];
+    };
+    expect(listed.releases[0]).toMatchObject({
+      attempt: 1,
+      pipeline: { status: 'failed', cause: { message: 'stopped in dev: aborted by ana: customer reports' } },
+      environments: [{ environment: 'dev', status: 'aborted', attempt: 1 }],
+    });
     expect(result.record).toMatchObject({
       status: 'aborted',
       cause: { trigger: 'manual', by: 'ana', message: 'aborted by ana: customer reports' },

@@ -88,8 +88,8 @@ export class Scenario {
   }
 
   /** Delivers a signed push through the real webhook handler; returns its HTTP answer and the plan. */
-  async push(sha: string, deliveryId: string = randomUUID()) {
-    const payload = pushPayload(this.config.repository, 'release/1.0', sha);
+  async push(sha: string, deliveryId: string = randomUUID(), branch = 'release/1.0') {
+    const payload = pushPayload(this.config.repository, branch, sha);
     const body = JSON.stringify(payload);
     const secret = await this.runtime.ports.secrets().get('github-webhook');
     const event = {
@@ -105,20 +105,36 @@ export class Scenario {
       isBase64Encoded: false,
     } as unknown as APIGatewayProxyEventV2;
     const response = await this.runtime.handlers.githubWebhook(event, lambdaContext('webhook'));
-    const plan = planRelease(this.config, payload);
+    const answer = JSON.parse(response.body ?? '{}');
+    const plan = planRelease(this.config, payload, deliveryId, answer.attempt ?? 1);
     if (plan.kind !== 'release') throw new Error(plan.reason);
     return {
       status: response.statusCode,
-      body: JSON.parse(response.body ?? '{}'),
+      body: answer,
       releaseId: plan.release.id,
+      /** The first environment's release execution. */
       executionName: plan.environments[0]!.executionName,
+      pipelineName: plan.pipeline.executionName,
+      plan,
     };
   }
 
-  /** Pushes and waits for the execution to end. */
-  async release(sha: string) {
-    const pushed = await this.push(sha);
-    const execution = await this.runtime.engine.wait(pushed.executionName);
+  /** Waits for a push's pipeline to end; resolves with its first environment's release execution. */
+  async settle(pushed: { executionName: string; pipelineName: string }) {
+    const pipeline = await this.runtime.pipelines.wait(pushed.pipelineName);
+    const execution = this.runtime.engine.describe(pushed.executionName);
+    if (!execution) {
+      throw new Error(
+        `pipeline ${pipeline.name} ended ${pipeline.status} (${pipeline.cause}) before starting ${pushed.executionName}`,
+      );
+    }
+    return { ...(await this.runtime.engine.wait(pushed.executionName)), pipeline };
+  }
+
+  /** Pushes and waits for the pipeline (and so every environment's execution) to end. */
+  async release(sha: string, branch?: string) {
+    const pushed = await this.push(sha, undefined, branch);
+    const execution = await this.settle(pushed);
     return { ...pushed, execution, record: (await this.record(pushed.releaseId))! };
   }
 

@@ -1,5 +1,5 @@
 import type { AlarmSource, Ports } from '../../functions/shared/ports/index.js';
-import type { ReleaseTaskFunction } from '../../statemachines/definitions.js';
+import type { TaskFunction } from '../../statemachines/definitions.js';
 import { ALARM, BLUE, GREEN, SCALED, Scenario, scenarioConfig, shaOf } from './harness.js';
 
 class InjectedError extends Error {
@@ -13,8 +13,8 @@ afterEach(async () => {
 });
 
 /** Throws at a Task, before its handler runs or after it returned (a crash after the write). */
-function failAt(fn: ReleaseTaskFunction, when: 'before' | 'after' = 'before') {
-  return async (name: ReleaseTaskFunction, _payload: unknown, invoke: () => Promise<unknown>) => {
+function failAt(fn: TaskFunction, when: 'before' | 'after' = 'before') {
+  return async (name: TaskFunction, _payload: unknown, invoke: () => Promise<unknown>) => {
     if (name !== fn) return invoke();
     if (when === 'after') await invoke();
     throw new InjectedError(`injected failure in ${fn}`);
@@ -63,9 +63,9 @@ describe('Scenario: a release on the embedded runtime', () => {
 
     expect(first.status).toBe(202);
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ duplicate: true, executionName: first.executionName });
-    expect(scenario.runtime.engine.list()).toHaveLength(1);
-    await scenario.runtime.engine.wait(first.executionName);
+    expect(again.body).toMatchObject({ duplicate: true, executionName: first.pipelineName, attempt: 1 });
+    expect(scenario.runtime.pipelines.list()).toHaveLength(1);
+    await scenario.settle(first);
   });
 
   it('rolls back at once when the alarm fires during a bake', async () => {
@@ -252,7 +252,7 @@ describe('Scenario: a release on the embedded runtime', () => {
   it('supersedes a running release with a newer push and runs the newer one', async () => {
     const older = shaOf('older');
     const newer = shaOf('newer');
-    let newerPush: Promise<{ executionName: string; releaseId: string }> | undefined;
+    let newerPush: ReturnType<Scenario['push']> | undefined;
     scenario = await Scenario.start({
       timeScale: SCALED, // the newer push lands during the older one's first bake
       interceptTask: async (fn, payload, invoke) => {
@@ -266,7 +266,7 @@ describe('Scenario: a release on the embedded runtime', () => {
 
     const first = await scenario.release(older);
     const second = await newerPush!;
-    const secondEnd = await scenario.runtime.engine.wait(second.executionName);
+    const secondEnd = await scenario.settle(second);
 
     expect(first.execution.status).toBe('ABORTED');
     expect((await scenario.record(first.releaseId))?.status).toBe('superseded');

@@ -5,6 +5,8 @@ import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { exampleConfig } from './config.js';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release';
+export const PIPELINE_STATE_MACHINE_ARN =
+  'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-pipeline';
 export const TABLE_NAME = 'sluice-releases';
 
 /** The Lambda environment of functions/shared/aws/env.ts, with the example config. */
@@ -12,6 +14,7 @@ export const LAMBDA_ENV: Record<string, string> = {
   SLUICE_CONFIG: JSON.stringify(exampleConfig()),
   SLUICE_TABLE_NAME: TABLE_NAME,
   SLUICE_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
+  SLUICE_PIPELINE_STATE_MACHINE_ARN: PIPELINE_STATE_MACHINE_ARN,
   SLUICE_GITHUB_WEBHOOK_SECRET_NAME: 'sluice/github-webhook',
   SLUICE_GITHUB_TOKEN_SECRET_NAME: 'sluice/github-token',
   SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/slack-signing',

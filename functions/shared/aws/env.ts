@@ -10,6 +10,7 @@ export const LambdaEnvSchema = z.object({
   SLUICE_CONFIG: z.string().check(z.minLength(2)),
   SLUICE_TABLE_NAME: z.string().check(z.minLength(3)),
   SLUICE_STATE_MACHINE_ARN: z.string().check(z.startsWith('arn:')),
+  SLUICE_PIPELINE_STATE_MACHINE_ARN: z.string().check(z.startsWith('arn:')),
   /** Secrets Manager secret names (never values). */
   SLUICE_GITHUB_WEBHOOK_SECRET_NAME: z.string().check(z.minLength(1)),
   SLUICE_GITHUB_TOKEN_SECRET_NAME: z.string().check(z.minLength(1)),

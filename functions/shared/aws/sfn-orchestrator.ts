@@ -6,10 +6,11 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { ReleaseInput } from '../domain/release.js';
+import type { PipelineInput, ReleaseInput } from '../domain/release.js';
 import type {
   ExecutionDescription,
   ExecutionStatus,
+  MachineName,
   Orchestrator,
   StartResult,
 } from '../ports/orchestrator.js';
@@ -25,17 +26,28 @@ export class SfnOrchestrator implements Orchestrator {
   constructor(
     private readonly client: SFNClient,
     private readonly stateMachineArn: string,
+    private readonly pipelineStateMachineArn: string = stateMachineArn,
   ) {}
 
   /** Starts the execution named in the input; one that already exists is reported, not an error. */
   async startRelease(input: ReleaseInput): Promise<StartResult> {
+    return this.start(this.stateMachineArn, input.executionName, input);
+  }
+
+  /** Starts a push's pipeline; it runs each environment's release as a child execution. */
+  async startPipeline(input: PipelineInput): Promise<StartResult> {
+    return this.start(this.pipelineStateMachineArn, input.pipeline.executionName, input);
+  }
+
+  /**
+   * StartExecution "when the original execution is closed, … ExecutionAlreadyExists … regardless
+   * of input"; open with the same input, it answers with the original execution (StartExecution
+   * API reference). Names stay taken for 90 days.
+   */
+  private async start(stateMachineArn: string, name: string, input: unknown): Promise<StartResult> {
     try {
       const { executionArn, startDate } = await this.client.send(
-        new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
-          name: input.executionName,
-          input: JSON.stringify(input),
-        }),
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
       );
       // Step Functions answers a same-name, same-input start of a running execution with that
       // execution's ARN and original start date (a GitHub redelivery keeps the delivery id, so
@@ -43,7 +55,7 @@ export class SfnOrchestrator implements Orchestrator {
       if (startDate && Date.now() - startDate.getTime() > ALREADY_RUNNING_AFTER_MS) {
         return { started: false, reason: 'exists' };
       }
-      return { started: true, executionArn: executionArn ?? this.executionArn(input.executionName) };
+      return { started: true, executionArn: executionArn ?? executionArnOf(stateMachineArn, name) };
     } catch (error) {
       // Any other reuse of the name (a retried push with a new delivery id) is this error.
       if (isNamed(error, 'ExecutionAlreadyExists')) return { started: false, reason: 'exists' };
@@ -77,10 +89,14 @@ export class SfnOrchestrator implements Orchestrator {
   }
 
   /** The execution's status, or undefined when no execution has that name. */
-  async executionStatus(executionName: string): Promise<ExecutionStatus | undefined> {
+  async executionStatus(
+    executionName: string,
+    machine: MachineName = 'release',
+  ): Promise<ExecutionStatus | undefined> {
+    const arn = machine === 'pipeline' ? this.pipelineStateMachineArn : this.stateMachineArn;
     try {
       const { status } = await this.client.send(
-        new DescribeExecutionCommand({ executionArn: this.executionArn(executionName) }),
+        new DescribeExecutionCommand({ executionArn: executionArnOf(arn, executionName) }),
       );
       return status;
     } catch (error) {
@@ -121,7 +137,11 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
 
 /** The Orchestrator port on AWS: the release state machine named by SLUICE_STATE_MACHINE_ARN. */
 export const awsOrchestrator = (): Orchestrator =>
-  once(
-    'orchestrator',
-    () => new SfnOrchestrator(new SFNClient({}), readLambdaEnv().SLUICE_STATE_MACHINE_ARN),
-  );
+  once('orchestrator', () => {
+    const env = readLambdaEnv();
+    return new SfnOrchestrator(
+      new SFNClient({}),
+      env.SLUICE_STATE_MACHINE_ARN,
+      env.SLUICE_PIPELINE_STATE_MACHINE_ARN,
+    );
+  });

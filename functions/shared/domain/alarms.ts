@@ -7,7 +7,7 @@ export type AlarmVerdict =
   | { kind: 'no-data'; alarms: string[]; reason: string };
 
 export interface AlarmPolicy {
-  phase: 'bake' | 'watch';
+  phase: 'bake' | 'watch' | 'soak';
   policy: 'fail' | 'extend';
   maxExtensionSeconds: number;
   extendedSeconds: number;
@@ -33,7 +33,7 @@ export function judgeAlarms(statuses: AlarmStatus[], policy: AlarmPolicy): Alarm
   if (missing.length > 0 && policy.phase === 'bake') {
     return { kind: 'no-data', alarms: missing, reason: `alarm does not exist: ${missing.join(', ')}` };
   }
-  if (noData.length === 0 || policy.phase === 'watch') return { kind: 'pass' };
+  if (noData.length === 0 || policy.phase !== 'bake') return { kind: 'pass' };
 
   const remaining = policy.maxExtensionSeconds - policy.extendedSeconds;
   if (policy.policy === 'extend' && remaining > 0) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
 import {
+  BUILD_WAIT_SECONDS,
   describeWorstCase,
   IMAGE_TAG_TEMPLATE,
   MAX_DEPLOY_WAIT_SECONDS,
@@ -119,6 +120,17 @@ const Environment = z
       .default({ policy: 'fail', maxExtension: 300 }),
     /** What a newer push does while a release runs in this environment. */
     concurrency: z.enum(['supersede', 'queue', 'reject']).default('supersede'),
+    /** After this environment succeeded, how long the pipeline waits (its alarms checked at the end) before the next one. */
+    soak: duration.default(0),
+    /** With `ecs`: where the image is, and what its scan findings may hold. */
+    artifact: z
+      .strictObject({
+        /** The ECR repository name; the image tagged with the version must exist before anything deploys. */
+        repository: z.string().min(1),
+        /** Fail when the image's scan findings hold a finding at or above this severity. */
+        scan: z.strictObject({ failOn: z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']) }).optional(),
+      })
+      .optional(),
   })
   .superRefine(
     (env, ctx) => {
@@ -143,8 +155,6 @@ const Environment = z
           message: 'the last step must be 100',
         });
       }
-      const tooLong = worstCaseProblem(env);
-      if (tooLong) ctx.addIssue({ code: 'custom', path: [], message: tooLong });
       const groups: Partial<EnvironmentConfig['targetGroups']> = env.targetGroups ?? {};
       if (typeof groups.blue === 'string' && groups.blue === groups.green) {
         ctx.addIssue({ code: 'custom', path: ['targetGroups', 'green'], message: 'must differ from blue' });
@@ -159,7 +169,7 @@ const seconds = (value: unknown): number | undefined => (typeof value === 'numbe
  * The longest a release of this environment can run must fit in the release execution's limit,
  * or Step Functions times it out mid-release. Undefined when it fits or a field is not valid yet.
  */
-function worstCaseProblem(env: unknown): string | undefined {
+function worstCaseProblem(env: unknown, buildSeconds: number): string | undefined {
   const steps = fieldOf(env, 'steps');
   const deploy = fieldOf(env, 'deploy');
   const approval = fieldOf(env, 'approval');
@@ -181,6 +191,7 @@ function worstCaseProblem(env: unknown): string | undefined {
   }
   const parts = worstCase({
     concurrency,
+    buildSeconds,
     deploySeconds: deploySeconds!,
     approvalSeconds: approvalSeconds!,
     bakeSeconds: bakes as number[],
@@ -192,12 +203,35 @@ function worstCaseProblem(env: unknown): string | undefined {
   return `a release here can take ${formatDuration(total)} (${describeWorstCase(parts)}), more than a release execution may run (${formatDuration(RELEASE_EXECUTION_TIMEOUT_SECONDS)}); shorten the bakes, watch, approval or deploy timeout`;
 }
 
+/** GitHub Actions' app id: check runs it creates carry `app.id` 15368. */
+export const GITHUB_ACTIONS_APP_ID = 15368;
+
+const Route = z.strictObject({
+  /** Branch name globs this route takes (the first route that matches a push wins). */
+  branches: z.array(z.string().min(1)).min(1, 'must name at least one branch pattern'),
+  /** The environments a push walks through, in order. */
+  environments: z.array(z.string().min(1)).min(1, 'must name at least one environment'),
+  /** How long a required check may stay pending (or not yet created) before the build is rejected. */
+  buildTimeout: duration.default(3600),
+});
+
+const Checks = z
+  .strictObject({
+    /** Only check runs created by this GitHub App count (a same-named run from another app is ignored). */
+    appId: wholeNumber().min(1).default(GITHUB_ACTIONS_APP_ID),
+    /** Conclusions other than success that pass a required check; by default none do. */
+    allowConclusions: z.array(z.enum(['neutral', 'skipped'])).default([]),
+  })
+  .default({ appId: GITHUB_ACTIONS_APP_ID, allowConclusions: [] });
+
 /** The config's fields, for a config file that adds sections of its own (the embedded runtime's). */
 export const sluiceConfigShape = {
   repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'must be owner/name'),
   service: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be lower-case letters, digits and dashes'),
-  /** Branch name globs; a push to a matching branch is a release. */
-  releaseBranches: z.array(z.string().min(1)).min(1, 'must name at least one branch pattern'),
+  /** Branch name globs walking every environment in order; `routes` overrides it where given. */
+  releaseBranches: z.array(z.string().min(1)).min(1, 'must name at least one branch pattern').optional(),
+  /** Which branches enter which environments; the first route whose branches match a push wins. */
+  routes: z.array(Route).min(1, 'must have at least one route').optional(),
   /**
    * The image tag (and version) a commit is released as: `${sha}` (the default) is the full
    * commit SHA, `${sha:N}` its first N characters (7–40), with any fixed text around it.
@@ -217,6 +251,8 @@ export const sluiceConfigShape = {
   requiredChecks: z.array(z.string().min(1)).default([]),
   /** Release threads go to this Slack channel; an environment with a Slack approval uses the approval's channel. */
   slack: z.strictObject({ channel: z.string().min(1) }).optional(),
+  /** Which check runs count: the app that created them, and the conclusions that pass. */
+  checks: Checks,
   /** In promotion order: a push releases to the first; later ones follow it. */
   environments: z.array(Environment).min(1, 'must have at least one environment'),
 };
@@ -294,6 +330,68 @@ export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.Refine
     }
     seen.add(name);
   });
+  const routes: unknown[] = Array.isArray(config.routes) ? config.routes : [];
+  // VerifyBuild may wait up to the longest buildTimeout of the routes that enter an environment.
+  environments.forEach((env, i) => {
+    const name = fieldOf(env, 'name');
+    const timeouts = routes
+      .filter((r) => {
+        const names = fieldOf(r, 'environments');
+        return Array.isArray(names) && names.includes(name);
+      })
+      .map((r) => seconds(fieldOf(r, 'buildTimeout')) ?? BUILD_WAIT_SECONDS);
+    const tooLong = worstCaseProblem(
+      env,
+      Math.max(BUILD_WAIT_SECONDS * (routes.length === 0 ? 1 : 0), ...timeouts),
+    );
+    if (tooLong) ctx.addIssue({ code: 'custom', path: ['environments', i], message: tooLong });
+  });
+  if (config.routes === undefined && config.releaseBranches === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['routes'], message: 'name releaseBranches or routes' });
+  }
+  routes.forEach((route, i) => {
+    const names = fieldOf(route, 'environments');
+    if (!Array.isArray(names)) return;
+    const inRoute = new Set<unknown>();
+    names.forEach((name: unknown, j) => {
+      if (typeof name === 'string' && !seen.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'environments', j],
+          message: `no environment named "${name}"`,
+        });
+      }
+      if (inRoute.has(name)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', i, 'environments', j], message: `"${name}" twice` });
+      }
+      inRoute.add(name);
+    });
+  });
+}
+
+export interface Route {
+  /** The route's branch patterns, joined: how `sluice plan` names it. */
+  name: string;
+  branches: string[];
+  environments: string[];
+  buildTimeoutSeconds: number;
+}
+
+/** The routes a config defines; without `routes`, releaseBranches walk every environment in order. */
+export function routesOf(config: SluiceConfig): Route[] {
+  const routes = config.routes ?? [
+    {
+      branches: config.releaseBranches ?? [],
+      environments: config.environments.map((e) => e.name),
+      buildTimeout: 3600,
+    },
+  ];
+  return routes.map((r) => ({
+    name: r.branches.join(', '),
+    branches: r.branches,
+    environments: r.environments,
+    buildTimeoutSeconds: r.buildTimeout,
+  }));
 }
 
 export const SluiceConfigSchema = z

@@ -77,6 +77,11 @@ export function describeCaught(caught: { Error?: string; Cause?: string } | unde
   return { error, message: cause };
 }
 
+/** The image for the version is not in the registry, or its scan findings are too severe. */
+export class ArtifactNotVerifiedError extends SluiceError {
+  override name = 'ArtifactNotVerifiedError';
+}
+
 /** Required checks have not finished yet; the state machine retries. */
 export class BuildPendingError extends SluiceError {
   override name = 'BuildPendingError';
@@ -94,4 +99,9 @@ export class ReleaseStoppedError extends SluiceError {
  * The names release.asl.json's Fail states give an execution when recording itself failed; the
  * release guard and the runbook read them.
  */
-export const EXECUTION_ERROR_NAMES = ['ReleaseNotStarted', 'ReleaseNotRecorded'] as const;
+export const EXECUTION_ERROR_NAMES = [
+  'ReleaseNotStarted',
+  'ReleaseNotRecorded',
+  'PipelineStopped',
+  'PipelineNotRecorded',
+] as const;

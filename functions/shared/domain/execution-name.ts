@@ -40,3 +40,14 @@ export function executionName(environment: string, repository: string, sha: stri
     .replace(/^-+/, '')
     .slice(0, 80);
 }
+
+/**
+ * The name of a later attempt: Step Functions refuses a name used by any execution of the state
+ * machine in the last 90 days, closed or not, so a re-push after a failure needs a new one.
+ * Attempt 1 keeps the plain name.
+ */
+export function attemptName(name: string, attempt: number): string {
+  if (attempt <= 1) return name;
+  const suffix = `-a${attempt}`;
+  return `${name.slice(0, 80 - suffix.length)}${suffix}`;
+}

@@ -13,9 +13,10 @@ export const MAX_DEPLOY_WAIT_SECONDS = DEPLOY_FUNCTION_TIMEOUT_SECONDS - 30;
 /** release.asl.json's TimeoutSeconds: a release execution that runs longer is timed out (a test holds the two equal). */
 export const RELEASE_EXECUTION_TIMEOUT_SECONDS = 86_400;
 
-/** release.asl.json's retriers that wait: BeginRelease on ReleaseQueuedError, VerifyBuild on BuildPendingError. */
+/** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;
-export const BUILD_WAIT_SECONDS = 30 * 20;
+/** A route's default buildTimeout: how long VerifyBuild may wait for CI. */
+export const BUILD_WAIT_SECONDS = 3600;
 
 /** What one environment's release can take at most, part by part. */
 export interface WorstCase {
@@ -30,6 +31,8 @@ export interface WorstCase {
 
 export interface WorstCaseInput {
   concurrency: 'supersede' | 'queue' | 'reject';
+  /** The longest buildTimeout of the routes that enter this environment. */
+  buildSeconds?: number;
   deploySeconds: number;
   approvalSeconds: number;
   bakeSeconds: number[];
@@ -42,7 +45,7 @@ export interface WorstCaseInput {
 export function worstCase(env: WorstCaseInput): WorstCase {
   return {
     queue: env.concurrency === 'queue' ? QUEUE_WAIT_SECONDS : 0,
-    build: BUILD_WAIT_SECONDS,
+    build: env.buildSeconds ?? BUILD_WAIT_SECONDS,
     deploy: env.deploySeconds,
     approval: env.approvalSeconds,
     bakes: env.bakeSeconds.reduce((a, b) => a + b, 0),

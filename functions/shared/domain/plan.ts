@@ -1,8 +1,8 @@
-import picomatch from 'picomatch';
-import type { EnvironmentConfig, SluiceConfig } from './config.js';
-import { executionName } from './execution-name.js';
+import { type EnvironmentConfig, type Route, routesOf, type SluiceConfig } from './config.js';
+import { attemptName, executionName } from './execution-name.js';
+import { matchesAny } from './glob.js';
 import { renderImageTag } from './limits.js';
-import type { EnvironmentInput, ReleaseInput, ReleaseRef, StepInput } from './release.js';
+import type { EnvironmentInput, PipelineInput, ReleaseInput, ReleaseRef, StepInput } from './release.js';
 
 /** The fields of GitHub's push event that a plan reads. */
 export interface PushEvent {
@@ -29,14 +29,21 @@ export interface EnvironmentPlan {
   expectedSeconds: number;
   /** Longest a bad version can take traffic before a bake's alarm check at the latest catches it. */
   worstCaseDetectionSeconds: number;
+  /** After it succeeded, how long the pipeline waits before the next environment. */
+  soakSeconds: number;
 }
 
 export interface ReleasePlan {
   kind: 'release';
   release: ReleaseRef;
+  route: Route;
+  /** The route's environments, in the order the pipeline walks them. */
   environments: EnvironmentPlan[];
+  /** Every environment's bakes and watch, plus the soaks between them (deploys excluded). */
   expectedSeconds: number;
   worstCaseDetectionSeconds: number;
+  /** The one execution the push starts: the pipeline, which runs each environment's release in turn. */
+  pipeline: { executionName: string; input: PipelineInput };
 }
 
 export interface Ignored {
@@ -48,7 +55,11 @@ const SHA = /^[0-9a-f]{40}$/;
 const ZERO_SHA = /^0{40}$/;
 
 /** Maps one environment's config to the state machine's input for it. */
-export function environmentInput(config: SluiceConfig, env: EnvironmentConfig): EnvironmentInput {
+export function environmentInput(
+  config: SluiceConfig,
+  env: EnvironmentConfig,
+  buildTimeoutSeconds = 3600,
+): EnvironmentInput {
   return {
     name: env.name,
     listenerArn: env.listenerArn,
@@ -66,6 +77,19 @@ export function environmentInput(config: SluiceConfig, env: EnvironmentConfig): 
         : { provider: 'external' },
     alarms: env.alarms,
     requiredChecks: config.requiredChecks,
+    checks: {
+      appId: config.checks.appId,
+      allowConclusions: config.checks.allowConclusions,
+      buildTimeoutSeconds,
+    },
+    ...(env.artifact
+      ? {
+          artifact: {
+            repository: env.artifact.repository,
+            ...(env.artifact.scan ? { failOn: env.artifact.scan.failOn } : {}),
+          },
+        }
+      : {}),
     minHealthyTargets: env.minHealthyTargets,
     approval:
       env.approval.type === 'slack'
@@ -93,6 +117,7 @@ export function planRelease(
   config: SluiceConfig,
   event: PushEvent,
   deliveryId?: string,
+  attempt = 1,
 ): ReleasePlan | Ignored {
   if (event.repository?.full_name?.toLowerCase() !== config.repository.toLowerCase()) {
     return {
@@ -110,11 +135,12 @@ export function planRelease(
   if (!SHA.test(event.after)) {
     return { kind: 'ignored', reason: `pushed commit "${event.after}" is not a SHA` };
   }
-  const isRelease = picomatch(config.releaseBranches);
-  if (!isRelease(branch)) {
+  const routes = routesOf(config);
+  const route = routes.find((r) => matchesAny(r.branches, branch));
+  if (!route) {
     return {
       kind: 'ignored',
-      reason: `branch ${branch} matches no release branch pattern (${config.releaseBranches.join(', ')})`,
+      reason: `branch ${branch} matches no route (${routes.map((r) => r.name).join('; ')})`,
     };
   }
 
@@ -137,31 +163,60 @@ export function planRelease(
           },
         }
       : {}),
+    attempt,
   };
 
-  const environments = config.environments.map((env, i): EnvironmentPlan => {
+  const environments = route.environments.map((envName, i): EnvironmentPlan => {
+    const env = config.environments.find((e) => e.name === envName)!;
     const steps: StepInput[] = env.steps.map((step, index) => ({
       index,
       weight: step.weight,
       bakeSeconds: step.bake,
     }));
-    const name = executionName(env.name, config.repository, event.after);
+    const name = attemptName(executionName(env.name, config.repository, event.after), attempt);
     const bakes = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
+    const last = i === route.environments.length - 1;
     return {
       name: env.name,
       startsOn: i === 0 ? 'push' : 'promotion',
       executionName: name,
-      input: { release, environment: environmentInput(config, env), steps, executionName: name },
+      input: {
+        release,
+        environment: environmentInput(config, env, route.buildTimeoutSeconds),
+        steps,
+        executionName: name,
+      },
       expectedSeconds: bakes + env.watch,
       worstCaseDetectionSeconds: Math.max(env.watch, ...steps.map((s) => s.bakeSeconds)),
+      // Nothing follows the last environment, so it has nothing to soak for.
+      soakSeconds: last ? 0 : env.soak,
     };
   });
+  const pipelineName = attemptName(executionName('pipeline', config.repository, event.after), attempt);
 
   return {
     kind: 'release',
     release,
+    route,
     environments,
-    expectedSeconds: environments.reduce((sum, env) => sum + env.expectedSeconds, 0),
+    expectedSeconds: environments.reduce((sum, env) => sum + env.expectedSeconds + env.soakSeconds, 0),
     worstCaseDetectionSeconds: Math.max(...environments.map((env) => env.worstCaseDetectionSeconds)),
+    pipeline: {
+      executionName: pipelineName,
+      input: {
+        pipeline: {
+          executionName: pipelineName,
+          route: { name: route.name, environments: route.environments },
+          release,
+        },
+        stages: environments.map((env) => ({
+          name: env.name,
+          executionName: env.executionName,
+          soak: env.soakSeconds > 0,
+          soakSeconds: env.soakSeconds,
+          input: env.input,
+        })),
+      },
+    },
   };
 }

@@ -21,6 +21,27 @@ export function newRecord(
     startedAt: at,
     updatedAt: at,
     history: [{ at, event: 'started', detail: `pushed by ${input.release.pusher}` }],
+    attempt: input.release.attempt ?? 1,
+  };
+}
+
+/**
+ * The patch that turns an earlier attempt's record into this attempt's: same key (release,
+ * environment), fresh status, steps and outcome; the history goes on.
+ */
+export function newAttempt(
+  input: Pick<ReleaseInput, 'release' | 'environment' | 'executionName'>,
+  now: Date,
+): Partial<ReleaseRecord> {
+  const { history: _history, ...fresh } = newRecord(input, now);
+  return {
+    ...fresh,
+    targets: undefined,
+    cause: undefined,
+    firedAlarms: undefined,
+    restoredAt: undefined,
+    endedAt: undefined,
+    buildWait: undefined,
   };
 }
 

@@ -24,6 +24,8 @@ export interface ReleaseRef {
   deliveryId?: string;
   /** The pushed commit's first line, author and link, for the approval message. */
   commit?: { message: string; author: string; url: string };
+  /** 1 for the first push of a commit; a re-push after a failed, aborted or rolled-back attempt is the next. */
+  attempt?: number;
 }
 
 export type DeployInput =
@@ -44,6 +46,10 @@ export interface EnvironmentInput {
   deploy: DeployInput;
   alarms: string[];
   requiredChecks: string[];
+  /** Which check runs count, and how long a required one may stay pending. */
+  checks: { appId: number; allowConclusions: ('neutral' | 'skipped')[]; buildTimeoutSeconds: number };
+  /** With `ecs`: the image to verify before deploying. */
+  artifact?: { repository: string; failOn?: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' };
   minHealthyTargets: number;
   /** Slack: the release waits for a decision this long after the new version is healthy on the idle group. */
   approval: { type: 'none' } | { type: 'slack'; timeoutSeconds: number };
@@ -112,6 +118,29 @@ export interface StepRecord {
   at: string;
 }
 
+/** One environment of a pipeline: its release execution and the soak that follows it. */
+export interface StageInput {
+  name: string;
+  executionName: string;
+  /** Whether the pipeline soaks after this environment (decided before the clock is scaled). */
+  soak: boolean;
+  soakSeconds: number;
+  input: ReleaseInput;
+}
+
+/** The input of one pipeline.asl.json execution: the push's route, one stage per environment. */
+export interface PipelineInput {
+  pipeline: {
+    executionName: string;
+    route: { name: string; environments: string[] };
+    release: ReleaseRef;
+  };
+  stages: StageInput[];
+}
+
+/** The record key a pipeline's own record uses in place of an environment name (never a valid one). */
+export const PIPELINE_RECORD = '@pipeline';
+
 /** What the release store keeps for one environment of one release. */
 export interface ReleaseRecord {
   releaseId: string;
@@ -145,4 +174,9 @@ export interface ReleaseRecord {
   updatedAt: string;
   endedAt?: string;
   history: { at: string; event: string; detail?: string }[];
+  attempt?: number;
+  /** While VerifyBuild waits for check runs: the task token a check_suite/check_run event wakes. */
+  buildWait?: { taskToken: string; since: string; pending: string[] };
+  /** On a pipeline's record: the route's environments in order, the one running, the plan's check run. */
+  pipeline?: { route: string; environments: string[]; current?: string; checkRunId?: number };
 }

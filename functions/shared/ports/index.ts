@@ -1,7 +1,8 @@
 import type { SluiceConfig } from '../domain/config.js';
 import type { AlarmSource } from './alarm-source.js';
 import type { ApprovalStore, ThreadStore } from './approvals.js';
-import type { BuildVerifier } from './build-verifier.js';
+import type { ArtifactVerifier } from './artifact-verifier.js';
+import type { BuildVerifier, CheckReporter } from './build-verifier.js';
 import type { Deployer } from './deployer.js';
 import type { DeploymentTracker, Notifier } from './notifier.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -11,7 +12,8 @@ import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router
 
 export type { AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
 export type { ApprovalStore, DecideResult, ThreadState, ThreadStore } from './approvals.js';
-export type { BuildVerifier, CheckRun } from './build-verifier.js';
+export type { ArtifactVerifier, ImageReport, Severity } from './artifact-verifier.js';
+export type { BuildVerifier, CheckReporter, CheckRun, CheckRunReport } from './build-verifier.js';
 export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
 export type {
   ChatMessage,
@@ -39,6 +41,10 @@ export interface Ports {
   alarms(): AlarmSource;
   deployer(provider: 'ecs' | 'external'): Deployer;
   buildVerifier(): BuildVerifier;
+  /** Sluice's own check run on the commit ("Sluice plan"). */
+  checkReporter(): CheckReporter;
+  /** The image registry (ECR): the image exists, and its scan findings. */
+  artifacts(): ArtifactVerifier;
   releases(): ReleaseStore;
   orchestrator(): Orchestrator;
   secrets(): Secrets;

@@ -1,6 +1,9 @@
-import type { ReleaseInput } from '../domain/release.js';
+import type { PipelineInput, ReleaseInput } from '../domain/release.js';
 
 export type StartResult = { started: true; executionArn: string } | { started: false; reason: 'exists' };
+
+/** The two state machines: one environment's release, and the pipeline that runs a route's releases in turn. */
+export type MachineName = 'release' | 'pipeline';
 
 export type ExecutionStatus =
   | 'RUNNING'
@@ -21,12 +24,14 @@ export interface ExecutionDescription {
 export interface Orchestrator {
   /** Starts one environment's release; an execution of the same name is a no-op ("exists"). */
   startRelease(input: ReleaseInput): Promise<StartResult>;
+  /** Starts a push's pipeline; an execution of the same name is a no-op ("exists"). */
+  startPipeline(input: PipelineInput): Promise<StartResult>;
   /** Stops a running execution; stopping one that has ended is not an error. */
   stopExecution(executionName: string, error: string, cause: string): Promise<void>;
   sendTaskSuccess(taskToken: string, output: unknown): Promise<void>;
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
   /** The status of an execution by name, or undefined if there is none. */
-  executionStatus(executionName: string): Promise<ExecutionStatus | undefined>;
+  executionStatus(executionName: string, machine?: MachineName): Promise<ExecutionStatus | undefined>;
   /** The execution's status, error and cause by name, or undefined if there is none. */
   describeExecution(executionName: string): Promise<ExecutionDescription | undefined>;
 }

@@ -1,0 +1,33 @@
+import { createRecordReleaseHandler } from '../../functions/record-release/handler.js';
+import { fixedClock, storeWith, taskContext } from '../support/ports.js';
+import { blueLive, releaseInput } from '../support/release.js';
+
+describe('Handler: record-release', () => {
+  it('records promotion of a running release', async () => {
+    const input = releaseInput('dev');
+    const store = await storeWith(input, { status: 'in_progress' });
+
+    await createRecordReleaseHandler({ releases: () => store, now: fixedClock })(
+      { ...input, targets: blueLive(input), event: 'promoted' },
+      taskContext,
+    );
+
+    expect((await store.get(input.release.id, 'dev'))?.status).toBe('promoted');
+  });
+
+  it.each(['superseded', 'aborted', 'rolled_back'] as const)(
+    'never writes a release that was %s back to life (a Promote retry still in flight)',
+    async (status) => {
+      const input = releaseInput('dev');
+      const store = await storeWith(input, { status });
+
+      await expect(
+        createRecordReleaseHandler({ releases: () => store, now: fixedClock })(
+          { ...input, targets: blueLive(input), event: 'promoted' },
+          taskContext,
+        ),
+      ).rejects.toMatchObject({ name: 'ReleaseStoppedError' });
+      expect((await store.get(input.release.id, 'dev'))?.status).toBe(status);
+    },
+  );
+});

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { type ConfigFile, parseConfigFile } from '../../embedded/config.js';
+import { lambdaContext } from '../../embedded/engine.js';
+import { signature } from '../../embedded/push.js';
+import { PIPELINE_RECORD } from '../../functions/shared/domain/release.js';
+import type { TaskFunction } from '../../statemachines/definitions.js';
+import { checkSuiteCompleted } from '../support/check-runs.js';
+import { SCALED, Scenario, shaOf } from './harness.js';
+
+const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+const arn = (env: string, kind: 'listener' | 'blue' | 'green') =>
+  kind === 'listener'
+    ? `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop-${env}/50dc6c495c0c9188/f2f7dc8efc522ab2`
+    : `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-${env}-${kind}/73e2d6bc24d8a067`;
+
+/** dev → staging → prod for release/*, prod alone for hotfix/*; one soak between environments. */
+function pipelineConfig(): ConfigFile {
+  return parseConfigFile({
+    repository: 'acme/shop',
+    service: 'shop',
+    routes: [
+      { branches: ['release/*'], environments: [...ENVIRONMENTS] },
+      { branches: ['hotfix/*'], environments: ['prod'] },
+    ],
+    requiredChecks: ['build'],
+    environments: ENVIRONMENTS.map((name) => ({
+      name,
+      listenerArn: arn(name, 'listener'),
+      targetGroups: { blue: arn(name, 'blue'), green: arn(name, 'green') },
+      deploy: { provider: 'external' },
+      steps: [
+        { weight: 25, bake: '20s' },
+        { weight: 100, bake: '20s' },
+      ],
+      watch: '20s',
+      ...(name === 'dev' ? { soak: '20s' } : {}),
+    })),
+    embedded: { timeScale: 0.05 },
+  });
+}
+
+let scenario: Scenario | undefined;
+afterEach(async () => {
+  await scenario?.close();
+  scenario = undefined;
+});
+
+const weights = (env: string) => scenario!.runtime.alb.readWeights(arn(env, 'listener'));
+const records = async (releaseId: string) =>
+  Object.fromEntries(
+    (await scenario!.runtime.ports.releases().list())
+      .filter((r) => r.releaseId === releaseId)
+      .map((r) => [r.environment, r]),
+  );
+
+function failIn(environment: string, fn: TaskFunction) {
+  return async (name: TaskFunction, payload: unknown, invoke: () => Promise<unknown>) => {
+    const env = (payload as { environment?: { name?: string } }).environment?.name;
+    if (name === fn && env === environment)
+      throw Object.assign(new Error('injected'), { name: 'DeployError' });
+    return invoke();
+  };
+}
+
+describe('Scenario: a push walks its route, environment by environment', () => {
+  it('walks one push through dev, staging and prod, each a child execution, and reports it on the commit', async () => {
+    // Prepare
+    scenario = await Scenario.start({ config: pipelineConfig() });
+
+    // Act
+    const result = await scenario.release(shaOf('walk'), 'release/2.0');
+
+    // Assess
+    expect(result.execution.pipeline.status).toBe('SUCCEEDED');
+    const byEnv = await records(result.releaseId);
+    for (const env of ENVIRONMENTS) {
+      expect(byEnv[env]).toMatchObject({
+        status: 'succeeded',
+        executionName: result.plan.environments.find((e) => e.name === env)!.executionName,
+      });
+      expect(weights(env)).toEqual({ [arn(env, 'blue')]: 0, [arn(env, 'green')]: 100 });
+      expect(scenario.runtime.engine.describe(byEnv[env]!.executionName)?.status).toBe('SUCCEEDED');
+    }
+    // In order: staging starts only after dev succeeded (and soaked), prod after staging.
+    expect(Date.parse(byEnv.staging!.startedAt)).toBeGreaterThanOrEqual(Date.parse(byEnv.dev!.endedAt!));
+    expect(Date.parse(byEnv.prod!.startedAt)).toBeGreaterThanOrEqual(Date.parse(byEnv.staging!.endedAt!));
+    expect(byEnv[PIPELINE_RECORD]).toMatchObject({
+      status: 'succeeded',
+      pipeline: { environments: [...ENVIRONMENTS] },
+    });
+    const [plan] = scenario.runtime.github.reported();
+    expect(plan).toMatchObject({
+      name: 'Sluice plan',
+      head_sha: shaOf('walk'),
+      status: 'completed',
+      conclusion: 'success',
+    });
+    // Created, then one update per environment started and succeeded, then the end.
+    expect(plan!.writes.length).toBe(1 + 2 * ENVIRONMENTS.length + 1);
+  });
+
+  it('stops at a failure in staging, leaves prod untouched, and says where and why; a re-push starts attempt 2', async () => {
+    // Prepare
+    let failing = true;
+    const fail = failIn('staging', 'Deploy');
+    scenario = await Scenario.start({
+      config: pipelineConfig(),
+      interceptTask: (fn, payload, invoke) => (failing ? fail(fn, payload, invoke) : invoke()),
+    });
+    const sha = shaOf('staging-fails');
+
+    // Act
+    const first = await scenario.release(sha, 'release/2.1');
+
+    // Assess
+    expect(first.execution.pipeline.status).toBe('FAILED');
+    expect(first.execution.pipeline.error).toBe('PipelineStopped');
+    const byEnv = await records(first.releaseId);
+    expect(byEnv.dev?.status).toBe('succeeded');
+    expect(byEnv.staging?.status).toBe('failed');
+    expect(byEnv.prod).toBeUndefined();
+    expect(weights('prod')).toEqual({ [arn('prod', 'blue')]: 100, [arn('prod', 'green')]: 0 });
+    expect(weights('staging')).toEqual({ [arn('staging', 'blue')]: 100, [arn('staging', 'green')]: 0 });
+    expect(byEnv[PIPELINE_RECORD]?.cause?.message).toBe('stopped in staging: injected');
+    expect(byEnv[PIPELINE_RECORD]?.history.at(-1)?.detail).toBe(
+      'stopped in staging: injected; not started: prod',
+    );
+    expect(scenario.runtime.github.reported()[0]).toMatchObject({
+      conclusion: 'failure',
+      output: { title: 'stopped in staging' },
+    });
+
+    // Act: the fix is deployed elsewhere; the same commit is pushed again
+    failing = false;
+    const second = await scenario.push(sha, randomUUID(), 'release/2.1');
+    const duplicate = await scenario.push(sha, randomUUID(), 'release/2.1');
+    await scenario.settle(second);
+
+    // Assess
+    expect(second.body).toMatchObject({
+      started: true,
+      attempt: 2,
+      executionName: `${first.pipelineName}-a2`,
+    });
+    expect(duplicate.body).toMatchObject({ duplicate: true, attempt: 2, status: 'RUNNING' });
+    const after = await records(first.releaseId);
+    for (const env of ENVIRONMENTS) expect(after[env]).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(after[PIPELINE_RECORD]).toMatchObject({ status: 'succeeded', attempt: 2 });
+  });
+
+  it('stops the pipeline when an alarm is in ALARM at the end of the soak, before the next environment', async () => {
+    // Prepare: dev's alarm fires once dev has succeeded, while the pipeline soaks
+    let soaking = false;
+    const config = pipelineConfig();
+    config.environments[0]!.alarms = ['shop-dev-5xx'];
+    scenario = await Scenario.start({
+      config,
+      wrapPorts: (ports) => ({
+        ...ports,
+        alarms: () => ({
+          describe: async (names: string[]) =>
+            names.map((name) => ({
+              name,
+              state: soaking ? ('ALARM' as const) : ('OK' as const),
+              ...(soaking ? { reason: 'Threshold Crossed: injected' } : {}),
+            })),
+        }),
+      }),
+      interceptTask: async (fn, payload, invoke) => {
+        const result = await invoke();
+        const { event, stage } = payload as { event?: string; stage?: string };
+        if (fn === 'RecordPipeline' && event === 'stage_succeeded' && stage === 'dev') soaking = true;
+        return result;
+      },
+    });
+
+    // Act
+    const result = await scenario.release(shaOf('soak-alarm'), 'release/2.2');
+
+    // Assess
+    expect(result.execution.pipeline.status).toBe('FAILED');
+    const byEnv = await records(result.releaseId);
+    expect(byEnv.dev?.status).toBe('succeeded');
+    expect(byEnv.staging).toBeUndefined();
+    expect(byEnv[PIPELINE_RECORD]?.cause).toMatchObject({
+      trigger: 'alarm',
+      message: expect.stringContaining('stopped in dev: during the soak after it succeeded: AlarmFiredError'),
+    });
+  });
+
+  it('releases a hotfix push to prod only', async () => {
+    // Prepare
+    scenario = await Scenario.start({ config: pipelineConfig() });
+
+    // Act
+    const result = await scenario.release(shaOf('hotfix'), 'hotfix/urgent');
+
+    // Assess
+    expect(result.body).toMatchObject({ route: 'hotfix/*', environments: ['prod'] });
+    const byEnv = await records(result.releaseId);
+    expect(Object.keys(byEnv).sort()).toEqual([PIPELINE_RECORD, 'prod']);
+    expect(byEnv.prod?.status).toBe('succeeded');
+    expect(weights('dev')).toEqual({ [arn('dev', 'blue')]: 100, [arn('dev', 'green')]: 0 });
+    expect(weights('staging')).toEqual({ [arn('staging', 'blue')]: 100, [arn('staging', 'green')]: 0 });
+  });
+});
+
+describe('Scenario: build verification waits for CI', () => {
+  it('waits for check runs not yet created at push time and goes on when the check_suite event arrives', async () => {
+    // Prepare: the embedded clock at 0.05 makes the slow poll 15 s, far beyond this test
+    let verifyCalls = 0;
+    const config = pipelineConfig();
+    config.routes = [{ branches: ['release/*'], environments: ['dev'], buildTimeout: 3600 }];
+    scenario = await Scenario.start({
+      config,
+      timeScale: SCALED,
+      interceptTask: async (fn, _payload, invoke) => {
+        if (fn === 'VerifyBuild') verifyCalls++;
+        return invoke();
+      },
+    });
+    const sha = shaOf('ci-later');
+    scenario.runtime.github.setChecks(sha, []);
+
+    // Act: the push arrives before CI has created any check run
+    const pushed = await scenario.push(sha);
+    // VerifyBuild has read GitHub, found nothing, and waits on its token.
+    const waiting = async () =>
+      (await scenario!.record(pushed.releaseId))?.history.some((h) => h.event === 'build_pending');
+    while (!(await waiting())) await new Promise((r) => setTimeout(r, 20));
+    scenario.runtime.github.setChecks(sha, [{ name: 'build', status: 'completed', conclusion: 'success' }]);
+    const woken = await deliverSigned(scenario, 'check_suite', checkSuiteCompleted('acme/shop', sha));
+    const execution = await scenario.settle(pushed);
+
+    // Assess
+    expect(woken).toMatchObject({ statusCode: 202 });
+    expect(JSON.parse(woken.body ?? '{}')).toMatchObject({
+      event: 'check_suite',
+      woken: [pushed.executionName],
+    });
+    expect([execution.status, execution.error, execution.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    expect(verifyCalls).toBe(2); // once at the start, once on the event: no poll ran
+    const events = (await scenario.record(pushed.releaseId))!.history.map((h) => h.event);
+    expect(events).toEqual(expect.arrayContaining(['build_pending', 'build_verified']));
+  });
+});
+
+async function deliverSigned(s: Scenario, name: string, payload: unknown) {
+  const body = JSON.stringify(payload);
+  const secret = await s.runtime.ports.secrets().get('github-webhook');
+  const event = {
+    version: '2.0',
+    rawPath: '/webhooks/github',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': name,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signature(secret, body),
+    },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
+  return (await s.runtime.handlers.githubWebhook(event, lambdaContext('webhook'))) as {
+    statusCode: number;
+    body?: string;
+  };
+}
