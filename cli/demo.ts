@@ -332,6 +332,10 @@ export async function runDemo(options: {
   print('\nSummary');
   for (const r of releases) {
     print(`  ${short(r.version)} in ${r.environment}: ${r.outcome}`);
+    if (r.approval)
+      print(
+        `    approved by ${r.approval.by} (the demo itself) with a signed Slack click → ${r.approval.httpStatus}`,
+      );
     for (const s of r.steps)
       print(
         `    ${String(s.weight).padStart(3)}% → observed ${s.observedCanaryPercent}% of ${s.requests} requests`,
