@@ -104,6 +104,27 @@ async function approveWhenAsked(
 /** Observed canary share can be judged only with enough requests per step. */
 const MIN_SHARE_OF_EXPECTED_REQUESTS = 0.5;
 
+type Print = (line: string) => void;
+type Response = { at: number; version: string | undefined; status: number };
+
+/** What the demo's steps share: the runtime, its HTTP front door, the load and its answers. */
+interface DemoContext {
+  config: ConfigFile;
+  runtime: EmbeddedRuntime;
+  server: Awaited<ReturnType<typeof listen>>;
+  apiToken: string;
+  webhookSecret: string;
+  /** A branch the first route matches (release/* → release/demo), and the environments it walks. */
+  branch: string;
+  route: string[];
+  /** Each environment's answers to the steady load. */
+  responses: Record<string, Response[]>;
+  loads: { stop(): Promise<unknown> }[];
+  /** Which environment a child execution releases, and which one the ticker shows. */
+  progress: { current: string; envByExecution: Map<string, string> };
+  print: Print;
+}
+
 /**
  * The embedded scenario: steady load through each environment's local ALB; a healthy push that
  * the pipeline walks through every environment of its route (dev → staging → prod on the example
@@ -113,7 +134,7 @@ const MIN_SHARE_OF_EXPECTED_REQUESTS = 0.5;
 export async function runDemo(options: {
   config: ConfigFile;
   rate: number;
-  print?: (line: string) => void;
+  print?: Print;
   /** How long the local CI takes to complete the push's check runs. @default 3000 */
   ciDelayMs?: number;
 }): Promise<DemoReport> {
@@ -122,23 +143,67 @@ export async function runDemo(options: {
   const started = Date.now();
   const healthy = sha('healthy');
   const faulty = sha('faulty');
-  const problems: string[] = [];
-  // A branch the first route matches: release/* → release/demo.
+
+  const ctx = await startDemo(config, faulty, healthy, options.rate, print);
+  const stopTicker = printTrafficEverySecond(ctx);
+  const releases: DemoRelease[] = [];
+  let planCheck: DemoReport['planCheck'];
+  try {
+    await sleep(1000);
+    releases.push(...(await pushThroughPipeline(ctx, healthy, 'healthy', options.ciDelayMs)));
+    planCheck = planCheckOf(ctx, healthy);
+    releases.push(
+      ...(await pushThroughPipeline(ctx, faulty, 'faulty: 20% of its requests fail', options.ciDelayMs)),
+    );
+  } finally {
+    stopTicker();
+    await stopDemo(ctx);
+  }
+
+  const problems = judge({
+    config,
+    rate: options.rate,
+    route: ctx.route,
+    releases,
+    healthy,
+    faulty,
+    planCheck,
+  });
+  const report: DemoReport = {
+    ok: problems.length === 0,
+    problems,
+    durationMs: Date.now() - started,
+    load: { ratePerSecond: options.rate, ...countByVersion(ctx.responses) },
+    route: ctx.route,
+    ...(planCheck ? { planCheck } : {}),
+    releases,
+  };
+  printSummary(report, print);
+  return report;
+}
+
+/** The runtime (narrating steps, soaks and alarms), its HTTP API, and steady load on every listener. */
+async function startDemo(
+  config: ConfigFile,
+  faulty: string,
+  healthy: string,
+  rate: number,
+  print: Print,
+): Promise<DemoContext> {
   const pattern = routesOf(config)[0]!.branches[0]!;
   const branch = pattern.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, '');
   const firstPlan = planRelease(config, pushPayload(config.repository, branch, healthy));
   if (firstPlan.kind === 'ignored') throw new Error(`demo push would be ignored: ${firstPlan.reason}`);
   const route = firstPlan.route.environments;
-  const envByExecution = new Map<string, string>();
-  let current = route[0]!;
+  const progress = { current: route[0]!, envByExecution: new Map<string, string>() };
 
   const runtime = await EmbeddedRuntime.start({
     config,
     faults: (version) => (version === faulty ? { errorRate: 0.2 } : undefined),
     onExecutionEvent: (execution, event) => {
-      const env = envByExecution.get(execution);
+      const env = progress.envByExecution.get(execution);
       if (env && event.type === 'ExecutionStarted') {
-        current = env;
+        progress.current = env;
         print(`  ▷ ${env}: release started`);
       }
       if (event.type === 'StateEntered' && event.state.name === 'ShiftTraffic') {
@@ -161,22 +226,44 @@ export async function runDemo(options: {
   });
   const apiToken = randomBytes(24).toString('base64url');
   const server = await listen(createApp(runtime, { apiToken }));
-  const responses: Record<string, { at: number; version: string | undefined; status: number }[]> = {};
+  const responses: Record<string, Response[]> = {};
   // The first environment carries the full rate (its canary shares are judged); later ones a quarter.
   const loads = route.map((env, i) => {
     responses[env] = [];
     return startLoad({
       url: runtime.listenerUrls[env]!,
-      ratePerSecond: i === 0 ? options.rate : Math.max(10, Math.round(options.rate / 4)),
+      ratePerSecond: i === 0 ? rate : Math.max(10, Math.round(rate / 4)),
       onResponse: (r) =>
         responses[env]!.push({ at: r.at - r.latencyMs, version: r.version, status: r.status }),
     });
   });
-  const secret = await runtime.ports.secrets().get('github-webhook');
+  const webhookSecret = await runtime.ports.secrets().get('github-webhook');
+  return {
+    config,
+    runtime,
+    server,
+    apiToken,
+    webhookSecret,
+    branch,
+    route,
+    responses,
+    loads,
+    progress,
+    print,
+  };
+}
 
+async function stopDemo(ctx: DemoContext): Promise<void> {
+  await Promise.all(ctx.loads.map((l) => l.stop()));
+  await ctx.server.close();
+  await ctx.runtime.close();
+}
+
+/** Once a second: the current environment's weights, the last second's answers by version, its alarms. */
+function printTrafficEverySecond({ config, runtime, responses, progress, print }: DemoContext): () => void {
   const seen: Record<string, number> = {};
   const ticker = setInterval(() => {
-    const env = config.environments.find((e) => e.name === current)!;
+    const env = config.environments.find((e) => e.name === progress.current)!;
     const all = responses[env.name] ?? [];
     const window = all.slice(seen[env.name] ?? 0);
     seen[env.name] = all.length;
@@ -194,97 +281,133 @@ export async function runDemo(options: {
         (alarms.length ? ` · ${alarms.map((a) => `${a.name} ${a.state ?? 'missing'}`).join(', ')}` : ''),
     );
   }, 1000);
+  return () => clearInterval(ticker);
+}
 
-  const release = async (version: string, label: string): Promise<DemoRelease[]> => {
-    print(`\n▶ push ${short(version)} (${label}) to ${branch}`);
-    const payload = pushPayload(config.repository, branch, version);
-    const plan = planRelease(config, payload);
-    if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
-    for (const env of plan.environments) envByExecution.set(env.executionName, env.name);
-    current = plan.environments[0]!.name;
-    // CI starts with the push: no check runs yet, then queued ones, then completed with events.
-    const ci = runtime.github.runCi(config.repository, version, { delayMs: options.ciDelayMs ?? 3000 });
-    const delivery = await deliver(`${server.url}/webhooks/github`, secret, 'push', payload);
-    print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
-    await ci;
-    print(`  ✓ CI: check runs completed; check_suite event delivered`);
-    let ended = false;
-    const approvals = approveWhenAsked(runtime, server.url, apiToken, plan.release.id, () => ended, print);
-    const pipeline = await runtime.pipelines.wait(plan.pipeline.executionName).finally(() => {
-      ended = true;
-    });
-    const approved = await approvals;
-    print(`  ■ pipeline ${pipeline.status}${pipeline.cause ? ` — ${pipeline.cause}` : ''}`);
-    const results: DemoRelease[] = [];
-    for (const env of plan.environments) {
-      const record = await runtime.ports.releases().get(plan.release.id, env.name);
-      if (!record || record.executionName !== env.executionName) {
-        results.push({
-          version,
-          environment: env.name,
-          outcome: 'not_started',
-          status: 'not started',
-          steps: [],
-        });
-        continue;
-      }
-      const envConfig = config.environments.find((e) => e.name === env.name)!;
-      const outcome =
+/**
+ * Pushes a version as GitHub would (CI starts with the push and completes a few seconds later),
+ * approves what waits for approval, waits for the pipeline, and reads each environment's outcome.
+ */
+async function pushThroughPipeline(
+  ctx: DemoContext,
+  version: string,
+  label: string,
+  ciDelayMs = 3000,
+): Promise<DemoRelease[]> {
+  const { config, runtime, server, progress, print } = ctx;
+  print(`\n▶ push ${short(version)} (${label}) to ${ctx.branch}`);
+  const payload = pushPayload(config.repository, ctx.branch, version);
+  const plan = planRelease(config, payload);
+  if (plan.kind === 'ignored') throw new Error(`demo push was ignored: ${plan.reason}`);
+  for (const env of plan.environments) progress.envByExecution.set(env.executionName, env.name);
+  progress.current = plan.environments[0]!.name;
+  // CI starts with the push: no check runs yet, then queued ones, then completed with events.
+  const ci = runtime.github.runCi(config.repository, version, { delayMs: ciDelayMs });
+  const delivery = await deliver(`${server.url}/webhooks/github`, ctx.webhookSecret, 'push', payload);
+  print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
+  await ci;
+  print(`  ✓ CI: check runs completed; check_suite event delivered`);
+  let ended = false;
+  const approvals = approveWhenAsked(runtime, server.url, ctx.apiToken, plan.release.id, () => ended, print);
+  const pipeline = await runtime.pipelines.wait(plan.pipeline.executionName).finally(() => {
+    ended = true;
+  });
+  const approved = await approvals;
+  print(`  ■ pipeline ${pipeline.status}${pipeline.cause ? ` — ${pipeline.cause}` : ''}`);
+  const results: DemoRelease[] = [];
+  for (const env of plan.environments) {
+    const record = await runtime.ports.releases().get(plan.release.id, env.name);
+    if (!record || record.executionName !== env.executionName) {
+      results.push({
+        version,
+        environment: env.name,
+        outcome: 'not_started',
+        status: 'not started',
+        steps: [],
+      });
+      continue;
+    }
+    print(`  ${env.name}: release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`);
+    const listenerArn = config.environments.find((e) => e.name === env.name)!.listenerArn;
+    const result: DemoRelease = {
+      version,
+      environment: env.name,
+      outcome:
         record.status === 'succeeded'
           ? 'promoted'
           : record.status === 'rolled_back'
             ? 'rolled_back'
-            : 'other';
-      print(`  ${env.name}: release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`);
-      const result: DemoRelease = {
-        version,
-        environment: env.name,
-        outcome,
-        status: record.status,
-        steps: observedSteps(record, runtime.alb.epochs(envConfig.listenerArn)),
-        ...(approved[env.name] ? { approval: approved[env.name] } : {}),
-      };
-      if (record.cause) {
-        const restoredMs =
-          record.restoredAt && record.cause.alarmChangedAt
-            ? Date.parse(record.restoredAt) - Date.parse(record.cause.alarmChangedAt)
-            : undefined;
-        result.rollback = {
-          trigger: record.cause.trigger,
-          ...(record.cause.alarm ? { alarm: record.cause.alarm } : {}),
-          ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
-          cause: record.cause.message,
-        };
-      }
-      if (record.restoredAt) {
-        await sleep(1500);
-        const after = (responses[env.name] ?? []).filter((r) => r.at > Date.parse(record.restoredAt!));
-        const stable = record.targets ? after.filter((r) => r.version !== version).length : 0;
-        result.afterRestore = { requests: after.length, servedByStable: stable };
-      }
-      results.push(result);
-    }
-    return results;
-  };
-
-  const releases: DemoRelease[] = [];
-  let planCheck: DemoReport['planCheck'];
-  try {
-    await sleep(1000);
-    releases.push(...(await release(healthy, 'healthy')));
-    const posted = runtime.github.reported().find((r) => r.head_sha === healthy);
-    if (posted)
-      planCheck = { name: posted.name, conclusion: posted.conclusion, updates: posted.writes.length };
-    releases.push(...(await release(faulty, 'faulty: 20% of its requests fail')));
-  } finally {
-    clearInterval(ticker);
-    await Promise.all(loads.map((l) => l.stop()));
-    await server.close();
-    await runtime.close();
+            : 'other',
+      status: record.status,
+      steps: observedSteps(record, runtime.alb.epochs(listenerArn)),
+      ...(approved[env.name] ? { approval: approved[env.name] } : {}),
+    };
+    if (record.cause) result.rollback = rollbackOf(record);
+    if (record.restoredAt) result.afterRestore = await answersAfterRestore(ctx, env.name, record, version);
+    results.push(result);
   }
+  return results;
+}
 
-  const good = releases.filter((r) => r.version === healthy);
-  const bad = releases.filter((r) => r.version === faulty);
+function rollbackOf(record: ReleaseRecord): DemoRelease['rollback'] {
+  const cause = record.cause!;
+  const restoredMs =
+    record.restoredAt && cause.alarmChangedAt
+      ? Date.parse(record.restoredAt) - Date.parse(cause.alarmChangedAt)
+      : undefined;
+  return {
+    trigger: cause.trigger,
+    ...(cause.alarm ? { alarm: cause.alarm } : {}),
+    ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
+    cause: cause.message,
+  };
+}
+
+/** Which version answered the requests sent in the 1.5 s after traffic was restored. */
+async function answersAfterRestore(ctx: DemoContext, env: string, record: ReleaseRecord, version: string) {
+  await sleep(1500);
+  const after = (ctx.responses[env] ?? []).filter((r) => r.at > Date.parse(record.restoredAt!));
+  const stable = record.targets ? after.filter((r) => r.version !== version).length : 0;
+  return { requests: after.length, servedByStable: stable };
+}
+
+/** The "Sluice plan" check run on a commit, as the local GitHub holds it. */
+function planCheckOf(ctx: DemoContext, version: string): DemoReport['planCheck'] {
+  const posted = ctx.runtime.github.reported().find((r) => r.head_sha === version);
+  return posted
+    ? { name: posted.name, conclusion: posted.conclusion, updates: posted.writes.length }
+    : undefined;
+}
+
+function countByVersion(responses: Record<string, Response[]>) {
+  const byVersion: Record<string, number> = {};
+  let requests = 0;
+  for (const list of Object.values(responses))
+    for (const r of list) {
+      requests++;
+      byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
+    }
+  return { requests, byVersion };
+}
+
+/**
+ * What the demo promises: the healthy push promoted in every environment of its route at the
+ * shares it asked for, and its plan check run green; the faulty one rolled back by its alarm in
+ * the first environment, every later request on the stable version, and no later environment reached.
+ */
+function judge(run: {
+  config: ConfigFile;
+  rate: number;
+  route: string[];
+  releases: DemoRelease[];
+  healthy: string;
+  faulty: string;
+  planCheck: DemoReport['planCheck'];
+}): string[] {
+  const { config, route, planCheck } = run;
+  const problems: string[] = [];
+  const good = run.releases.filter((r) => r.version === run.healthy);
+  const bad = run.releases.filter((r) => r.version === run.faulty);
   for (const env of route) {
     const r = good.find((g) => g.environment === env);
     if (r?.outcome !== 'promoted')
@@ -294,7 +417,7 @@ export async function runDemo(options: {
   for (const [i, step] of (good[0]?.steps ?? []).entries()) {
     if (Math.abs(step.observedCanaryPercent - step.weight) > 5)
       problems.push(`step ${step.weight}%: observed ${step.observedCanaryPercent}% on the new version`);
-    const expected = options.rate * (firstEnv.steps[i]?.bake ?? 0) * config.embedded.timeScale;
+    const expected = run.rate * (firstEnv.steps[i]?.bake ?? 0) * config.embedded.timeScale;
     if (step.requests < expected * MIN_SHARE_OF_EXPECTED_REQUESTS)
       problems.push(`step ${step.weight}%: only ${step.requests} requests`);
   }
@@ -311,26 +434,12 @@ export async function runDemo(options: {
     );
   for (const later of bad.slice(1))
     if (later.outcome !== 'not_started') problems.push(`the faulty release reached ${later.environment}`);
+  return problems;
+}
 
-  const byVersion: Record<string, number> = {};
-  let requests = 0;
-  for (const list of Object.values(responses))
-    for (const r of list) {
-      requests++;
-      byVersion[r.version ?? '-'] = (byVersion[r.version ?? '-'] ?? 0) + 1;
-    }
-  const report: DemoReport = {
-    ok: problems.length === 0,
-    problems,
-    durationMs: Date.now() - started,
-    load: { ratePerSecond: options.rate, requests, byVersion },
-    route,
-    ...(planCheck ? { planCheck } : {}),
-    releases,
-  };
-
+function printSummary(report: DemoReport, print: Print): void {
   print('\nSummary');
-  for (const r of releases) {
+  for (const r of report.releases) {
     print(`  ${short(r.version)} in ${r.environment}: ${r.outcome}`);
     if (r.approval)
       print(
@@ -349,12 +458,13 @@ export async function runDemo(options: {
         `    after the restore: ${r.afterRestore.servedByStable}/${r.afterRestore.requests} requests served by the stable version`,
       );
   }
-  if (planCheck)
-    print(`  "${planCheck.name}" check run: ${planCheck.conclusion} after ${planCheck.updates} writes`);
+  if (report.planCheck)
+    print(
+      `  "${report.planCheck.name}" check run: ${report.planCheck.conclusion} after ${report.planCheck.updates} writes`,
+    );
   print(
     report.ok
       ? `\n✓ scenario ended as designed in ${(report.durationMs / 1000).toFixed(1)}s`
-      : `\n✗ ${problems.join('\n✗ ')}`,
+      : `\n✗ ${report.problems.join('\n✗ ')}`,
   );
-  return report;
 }
