@@ -1,4 +1,4 @@
-import { checkDefinition, HANDLER_ERROR_NAMES } from '../../cli/asl-check.js';
+import { checkDefinition, HANDLER_ERROR_NAMES, lintDefinition } from '../../cli/asl-check.js';
 import * as errors from '../../functions/shared/domain/errors.js';
 import {
   type AslMachine,
@@ -69,7 +69,7 @@ describe('the ASL walker', () => {
 describe('sluice validate’s rules for what Step Functions rejects at creation', () => {
   // "States.ALL must appear alone and at end of list" (CreateStateMachine; aws/aws-cdk#10530).
   it('rejects a Retry that lists States.ALL before another retrier', () => {
-    const problems = checkDefinition(
+    const problems = lintDefinition(
       releaseWith('Promote', 'Retry', [
         { ErrorEquals: ['States.ALL'], MaxAttempts: 2 },
         { ErrorEquals: lambdaErrors, MaxAttempts: 3 },
@@ -83,7 +83,7 @@ describe('sluice validate’s rules for what Step Functions rejects at creation'
   });
 
   it('rejects States.ALL beside another name in a Catch', () => {
-    const problems = checkDefinition(
+    const problems = lintDefinition(
       releaseWith('Deploy', 'Catch', [
         { ErrorEquals: ['States.ALL', 'DeployError'], ResultPath: '$.error', Next: 'Rollback' },
       ]),
@@ -102,7 +102,7 @@ describe('sluice validate’s rules for what Step Functions rejects at creation'
   });
 
   it('rejects an error name that no handler throws', () => {
-    const problems = checkDefinition(
+    const problems = lintDefinition(
       releaseWith('ShiftTraffic', 'Retry', [{ ErrorEquals: ['TrafficShiftErorr'], MaxAttempts: 2 }]),
     );
     expect(problems).toContain(
@@ -111,14 +111,14 @@ describe('sluice validate’s rules for what Step Functions rejects at creation'
   });
 
   it('rejects a Fail state with an unknown error name', () => {
-    const problems = checkDefinition(releaseWith('RollbackFailed', 'Error', 'RollbackEror'));
+    const problems = lintDefinition(releaseWith('RollbackFailed', 'Error', 'RollbackEror'));
     expect(problems).toContain(
       'States.RollbackFailed: Fail names RollbackEror, which is not a known Sluice error name',
     );
   });
 
   it('rejects what the embedded engine would silently ignore', () => {
-    const problems = checkDefinition(releaseWith('Bake', 'Assign', { x: 1 }));
+    const problems = lintDefinition(releaseWith('Bake', 'Assign', { x: 1 }));
     expect(problems).toContain(
       'States.Bake: Assign is not allowed (the embedded engine cannot run it; JSONPath only)',
     );
