@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitHubBuildVerifier } from '../../functions/shared/aws/github-build-verifier.js';
+import { ACTIONS_APP_ID, apiCheckRun } from '../support/check-runs.js';
 
 interface Seen {
   path: string;
@@ -185,6 +186,39 @@ describe('Class: GitHubBuildVerifier', () => {
           path: '/repos/acme/web/check-runs/4242',
           body: { status: 'completed', conclusion: 'success', output: { title: 'released', summary: 'ok' } },
         },
+      ]);
+    });
+  });
+
+  describe('Method: checkRuns, on check runs as GitHub lists them', () => {
+    it("reads each run's app id, and its conclusion only once completed, from GitHub's own check run payload", async () => {
+      // Prepare: runs built from GitHub's completed check_run example; GitHub Actions is app 15368
+      const sha = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
+      const server = createServer((_req, res) => {
+        const runs = [
+          apiCheckRun({ id: 1, name: 'build', head_sha: sha }),
+          apiCheckRun({ id: 2, name: 'test', head_sha: sha, appId: 999 }),
+          apiCheckRun({ id: 3, name: 'lint', head_sha: sha, status: 'in_progress' }),
+        ];
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ total_count: runs.length, check_runs: runs }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const verifier = new GitHubBuildVerifier(
+        async () => 'ghs_token',
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      );
+
+      // Act
+      const runs = await verifier.checkRuns('acme/checkout', sha);
+      server.close();
+
+      // Assess
+      expect(runs).toEqual([
+        { name: 'build', status: 'completed', conclusion: 'success', appId: ACTIONS_APP_ID },
+        { name: 'lint', status: 'in_progress', conclusion: null, appId: ACTIONS_APP_ID },
+        { name: 'test', status: 'completed', conclusion: 'success', appId: 999 },
       ]);
     });
   });

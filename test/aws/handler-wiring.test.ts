@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeImageScanFindingsCommand, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
@@ -13,21 +16,29 @@ import {
   ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { handler as beginRelease } from '../../functions/begin-release/handler.js';
 import { handler as checkAlarms } from '../../functions/check-alarms/handler.js';
 import { handler as deploy } from '../../functions/deploy/handler.js';
+import { handler as githubWebhook } from '../../functions/github-webhook/handler.js';
 import { handler as rollback } from '../../functions/rollback/handler.js';
 import type { ReleaseInput, Weights } from '../../functions/shared/domain/release.js';
 import { handler as shiftTraffic } from '../../functions/shift-traffic/handler.js';
+import { handler as verifyBuild } from '../../functions/verify-build/handler.js';
+import { apiCheckRun } from '../support/check-runs.js';
 import { listenerServing } from '../support/elbv2.js';
-import { context, FakeReleaseTable, useLambdaEnv } from '../support/lambda.js';
+import { fixtureBody } from '../support/github.js';
+import { context, FakeReleaseTable, PIPELINE_STATE_MACHINE_ARN, useLambdaEnv } from '../support/lambda.js';
 import { blueLive, recordOf, releaseInput } from '../support/release.js';
 
 const FAMILY_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/checkout-staging';
 
 /**
- * The AWS `handler` export of each Task function reaches AWS through its adapters. What each
+ * The AWS `handler` export of each function below reaches AWS through its adapters. What each
  * handler decides is tested in test/handlers on in-memory ports; what each adapter sends, in the
  * adapter's own test here. This only proves the wiring: one call through each handler export.
  */
@@ -38,6 +49,8 @@ describe('AWS handler exports', () => {
   const ecs = mockClient(ECSClient);
   const ecr = mockClient(ECRClient);
   const cloudwatch = mockClient(CloudWatchClient);
+  const sfn = mockClient(SFNClient);
+  const secrets = mockClient(SecretsManagerClient);
   let table: FakeReleaseTable;
   let serving: Weights;
 
@@ -70,7 +83,7 @@ describe('AWS handler exports', () => {
   });
 
   beforeEach(() => {
-    for (const mock of [elbv2, dynamo, ecs, cloudwatch]) mock.reset();
+    for (const mock of [elbv2, dynamo, ecs, cloudwatch, sfn, secrets]) mock.reset();
     table = new FakeReleaseTable();
     dynamo.on(GetCommand).callsFake(table.get);
     dynamo.on(PutCommand).callsFake(table.put);
@@ -189,5 +202,91 @@ describe('AWS handler exports', () => {
     // Assess
     await expect(checking).rejects.toMatchObject({ name: 'AlarmFiredError' });
     expect(table.record(input.release.id, 'dev')?.firedAlarms).toEqual(['checkout-dev-5xx']);
+  });
+
+  it('begin-release reads the ALB listener, takes the lock and records the release in DynamoDB', async () => {
+    // Prepare: no release holds dev
+    const input = releaseInput('dev');
+    const { blue, green } = input.environment.targetGroups;
+    elbv2
+      .on(DescribeListenersCommand)
+      .callsFake(() => listenerServing(input.environment.listenerArn, { [blue]: 100, [green]: 0 }));
+
+    // Act
+    const targets = await beginRelease({ input }, context);
+
+    // Assess
+    expect(targets).toEqual({ live: blue, idle: green });
+    expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+    expect(table.record(input.release.id, 'dev')?.targets).toEqual({ live: blue, idle: green });
+  });
+
+  it('verify-build reads the check runs from GitHub with the token from Secrets Manager and completes the Step Functions task', async () => {
+    // Prepare: GitHub lists the required checks as passed on the commit
+    const { input } = prepare('dev', (b, g) => ({ [b]: 100, [g]: 0 }));
+    const authorizations: (string | undefined)[] = [];
+    const github = createServer((req, res) => {
+      authorizations.push(req.headers.authorization);
+      const runs = input.environment.requiredChecks.map((name, i) =>
+        apiCheckRun({ id: i + 1, name, head_sha: input.release.sha }),
+      );
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ total_count: runs.length, check_runs: runs }));
+    });
+    await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve));
+    process.env.SLUICE_GITHUB_API_URL = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+    secrets
+      .on(GetSecretValueCommand, { SecretId: 'sluice/github-token' })
+      .resolves({ SecretString: 'ghs_wiring' });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+
+    // Act
+    const result = await verifyBuild(
+      { ...task(input), taskToken: 'AQCEAAAAKgAAAAMAAAAAAAAAAd9Q', startedAt: '2026-01-01T00:00:00.000Z' },
+      context,
+    ).finally(() => github.close());
+
+    // Assess
+    expect(result).toEqual({ waiting: false });
+    expect(authorizations).toEqual(['token ghs_wiring']);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(
+      'AQCEAAAAKgAAAAMAAAAAAAAAAd9Q',
+    );
+    expect(table.record(input.release.id, 'dev')?.history.at(-1)?.event).toBe('build_verified');
+  });
+
+  it('github-webhook checks the signature with the secret from Secrets Manager and starts the pipeline in Step Functions', async () => {
+    // Prepare: a push to a release branch, signed with the webhook secret
+    const secret = "It's a Secret to Everybody: 7f3a9c1e5b";
+    secrets
+      .on(GetSecretValueCommand, { SecretId: 'sluice/github-webhook' })
+      .resolves({ SecretString: secret });
+    sfn.on(StartExecutionCommand).callsFake((command: { name: string }) => ({
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-pipeline:${command.name}`,
+      startDate: new Date(),
+    }));
+    const body = fixtureBody('push-release-branch');
+    const event = {
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+      body,
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+
+    // Act
+    const response = (await githubWebhook(event, context)) as APIGatewayProxyStructuredResultV2;
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toMatchObject({
+      stateMachineArn: PIPELINE_STATE_MACHINE_ARN,
+      name: JSON.parse(String(response.body)).executionName,
+    });
   });
 });

@@ -1,59 +1,80 @@
-import {
-  type Action,
-  DescribeListenersCommand,
-  ElasticLoadBalancingV2Client,
-  ModifyListenerCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { LocalTrafficRouter } from '../../embedded/adapters/traffic-router.js';
 import { LocalAlb } from '../../embedded/alb.js';
-import { createBeginReleaseHandler, handler } from '../../functions/begin-release/handler.js';
-import type { ReleaseInput, Weights } from '../../functions/shared/domain/release.js';
-import { type Orchestrator, systemClock } from '../../functions/shared/ports/index.js';
-import { listenerServing } from '../support/elbv2.js';
-import { context, FakeReleaseTable, useLambdaEnv } from '../support/lambda.js';
+import { createBeginReleaseHandler } from '../../functions/begin-release/handler.js';
+import type { ReleaseInput } from '../../functions/shared/domain/release.js';
+import {
+  type ExecutionDescription,
+  type Orchestrator,
+  systemClock,
+} from '../../functions/shared/ports/index.js';
+import { fixedClock, taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';
+import { FakeLoadBalancer } from '../support/traffic.js';
+
+const unused = async (): Promise<never> => {
+  throw new Error('not used by BeginRelease');
+};
+
+/**
+ * The Orchestrator port as BeginRelease reaches it: every other release's execution is still
+ * running unless a test ends it; stops and descriptions are recorded.
+ */
+class RecordingOrchestrator implements Orchestrator {
+  readonly stops: { executionName: string; error: string; cause: string }[] = [];
+  readonly described: string[] = [];
+  readonly ended = new Map<string, ExecutionDescription>();
+  startRelease = unused;
+  startPipeline = unused;
+  sendTaskSuccess = unused;
+  sendTaskFailure = unused;
+  executionStatus = unused;
+
+  async stopExecution(executionName: string, error: string, cause: string): Promise<void> {
+    this.stops.push({ executionName, error, cause });
+  }
+
+  async describeExecution(executionName: string): Promise<ExecutionDescription> {
+    this.described.push(executionName);
+    return this.ended.get(executionName) ?? { status: 'RUNNING' };
+  }
+}
 
 describe('Handler: begin-release', () => {
-  useLambdaEnv();
-  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-  const dynamo = mockClient(DynamoDBDocumentClient);
-  const sfn = mockClient(SFNClient);
-  let table: FakeReleaseTable;
+  let store: MemoryReleaseStore;
+  let lb: FakeLoadBalancer;
+  let orchestrator: RecordingOrchestrator;
   let input: ReleaseInput;
   let blue: string;
   let green: string;
-  let serving: Weights;
 
-  const begin = (release: ReleaseInput = input) => handler({ input: release }, context);
+  const begin = (release: ReleaseInput = input) =>
+    createBeginReleaseHandler({
+      trafficRouter: lb.router,
+      releases: () => store,
+      orchestrator: () => orchestrator,
+      now: fixedClock,
+    })({ input: release }, taskContext);
+
+  const record = (releaseId: string) => store.get(releaseId, 'dev');
+  const lock = () => store.lockHolder('dev');
+
+  /** An older release of dev, recorded and holding the lock. */
+  async function olderHolding(executionName: string, overrides: Parameters<typeof recordOf>[1] = {}) {
+    const older = releaseInput('dev');
+    older.release.id = 'checkout-0123456789ab';
+    older.executionName = executionName;
+    await store.create(recordOf(older, overrides));
+    await store.acquireLock('dev', { releaseId: older.release.id, executionName });
+    return older;
+  }
 
   beforeEach(() => {
-    elbv2.reset();
-    dynamo.reset();
-    sfn.reset();
-    table = new FakeReleaseTable();
-    dynamo.on(GetCommand).callsFake(table.get);
-    dynamo.on(PutCommand).callsFake(table.put);
-    dynamo.on(DeleteCommand).callsFake(table.delete);
-    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
-    // Every other release's execution is still running unless a test says otherwise.
-    sfn.on(DescribeExecutionCommand).callsFake(({ executionArn }: { executionArn: string }) => ({
-      executionArn,
-      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release',
-      name: executionArn.split(':').at(-1),
-      status: 'RUNNING',
-      startDate: new Date('2026-01-01T00:00:00Z'),
-    }));
-
+    store = new MemoryReleaseStore(fixedClock);
+    orchestrator = new RecordingOrchestrator();
     input = releaseInput('dev');
     ({ blue, green } = input.environment.targetGroups);
-    serving = { [blue]: 0, [green]: 100 };
-    elbv2
-      .on(DescribeListenersCommand)
-      .callsFake(() => listenerServing(input.environment.listenerArn, serving));
+    lb = new FakeLoadBalancer().serve(input.environment, { [blue]: 0, [green]: 100 });
   });
 
   it('derives the live group from the listener, takes the lock and records the release', async () => {
@@ -62,66 +83,36 @@ describe('Handler: begin-release', () => {
 
     // Assess
     expect(targets).toEqual({ live: green, idle: blue });
-    expect(elbv2.commandCalls(DescribeListenersCommand)[0]?.args[0].input).toEqual({
-      ListenerArns: [input.environment.listenerArn],
-    });
-    expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
-    expect(table.record(input.release.id, 'dev')).toMatchObject({
+    expect(lb.reads).toEqual([input.environment.listenerArn]);
+    expect(await lock()).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+    expect(await record(input.release.id)).toMatchObject({
       status: 'in_progress',
       targets: { live: green, idle: blue },
       executionName: input.executionName,
       sha: input.release.sha,
       steps: [],
     });
-    expect(elbv2.commandCalls(ModifyListenerCommand)).toHaveLength(0);
+    expect(lb.writes).toHaveLength(0);
   });
 
   // A target whose group no listener or rule uses is `unused` ("Target.NotInUse - The target
   // group is not used by any load balancer", ELBv2 API reference, TargetHealth), so the idle group
-  // of a listener that forwards to the live group alone could never pass the health gate.
+  // of a listener that forwards to the live group alone could never pass the health gate. How the
+  // ELBv2 adapter writes that forward action: test/aws/elbv2-traffic-router.test.ts.
   it('attaches the idle group at weight 0 where the listener forwards to the live group alone', async () => {
-    // Prepare: the listener as DescribeListeners reports one created with a plain forward to green
-    let actions: Action[] = [
-      {
-        Type: 'forward',
-        Order: 1,
-        TargetGroupArn: green,
-        ForwardConfig: {
-          TargetGroups: [{ TargetGroupArn: green, Weight: 1 }],
-          TargetGroupStickinessConfig: { Enabled: false },
-        },
-      },
-    ];
-    elbv2.on(DescribeListenersCommand).callsFake(() => ({ Listeners: [{ DefaultActions: actions }] }));
-    elbv2.on(ModifyListenerCommand).callsFake((command: { DefaultActions: Action[] }) => {
-      actions = command.DefaultActions;
-      return {};
-    });
+    // Prepare: the listener forwards to green alone
+    lb.serve(input.environment, { [green]: 100 });
 
     // Act
     const targets = await begin();
 
     // Assess
     expect(targets).toEqual({ live: green, idle: blue });
-    expect(elbv2.commandCalls(ModifyListenerCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        ListenerArn: input.environment.listenerArn,
-        DefaultActions: [
-          {
-            Type: 'forward',
-            Order: 1,
-            ForwardConfig: {
-              TargetGroups: [
-                { TargetGroupArn: green, Weight: 100 },
-                { TargetGroupArn: blue, Weight: 0 },
-              ],
-              TargetGroupStickinessConfig: { Enabled: false },
-            },
-          },
-        ],
-      },
+    expect(lb.writes).toEqual([
+      { target: input.environment.listenerArn, weights: { [green]: 100, [blue]: 0 } },
     ]);
-    expect(table.record(input.release.id, 'dev')?.history.map((h) => h.event)).toEqual([
+    expect(lb.serving(input.environment)).toEqual({ [green]: 100, [blue]: 0 });
+    expect((await record(input.release.id))?.history.map((h) => h.event)).toEqual([
       'started',
       'idle_attached',
     ]);
@@ -130,7 +121,7 @@ describe('Handler: begin-release', () => {
   it('keeps the first reading when BeginRelease is retried', async () => {
     // Prepare
     await begin();
-    serving = { [blue]: 100, [green]: 0 };
+    lb.serve(input.environment, { [blue]: 100, [green]: 0 });
 
     // Act
     const again = await begin();
@@ -141,21 +132,21 @@ describe('Handler: begin-release', () => {
 
   it('fails with ListenerStateError when the listener is split between the groups', async () => {
     // Prepare
-    serving = { [blue]: 90, [green]: 10 };
+    lb.serve(input.environment, { [blue]: 90, [green]: 10 });
 
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({
       name: 'ListenerStateError',
       message: expect.stringContaining('listener is split (blue 90 / green 10)'),
     });
-    expect(table.record(input.release.id, 'dev')).toBeUndefined();
+    expect(await record(input.release.id)).toBeUndefined();
   });
 
   it('fails with ListenerStateError when the listener forwards to a group outside the environment', async () => {
     // Prepare
     const foreign =
       'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/someone-else/0123456789abcdef';
-    serving = { [foreign]: 100 };
+    lb.serve(input.environment, { [foreign]: 100 });
 
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({
@@ -166,65 +157,28 @@ describe('Handler: begin-release', () => {
 
   it('supersedes a running older release: marks it, stops its execution, restores its traffic', async () => {
     // Prepare: an older release of dev is at its 10% step
-    const older = releaseInput('dev');
-    older.release.id = 'checkout-0123456789ab';
-    older.executionName = `dev-acme-checkout-${'0123456789ab'.padEnd(40, '0')}`;
-    table.putRecord(recordOf(older, { targets: { live: green, idle: blue } }));
-    table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
-    serving = { [green]: 90, [blue]: 10 };
-    elbv2.on(ModifyListenerCommand).callsFake((command) => {
-      const groups = command.DefaultActions[0].ForwardConfig.TargetGroups as {
-        TargetGroupArn: string;
-        Weight: number;
-      }[];
-      serving = Object.fromEntries(groups.map((g) => [g.TargetGroupArn, g.Weight]));
-      return {};
+    const older = await olderHolding(`dev-acme-checkout-${'0123456789ab'.padEnd(40, '0')}`, {
+      targets: { live: green, idle: blue },
     });
+    lb.serve(input.environment, { [green]: 90, [blue]: 10 });
 
     // Act
     const targets = await begin();
 
     // Assess
     expect(targets).toEqual({ live: green, idle: blue });
-    expect(table.record(older.release.id, 'dev')).toMatchObject({
+    expect(lb.serving(input.environment)).toEqual({ [green]: 100, [blue]: 0 });
+    expect(await record(older.release.id)).toMatchObject({
       status: 'superseded',
       cause: { trigger: 'superseded' },
       restoredAt: expect.any(String),
     });
-    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toMatchObject({
-      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${older.executionName}`,
-    });
-    expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+    expect(orchestrator.stops.map((s) => s.executionName)).toEqual([older.executionName]);
+    expect(await lock()).toEqual({ releaseId: input.release.id, executionName: input.executionName });
   });
 
   describe('a lock whose holder no longer runs', () => {
-    const older = releaseInput('dev');
-    older.release.id = 'checkout-0123456789ab';
-    older.executionName = `dev-acme-checkout-${'0123456789ab'.padEnd(40, '0')}`;
-    const olderArn = `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${older.executionName}`;
-
-    /** DescribeExecution of the older release's execution answers as it ended. */
-    function olderEnded(ending: { status: 'FAILED' | 'TIMED_OUT'; error?: string; cause?: string }) {
-      sfn.on(DescribeExecutionCommand, { executionArn: olderArn }).resolves({
-        executionArn: olderArn,
-        stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release',
-        name: older.executionName,
-        startDate: new Date('2026-01-01T00:00:00Z'),
-        stopDate: new Date('2026-01-01T00:20:00Z'),
-        ...ending,
-      });
-    }
-
-    function serveWrites() {
-      elbv2.on(ModifyListenerCommand).callsFake((command) => {
-        const groups = command.DefaultActions[0].ForwardConfig.TargetGroups as {
-          TargetGroupArn: string;
-          Weight: number;
-        }[];
-        serving = Object.fromEntries(groups.map((g) => [g.TargetGroupArn, g.Weight]));
-        return {};
-      });
-    }
+    const olderExecution = `dev-acme-checkout-${'0123456789ab'.padEnd(40, '0')}`;
 
     it('takes over a stale lock even under the reject policy: restores traffic and ends the holder with its cause in words', async () => {
       // Prepare: the older release crashed at its 10% step; its end event never reached the guard
@@ -234,27 +188,26 @@ describe('Handler: begin-release', () => {
         observed: { [green]: 90, [blue]: 10 },
         at: '2026-01-01T00:05:00.000Z',
       };
-      table.putRecord(recordOf(older, { targets: { live: green, idle: blue }, steps: [step] }));
-      table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
-      olderEnded({
+      const older = await olderHolding(olderExecution, {
+        targets: { live: green, idle: blue },
+        steps: [step],
+      });
+      orchestrator.ended.set(older.executionName, {
         status: 'FAILED',
         error: 'RollbackError',
         cause: 'Restoring the live target group failed.',
       });
-      serving = { [green]: 90, [blue]: 10 };
-      serveWrites();
+      lb.serve(input.environment, { [green]: 90, [blue]: 10 });
       input.environment.concurrency = 'reject';
 
       // Act
       const targets = await begin();
 
       // Assess
-      expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
-        executionArn: olderArn,
-      });
-      expect(serving).toEqual({ [green]: 100, [blue]: 0 });
+      expect(orchestrator.described[0]).toBe(older.executionName);
+      expect(lb.serving(input.environment)).toEqual({ [green]: 100, [blue]: 0 });
       expect(targets).toEqual({ live: green, idle: blue });
-      expect(table.record(older.release.id, 'dev')).toMatchObject({
+      expect(await record(older.release.id)).toMatchObject({
         status: 'rolled_back',
         restoredAt: expect.any(String),
         cause: {
@@ -263,77 +216,67 @@ describe('Handler: begin-release', () => {
           message: `execution ${older.executionName} ended FAILED with RollbackError (Restoring the live target group failed.), and release ${older.release.id} never recorded an outcome; its lock was taken over by release ${input.release.id} (${input.release.sha.slice(0, 7)})`,
         },
       });
-      expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+      expect(await lock()).toEqual({ releaseId: input.release.id, executionName: input.executionName });
     });
 
     it('records a holder that passed its watch but failed only its final write as succeeded, keeping its traffic', async () => {
       // Prepare: promoted to green, watch passed, Complete could not write (ReleaseNotRecorded)
-      table.putRecord(recordOf(older, { status: 'promoted', targets: { live: blue, idle: green } }));
-      table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
-      olderEnded({ status: 'FAILED', error: 'ReleaseNotRecorded' });
-      serving = { [blue]: 0, [green]: 100 };
+      const older = await olderHolding(olderExecution, {
+        status: 'promoted',
+        targets: { live: blue, idle: green },
+      });
+      orchestrator.ended.set(older.executionName, { status: 'FAILED', error: 'ReleaseNotRecorded' });
       input.environment.concurrency = 'queue';
 
       // Act
       const targets = await begin();
 
       // Assess
-      expect(elbv2.commandCalls(ModifyListenerCommand)).toHaveLength(0);
+      expect(lb.writes).toHaveLength(0);
       expect(targets).toEqual({ live: green, idle: blue });
-      expect(table.record(older.release.id, 'dev')).toMatchObject({ status: 'succeeded' });
-      expect(table.lock('dev')).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+      expect(await record(older.release.id)).toMatchObject({ status: 'succeeded' });
+      expect(await lock()).toEqual({ releaseId: input.release.id, executionName: input.executionName });
     });
 
     it('ends a holder whose execution timed out with a timeout cause', async () => {
       // Prepare: the release had not moved traffic yet
-      table.putRecord(recordOf(older, { targets: { live: green, idle: blue } }));
-      table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
-      olderEnded({ status: 'TIMED_OUT', error: 'States.Timeout' });
+      const older = await olderHolding(olderExecution, { targets: { live: green, idle: blue } });
+      orchestrator.ended.set(older.executionName, { status: 'TIMED_OUT', error: 'States.Timeout' });
       input.environment.concurrency = 'queue';
 
       // Act
       await begin();
 
       // Assess
-      expect(table.record(older.release.id, 'dev')).toMatchObject({
+      expect(await record(older.release.id)).toMatchObject({
         status: 'failed',
         cause: {
           trigger: 'timeout',
           message: expect.stringContaining('ended TIMED_OUT with States.Timeout'),
         },
       });
-      expect(table.lock('dev')?.releaseId).toBe(input.release.id);
+      expect((await lock())?.releaseId).toBe(input.release.id);
     });
   });
 
   it('fails with ReleaseLockedError when another release runs and the policy is reject', async () => {
     // Prepare
-    const older = releaseInput('dev');
-    older.release.id = 'checkout-0123456789ab';
-    older.executionName = 'dev-older';
-    table.putRecord(recordOf(older));
-    table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+    await olderHolding('dev-older');
     input.environment.concurrency = 'reject';
 
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({ name: 'ReleaseLockedError' });
-    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    expect(orchestrator.stops).toHaveLength(0);
   });
 
   it('fails with ReleaseQueuedError, for the state machine to retry, when the policy is queue', async () => {
     // Prepare
-    const older = releaseInput('dev');
-    older.release.id = 'checkout-0123456789ab';
-    older.executionName = 'dev-older';
-    table.putRecord(recordOf(older));
-    table.putLock('dev', { releaseId: older.release.id, executionName: older.executionName });
+    await olderHolding('dev-older');
     input.environment.concurrency = 'queue';
 
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({ name: 'ReleaseQueuedError' });
-    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
-      executionArn: 'arn:aws:states:us-east-1:123456789012:execution:sluice-release:dev-older',
-    });
+    expect(orchestrator.described).toEqual(['dev-older']);
   });
 });
 
@@ -375,7 +318,7 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     const writes = alb.epochs(listenerArn).length;
 
     // Act
-    const targets = await begin({ input }, context);
+    const targets = await begin({ input }, taskContext);
 
     // Assess
     expect(targets).toEqual({ live: targetGroups.blue, idle: targetGroups.green });
@@ -392,7 +335,7 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     const writes = alb.epochs(listenerArn).length;
 
     // Act
-    const caught = await begin({ input }, context).catch((e: unknown) => e);
+    const caught = await begin({ input }, taskContext).catch((e: unknown) => e);
 
     // Assess
     expect(caught).toMatchObject({ name: 'ReleaseStoppedError' });
@@ -408,7 +351,7 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     const writes = alb.epochs(listenerArn).length;
 
     // Act
-    await begin({ input }, context);
+    await begin({ input }, taskContext);
 
     // Assess
     expect(alb.epochs(listenerArn).length).toBe(writes);
@@ -434,7 +377,7 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     };
 
     // Act
-    const caught = await begin({ input }, context).catch((e: unknown) => e);
+    const caught = await begin({ input }, taskContext).catch((e: unknown) => e);
 
     // Assess
     expect(caught).toMatchObject({ name: 'ReleaseQueuedError' });

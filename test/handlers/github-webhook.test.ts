@@ -1,25 +1,77 @@
 import { createHmac } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../functions/github-webhook/handler.js';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
+import { createGithubWebhookHandler } from '../../functions/github-webhook/handler.js';
+import type { PipelineInput } from '../../functions/shared/domain/release.js';
 import { setLogSink } from '../../functions/shared/log.js';
+import type {
+  ExecutionStatus,
+  Orchestrator,
+  SecretName,
+  Secrets,
+  StartResult,
+} from '../../functions/shared/ports/index.js';
+import { exampleConfig } from '../support/config.js';
 import { fixtureBody, type GithubFixture } from '../support/github.js';
-import { context, PIPELINE_STATE_MACHINE_ARN, useLambdaEnv } from '../support/lambda.js';
 
 const SECRET = "It's a Secret to Everybody: 7f3a9c1e5b";
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
 const DEV_EXECUTION = `dev-acme-checkout-${SHA}`;
 const PIPELINE = `pipeline-acme-checkout-${SHA}`;
 const ROUTE = { route: 'release/*, main', environments: ['dev', 'staging', 'prod'] };
-const alreadyExists = () =>
-  new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} });
+
+const unused = async (): Promise<never> => {
+  throw new Error('not used by the webhook');
+};
+
+/**
+ * The Orchestrator port as Step Functions answers the webhook: a name is taken by any execution,
+ * running or closed, and starting it again starts nothing ("exists"). What the SFN adapter sends
+ * for these calls: test/aws/sfn-orchestrator.test.ts.
+ */
+class FakeOrchestrator implements Orchestrator {
+  /** Each execution by name, with its status. */
+  readonly executions = new Map<string, ExecutionStatus>();
+  /** Every pipeline the webhook asked to start, started or not. */
+  readonly asked: PipelineInput[] = [];
+  readonly statusAsks: { executionName: string; machine: string | undefined }[] = [];
+  failStart: Error | undefined;
+  startRelease = unused;
+  stopExecution = unused;
+  sendTaskSuccess = unused;
+  sendTaskFailure = unused;
+  describeExecution = unused;
+
+  async startPipeline(input: PipelineInput): Promise<StartResult> {
+    this.asked.push(structuredClone(input));
+    if (this.failStart) throw this.failStart;
+    const name = input.pipeline.executionName;
+    if (this.executions.has(name)) return { started: false, reason: 'exists' };
+    this.executions.set(name, 'RUNNING');
+    return {
+      started: true,
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-pipeline:${name}`,
+    };
+  }
+
+  async executionStatus(executionName: string, machine?: 'release' | 'pipeline') {
+    this.statusAsks.push({ executionName, machine });
+    return this.executions.get(executionName);
+  }
+}
+
+/** The Secrets port, holding the webhook secret; counts reads, and fails them when told to. */
+class FakeSecrets implements Secrets {
+  readonly reads: SecretName[] = [];
+  failure: Error | undefined;
+
+  async get(name: SecretName): Promise<string> {
+    this.reads.push(name);
+    if (this.failure) throw this.failure;
+    if (name !== 'github-webhook') throw new Error(`no secret ${name}`);
+    return SECRET;
+  }
+}
 
 const sign = (body: string, secret = SECRET) =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -80,36 +132,38 @@ function functionUrlEvent({
   };
 }
 
+let orchestrator: FakeOrchestrator;
+let secrets: FakeSecrets;
+
 const deliver = async (delivery: Delivery) =>
-  (await handler(functionUrlEvent(delivery), context)) as APIGatewayProxyStructuredResultV2;
+  (await createGithubWebhookHandler({
+    config: exampleConfig,
+    secrets: () => secrets,
+    orchestrator: () => orchestrator,
+    releases: () => new MemoryReleaseStore(),
+  })(functionUrlEvent(delivery), {} as Context)) as APIGatewayProxyStructuredResultV2;
 const push = (name: GithubFixture, extra: Partial<Delivery> = {}) =>
   deliver({ event: 'push', body: fixtureBody(name), ...extra });
 const bodyOf = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(String(response.body));
 
 describe('Handler: github-webhook', () => {
-  useLambdaEnv();
-  const sfn = mockClient(SFNClient);
-  const secrets = mockClient(SecretsManagerClient);
   const logs: string[] = [];
   let previousSink: (line: string) => void;
+  let previousLevel: string | undefined;
 
   beforeEach(() => {
-    sfn.reset();
-    secrets.reset();
-    secrets
-      .on(GetSecretValueCommand, { SecretId: 'sluice/github-webhook' })
-      .resolves({ SecretString: SECRET });
-    sfn.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
-      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-release:${input.name}`,
-      startDate: new Date(),
-    }));
+    orchestrator = new FakeOrchestrator();
+    secrets = new FakeSecrets();
     logs.length = 0;
+    previousLevel = process.env.SLUICE_LOG_LEVEL;
     process.env.SLUICE_LOG_LEVEL = 'debug';
     previousSink = setLogSink((line) => logs.push(line));
   });
 
   afterEach(() => {
     setLogSink(previousSink);
+    if (previousLevel === undefined) delete process.env.SLUICE_LOG_LEVEL;
+    else process.env.SLUICE_LOG_LEVEL = previousLevel;
     // The secret never leaves the process: not in a log line, whatever the test did.
     expect(logs.join('\n')).not.toContain(SECRET);
   });
@@ -128,15 +182,10 @@ describe('Handler: github-webhook', () => {
         executionName: PIPELINE,
         started: true,
       });
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
-      const [call] = sfn.commandCalls(StartExecutionCommand);
-      expect(call?.args[0].input).toMatchObject({
-        stateMachineArn: PIPELINE_STATE_MACHINE_ARN,
-        name: PIPELINE,
-      });
-      const input = JSON.parse(String(call?.args[0].input.input));
+      expect(orchestrator.asked).toHaveLength(1);
+      const [input] = orchestrator.asked as [PipelineInput];
       expect(input.pipeline).toMatchObject({ executionName: PIPELINE, route: { name: ROUTE.route } });
-      expect(input.stages.map((s: { name: string }) => s.name)).toEqual(['dev', 'staging', 'prod']);
+      expect(input.stages.map((s) => s.name)).toEqual(['dev', 'staging', 'prod']);
       expect(input.stages[0]).toMatchObject({
         executionName: DEV_EXECUTION,
         soakSeconds: 60,
@@ -157,7 +206,7 @@ describe('Handler: github-webhook', () => {
           ],
         },
       });
-      expect(String(call?.args[0].input.input)).not.toContain(SECRET);
+      expect(JSON.stringify(input)).not.toContain(SECRET);
       expect(response.body).not.toContain(SECRET);
     });
 
@@ -167,7 +216,7 @@ describe('Handler: github-webhook', () => {
 
       // Assess
       expect(response.statusCode).toBe(202);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+      expect(orchestrator.asked).toHaveLength(1);
     });
 
     it('reads headers whatever their case', async () => {
@@ -189,17 +238,7 @@ describe('Handler: github-webhook', () => {
 
   describe('a delivery that arrives twice', () => {
     it('treats a redelivery of the same delivery id as a duplicate, not an error', async () => {
-      // Prepare
-      sfn
-        .on(StartExecutionCommand)
-        .resolvesOnce({
-          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-pipeline:${PIPELINE}`,
-          startDate: new Date(),
-        })
-        .rejects(alreadyExists());
-      sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
-
-      // Act
+      // Act: the first delivery's pipeline is still running when GitHub redelivers
       const first = await push('push-release-branch', { delivery: 'delivery-a' });
       const again = await push('push-release-branch', { delivery: 'delivery-a' });
 
@@ -218,22 +257,16 @@ describe('Handler: github-webhook', () => {
     });
 
     it('lands a redelivered push with a new delivery id on the same execution name', async () => {
-      // Prepare
-      sfn
-        .on(StartExecutionCommand)
-        .resolvesOnce({ executionArn: 'arn:first', startDate: new Date() })
-        .rejects(alreadyExists());
-      sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED' });
-
-      // Act
+      // Act: the first delivery's pipeline succeeded before the push is delivered again
       const first = await push('push-release-branch', { delivery: 'delivery-a' });
+      orchestrator.executions.set(PIPELINE, 'SUCCEEDED');
       const redelivered = await push('push-release-branch', { delivery: 'delivery-b' });
 
       // Assess
       expect(first.statusCode).toBe(202);
       expect(redelivered.statusCode).toBe(200);
       expect(bodyOf(redelivered)).toMatchObject({ duplicate: true, started: false, status: 'SUCCEEDED' });
-      const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+      const names = orchestrator.asked.map((i) => i.pipeline.executionName);
       expect(names).toEqual([PIPELINE, PIPELINE]);
     });
   });
@@ -245,14 +278,7 @@ describe('Handler: github-webhook', () => {
       'starts attempt 2 under a suffixed name after attempt 1 ended %s',
       async (status) => {
         // Prepare
-        sfn
-          .on(StartExecutionCommand)
-          .rejectsOnce(alreadyExists())
-          .callsFake((input: { name: string }) => ({
-            executionArn: `arn:x:${input.name}`,
-            startDate: new Date(),
-          }));
-        sfn.on(DescribeExecutionCommand).resolves({ status });
+        orchestrator.executions.set(PIPELINE, status);
 
         // Act
         const response = await push('push-release-branch', { delivery: 'delivery-c' });
@@ -264,14 +290,12 @@ describe('Handler: github-webhook', () => {
           attempt: 2,
           executionName: `${PIPELINE}-a2`,
         });
-        const calls = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
-        expect(calls.map((c) => c.name)).toEqual([PIPELINE, `${PIPELINE}-a2`]);
-        const input = JSON.parse(String(calls[1]?.input));
-        expect(input.stages[0].executionName).toBe(`${DEV_EXECUTION}-a2`);
+        const names = orchestrator.asked.map((i) => i.pipeline.executionName);
+        expect(names).toEqual([PIPELINE, `${PIPELINE}-a2`]);
+        const input = orchestrator.asked[1]!;
+        expect(input.stages[0]?.executionName).toBe(`${DEV_EXECUTION}-a2`);
         expect(input.pipeline.release.attempt).toBe(2);
-        expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({
-          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sluice-pipeline:${PIPELINE}`,
-        });
+        expect(orchestrator.statusAsks[0]).toEqual({ executionName: PIPELINE, machine: 'pipeline' });
       },
     );
   });
@@ -284,7 +308,7 @@ describe('Handler: github-webhook', () => {
       // Assess
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response)).toEqual({ ok: true, event: 'ping' });
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
 
     it.each<[string, GithubFixture, string, string | undefined]>([
@@ -311,7 +335,7 @@ describe('Handler: github-webhook', () => {
       // Assess
       expect(response.statusCode).toBe(202);
       expect(bodyOf(response)).toEqual({ ignored: true, reason });
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
 
     it('ignores an event that is not a push', async () => {
@@ -324,7 +348,7 @@ describe('Handler: github-webhook', () => {
         ignored: true,
         reason: 'event issues is not a push or a completed check',
       });
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
 
     it('rejects a push that is valid JSON but lacks ref or repository with 400', async () => {
@@ -333,7 +357,7 @@ describe('Handler: github-webhook', () => {
 
       // Assess
       expect(response.statusCode).toBe(400);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
 
     it('rejects malformed JSON with a valid signature with 400', async () => {
@@ -343,7 +367,7 @@ describe('Handler: github-webhook', () => {
       // Assess
       expect(response.statusCode).toBe(400);
       expect(bodyOf(response)).toEqual({ error: 'body is not valid JSON' });
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
   });
 
@@ -354,8 +378,8 @@ describe('Handler: github-webhook', () => {
 
       // Assess
       expect(response.statusCode).toBe(401);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
+      expect(secrets.reads).toHaveLength(0);
     });
 
     it('rejects a delivery signed only with SHA-1 (X-Hub-Signature) with 401', async () => {
@@ -374,8 +398,8 @@ describe('Handler: github-webhook', () => {
       // Assess
       expect(response.statusCode).toBe(401);
       expect(bodyOf(response)).toEqual({ error: 'missing X-Hub-Signature-256 (sha256) signature' });
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
+      expect(secrets.reads).toHaveLength(0);
     });
 
     it('rejects a delivery signed with another secret with 401', async () => {
@@ -388,7 +412,7 @@ describe('Handler: github-webhook', () => {
       // Assess
       expect(response.statusCode).toBe(401);
       expect(bodyOf(response)).toEqual({ error: 'signature does not match' });
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
 
     it('rejects a body changed after signing with 401', async () => {
@@ -401,7 +425,7 @@ describe('Handler: github-webhook', () => {
 
       // Assess
       expect(response.statusCode).toBe(401);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
 
     it('checks the signature before parsing: malformed JSON with a bad signature is 401, not 400', async () => {
@@ -438,22 +462,22 @@ describe('Handler: github-webhook', () => {
     });
   });
 
-  describe('when AWS fails', () => {
+  describe('when a port fails', () => {
     it('answers 500 without details when the secret cannot be read', async () => {
       // Prepare
-      secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException: not authorized'));
+      secrets.failure = new Error('AccessDeniedException: not authorized');
 
       // Act
       const response = await push('push-release-branch');
 
       // Assess
       expect(response.statusCode).toBe(500);
-      expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+      expect(orchestrator.asked).toHaveLength(0);
     });
 
     it('answers 500 so GitHub shows the delivery as failed when StartExecution fails', async () => {
       // Prepare
-      sfn.on(StartExecutionCommand).rejects(new Error('ThrottlingException: Rate exceeded'));
+      orchestrator.failStart = new Error('ThrottlingException: Rate exceeded');
 
       // Act
       const response = await push('push-release-branch');

@@ -4,13 +4,13 @@ import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { exampleConfig } from './config.js';
 
-export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release';
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release';
 export const PIPELINE_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-pipeline';
-export const TABLE_NAME = 'sluice-releases';
+const TABLE_NAME = 'sluice-releases';
 
 /** The Lambda environment of functions/shared/aws/env.ts, with the example config. */
-export const LAMBDA_ENV: Record<string, string> = {
+const LAMBDA_ENV: Record<string, string> = {
   SLUICE_CONFIG: JSON.stringify(exampleConfig()),
   SLUICE_TABLE_NAME: TABLE_NAME,
   SLUICE_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
