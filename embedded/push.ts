@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /** A GitHub push event payload for a commit on a branch, shaped as GitHub sends it. */
 export function pushPayload(repository: string, branch: string, sha: string, pusher = 'sluice-demo') {
@@ -66,4 +67,28 @@ export async function deliver(
     body,
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** A signed GitHub delivery as a Function URL hands it to the webhook Lambda. */
+export function signedWebhookEvent(
+  secret: string,
+  event: string,
+  body: string,
+  deliveryId: string = randomUUID(),
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/webhooks/github',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/sluice',
+      'x-github-event': event,
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': signature(secret, body),
+    },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
 }

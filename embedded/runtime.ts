@@ -1,7 +1,5 @@
 import './polyfills.js';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/handler.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/handler.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/handler.js';
@@ -41,7 +39,7 @@ import { startDynaliteStore } from './dynalite.js';
 import { EmbeddedStepFunctions, type EventLog, type LambdaHandler, lambdaContext } from './engine.js';
 import { type GithubStub, startGithubStub } from './github-stub.js';
 import { ReleaseStream } from './notifications.js';
-import { signature } from './push.js';
+import { signedWebhookEvent } from './push.js';
 
 type Closer = () => Promise<unknown> | unknown;
 
@@ -224,7 +222,7 @@ export class EmbeddedRuntime {
       github.onEvent(async (name, payload) => {
         const secret = await secrets.get('github-webhook');
         await edges.githubWebhook(
-          signedWebhookEvent(secret, name, payload),
+          signedWebhookEvent(secret, name, JSON.stringify(payload)),
           lambdaContext('sluice-github-webhook'),
         );
       });
@@ -391,25 +389,6 @@ function startEngines(
     },
   });
   return { engine, pipelines };
-}
-
-/** A webhook delivery as a Function URL hands it over, signed as GitHub signs it. */
-function signedWebhookEvent(secret: string, name: string, payload: unknown): APIGatewayProxyEventV2 {
-  const body = JSON.stringify(payload);
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/webhooks/github',
-    rawQueryString: '',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': name,
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': signature(secret, body),
-    },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
 }
 
 /** EventBridge delivers alarm state changes to alarm-rollback on AWS; here CloudWatch does. */

@@ -1,26 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
-import { main } from '../../cli/main.js';
+import { runCli } from '../support/cli.js';
 
-/** Runs the CLI in-process and returns its exit code and what it printed. */
-async function sluice(...args: string[]) {
-  const out: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const err = jest
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(['node', 'sluice', ...args]);
-    return { code, output: out.join('\n') };
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-    write.mockRestore();
-  }
-}
+const sluice = runCli;
 
 describe('CLI: sluice', () => {
   it('validates the example config and every state machine', async () => {

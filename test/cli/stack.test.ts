@@ -14,11 +14,10 @@ import {
   PutCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main } from '../../cli/main.js';
 import { configDigest } from '../../functions/shared/domain/config.js';
 import type { Weights } from '../../functions/shared/domain/release.js';
+import { runCli } from '../support/cli.js';
 import { EXAMPLE_CONFIG_FILE, exampleConfig } from '../support/config.js';
 import { listenerServing } from '../support/elbv2.js';
 import { FakeReleaseTable } from '../support/lambda.js';
@@ -28,19 +27,8 @@ const CALLER = 'arn:aws:sts::123456789012:assumed-role/ReleaseOperator/alice';
 const STACK = 'Sluice-checkout';
 
 /** Runs the CLI in-process against the mocked AWS APIs; returns its exit code and output. */
-async function sluice(...args: string[]) {
-  const out: string[] = [];
-  const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const err = jest
-    .spyOn(console, 'error')
-    .mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  try {
-    const code = await main(['node', 'sluice', ...args, '-c', EXAMPLE_CONFIG_FILE, '--region', 'us-east-1']);
-    return { code, output: out.join('\n') };
-  } finally {
-    log.mockRestore();
-    err.mockRestore();
-  }
+function sluice(...args: string[]) {
+  return runCli(...args, '-c', EXAMPLE_CONFIG_FILE, '--region', 'us-east-1');
 }
 
 describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with the caller’s credentials)', () => {

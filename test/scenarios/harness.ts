@@ -2,10 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ConfigFile, parseConfigFile } from '../../embedded/config.js';
 import { lambdaContext } from '../../embedded/engine.js';
-import { pushPayload, signature } from '../../embedded/push.js';
+import { pushPayload, signedWebhookEvent } from '../../embedded/push.js';
 import { type EmbeddedOptions, EmbeddedRuntime } from '../../embedded/runtime.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
@@ -90,20 +89,8 @@ export class Scenario {
   /** Delivers a signed push through the real webhook handler; returns its HTTP answer and the plan. */
   async push(sha: string, deliveryId: string = randomUUID(), branch = 'release/1.0') {
     const payload = pushPayload(this.config.repository, branch, sha);
-    const body = JSON.stringify(payload);
     const secret = await this.runtime.ports.secrets().get('github-webhook');
-    const event = {
-      version: '2.0',
-      rawPath: '/',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': deliveryId,
-        'x-hub-signature-256': signature(secret, body),
-      },
-      body,
-      isBase64Encoded: false,
-    } as unknown as APIGatewayProxyEventV2;
+    const event = signedWebhookEvent(secret, 'push', JSON.stringify(payload), deliveryId);
     const response = await this.runtime.handlers.githubWebhook(event, lambdaContext('webhook'));
     const answer = JSON.parse(response.body ?? '{}');
     const plan = planRelease(this.config, payload, deliveryId, answer.attempt ?? 1);

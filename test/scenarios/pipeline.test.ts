@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ConfigFile, parseConfigFile } from '../../embedded/config.js';
 import { lambdaContext } from '../../embedded/engine.js';
-import { signature } from '../../embedded/push.js';
+import { signedWebhookEvent } from '../../embedded/push.js';
 import { PIPELINE_RECORD } from '../../functions/shared/domain/release.js';
 import type { TaskFunction } from '../../statemachines/definitions.js';
 import { checkSuiteCompleted } from '../support/check-runs.js';
@@ -247,20 +246,8 @@ describe('Scenario: build verification waits for CI', () => {
 });
 
 async function deliverSigned(s: Scenario, name: string, payload: unknown) {
-  const body = JSON.stringify(payload);
   const secret = await s.runtime.ports.secrets().get('github-webhook');
-  const event = {
-    version: '2.0',
-    rawPath: '/webhooks/github',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': name,
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': signature(secret, body),
-    },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
+  const event = signedWebhookEvent(secret, name, JSON.stringify(payload));
   return (await s.runtime.handlers.githubWebhook(event, lambdaContext('webhook'))) as {
     statusCode: number;
     body?: string;
