@@ -141,6 +141,8 @@ async function runPath(path: Path, releases: number, log: BenchContext['log']): 
       );
       if (pushed.statusCode !== 202) throw new Error(`webhook answered ${pushed.statusCode}`);
       const executionName = plan.environments[0]!.executionName;
+      // A push starts the pipeline, which starts the environment's release as a child.
+      await runtime.pipelines.wait(plan.pipeline.executionName);
       await runtime.engine.wait(executionName);
       // Responses to requests sent before the restore are still arriving.
       await sleep(200);

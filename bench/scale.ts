@@ -113,6 +113,8 @@ export async function scaleBenchmark({ quick, log }: BenchContext) {
           lambdaContext('webhook'),
         );
         if (response.statusCode !== 202) throw new Error(`push ${n}/${k} answered ${response.statusCode}`);
+        // A push starts the pipeline, which starts the environment's release as a child.
+        await runtime.pipelines.wait(plan.pipeline.executionName);
         const execution = await runtime.engine.wait(plan.environments[0]!.executionName);
         return { service: n, releaseId: plan.release.id, execution };
       }),

@@ -315,9 +315,11 @@ async function coldStarts(runs: number, log: BenchContext['log']) {
       SLUICE_CONFIG: JSON.stringify(config),
       SLUICE_TABLE_NAME: 'sluice-releases',
       SLUICE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release',
+      SLUICE_PIPELINE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-pipeline',
       SLUICE_GITHUB_WEBHOOK_SECRET_NAME: 'sluice/github-webhook',
       SLUICE_GITHUB_TOKEN_SECRET_NAME: 'sluice/github-token',
       SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/slack-signing',
+      SLUICE_SLACK_BOT_TOKEN_SECRET_NAME: 'sluice/slack-bot-token',
       SLUICE_GITHUB_API_URL: `http://127.0.0.1:${port}`,
     };
     const events = firstEvents();
