@@ -27,7 +27,7 @@ export class TaskTokens {
 
   /** Registers a token and returns the promise its SendTask* call settles (or its timeout rejects). */
   await(token: string, execution: string, timeoutMs?: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
+    const settled = new Promise((resolve, reject) => {
       const waiter: Waiter = { execution, resolve, reject };
       if (timeoutMs !== undefined) {
         waiter.timer = setTimeout(
@@ -37,6 +37,10 @@ export class TaskTokens {
       }
       this.pending.set(token, waiter);
     });
+    // A stopped execution no longer awaits its task: the rejection that cancelExecution gives
+    // its token must not become an unhandled rejection, which ends the whole process.
+    settled.catch(() => undefined);
+    return settled;
   }
 
   settle(token: string, outcome: { output: unknown } | { error: string; cause: string }): void {
