@@ -46,6 +46,22 @@ export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/** The headers GitHub sends with a delivery, signed over the exact body. */
+function githubHeaders(
+  secret: string,
+  event: string,
+  body: string,
+  deliveryId: string,
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'GitHub-Hookshot/sluice',
+    'x-github-event': event,
+    'x-github-delivery': deliveryId,
+    'x-hub-signature-256': signature(secret, body),
+  };
+}
+
 /** Posts a signed webhook delivery the way GitHub does; returns the status and parsed body. */
 export async function deliver(
   url: string,
@@ -57,13 +73,7 @@ export async function deliver(
   const body = JSON.stringify(payload);
   const response = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'GitHub-Hookshot/sluice',
-      'x-github-event': event,
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': signature(secret, body),
-    },
+    headers: githubHeaders(secret, event, body, deliveryId),
     body,
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -81,13 +91,7 @@ export function signedWebhookEvent(
     routeKey: '$default',
     rawPath: '/webhooks/github',
     rawQueryString: '',
-    headers: {
-      'content-type': 'application/json',
-      'user-agent': 'GitHub-Hookshot/sluice',
-      'x-github-event': event,
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': signature(secret, body),
-    },
+    headers: githubHeaders(secret, event, body, deliveryId),
     body,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
