@@ -1,3 +1,4 @@
+import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
 import type { AlarmSource, Ports } from '../../functions/shared/ports/index.js';
 import type { TaskFunction } from '../../statemachines/definitions.js';
 import { ALARM, BLUE, GREEN, SCALED, Scenario, scenarioConfig, shaOf } from './harness.js';
@@ -50,6 +51,37 @@ describe('Scenario: a release on the embedded runtime', () => {
     const result = await scenario.release(shaOf('first on one group'));
 
     // Assess
+    expect(result.record.status).toBe('succeeded');
+    expect(result.record.history.map((h) => h.event)).toContain('idle_attached');
+    expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
+  });
+
+  it('retries the attach when the load balancer throttles it, and still releases', async () => {
+    // Prepare: ELBv2 answers the first write with a throttling error (TrafficShiftError)
+    let throttled = 0;
+    scenario = await Scenario.start({
+      wrapPorts: (ports): Ports => ({
+        ...ports,
+        trafficRouter: (listener) => {
+          const router = ports.trafficRouter(listener);
+          return {
+            readWeights: () => router.readWeights(),
+            healthyTargets: (group) => router.healthyTargets(group),
+            shift: async (weights) => {
+              if (throttled++ === 0) throw new TrafficShiftError('ModifyListener: Rate exceeded');
+              return router.shift(weights);
+            },
+          };
+        },
+      }),
+    });
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 100 });
+
+    // Act
+    const result = await scenario.release(shaOf('throttled attach'));
+
+    // Assess
+    expect(throttled).toBeGreaterThan(1);
     expect(result.record.status).toBe('succeeded');
     expect(result.record.history.map((h) => h.event)).toContain('idle_attached');
     expect(scenario.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
