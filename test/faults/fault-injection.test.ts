@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { lambdaContext } from '../../embedded/engine.js';
 import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
 import { TERMINAL_STATUSES } from '../../functions/shared/domain/release.js';
-import type { AlarmSource, AlarmState, Ports, TrafficRouter } from '../../functions/shared/ports/index.js';
+import type { AlarmSource, AlarmState, Ports } from '../../functions/shared/ports/index.js';
 import {
   RELEASE_TASK_FUNCTIONS,
   type ReleaseTaskFunction,
   type TaskFunction,
 } from '../../statemachines/definitions.js';
-import { ALARM, BLUE, GREEN, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
+import { ALARM, BLUE, failingShifts, GREEN, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
 
 /** Every way a release can be hurt that this suite knows, each placed at a point of the release. */
 type Fault =
@@ -76,21 +76,13 @@ const scriptedAlarms: AlarmSource = {
 };
 
 /** ELBv2 answering ThrottlingException to the first N weight writes of a release. */
-function throttling(router: TrafficRouter): TrafficRouter {
-  return {
-    readWeights: () => router.readWeights(),
-    healthyTargets: (group) => router.healthyTargets(group),
-    shift: async (weights) => {
-      const limit = active('throttle').reduce((n, f) => Math.max(n, f.writes), 0);
-      if (throttledWrites < limit) {
-        throttledWrites++;
-        throw new TrafficShiftError('ModifyListener: Rate exceeded', {
-          cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
-        });
-      }
-      return router.shift(weights);
-    },
-  };
+function throttled(): Error | undefined {
+  const limit = active('throttle').reduce((n, f) => Math.max(n, f.writes), 0);
+  if (throttledWrites >= limit) return undefined;
+  throttledWrites++;
+  return new TrafficShiftError('ModifyListener: Rate exceeded', {
+    cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+  });
 }
 
 function alarmEvent() {
@@ -158,11 +150,10 @@ beforeAll(async () => {
     interceptTask: intercept,
     notifications: false,
     wrapPorts: (ports): Ports => ({
-      ...ports,
+      ...failingShifts(throttled)(ports),
       // The suite is about traffic: the plan's check run is written in memory, not over HTTP.
       checkReporter: () => ({ create: async () => 1, update: async () => undefined }),
       alarms: () => scriptedAlarms,
-      trafficRouter: (listener) => throttling(ports.trafficRouter(listener)),
     }),
   });
 });

@@ -7,7 +7,8 @@ import { lambdaContext } from '../../embedded/engine.js';
 import { pushPayload, signedWebhookEvent } from '../../embedded/push.js';
 import { type EmbeddedOptions, EmbeddedRuntime } from '../../embedded/runtime.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
-import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import type { ReleaseRecord, Weights } from '../../functions/shared/domain/release.js';
+import type { Ports } from '../../functions/shared/ports/index.js';
 
 const LISTENER =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop-dev/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -140,4 +141,26 @@ export class Scenario {
   close() {
     return this.runtime.close();
   }
+}
+
+/**
+ * Wraps the ports so that the traffic router's `shift` throws whatever `failure` returns for the
+ * weights it is asked to write (a throttling or broken ELBv2); `undefined` lets the write through.
+ */
+export function failingShifts(failure: (weights: Weights) => Error | undefined) {
+  return (ports: Ports): Ports => ({
+    ...ports,
+    trafficRouter: (listener) => {
+      const router = ports.trafficRouter(listener);
+      return {
+        readWeights: () => router.readWeights(),
+        healthyTargets: (group) => router.healthyTargets(group),
+        shift: async (weights) => {
+          const error = failure(weights);
+          if (error) throw error;
+          return router.shift(weights);
+        },
+      };
+    },
+  });
 }

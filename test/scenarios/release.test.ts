@@ -1,7 +1,7 @@
 import { TrafficShiftError } from '../../functions/shared/domain/errors.js';
 import type { AlarmSource, Ports } from '../../functions/shared/ports/index.js';
 import type { TaskFunction } from '../../statemachines/definitions.js';
-import { ALARM, BLUE, GREEN, SCALED, Scenario, scenarioConfig, shaOf } from './harness.js';
+import { ALARM, BLUE, failingShifts, GREEN, SCALED, Scenario, scenarioConfig, shaOf } from './harness.js';
 
 class InjectedError extends Error {
   override name = 'InjectedError';
@@ -60,20 +60,9 @@ describe('Scenario: a release on the embedded runtime', () => {
     // Prepare: ELBv2 answers the first write with a throttling error (TrafficShiftError)
     let throttled = 0;
     scenario = await Scenario.start({
-      wrapPorts: (ports): Ports => ({
-        ...ports,
-        trafficRouter: (listener) => {
-          const router = ports.trafficRouter(listener);
-          return {
-            readWeights: () => router.readWeights(),
-            healthyTargets: (group) => router.healthyTargets(group),
-            shift: async (weights) => {
-              if (throttled++ === 0) throw new TrafficShiftError('ModifyListener: Rate exceeded');
-              return router.shift(weights);
-            },
-          };
-        },
-      }),
+      wrapPorts: failingShifts(() =>
+        throttled++ === 0 ? new TrafficShiftError('ModifyListener: Rate exceeded') : undefined,
+      ),
     });
     scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 100 });
 
@@ -205,20 +194,9 @@ describe('Scenario: a release on the embedded runtime', () => {
         if (fn === 'ShiftTraffic') throw new InjectedError('crash after the shift');
         return result;
       },
-      wrapPorts: (ports) => ({
-        ...ports,
-        trafficRouter: (listener) => {
-          const router = ports.trafficRouter(listener);
-          return {
-            readWeights: () => router.readWeights(),
-            healthyTargets: (group) => router.healthyTargets(group),
-            shift: async (weights) => {
-              if (broken && weights[GREEN] === 0) throw new Error('ModifyListener: service unavailable');
-              return router.shift(weights);
-            },
-          };
-        },
-      }),
+      wrapPorts: failingShifts((weights) =>
+        broken && weights[GREEN] === 0 ? new Error('ModifyListener: service unavailable') : undefined,
+      ),
     });
     const crashed = await scenario.release(shaOf('crashed'));
     expect(crashed.execution.status).toBe('FAILED');
