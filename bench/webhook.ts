@@ -19,6 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { MemoryPushLog } from '../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../embedded/adapters/memory-release-store.js';
 import { deployedConfig, loadConfig } from '../embedded/config.js';
 import { lambdaContext } from '../embedded/engine.js';
@@ -96,11 +97,14 @@ async function acknowledgement(deliveries: number, log: BenchContext['log']) {
   };
   const secret = randomBytes(32).toString('hex');
   const orchestrator = new MemoryOrchestrator();
+  const pushes = new MemoryPushLog();
   const handler = createGithubWebhookHandler({
     config: () => config,
     secrets: () => ({ get: async () => secret }),
     orchestrator: () => orchestrator,
     releases: () => new MemoryReleaseStore(),
+    pushes: () => pushes,
+    now: () => new Date(),
   });
   const payloads = pushPayloads(config.repository);
   const warmup = 200;

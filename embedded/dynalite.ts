@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DynamoDbApprovalStore } from '../functions/shared/aws/dynamodb-approval-store.js';
+import { DynamoDbPushLog } from '../functions/shared/aws/dynamodb-push-log.js';
 import { DynamoDbReleaseStore, RELEASE_TABLE_KEYS } from '../functions/shared/aws/dynamodb-release-store.js';
 
 /** Creates the release table on demand billing (the keys CDK's table has); an existing table is kept. */
@@ -53,9 +54,12 @@ export async function startDynalite(): Promise<{ port: number; close: () => Prom
 }
 
 /** The DynamoDB release store adapter against dynalite, with its table; `close` stops both. */
-export async function startDynaliteStore(
-  tableName = 'sluice-releases',
-): Promise<{ store: DynamoDbReleaseStore; approvals: DynamoDbApprovalStore; close: () => Promise<void> }> {
+export async function startDynaliteStore(tableName = 'sluice-releases'): Promise<{
+  store: DynamoDbReleaseStore;
+  approvals: DynamoDbApprovalStore;
+  pushes: DynamoDbPushLog;
+  close: () => Promise<void>;
+}> {
   const db = await startDynalite();
   const client = dynaliteClient(db.port);
   try {
@@ -68,6 +72,7 @@ export async function startDynaliteStore(
   return {
     store: new DynamoDbReleaseStore(client, tableName),
     approvals: new DynamoDbApprovalStore(client, tableName),
+    pushes: new DynamoDbPushLog(client, tableName),
     close: async () => {
       client.destroy();
       await db.close();

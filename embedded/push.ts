@@ -1,15 +1,25 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
-/** A GitHub push event payload for a commit on a branch, shaped as GitHub sends it. */
-export function pushPayload(repository: string, branch: string, sha: string, pusher = 'sluice-demo') {
+/**
+ * A GitHub push event payload for a commit on a branch, shaped as GitHub sends it. `before` is
+ * the commit the branch moved from; without one, the push creates the branch (all zeros), so
+ * nothing orders it against other pushes but `pushedAt` (Unix seconds, default now) and arrival.
+ */
+export function pushPayload(
+  repository: string,
+  branch: string,
+  sha: string,
+  options: { before?: string; pushedAt?: number; pusher?: string } = {},
+) {
   const [owner, name] = repository.split('/');
+  const { before = '0'.repeat(40), pusher = 'sluice-demo' } = options;
   const now = new Date().toISOString();
   return {
     ref: `refs/heads/${branch}`,
-    before: '0'.repeat(39).concat('1'),
+    before,
     after: sha,
-    created: false,
+    created: /^0+$/.test(before),
     deleted: false,
     forced: false,
     base_ref: null,
@@ -35,6 +45,8 @@ export function pushPayload(repository: string, branch: string, sha: string, pus
       private: true,
       owner: { login: owner, name: owner },
       default_branch: 'main',
+      // Push events carry the repository's pushed_at as Unix seconds (other events: ISO strings).
+      pushed_at: options.pushedAt ?? Math.floor(Date.now() / 1000),
     },
     pusher: { name: pusher, email: `${pusher}@example.com` },
     sender: { login: pusher, id: 1, type: 'User' },

@@ -12,7 +12,13 @@ import { createReleaseNotifierHandler } from '../functions/release-notifier/hand
 import { createRequestApprovalHandler } from '../functions/request-approval/handler.js';
 import { createRollbackHandler } from '../functions/rollback/handler.js';
 import { GitHubBuildVerifier } from '../functions/shared/aws/github-build-verifier.js';
-import type { ApprovalStore, Ports, ReleaseStore, ThreadStore } from '../functions/shared/ports/index.js';
+import type {
+  ApprovalStore,
+  Ports,
+  PushLog,
+  ReleaseStore,
+  ThreadStore,
+} from '../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
 import { createSlackInteractionsHandler } from '../functions/slack-interactions/handler.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
@@ -26,6 +32,7 @@ import { MemoryApprovalStore } from './adapters/approval-store.js';
 import { LocalArtifacts } from './adapters/artifacts.js';
 import { LocalDeployer } from './adapters/deployer.js';
 import { LocalDeployments } from './adapters/deployments.js';
+import { MemoryPushLog } from './adapters/memory-push-log.js';
 import { MemoryReleaseStore } from './adapters/memory-release-store.js';
 import { LocalOrchestrator } from './adapters/orchestrator.js';
 import { FileSecrets } from './adapters/secrets.js';
@@ -164,7 +171,7 @@ export class EmbeddedRuntime {
     const closers: Closer[] = [];
     try {
       const stream = new ReleaseStream();
-      const { releases: rawReleases, approvals } = await startReleaseStore(options, closers);
+      const { releases: rawReleases, approvals, pushes } = await startReleaseStore(options, closers);
       const releases = stream.wrap(rawReleases);
       const notifications: LocalNotifications = {
         slack: new LocalSlack(options.slackGroups),
@@ -195,6 +202,7 @@ export class EmbeddedRuntime {
         checkReporter: () => githubApi,
         artifacts: () => artifacts,
         releases: () => releases,
+        pushes: () => pushes,
         orchestrator: () => {
           if (!orchestrator) throw new Error('the embedded orchestrator is not started yet');
           return orchestrator;
@@ -266,13 +274,21 @@ async function closeAll(closers: Closer[]): Promise<void> {
 async function startReleaseStore(
   options: EmbeddedOptions,
   closers: Closer[],
-): Promise<{ releases: ReleaseStore; approvals: ApprovalStore & { threads(): ThreadStore } }> {
+): Promise<{
+  releases: ReleaseStore;
+  approvals: ApprovalStore & { threads(): ThreadStore };
+  pushes: PushLog;
+}> {
   if (options.releaseStore === 'memory') {
-    return { releases: new MemoryReleaseStore(), approvals: new MemoryApprovalStore() };
+    return {
+      releases: new MemoryReleaseStore(),
+      approvals: new MemoryApprovalStore(),
+      pushes: new MemoryPushLog(),
+    };
   }
-  const { store, approvals, close } = await startDynaliteStore();
+  const { store, approvals, pushes, close } = await startDynaliteStore();
   closers.push(close);
-  return { releases: store, approvals };
+  return { releases: store, approvals, pushes };
 }
 
 /** One local listener per environment, each a real reverse proxy on loopback. */

@@ -21,10 +21,10 @@ import type { VerifyBuildPorts } from '../functions/verify-build/handler.js';
  * a port added to or removed from a handler without changing this table a compile error.
  */
 export const FUNCTION_PORTS = {
-  GithubWebhook: ['config', 'secrets', 'orchestrator', 'releases'],
+  GithubWebhook: ['config', 'secrets', 'orchestrator', 'releases', 'pushes', 'now'],
   AlarmRollback: ['config', 'trafficRouter', 'releases', 'orchestrator', 'now'],
   ReleaseGuard: ['trafficRouter', 'releases', 'now'],
-  BeginRelease: ['trafficRouter', 'releases', 'orchestrator', 'now'],
+  BeginRelease: ['trafficRouter', 'releases', 'pushes', 'orchestrator', 'now'],
   VerifyBuild: ['buildVerifier', 'orchestrator', 'releases', 'now'],
   Deploy: ['trafficReader', 'deployer', 'releases', 'artifacts'],
   ShiftTraffic: ['trafficRouter', 'releases', 'now'],

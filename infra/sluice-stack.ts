@@ -166,6 +166,7 @@ export class SluiceStack extends Stack {
       trafficReader: (fn) => grant(fn, trafficReadStatements()),
       trafficRouter: (fn) => grant(fn, [...trafficReadStatements(), ...trafficWriteStatements(config)]),
       releases: (fn) => store.grantReadWrite(fn.role),
+      pushes: (fn) => store.grantReadWrite(fn.role),
       alarms: (fn) => grant(fn, alarmReadStatements(config)),
       deployer: (fn) => grant(fn, ecsStatements),
       buildVerifier: (fn) => secrets.grantRead('github-token', fn.role),

@@ -1,4 +1,4 @@
-import { newestFirst } from '../../functions/shared/domain/records.js';
+import { assertRunning, newestFirst } from '../../functions/shared/domain/records.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared/ports/release-store.js';
 
@@ -35,10 +35,12 @@ export class MemoryReleaseStore implements ReleaseStore {
     environment: string,
     patch: Partial<ReleaseRecord>,
     event: { event: string; detail?: string },
+    options: { whileRunning?: boolean } = {},
   ): Promise<ReleaseRecord> {
     const key = this.key(releaseId, environment);
     const current = this.records.get(key);
     if (!current) throw new Error(`no release record ${releaseId} in ${environment}`);
+    if (options.whileRunning) assertRunning(current, event.event);
     const at = this.now().toISOString();
     const next: ReleaseRecord = {
       ...current,

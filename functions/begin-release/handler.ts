@@ -1,3 +1,4 @@
+import { awsPushes } from '../shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
@@ -10,11 +11,12 @@ import { type Ports, systemClock } from '../shared/ports/index.js';
 import { acquireEnvironment, isTerminal } from '../shared/release-control.js';
 
 /** The ports BeginRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
-export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'orchestrator' | 'now'>;
+export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'pushes' | 'orchestrator' | 'now'>;
 
 /**
- * Takes the environment's lock, records the release, and derives the live group from the
- * listener; attaches the idle group at weight 0 where the listener forwards to the live one alone.
+ * Records the release (pending while it waits), takes the environment's lock in the order of
+ * the pushes, and derives the live group from the listener; attaches the idle group at weight 0
+ * where the listener forwards to the live one alone.
  */
 export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
   taskHandler<{ input: ReleaseInput }, Targets, BeginReleasePorts>(
@@ -22,24 +24,41 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
     ports,
     async ({ input }, p) => {
       const { environment } = input;
-      await acquireEnvironment(input, p);
-
       const releases = p.releases();
+      const owner = { releaseId: input.release.id, executionName: input.executionName };
+      const stopped = async (status: string) => {
+        await releases.releaseLock(environment.name, owner);
+        return new ReleaseStoppedError(
+          `release ${input.release.id} ended (${status}) before it began in ${environment.name}; nothing was changed`,
+        );
+      };
+
+      // The record comes first: a release waiting for the lock is visible, and a newer push that
+      // supersedes it meanwhile has a record to end.
       const existing = await releases.get(input.release.id, environment.name);
       const sameAttempt = existing?.executionName === input.executionName;
-      if (existing && sameAttempt && isTerminal(existing)) {
-        // Ended (superseded, aborted) while this task waited or ran past its timeout: never revive it.
-        // An earlier attempt's ended record (another execution name) is what a new attempt replaces.
-        await releases.releaseLock(environment.name, {
-          releaseId: input.release.id,
-          executionName: input.executionName,
-        });
-        throw new ReleaseStoppedError(
-          `release ${input.release.id} ended (${existing.status}) before it began in ${environment.name}; nothing was changed`,
+      // Ended (superseded, aborted) while this task waited or ran past its timeout: never revive it.
+      // An earlier attempt's ended record (another execution name) is what a new attempt replaces.
+      if (existing && sameAttempt && isTerminal(existing)) throw await stopped(existing.status);
+      if (!existing) {
+        await releases.create({ ...newRecord(input, p.now()), status: 'pending' });
+      } else if (!sameAttempt) {
+        await releases.update(
+          input.release.id,
+          environment.name,
+          { ...newAttempt(input, p.now()), status: 'pending' },
+          {
+            event: 'started',
+            detail: `attempt ${input.release.attempt ?? 1}, pushed by ${input.release.pusher}`,
+          },
         );
       }
+
+      await acquireEnvironment(input, p);
+      const current = await releases.get(input.release.id, environment.name);
+      if (isTerminal(current)) throw await stopped(current!.status);
       // A retried BeginRelease of the same execution: the first reading stands.
-      if (existing?.targets && sameAttempt) return existing.targets;
+      if (current?.targets) return current.targets;
 
       const router = p.trafficRouter(environment);
       const weights = await router.readWeights();
@@ -59,21 +78,14 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
       // forwards to the live group alone gets the idle group beside it at weight 0 (read back).
       const attach = !(reading.targets.idle in weights);
       if (attach) await router.shift(restoredWeights(reading.targets));
-      if (!(await releases.create({ ...newRecord(input, p.now()), targets: reading.targets }))) {
-        await releases.update(
-          input.release.id,
-          environment.name,
-          sameAttempt
-            ? { targets: reading.targets, status: 'in_progress' }
-            : { ...newAttempt(input, p.now()), targets: reading.targets },
-          sameAttempt
-            ? { event: 'started' }
-            : {
-                event: 'started',
-                detail: `attempt ${input.release.attempt ?? 1}, pushed by ${input.release.pusher}`,
-              },
-        );
-      }
+      await releases.update(
+        input.release.id,
+        environment.name,
+        { targets: reading.targets, status: 'in_progress' },
+        { event: 'began', detail: `holds ${environment.name}; ${reading.targets.live} serves 100%` },
+        // Superseded meanwhile (a newer push took the lock): stay ended; the guard checks the listener.
+        { whileRunning: true },
+      );
       if (attach) {
         await releases.update(
           input.release.id,
@@ -89,6 +101,7 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
 export const handler = createBeginReleaseHandler({
   trafficRouter: awsTrafficRouter,
   releases: awsReleases,
+  pushes: awsPushes,
   orchestrator: awsOrchestrator,
   now: systemClock,
 });

@@ -2,12 +2,13 @@ import middy from '@middy/core';
 import { verify } from '@octokit/webhooks-methods';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { awsConfig } from '../shared/aws/config-port.js';
+import { awsPushes } from '../shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { type PushEvent, planRelease, type ReleasePlan } from '../shared/domain/plan.js';
 import { log } from '../shared/log.js';
-import type { Ports } from '../shared/ports/index.js';
+import { type Ports, systemClock } from '../shared/ports/index.js';
 
 type Response = APIGatewayProxyStructuredResultV2;
 
@@ -32,7 +33,10 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
 }
 
 /** The ports GithubWebhook uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
-export type GithubWebhookPorts = Pick<Ports, 'config' | 'secrets' | 'orchestrator' | 'releases'>;
+export type GithubWebhookPorts = Pick<
+  Ports,
+  'config' | 'secrets' | 'orchestrator' | 'releases' | 'pushes' | 'now'
+>;
 
 /** Attempts of one commit: far more than anyone re-pushes a failing commit within 90 days. */
 const MAX_ATTEMPTS = 50;
@@ -170,6 +174,17 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
         log.info('push ignored', { deliveryId, reason: plan.reason });
         return json(202, { ignored: true, reason: plan.reason });
       }
+      // Recorded before anything starts, so that every release that reaches a lock can order
+      // itself against the others by the branch's push chain (BeginRelease, domain/push-order.ts).
+      const { release: pushed } = plan;
+      await p.pushes().record({
+        branch: pushed.branch,
+        sha: pushed.sha,
+        ...(pushed.before ? { before: pushed.before } : {}),
+        ...(pushed.pushedAt !== undefined ? { pushedAt: pushed.pushedAt } : {}),
+        receivedAt: p.now().toISOString(),
+        ...(deliveryId ? { deliveryId } : {}),
+      });
       const started = await startPipeline(p, payload as PushEvent, deliveryId);
       const { pipeline, release, route } = started.plan;
       log.info(started.started ? 'pipeline started' : 'duplicate delivery', {
@@ -194,4 +209,6 @@ export const handler = createGithubWebhookHandler({
   secrets: awsSecrets,
   orchestrator: awsOrchestrator,
   releases: awsReleases,
+  pushes: awsPushes,
+  now: systemClock,
 });

@@ -28,7 +28,12 @@ export const createRecordReleaseHandler = (ports: RecordReleasePorts) =>
 
       if (input.event === 'not_started') {
         const { error, message } = describeCaught(input.error);
-        const status = error === 'ReleaseLockedError' ? 'rejected' : 'failed';
+        const status =
+          error === 'ReleaseLockedError'
+            ? 'rejected'
+            : error === 'ReleaseSupersededError'
+              ? 'superseded'
+              : 'failed';
         let record = await store.get(release.id, environment.name);
         if (!record) await store.create({ ...newRecord(input, p.now()), status });
         else if (record.executionName !== input.executionName) {

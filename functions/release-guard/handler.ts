@@ -2,7 +2,7 @@ import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { InvalidInputError } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
-import type { ReleaseInput } from '../shared/domain/release.js';
+import type { ReleaseInput, ReleaseRecord } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
 import { log } from '../shared/log.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
@@ -44,7 +44,7 @@ export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
       await store.releaseLock(environment.name, owner);
       return { action: 'none', reason: 'release succeeded; recorded by the guard' };
     }
-    if (record?.targets && (await listenerIsOurs(p, environment.name, owner))) {
+    if (record?.targets && needsRestore(record) && (await listenerIsOurs(p, environment.name, owner))) {
       await restoreTraffic(p, environment, record.targets);
     }
     if (record && !isTerminal(record)) {
@@ -70,6 +70,18 @@ export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
     log.info('release guard ran', { releaseId: release.id, environment: environment.name, status });
     return { action: 'restored', releaseId: release.id };
   });
+
+/**
+ * Whether the guard must put this release's traffic back. A record that ended was ended by a
+ * path that restored and read back the listener (the state machine's Rollback, an alarm, an
+ * abort, a newer push superseding it) and said so in `restoredAt`, or had moved no traffic.
+ * End events can arrive long after that, when a newer release may own the listener, with the
+ * lock already free again: restoring then would flip the newer release back.
+ */
+function needsRestore(record: ReleaseRecord): boolean {
+  if (!isTerminal(record)) return true;
+  return record.status !== 'succeeded' && record.steps.length > 0 && !record.restoredAt;
+}
 
 export const handler = createReleaseGuardHandler({
   trafficRouter: awsTrafficRouter,

@@ -1,4 +1,12 @@
-import { ReleaseLockedError, ReleaseQueuedError, RollbackError } from './domain/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ContentionError,
+  ReleaseLockedError,
+  ReleaseQueuedError,
+  ReleaseSupersededError,
+  RollbackError,
+} from './domain/errors.js';
+import { orderPushes, type PushOrder, type PushRef, shortSha } from './domain/push-order.js';
 import type { ReleaseCause, ReleaseInput, ReleaseRecord, ReleaseStatus, Targets } from './domain/release.js';
 import { TERMINAL_STATUSES } from './domain/release.js';
 import { restoredWeights, weightsMatch } from './domain/traffic.js';
@@ -96,18 +104,44 @@ export async function stopRelease(
   return { record, restored };
 }
 
+/** What taking an environment for a release touches: ending others, and the push log to order them. */
+export type AcquirePorts = StopPorts & Pick<Ports, 'pushes'>;
+
+/** How long a release waits for a push between it and another to be received before arrival order decides. */
+export const PUSH_WAIT_MS = 10_000;
+const PUSH_POLL_MS = 200;
+/** Rounds of finding the lock taken by yet another release before handing the retry to the state machine. */
+const LOCK_ROUNDS = 5;
+
 /**
- * Takes the environment's lock for a release, applying the environment's policy when another
- * release holds it: supersede (stop the older, roll it back, then run), queue (retry later), reject.
+ * Takes the environment's lock for a release. Pushes are ordered by the pushes themselves (the
+ * branch's push chain, domain/push-order.ts), never by which execution reached the lock first:
+ * a release older than the one holding the environment, or than the newest one of its branch
+ * that already began there, ends `superseded` at once and moves nothing. A newer one applies the
+ * environment's policy to the holder: supersede (stop it, roll it back, then run), queue (retry
+ * later), reject. Losing a race for the lock is contention (ContentionError, retried), never a failure.
  */
-export async function acquireEnvironment(input: ReleaseInput, ports: StopPorts): Promise<void> {
+export async function acquireEnvironment(input: ReleaseInput, ports: AcquirePorts): Promise<void> {
   const { environment } = input;
   const store = ports.releases();
   const owner: LockOwner = { releaseId: input.release.id, executionName: input.executionName };
-  const first = await store.acquireLock(environment.name, owner);
-  if (first.acquired) return;
+  for (let round = 1; round <= LOCK_ROUNDS; round++) {
+    const attempt = await store.acquireLock(environment.name, owner);
+    if (attempt.acquired) {
+      if (await advanceBranchHead(input, ports)) return;
+      continue;
+    }
+    await contend(input, attempt.holder, ports);
+  }
+  throw new ContentionError(
+    `environment ${environment.name} changed hands ${LOCK_ROUNDS} times while release ${input.release.id} tried to take it; retrying`,
+  );
+}
 
-  const holder = first.holder;
+/** Applies the order of pushes and the environment's policy to the release holding the lock. */
+async function contend(input: ReleaseInput, holder: LockOwner, ports: AcquirePorts): Promise<void> {
+  const { environment } = input;
+  const store = ports.releases();
   const holding = await store.get(holder.releaseId, environment.name);
   // A holder whose execution no longer runs will never free the lock itself: its end event
   // went astray (the guard's dead-letter queue) or it crashed before recording an outcome.
@@ -122,19 +156,31 @@ export async function acquireEnvironment(input: ReleaseInput, ports: StopPorts):
       ended,
       input,
     );
-    const taken = await store.acquireLock(environment.name, owner);
-    if (taken.acquired) return;
-    throw new ReleaseQueuedError(
-      `environment ${environment.name} was taken by release ${taken.holder.releaseId} while clearing a stale lock`,
+    return;
+  }
+  if (holding === undefined || isTerminal(holding)) {
+    await stopRelease(ports, { ...holder, environment: environment.name }, environment, 'superseded', {
+      trigger: 'superseded',
+      error: 'ReleaseSuperseded',
+      message: `lock of ended release ${holder.releaseId} cleared`,
+    });
+    return;
+  }
+  const order = await orderAgainst(input, { branch: holding.branch, sha: holding.sha }, ports);
+  if (order.order === 'older') {
+    await endSuperseded(
+      input,
+      ports,
+      `release ${holder.releaseId} of a newer push holds ${environment.name}: ${order.how}; nothing moved`,
     );
   }
-  const stale = holding === undefined || isTerminal(holding);
-  if (!stale && environment.concurrency === 'reject') {
+  const how = order.order === 'newer' ? order.how : `an earlier attempt of ${shortSha(holding.sha)}`;
+  if (environment.concurrency === 'reject') {
     throw new ReleaseLockedError(
       `environment ${environment.name} is busy with release ${holder.releaseId}; policy is reject`,
     );
   }
-  if (!stale && environment.concurrency === 'queue') {
+  if (environment.concurrency === 'queue') {
     throw new ReleaseQueuedError(
       `environment ${environment.name} is busy with release ${holder.releaseId}; queued`,
     );
@@ -142,16 +188,99 @@ export async function acquireEnvironment(input: ReleaseInput, ports: StopPorts):
   await stopRelease(ports, { ...holder, environment: environment.name }, environment, 'superseded', {
     trigger: 'superseded',
     error: 'ReleaseSuperseded',
-    message: stale
-      ? `lock of ended release ${holder.releaseId} cleared`
-      : `superseded by release ${input.release.id} (${input.release.sha.slice(0, 7)})`,
+    message: `superseded by release ${input.release.id} (${shortSha(input.release.sha)}): ${how}`,
   });
-  const second = await store.acquireLock(environment.name, owner);
-  if (!second.acquired) {
-    throw new ReleaseQueuedError(
-      `environment ${environment.name} was taken by release ${second.holder.releaseId} while superseding`,
+}
+
+/**
+ * With the lock held: a release older than the newest push of its branch that already began in
+ * the environment ends superseded; otherwise it becomes that newest push. False when another
+ * release moved the head meanwhile (it superseded this one): the caller tries again.
+ */
+async function advanceBranchHead(input: ReleaseInput, ports: AcquirePorts): Promise<boolean> {
+  const { environment, release } = input;
+  const owner: LockOwner = { releaseId: release.id, executionName: input.executionName };
+  const head = await ports.pushes().head(environment.name, release.branch);
+  if (head && head.sha !== release.sha) {
+    const order = await orderAgainst(input, { branch: head.branch, sha: head.sha }, ports);
+    if (order.order === 'older') {
+      await ports.releases().releaseLock(environment.name, owner);
+      await endSuperseded(
+        input,
+        ports,
+        `release ${head.releaseId} of a newer push already began in ${environment.name}: ${order.how}; nothing moved`,
+      );
+    }
+  }
+  const moved = await ports
+    .pushes()
+    .advanceHead(
+      { environment: environment.name, branch: release.branch, sha: release.sha, ...owner },
+      head?.sha,
+    );
+  if (!moved) await ports.releases().releaseLock(environment.name, owner);
+  return moved;
+}
+
+/**
+ * Orders this release's push against another's by the push log, waiting up to PUSH_WAIT_MS for
+ * a push between them that has not been received yet. GitHub does not redeliver a failed
+ * delivery by itself, so one that never comes does not hold the environment: then the later
+ * arrival counts as newer, and the record says so.
+ */
+async function orderAgainst(
+  input: ReleaseInput,
+  other: { branch: string; sha: string },
+  ports: Pick<Ports, 'pushes' | 'now'>,
+): Promise<Exclude<PushOrder, { order: 'unknown' }>> {
+  const { release } = input;
+  const log = ports.pushes();
+  const me: PushRef = {
+    branch: release.branch,
+    sha: release.sha,
+    ...(release.before ? { before: release.before } : {}),
+    ...(release.pushedAt !== undefined ? { pushedAt: release.pushedAt } : {}),
+  };
+  const recorded = await log.get(other.branch, other.sha);
+  const them: PushRef = { ...recorded, ...other };
+  const beforeOf = async (sha: string) => {
+    const push = await log.get(release.branch, sha);
+    return push ? (push.before ?? NO_PARENT) : undefined;
+  };
+  const deadline = ports.now().getTime() + PUSH_WAIT_MS;
+  for (;;) {
+    const order = await orderPushes(me, them, beforeOf);
+    if (order.order !== 'unknown') return order;
+    if (ports.now().getTime() >= deadline) {
+      return {
+        order: 'newer',
+        how: `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s, so the later arrival counts as newer`,
+      };
+    }
+    await sleep(PUSH_POLL_MS);
+  }
+}
+
+const NO_PARENT = '0'.repeat(40);
+
+/** Ends this release as superseded by a newer push, before it moved anything. */
+async function endSuperseded(input: ReleaseInput, ports: AcquirePorts, message: string): Promise<never> {
+  const { release, environment } = input;
+  const store = ports.releases();
+  const record = await store.get(release.id, environment.name);
+  if (record && !isTerminal(record)) {
+    await store.update(
+      release.id,
+      environment.name,
+      {
+        status: 'superseded',
+        cause: { trigger: 'superseded', error: 'ReleaseSuperseded', message },
+        endedAt: ports.now().toISOString(),
+      },
+      { event: 'superseded', detail: message },
     );
   }
+  throw new ReleaseSupersededError(message);
 }
 
 /** How a lock holder's execution ended, or undefined while it still runs. */

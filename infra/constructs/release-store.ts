@@ -12,7 +12,7 @@ export interface ReleaseStoreProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Release records and one lock per environment, in one on-demand table. */
+/** Release records, one lock per environment, the push log and approvals, in one on-demand table. */
 export class ReleaseStore extends Construct {
   readonly table: Table;
 
@@ -27,6 +27,8 @@ export class ReleaseStore extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       // The release notifier reads record changes from the stream, off the release's path.
       stream: StreamViewType.NEW_IMAGE,
+      // Push items (the push log) carry `expiresAt`; records, locks and heads never do.
+      timeToLiveAttribute: 'expiresAt',
     });
   }
 

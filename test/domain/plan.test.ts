@@ -70,6 +70,9 @@ describe('Domain: planRelease', () => {
         pusher: 'Codertocat',
         attempt: 1,
         deliveryId: DELIVERY,
+        // Where the branch moved from (this push created it) and when: they order pushes (push-order.ts).
+        before: '0'.repeat(40),
+        pushedAt: 1557933657,
         // The head commit's first line, author and link, for the approval message.
         commit: {
           message: 'Initial commit',

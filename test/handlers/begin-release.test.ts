@@ -1,3 +1,4 @@
+import { MemoryPushLog } from '../../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { LocalTrafficRouter } from '../../embedded/adapters/traffic-router.js';
 import { LocalAlb } from '../../embedded/alb.js';
@@ -42,6 +43,7 @@ class RecordingOrchestrator implements Orchestrator {
 
 describe('Handler: begin-release', () => {
   let store: MemoryReleaseStore;
+  let pushes: MemoryPushLog;
   let lb: FakeLoadBalancer;
   let orchestrator: RecordingOrchestrator;
   let input: ReleaseInput;
@@ -52,6 +54,7 @@ describe('Handler: begin-release', () => {
     createBeginReleaseHandler({
       trafficRouter: lb.router,
       releases: () => store,
+      pushes: () => pushes,
       orchestrator: () => orchestrator,
       now: fixedClock,
     })({ input: release }, taskContext);
@@ -71,6 +74,7 @@ describe('Handler: begin-release', () => {
 
   beforeEach(() => {
     store = new MemoryReleaseStore(fixedClock);
+    pushes = new MemoryPushLog();
     orchestrator = new RecordingOrchestrator();
     input = releaseInput('dev');
     ({ blue, green } = input.environment.targetGroups);
@@ -114,6 +118,7 @@ describe('Handler: begin-release', () => {
     expect(lb.serving(input.environment)).toEqual({ [green]: 100, [blue]: 0 });
     expect((await record(input.release.id))?.history.map((h) => h.event)).toEqual([
       'started',
+      'began',
       'idle_attached',
     ]);
   });
@@ -139,7 +144,9 @@ describe('Handler: begin-release', () => {
       name: 'ListenerStateError',
       message: expect.stringContaining('listener is split (blue 90 / green 10)'),
     });
-    expect(await record(input.release.id)).toBeUndefined();
+    // Recorded while it waited for the lock; RecordNotStarted ends it with this error.
+    expect(await record(input.release.id)).toMatchObject({ status: 'pending', steps: [] });
+    expect((await record(input.release.id))?.targets).toBeUndefined();
   });
 
   it('fails with ListenerStateError when the listener forwards to a group outside the environment', async () => {
@@ -307,6 +314,7 @@ describe('Handler: begin-release, on the embedded adapters', () => {
   const begin = createBeginReleaseHandler({
     trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
     releases: () => store,
+    pushes: () => new MemoryPushLog(),
     orchestrator: () => orchestrator,
     now: systemClock,
   });
@@ -355,7 +363,10 @@ describe('Handler: begin-release, on the embedded adapters', () => {
 
     // Assess
     expect(alb.epochs(listenerArn).length).toBe(writes);
-    expect((await store.get(input.release.id, 'dev'))?.history.map((h) => h.event)).toEqual(['started']);
+    expect((await store.get(input.release.id, 'dev'))?.history.map((h) => h.event)).toEqual([
+      'started',
+      'began',
+    ]);
   });
 
   it('leaves a stale lock and its listener alone when another release took it over first', async () => {
@@ -369,6 +380,11 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     await store.acquireLock('dev', { releaseId: 'checkout-crashed', executionName: 'dev-crashed' });
     alb.setWeights(listenerArn, { [targetGroups.blue]: 75, [targetGroups.green]: 25 });
     const other = { releaseId: 'checkout-other', executionName: 'dev-other' };
+    const otherInput = releaseInput('dev');
+    otherInput.release = { ...otherInput.release, id: other.releaseId };
+    otherInput.executionName = other.executionName;
+    await store.create(recordOf(otherInput, { status: 'pending', targets: undefined }));
+    input.environment.concurrency = 'queue';
     const lockHolder = store.lockHolder.bind(store);
     store.lockHolder = async (environment) => {
       await store.releaseLock('dev', { releaseId: 'checkout-crashed', executionName: 'dev-crashed' });

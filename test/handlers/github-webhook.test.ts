@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MemoryPushLog } from '../../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { createGithubWebhookHandler } from '../../functions/github-webhook/handler.js';
 import type { PipelineInput } from '../../functions/shared/domain/release.js';
@@ -13,6 +14,7 @@ import type {
 } from '../../functions/shared/ports/index.js';
 import { exampleConfig } from '../support/config.js';
 import { fixtureBody, type GithubFixture } from '../support/github.js';
+import { fixedClock } from '../support/ports.js';
 
 const SECRET = "It's a Secret to Everybody: 7f3a9c1e5b";
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
@@ -134,6 +136,7 @@ function functionUrlEvent({
 
 let orchestrator: FakeOrchestrator;
 let secrets: FakeSecrets;
+let pushes: MemoryPushLog;
 
 const deliver = async (delivery: Delivery) =>
   (await createGithubWebhookHandler({
@@ -141,6 +144,8 @@ const deliver = async (delivery: Delivery) =>
     secrets: () => secrets,
     orchestrator: () => orchestrator,
     releases: () => new MemoryReleaseStore(),
+    pushes: () => pushes,
+    now: fixedClock,
   })(functionUrlEvent(delivery), {} as Context)) as APIGatewayProxyStructuredResultV2;
 const push = (name: GithubFixture, extra: Partial<Delivery> = {}) =>
   deliver({ event: 'push', body: fixtureBody(name), ...extra });
@@ -154,6 +159,7 @@ describe('Handler: github-webhook', () => {
   beforeEach(() => {
     orchestrator = new FakeOrchestrator();
     secrets = new FakeSecrets();
+    pushes = new MemoryPushLog();
     logs.length = 0;
     previousLevel = process.env.SLUICE_LOG_LEVEL;
     process.env.SLUICE_LOG_LEVEL = 'debug';

@@ -88,8 +88,12 @@ export class Scenario {
   }
 
   /** Delivers a signed push through the real webhook handler; returns its HTTP answer and the plan. */
-  async push(sha: string, deliveryId: string = randomUUID(), branch = 'release/1.0') {
-    const payload = pushPayload(this.config.repository, branch, sha);
+  push(sha: string, deliveryId: string = randomUUID(), branch = 'release/1.0') {
+    return this.deliver(pushPayload(this.config.repository, branch, sha), deliveryId);
+  }
+
+  /** Delivers a push payload as GitHub would (signed, through the webhook handler). */
+  async deliver(payload: ReturnType<typeof pushPayload>, deliveryId: string = randomUUID()) {
     const secret = await this.runtime.ports.secrets().get('github-webhook');
     const event = signedWebhookEvent(secret, 'push', JSON.stringify(payload), deliveryId);
     const response = await this.runtime.handlers.githubWebhook(event, lambdaContext('webhook'));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -6,7 +7,8 @@ import {
   PutCommand,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
-import { newestFirst } from '../domain/records.js';
+import { ContentionError } from '../domain/errors.js';
+import { assertRunning, newestFirst } from '../domain/records.js';
 import type { ReleaseRecord } from '../domain/release.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
 import { readLambdaEnv } from './env.js';
@@ -16,8 +18,13 @@ import { isNamed } from './sdk-errors.js';
 /** The table's key schema; the CDK table and the embedded runtime's table use exactly these. */
 export const RELEASE_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
-/** Optimistic writes of one record rarely collide (one execution per environment); a few tries suffice. */
-const UPDATE_ATTEMPTS = 5;
+/**
+ * Optimistic writes of one record collide when several writers end it at once (a burst of
+ * newer pushes superseding it): retry with jittered backoff, then report contention, which the
+ * state machine retries, never the SDK's ConditionalCheckFailedException.
+ */
+const UPDATE_ATTEMPTS = 8;
+const backoff = (attempt: number) => sleep(Math.random() * 10 * 2 ** attempt);
 
 const RELEASE_PREFIX = 'RELEASE#';
 const LOCK_PREFIX = 'LOCK#';
@@ -79,10 +86,13 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     environment: string,
     patch: Partial<ReleaseRecord>,
     event: { event: string; detail?: string },
+    options: { whileRunning?: boolean } = {},
   ): Promise<ReleaseRecord> {
     for (let attempt = 1; ; attempt++) {
       const item = await this.getItem(releaseId, environment);
       if (!item) throw new Error(`release ${releaseId} has no record for environment ${environment}`);
+      // The write below is conditional on this read's version, so an end written meanwhile wins.
+      if (options.whileRunning) assertRunning(item.record, event.event);
       const at = this.now().toISOString();
       const entry = event.detail === undefined ? { at, event: event.event } : { at, ...event };
       const next: ReleaseRecord = {
@@ -103,7 +113,14 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         );
         return next;
       } catch (error) {
-        if (!isConditionFailure(error) || attempt >= UPDATE_ATTEMPTS) throw error;
+        if (!isConditionFailure(error)) throw error;
+        if (attempt >= UPDATE_ATTEMPTS) {
+          throw new ContentionError(
+            `record of release ${releaseId} in ${environment} changed under ${UPDATE_ATTEMPTS} writes in a row; try again`,
+            { cause: error },
+          );
+        }
+        await backoff(attempt);
       }
     }
   }
@@ -135,7 +152,8 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       if (await this.putLock(environment, owner)) return { acquired: true };
       const holder = await this.lockHolder(environment);
       if (holder) return { acquired: false, holder };
-      if (attempt >= 2) throw new Error(`lock of environment ${environment} is contended; try again`);
+      if (attempt >= 2)
+        throw new ContentionError(`lock of environment ${environment} is contended; try again`);
     }
   }
 

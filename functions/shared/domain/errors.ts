@@ -90,6 +90,17 @@ export class BuildPendingError extends SluiceError {
 export class ReleaseQueuedError extends SluiceError {
   override name = 'ReleaseQueuedError';
 }
+/** A newer push of the branch already holds, or already began in, the environment: this one moves nothing. */
+export class ReleaseSupersededError extends SluiceError {
+  override name = 'ReleaseSupersededError';
+}
+/**
+ * Another writer got there first (the environment's lock, a record's conditional write): not a
+ * failure of the release. The state machine retries it within seconds.
+ */
+export class ContentionError extends SluiceError {
+  override name = 'ContentionError';
+}
 /** The release was stopped (alarm, abort, superseded) while this step ran; its traffic change was undone. */
 export class ReleaseStoppedError extends SluiceError {
   override name = 'ReleaseStoppedError';

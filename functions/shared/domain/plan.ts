@@ -8,8 +8,11 @@ import type { EnvironmentInput, PipelineInput, ReleaseInput, ReleaseRef, StepInp
 export interface PushEvent {
   ref: string;
   after: string;
+  /** The commit the branch pointed at before the push (all zeros when the push created it). */
+  before?: string;
   deleted?: boolean;
-  repository: { full_name: string };
+  /** `pushed_at` is Unix seconds in push events (an ISO string in other events). */
+  repository: { full_name: string; pushed_at?: number | string | null };
   pusher?: { name?: string | null } | null;
   sender?: { login?: string } | null;
   head_commit?: {
@@ -53,6 +56,13 @@ export interface Ignored {
 
 const SHA = /^[0-9a-f]{40}$/;
 const ZERO_SHA = /^0{40}$/;
+
+/** The push's time in Unix seconds, when the payload carries one. */
+function pushedAtOf(event: PushEvent): { pushedAt?: number } {
+  const at = event.repository.pushed_at;
+  const seconds = typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) / 1000 : Number.NaN;
+  return Number.isFinite(seconds) ? { pushedAt: Math.floor(seconds) } : {};
+}
 
 /** Maps one environment's config to the state machine's input for it. */
 export function environmentInput(
@@ -153,6 +163,8 @@ export function planRelease(
     version: renderImageTag(config.imageTag, event.after),
     pusher: event.pusher?.name ?? event.sender?.login ?? 'unknown',
     ...(deliveryId ? { deliveryId } : {}),
+    ...(event.before && SHA.test(event.before) ? { before: event.before } : {}),
+    ...pushedAtOf(event),
     ...(event.head_commit?.message
       ? {
           commit: {

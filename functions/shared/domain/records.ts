@@ -1,4 +1,11 @@
-import type { ReleaseCause, ReleaseInput, ReleaseRecord, ReleaseStatus } from './release.js';
+import { ReleaseStoppedError } from './errors.js';
+import {
+  type ReleaseCause,
+  type ReleaseInput,
+  type ReleaseRecord,
+  type ReleaseStatus,
+  TERMINAL_STATUSES,
+} from './release.js';
 
 /** A fresh record for one environment of a release, as BeginRelease writes it. */
 export function newRecord(
@@ -56,7 +63,9 @@ export function causeOf(error: string, message: string, extra: Partial<ReleaseCa
           ? 'check_failed'
           : error === 'States.Timeout' || error === 'ApprovalTimedOut'
             ? 'timeout'
-            : 'handler_error';
+            : error === 'ReleaseSupersededError'
+              ? 'superseded'
+              : 'handler_error';
   return { trigger, error, message, ...extra };
 }
 
@@ -71,4 +80,13 @@ export function endStatus(record: ReleaseRecord | undefined, rollbackWrote = fal
 /** Orders records newest first by start time (ISO timestamps compare as strings; localeCompare is 50x slower). */
 export function newestFirst(a: ReleaseRecord, b: ReleaseRecord): number {
   return a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0;
+}
+
+/** Throws ReleaseStoppedError for a record that already ended. */
+export function assertRunning(record: ReleaseRecord, event: string): void {
+  if (TERMINAL_STATUSES.includes(record.status)) {
+    throw new ReleaseStoppedError(
+      `release ${record.releaseId} already ended ${record.status} in ${record.environment}; not recording ${event}`,
+    );
+  }
 }

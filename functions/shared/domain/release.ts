@@ -22,6 +22,10 @@ export interface ReleaseRef {
   version: string;
   pusher: string;
   deliveryId?: string;
+  /** The commit the branch moved from in this push: with the push log, it orders pushes (domain/push-order.ts). */
+  before?: string;
+  /** The push's `repository.pushed_at`, Unix seconds: orders pushes the chain does not connect. */
+  pushedAt?: number;
   /** The pushed commit's first line, author and link, for the approval message. */
   commit?: { message: string; author: string; url: string };
   /** 1 for the first push of a commit; a re-push after a failed, aborted or rolled-back attempt is the next. */

@@ -6,6 +6,7 @@ import type { BuildVerifier, CheckReporter } from './build-verifier.js';
 import type { Deployer } from './deployer.js';
 import type { DeploymentTracker, Notifier } from './notifier.js';
 import type { Orchestrator } from './orchestrator.js';
+import type { PushLog } from './push-log.js';
 import type { ReleaseStore } from './release-store.js';
 import type { Secrets } from './secrets.js';
 import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
@@ -23,6 +24,7 @@ export type {
   PostedMessage,
 } from './notifier.js';
 export type { ExecutionDescription, ExecutionStatus, Orchestrator, StartResult } from './orchestrator.js';
+export type { BranchHead, PushLog, PushRecord } from './push-log.js';
 export type { LockOwner, LockResult, ReleaseStore } from './release-store.js';
 export type { SecretName, Secrets } from './secrets.js';
 export type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
@@ -46,6 +48,8 @@ export interface Ports {
   /** The image registry (ECR): the image exists, and its scan findings. */
   artifacts(): ArtifactVerifier;
   releases(): ReleaseStore;
+  /** Every push to a release branch as received, and each environment's newest push per branch: how pushes are ordered. */
+  pushes(): PushLog;
   orchestrator(): Orchestrator;
   secrets(): Secrets;
   /** Pending approvals and their task tokens (tokens only ever come out to the deciding caller). */

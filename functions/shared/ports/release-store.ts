@@ -12,12 +12,17 @@ export interface ReleaseStore {
   /** Creates the record if there is none for (releaseId, environment); returns false if there was. */
   create(record: ReleaseRecord): Promise<boolean>;
   get(releaseId: string, environment: string): Promise<ReleaseRecord | undefined>;
-  /** Shallow-merges the patch and appends a history entry. */
+  /**
+   * Shallow-merges the patch and appends a history entry. With `whileRunning`, the write is
+   * conditional on the record not having ended (atomically: a concurrent end wins), and a record
+   * that ended throws ReleaseStoppedError: a step still in flight never writes an ended release back to life.
+   */
   update(
     releaseId: string,
     environment: string,
     patch: Partial<ReleaseRecord>,
     event: { event: string; detail?: string },
+    options?: { whileRunning?: boolean },
   ): Promise<ReleaseRecord>;
   /** Every record, newest first. */
   list(): Promise<ReleaseRecord[]>;

@@ -1,0 +1,30 @@
+import type { BranchHead, PushLog, PushRecord } from '../../functions/shared/ports/push-log.js';
+
+/** The PushLog port in memory, with the DynamoDB adapter's semantics (a shared contract test holds both). */
+export class MemoryPushLog implements PushLog {
+  private readonly pushes = new Map<string, PushRecord>();
+  private readonly heads = new Map<string, BranchHead>();
+
+  async record(push: PushRecord): Promise<void> {
+    const key = `${push.branch}\n${push.sha}`;
+    if (this.pushes.get(key)?.before === push.before) return;
+    this.pushes.set(key, structuredClone(push));
+  }
+
+  async get(branch: string, sha: string): Promise<PushRecord | undefined> {
+    const push = this.pushes.get(`${branch}\n${sha}`);
+    return push && structuredClone(push);
+  }
+
+  async head(environment: string, branch: string): Promise<BranchHead | undefined> {
+    const head = this.heads.get(`${environment}\n${branch}`);
+    return head && { ...head };
+  }
+
+  async advanceHead(head: BranchHead, expectedSha: string | undefined): Promise<boolean> {
+    const key = `${head.environment}\n${head.branch}`;
+    if (this.heads.get(key)?.sha !== expectedSha) return false;
+    this.heads.set(key, { ...head });
+    return true;
+  }
+}

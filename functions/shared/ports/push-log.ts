@@ -1,0 +1,35 @@
+import type { PushRef } from '../domain/push-order.js';
+
+/** A push as the webhook received it: which commit the branch moved from and to, and when. */
+export interface PushRecord extends PushRef {
+  /** When the webhook received the delivery (ISO). */
+  receivedAt: string;
+  deliveryId?: string;
+}
+
+/** The newest push of a branch that took an environment's lock: what a later push is ordered against. */
+export interface BranchHead {
+  environment: string;
+  branch: string;
+  sha: string;
+  releaseId: string;
+  executionName: string;
+}
+
+/**
+ * Every push to a release branch, recorded on receipt, and per environment the newest push of
+ * each branch that began there. Webhook deliveries (and the executions they start) arrive in no
+ * particular order; the pushes' own `before` → `after` chain says which is newer.
+ */
+export interface PushLog {
+  /** Records a push; a redelivery (same branch, commit and `before`) keeps the first receipt. */
+  record(push: PushRecord): Promise<void>;
+  /** The recorded push that moved `branch` to `sha`, if any. */
+  get(branch: string, sha: string): Promise<PushRecord | undefined>;
+  head(environment: string, branch: string): Promise<BranchHead | undefined>;
+  /**
+   * Moves the branch's head in the environment to `head` only if it is still at `expectedSha`
+   * (undefined: no head yet), with a conditional write; false when another release moved it first.
+   */
+  advanceHead(head: BranchHead, expectedSha: string | undefined): Promise<boolean>;
+}
