@@ -148,13 +148,14 @@ export const createRecordPipelineHandler = (ports: RecordPipelinePorts) =>
             : envRecord
               ? `during the soak after it succeeded: ${caught.error} ${caught.message}`
               : caught.message;
-        const message = `stopped in ${where}: ${why}`;
+        const superseded = envRecord?.status === 'superseded';
+        const message = `${superseded ? 'superseded' : 'stopped'} in ${where}: ${why}`;
         const later = stages.slice(stages.findIndex((s) => s.name === where) + 1).map((s) => s.name);
         await store.update(
           release.id,
           PIPELINE_RECORD,
           {
-            status: 'failed',
+            status: superseded ? 'superseded' : 'failed',
             endedAt: now,
             cause: {
               ...causeOf(envRecord?.cause?.error ?? caught.error, message),
@@ -162,11 +163,15 @@ export const createRecordPipelineHandler = (ports: RecordPipelinePorts) =>
             },
           },
           {
-            event: 'failed',
+            event: superseded ? 'superseded' : 'failed',
             detail: later.length > 0 ? `${message}; not started: ${later.join(', ')}` : message,
           },
         );
-        report = { status: 'completed', conclusion: 'failure', title: `stopped in ${where}`, summary };
+        // A newer push of the branch took over: this commit did not fail, it was overtaken
+        // (GitHub check runs: `cancelled` is a conclusion of a completed run).
+        report = superseded
+          ? { status: 'completed', conclusion: 'cancelled', title: `superseded in ${where}`, summary }
+          : { status: 'completed', conclusion: 'failure', title: `stopped in ${where}`, summary };
         result = { error: 'PipelineStopped', cause: message };
       }
       const checkRunId = record.pipeline?.checkRunId;

@@ -9,9 +9,12 @@ import {
   type Orchestrator,
   systemClock,
 } from '../../functions/shared/ports/index.js';
-import { fixedClock, taskContext } from '../support/ports.js';
+import { fixedClock, NOW, taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';
+import { shaOf } from '../scenarios/harness.js';
+
+const shortOf = (input: ReleaseInput) => input.release.sha.slice(0, 7);
 
 const unused = async (): Promise<never> => {
   throw new Error('not used by BeginRelease');
@@ -284,6 +287,198 @@ describe('Handler: begin-release', () => {
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({ name: 'ReleaseQueuedError' });
     expect(orchestrator.described).toEqual(['dev-older']);
+  });
+});
+
+/*
+ * GitHub's push payload: `before` is "the SHA of the most recent commit on ref before the push".
+ * The webhook records each push on receipt (PushLog); BeginRelease orders a release against the
+ * lock holder and the branch's newest push in the environment by that chain, since deliveries
+ * (and so executions) reach the lock in no particular order.
+ */
+describe('Handler: begin-release, in the order of the pushes', () => {
+  let store: MemoryReleaseStore;
+  let pushes: MemoryPushLog;
+  let lb: FakeLoadBalancer;
+  let orchestrator: RecordingOrchestrator;
+  let clock: () => Date;
+  const ZERO = '0'.repeat(40);
+
+  /** A release of a push of `label` on top of `before` (a label, or the branch's creation). */
+  function pushOf(label: string, before?: string): ReleaseInput {
+    const input = releaseInput('dev');
+    const sha = shaOf(label);
+    input.release = {
+      ...input.release,
+      id: `checkout-${sha.slice(0, 12)}`,
+      sha,
+      version: sha,
+      before: before ? shaOf(before) : ZERO,
+      pushedAt: 1_795_000_000,
+    };
+    input.executionName = `dev-acme-checkout-${sha}`;
+    return input;
+  }
+
+  const received = (input: ReleaseInput) =>
+    pushes.record({
+      branch: input.release.branch,
+      sha: input.release.sha,
+      before: input.release.before!,
+      pushedAt: input.release.pushedAt!,
+      receivedAt: NOW,
+    });
+
+  const begin = (input: ReleaseInput) =>
+    createBeginReleaseHandler({
+      trafficRouter: lb.router,
+      releases: () => store,
+      pushes: () => pushes,
+      orchestrator: () => orchestrator,
+      now: clock,
+    })({ input }, taskContext);
+
+  /** A release that took dev's lock and began, as BeginRelease leaves it. */
+  async function holding(input: ReleaseInput) {
+    await received(input);
+    await begin(input);
+  }
+
+  beforeEach(() => {
+    store = new MemoryReleaseStore(fixedClock);
+    pushes = new MemoryPushLog();
+    orchestrator = new RecordingOrchestrator();
+    clock = fixedClock;
+    const env = releaseInput('dev').environment;
+    lb = new FakeLoadBalancer().serve(env, { [env.targetGroups.blue]: 100, [env.targetGroups.green]: 0 });
+  });
+
+  it('ends an older push superseded at once, moving nothing, when a newer push of its branch holds the environment', async () => {
+    // Prepare: b was pushed on top of a; b's delivery reached the lock first
+    const a = pushOf('a');
+    const b = pushOf('b', 'a');
+    await received(a);
+    await holding(b);
+    const writes = lb.writes.length;
+
+    // Act
+    const caught = await begin(a).catch((error: unknown) => error);
+
+    // Assess
+    const message = `release ${b.release.id} of a newer push holds dev: ${shortOf(b)} was pushed to ${b.release.branch} after ${shortOf(a)} (the next push); nothing moved`;
+    expect(caught).toMatchObject({ name: 'ReleaseSupersededError', message });
+    expect(await store.get(a.release.id, 'dev')).toMatchObject({
+      status: 'superseded',
+      steps: [],
+      cause: { trigger: 'superseded', error: 'ReleaseSuperseded', message },
+    });
+    expect(await store.get(b.release.id, 'dev')).toMatchObject({ status: 'in_progress' });
+    expect(await store.lockHolder('dev')).toEqual({ releaseId: b.release.id, executionName: b.executionName });
+    expect(orchestrator.stops).toEqual([]);
+    expect(lb.writes).toHaveLength(writes);
+  });
+
+  it('supersedes the older push that holds the environment, saying in words which push is newer', async () => {
+    // Prepare
+    const a = pushOf('a');
+    const b = pushOf('b', 'a');
+    await holding(a);
+    await received(b);
+
+    // Act
+    await begin(b);
+
+    // Assess
+    expect(await store.get(a.release.id, 'dev')).toMatchObject({
+      status: 'superseded',
+      cause: {
+        trigger: 'superseded',
+        message: `superseded by release ${b.release.id} (${shortOf(b)}): ${shortOf(b)} was pushed to ${b.release.branch} after ${shortOf(a)} (the next push)`,
+      },
+    });
+    expect(orchestrator.stops.map((stop) => stop.executionName)).toEqual([a.executionName]);
+    expect(await store.lockHolder('dev')).toEqual({ releaseId: b.release.id, executionName: b.executionName });
+  });
+
+  it('ends an older push superseded when a newer push of its branch already began here, though the lock is free again', async () => {
+    // Prepare: c (three pushes after a) began and ended; a's delivery comes last
+    const a = pushOf('a');
+    await received(a);
+    await received(pushOf('b', 'a'));
+    const c = pushOf('c', 'b');
+    await holding(c);
+    await store.releaseLock('dev', { releaseId: c.release.id, executionName: c.executionName });
+
+    // Act + Assess
+    await expect(begin(a)).rejects.toMatchObject({
+      name: 'ReleaseSupersededError',
+      message: expect.stringContaining(`already began in dev: ${shortOf(c)} was pushed to ${c.release.branch} after ${shortOf(a)} (2 pushes later)`),
+    });
+    expect(await store.lockHolder('dev')).toBeUndefined();
+    expect(await pushes.head('dev', a.release.branch)).toMatchObject({ sha: c.release.sha });
+  });
+
+  it('waits for a push between it and the holder that has not been received yet, then orders by it', async () => {
+    // Prepare: a holds dev; c was pushed on top of b, whose delivery is still on its way
+    const a = pushOf('a');
+    const b = pushOf('b', 'a');
+    const c = pushOf('c', 'b');
+    await holding(a);
+    await received(c);
+    setTimeout(() => void received(b), 300);
+
+    // Act
+    await begin(c);
+
+    // Assess
+    expect(await store.get(a.release.id, 'dev')).toMatchObject({
+      status: 'superseded',
+      cause: { message: expect.stringContaining('(2 pushes later)') },
+    });
+    expect((await store.lockHolder('dev'))?.releaseId).toBe(c.release.id);
+  });
+
+  it('goes by arrival, and says so, when the push in between never arrives within the wait', async () => {
+    // Prepare: b's delivery failed for good (GitHub does not redeliver by itself); the clock runs 6 s per reading
+    const a = pushOf('a');
+    const c = pushOf('c', 'b');
+    await holding(a);
+    await received(c);
+    let t = Date.parse(NOW);
+    clock = () => new Date((t += 6_000));
+
+    // Act
+    await begin(c);
+
+    // Assess
+    expect(await store.get(a.release.id, 'dev')).toMatchObject({
+      status: 'superseded',
+      cause: {
+        message: `superseded by release ${c.release.id} (${shortOf(c)}): push ${shaOf('b').slice(0, 7)} between ${shortOf(c)} and ${shortOf(a)} was not received within 10 s, so the later arrival counts as newer`,
+      },
+    });
+  });
+
+  it('reports losing the lock round after round as ContentionError, for the state machine to retry', async () => {
+    // Prepare: each time this release tries, yet another release (that nothing orders before it) has just taken the lock
+    const c = pushOf('c');
+    await received(c);
+    let n = 0;
+    const acquire = store.acquireLock.bind(store);
+    store.acquireLock = async (environment, owner) => {
+      const other = pushOf(`other-${n++}`);
+      await store.create({ ...recordOf(other), status: 'pending', targets: undefined });
+      await store.releaseLock(environment, (await store.lockHolder(environment)) ?? owner);
+      await acquire(environment, { releaseId: other.release.id, executionName: other.executionName });
+      return acquire(environment, owner);
+    };
+
+    // Act + Assess
+    await expect(begin(c)).rejects.toMatchObject({
+      name: 'ContentionError',
+      message: `environment dev changed hands 5 times while release ${c.release.id} tried to take it; retrying`,
+    });
+    expect(await store.get(c.release.id, 'dev')).toMatchObject({ status: 'pending' });
   });
 });
 

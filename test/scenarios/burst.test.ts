@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pushPayload } from '../../embedded/push.js';
-import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import { PIPELINE_RECORD, type ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { SCALED, Scenario, shaOf } from './harness.js';
 
 /*
@@ -132,5 +132,14 @@ describe('Scenario: a burst of pushes to one release branch (supersede)', () => 
       `release ${newerPush.releaseId} of a newer push already began in dev: ${b.after.slice(0, 7)} was pushed to ${BRANCH} after ${a.after.slice(0, 7)} (the next push); nothing moved`,
     );
     expect(record?.targets).toBeUndefined();
+    // The late commit's pipeline and its "Sluice plan" check run say it was overtaken, not that it failed.
+    expect(await scenario.runtime.ports.releases().get(late.releaseId, PIPELINE_RECORD)).toMatchObject({
+      status: 'superseded',
+      cause: { trigger: 'superseded' },
+    });
+    expect(scenario.runtime.github.reported().find((run) => run.head_sha === a.after)).toMatchObject({
+      conclusion: 'cancelled',
+      output: { title: 'superseded in dev' },
+    });
   });
 });
