@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { jest } from '@jest/globals';
-import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import dynalite from 'dynalite';
 import { createReleaseTable } from '../../embedded/dynalite.js';
 import {
@@ -286,13 +286,13 @@ describe('Class: DynamoDbReleaseStore (on dynalite)', () => {
 
 describe('Class: DynamoDbReleaseStore (requests)', () => {
   // Mocked per test and restored after: the document client's prototype is shared with the dynalite suite above.
-  let dynamo: AwsStub<object, object, object>;
+  let dynamo: AwsClientStub<DynamoDBDocumentClient>;
   let store: DynamoDbReleaseStore;
   const conflict = () =>
     new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
   beforeEach(() => {
-    dynamo = mockClient(DynamoDBDocumentClient) as unknown as AwsStub<object, object, object>;
+    dynamo = mockClient(DynamoDBDocumentClient);
     // No backoff between attempts: the jitter is Math.random() times the attempt's ceiling.
     jest.spyOn(Math, 'random').mockReturnValue(0);
     store = new DynamoDbReleaseStore(
