@@ -1,12 +1,20 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { jest } from '@jest/globals';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import dynalite from 'dynalite';
 import { createReleaseTable } from '../../embedded/dynalite.js';
 import {
   DynamoDbReleaseStore,
   RELEASE_TABLE_KEYS,
 } from '../../functions/shared/aws/dynamodb-release-store.js';
+import { ContentionError, ReleaseStoppedError } from '../../functions/shared/domain/errors.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 
 const TABLE = 'sluice-releases';
@@ -272,6 +280,123 @@ describe('Class: DynamoDbReleaseStore (on dynalite)', () => {
       expect(winners).toHaveLength(1);
       const holder = await store.lockHolder('lock-race');
       for (const r of results) if (!r.acquired) expect(r.holder).toEqual(holder);
+    });
+  });
+});
+
+describe('Class: DynamoDbReleaseStore (requests)', () => {
+  // Mocked per test and restored after: the document client's prototype is shared with the dynalite suite above.
+  let dynamo: AwsClientStub<DynamoDBDocumentClient>;
+  let store: DynamoDbReleaseStore;
+  const conflict = () =>
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+  beforeEach(() => {
+    dynamo = mockClient(DynamoDBDocumentClient);
+    // No backoff between attempts: the jitter is Math.random() times the attempt's ceiling.
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    store = new DynamoDbReleaseStore(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+      TABLE,
+      () => new Date('2026-03-01T12:00:00.000Z'),
+    );
+  });
+
+  afterEach(() => {
+    dynamo.restore();
+    jest.restoreAllMocks();
+  });
+
+  /** Each Get reads the record at the next version, as if another writer had just written it. */
+  function recordReadAt(status: ReleaseRecord['status'] = 'in_progress') {
+    let version = 0;
+    dynamo.on(GetCommand).callsFake(() => ({
+      Item: {
+        pk: 'RELEASE#r-busy',
+        sk: 'ENV#prod',
+        record: { ...record('r-busy', 'prod', '2026-03-01T10:00:00.000Z'), status },
+        version: ++version,
+      },
+    }));
+  }
+
+  describe('Method: update', () => {
+    it('reports contention by name after 8 conflicting writes, never the SDK error', async () => {
+      // Prepare
+      recordReadAt();
+      dynamo.on(PutCommand).rejects(conflict());
+
+      // Act
+      const updating = store.update('r-busy', 'prod', { status: 'superseded' }, { event: 'superseded' });
+
+      // Assess
+      const error = await updating.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ContentionError);
+      expect(error).toMatchObject({
+        name: 'ContentionError',
+        message: expect.stringMatching(/release r-busy in prod/),
+      });
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(8);
+      expect((error as Error).cause).toBeInstanceOf(ConditionalCheckFailedException);
+    });
+
+    it('succeeds when the conflict clears on the third attempt, writing against the version it read', async () => {
+      // Prepare
+      recordReadAt();
+      dynamo.on(PutCommand).rejectsOnce(conflict()).rejectsOnce(conflict()).resolves({});
+
+      // Act
+      const updated = await store.update('r-busy', 'prod', {}, { event: 'deployed' });
+
+      // Assess
+      const puts = dynamo.commandCalls(PutCommand);
+      expect(puts).toHaveLength(3);
+      expect(puts[2]!.args[0].input).toMatchObject({
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeValues: { ':expected': 3 },
+        Item: { version: 4 },
+      });
+      expect(updated.history.at(-1)).toEqual({ at: '2026-03-01T12:00:00.000Z', event: 'deployed' });
+    });
+
+    it('throws ReleaseStoppedError and writes nothing when a step updates a superseded release while running', async () => {
+      // Prepare
+      recordReadAt('superseded');
+      dynamo.on(PutCommand).resolves({});
+
+      // Act
+      const updating = store.update(
+        'r-busy',
+        'prod',
+        { steps: [] },
+        { event: 'shifted' },
+        { whileRunning: true },
+      );
+
+      // Assess
+      await expect(updating).rejects.toThrow(ReleaseStoppedError);
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('Method: acquireLock', () => {
+    it('reports contention by name when the lock is taken and gone again on both tries', async () => {
+      // Prepare: every write loses to a holder that has released by the time we read it.
+      dynamo.on(PutCommand).rejects(conflict());
+      dynamo.on(GetCommand).resolves({});
+
+      // Act
+      const acquiring = store.acquireLock('prod', { releaseId: 'r-late', executionName: 'prod-r-late' });
+
+      // Assess
+      await expect(acquiring).rejects.toMatchObject({
+        name: 'ContentionError',
+        message: 'lock of environment prod is contended; try again',
+      });
+      expect(dynamo.commandCalls(PutCommand)).toHaveLength(2);
     });
   });
 });

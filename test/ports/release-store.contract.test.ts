@@ -4,6 +4,7 @@ import dynalite from 'dynalite';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { createReleaseTable } from '../../embedded/dynalite.js';
 import { DynamoDbReleaseStore } from '../../functions/shared/aws/dynamodb-release-store.js';
+import { ReleaseStoppedError } from '../../functions/shared/domain/errors.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import type { ReleaseStore } from '../../functions/shared/ports/index.js';
 
@@ -71,6 +72,40 @@ describe.each([
     expect(updated).toMatchObject({ status: 'promoted', executionName: 'dev-r1' });
     expect(updated.history.map((h) => h.event)).toEqual(['promoted']);
     expect((await store.get('r1', 'dev'))?.status).toBe('promoted');
+  });
+
+  it('refuses an update while running to a record that already ended, and leaves it as it was', async () => {
+    const store = await make();
+    await store.create({ ...record('r1', '2026-01-01T00:00:00.000Z'), status: 'superseded' });
+    await expect(
+      store.update('r1', 'dev', { status: 'promoted' }, { event: 'promoted' }, { whileRunning: true }),
+    ).rejects.toThrow(ReleaseStoppedError);
+    expect(await store.get('r1', 'dev')).toMatchObject({ status: 'superseded', history: [] });
+  });
+
+  it('applies an update while running to a record that is still running', async () => {
+    const store = await make();
+    await store.create(record('r1', '2026-01-01T00:00:00.000Z'));
+    const updated = await store.update(
+      'r1',
+      'dev',
+      { status: 'promoted' },
+      { event: 'promoted' },
+      { whileRunning: true },
+    );
+    expect(updated.status).toBe('promoted');
+  });
+
+  it('never writes an ended record back to life when a step races its end', async () => {
+    const store = await make();
+    await store.create(record('r1', '2026-01-01T00:00:00.000Z'));
+    const [end, step] = await Promise.allSettled([
+      store.update('r1', 'dev', { status: 'superseded' }, { event: 'superseded' }),
+      store.update('r1', 'dev', { status: 'promoted' }, { event: 'promoted' }, { whileRunning: true }),
+    ]);
+    expect(end.status).toBe('fulfilled');
+    if (step.status === 'rejected') expect(step.reason).toBeInstanceOf(ReleaseStoppedError);
+    expect((await store.get('r1', 'dev'))?.status).toBe('superseded');
   });
 
   it('refuses to update a record that does not exist', async () => {
