@@ -7,7 +7,8 @@ export class MemoryPushLog implements PushLog {
 
   async record(push: PushRecord): Promise<void> {
     const key = `${push.branch}\n${push.sha}`;
-    if (this.pushes.get(key)?.before === push.before) return;
+    const first = this.pushes.get(key);
+    if (first && first.before === push.before) return;
     this.pushes.set(key, structuredClone(push));
   }
 

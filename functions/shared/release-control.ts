@@ -254,7 +254,7 @@ async function orderAgainst(
     if (ports.now().getTime() >= deadline) {
       return {
         order: 'newer',
-        how: `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s, so the later arrival counts as newer`,
+        how: `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s (or its record expired), so the later arrival counts as newer`,
       };
     }
     await sleep(PUSH_POLL_MS);

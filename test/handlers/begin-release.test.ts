@@ -9,10 +9,10 @@ import {
   type Orchestrator,
   systemClock,
 } from '../../functions/shared/ports/index.js';
+import { shaOf } from '../scenarios/harness.js';
 import { fixedClock, NOW, taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';
-import { shaOf } from '../scenarios/harness.js';
 
 const shortOf = (input: ReleaseInput) => input.release.sha.slice(0, 7);
 
@@ -373,7 +373,10 @@ describe('Handler: begin-release, in the order of the pushes', () => {
       cause: { trigger: 'superseded', error: 'ReleaseSuperseded', message },
     });
     expect(await store.get(b.release.id, 'dev')).toMatchObject({ status: 'in_progress' });
-    expect(await store.lockHolder('dev')).toEqual({ releaseId: b.release.id, executionName: b.executionName });
+    expect(await store.lockHolder('dev')).toEqual({
+      releaseId: b.release.id,
+      executionName: b.executionName,
+    });
     expect(orchestrator.stops).toEqual([]);
     expect(lb.writes).toHaveLength(writes);
   });
@@ -397,7 +400,10 @@ describe('Handler: begin-release, in the order of the pushes', () => {
       },
     });
     expect(orchestrator.stops.map((stop) => stop.executionName)).toEqual([a.executionName]);
-    expect(await store.lockHolder('dev')).toEqual({ releaseId: b.release.id, executionName: b.executionName });
+    expect(await store.lockHolder('dev')).toEqual({
+      releaseId: b.release.id,
+      executionName: b.executionName,
+    });
   });
 
   it('ends an older push superseded when a newer push of its branch already began here, though the lock is free again', async () => {
@@ -412,7 +418,9 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     // Act + Assess
     await expect(begin(a)).rejects.toMatchObject({
       name: 'ReleaseSupersededError',
-      message: expect.stringContaining(`already began in dev: ${shortOf(c)} was pushed to ${c.release.branch} after ${shortOf(a)} (2 pushes later)`),
+      message: expect.stringContaining(
+        `already began in dev: ${shortOf(c)} was pushed to ${c.release.branch} after ${shortOf(a)} (2 pushes later)`,
+      ),
     });
     expect(await store.lockHolder('dev')).toBeUndefined();
     expect(await pushes.head('dev', a.release.branch)).toMatchObject({ sha: c.release.sha });
@@ -454,7 +462,7 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     expect(await store.get(a.release.id, 'dev')).toMatchObject({
       status: 'superseded',
       cause: {
-        message: `superseded by release ${c.release.id} (${shortOf(c)}): push ${shaOf('b').slice(0, 7)} between ${shortOf(c)} and ${shortOf(a)} was not received within 10 s, so the later arrival counts as newer`,
+        message: `superseded by release ${c.release.id} (${shortOf(c)}): push ${shaOf('b').slice(0, 7)} between ${shortOf(c)} and ${shortOf(a)} was not received within 10 s (or its record expired), so the later arrival counts as newer`,
       },
     });
   });

@@ -36,10 +36,15 @@ export const shortSha = (sha: string) => sha.slice(0, 7);
 type Walk = { reached: true; hops: number } | { reached: false; gap?: string };
 
 /** Follows `before` links back from `start`; reached when it meets `target`, a gap where a push is not recorded. */
-async function walkBack(start: PushRef, target: string, beforeOf: BeforeOf): Promise<Walk> {
+async function walkBack(
+  start: PushRef,
+  target: string,
+  beforeOf: BeforeOf,
+  maxHops = MAX_CHAIN_HOPS,
+): Promise<Walk> {
   const seen = new Set([start.sha]);
   let sha = start.before;
-  for (let hops = 1; hops <= MAX_CHAIN_HOPS; hops++) {
+  for (let hops = 1; hops <= maxHops; hops++) {
     if (sha === undefined || ZERO_SHA.test(sha)) return { reached: false }; // the branch began here
     if (sha === target) return { reached: true, hops };
     // A force push back to an earlier commit makes a cycle: the chain says nothing further.
@@ -79,6 +84,10 @@ export async function orderPushes(a: PushRef, b: PushRef, beforeOf: BeforeOf): P
 
   const fromA = await walkBack(a, b.sha, beforeOf);
   if (fromA.reached) {
+    // A force push back to an earlier commit links the two both ways (A, then B on top, then A
+    // again): the commits alone cannot say which push is newer, so the chain decides nothing.
+    const cycle = await walkBack(b, a.sha, beforeOf, fromA.hops + 1);
+    if (cycle.reached) return byTime(a, b) ?? arrival;
     return {
       order: 'newer',
       how: `${shortSha(a.sha)} was pushed to ${a.branch} after ${shortSha(b.sha)} (${pushes(fromA.hops)})`,
