@@ -14,7 +14,7 @@ import type {
 } from '../../functions/shared/ports/index.js';
 import { exampleConfig } from '../support/config.js';
 import { fixtureBody, type GithubFixture } from '../support/github.js';
-import { fixedClock } from '../support/ports.js';
+import { fixedClock, NOW } from '../support/ports.js';
 
 const SECRET = "It's a Secret to Everybody: 7f3a9c1e5b";
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
@@ -274,6 +274,54 @@ describe('Handler: github-webhook', () => {
       expect(bodyOf(redelivered)).toMatchObject({ duplicate: true, started: false, status: 'SUCCEEDED' });
       const names = orchestrator.asked.map((i) => i.pipeline.executionName);
       expect(names).toEqual([PIPELINE, PIPELINE]);
+    });
+  });
+
+  describe('the push log', () => {
+    // Deliveries (and the executions they start) arrive in no guaranteed order; the push's own
+    // `before` ("the SHA of the most recent commit on ref before the push") and
+    // `repository.pushed_at` (Unix seconds in push events) let BeginRelease order them.
+    it('records the push (branch, before, after, pushed_at) before it starts the pipeline', async () => {
+      // Act
+      await push('push-release-branch', { delivery: 'delivery-a' });
+
+      // Assess
+      expect(await pushes.get('release/1.4', '6113728f27ae82c7b1a177c8d03f9e96e0adf246')).toEqual({
+        branch: 'release/1.4',
+        sha: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+        before: '0'.repeat(40),
+        pushedAt: 1557933657,
+        receivedAt: NOW,
+        deliveryId: 'delivery-a',
+      });
+      expect(orchestrator.asked[0]?.pipeline.release).toMatchObject({
+        before: '0'.repeat(40),
+        pushedAt: 1557933657,
+      });
+    });
+
+    it('keeps the first receipt of a redelivered push', async () => {
+      // Act
+      await push('push-release-branch', { delivery: 'delivery-a' });
+      await push('push-release-branch', { delivery: 'delivery-b' });
+
+      // Assess
+      expect((await pushes.get('release/1.4', '6113728f27ae82c7b1a177c8d03f9e96e0adf246'))?.deliveryId).toBe(
+        'delivery-a',
+      );
+    });
+
+    it('records nothing for a push that is not a release', async () => {
+      // Prepare
+      const recorded: unknown[] = [];
+      pushes.record = async (push) => void recorded.push(push);
+
+      // Act
+      await push('push-tag');
+      await push('push-delete');
+
+      // Assess
+      expect(recorded).toEqual([]);
     });
   });
 

@@ -30,4 +30,28 @@ describe('Handler: record-release', () => {
       expect((await store.get(input.release.id, 'dev'))?.status).toBe(status);
     },
   );
+
+  it.each([
+    ['ReleaseSupersededError', 'superseded', 'superseded'],
+    ['ReleaseLockedError', 'rejected', 'handler_error'],
+    ['ListenerStateError', 'failed', 'handler_error'],
+  ] as const)('records a release that could not begin with %s as %s', async (error, status, trigger) => {
+    // Prepare: waiting for the lock (BeginRelease records it pending first)
+    const input = releaseInput('dev');
+    const store = await storeWith(input, { status: 'pending', targets: undefined });
+
+    // Act
+    const result = await createRecordReleaseHandler({ releases: () => store, now: fixedClock })(
+      { ...input, event: 'not_started', error: { Error: error, Cause: 'why, in words' } },
+      taskContext,
+    );
+
+    // Assess
+    expect(await store.get(input.release.id, 'dev')).toMatchObject({
+      status,
+      cause: { trigger, error, message: 'why, in words' },
+    });
+    expect(result.error).toBe(error);
+    expect(await store.lockHolder('dev')).toBeUndefined();
+  });
 });

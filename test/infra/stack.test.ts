@@ -468,6 +468,14 @@ describe('Stack: Sluice', () => {
         }),
       });
     });
+
+    // DynamoDB TTL deletes an item once the Number attribute it names, in Unix epoch seconds, has
+    // passed (DynamoDB developer guide, "Using time to live"): the push log's items expire after 90 days.
+    it('expires push-log items by their expiresAt attribute', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
   });
 
   describe('Lambdas', () => {

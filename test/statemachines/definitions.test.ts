@@ -30,6 +30,18 @@ describe('release.asl.json', () => {
   it('passes asl-validator, statelint and Sluice’s own rules', () => {
     expect(checkDefinition(readDefinition('release'))).toEqual([]);
   });
+
+  it('retries lost races for the lock (ContentionError) within seconds, not at the queue policy’s 30 s', () => {
+    const retriers = release().States.BeginRelease!.Retry as {
+      ErrorEquals: string[];
+      IntervalSeconds: number;
+      MaxAttempts: number;
+    }[];
+    const contention = retriers.find((r) => r.ErrorEquals.includes('ContentionError'));
+    expect(contention).toMatchObject({ IntervalSeconds: 1, JitterStrategy: 'FULL' });
+    expect(contention!.MaxAttempts).toBeGreaterThanOrEqual(10);
+    expect(Object.keys(errors)).toContain('ContentionError');
+  });
 });
 
 describe('the ASL walker', () => {
