@@ -453,7 +453,10 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     await holding(a);
     await received(c);
     let t = Date.parse(NOW);
-    clock = () => new Date((t += 6_000));
+    clock = () => {
+      t += 6_000;
+      return new Date(t);
+    };
 
     // Act
     await begin(c);
