@@ -62,7 +62,8 @@ export class DynamoDbPushLog implements PushLog {
           ...(expectedSha === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : {
-                ConditionExpression: 'sha = :expected',
+                ConditionExpression: '#sha = :expected',
+                ExpressionAttributeNames: { '#sha': 'sha' },
                 ExpressionAttributeValues: { ':expected': expectedSha },
               }),
         }),
