@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { awsPushes } from '../shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
@@ -8,7 +9,7 @@ import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
 import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
-import { acquireEnvironment, isTerminal } from '../shared/release-control.js';
+import { acquireEnvironment, isTerminal, restoreTraffic } from '../shared/release-control.js';
 
 /** The ports BeginRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'pushes' | 'orchestrator' | 'now'>;
@@ -54,15 +55,14 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
         );
       }
 
-      await acquireEnvironment(input, p);
+      const { superseded } = await acquireEnvironment(input, p);
       const current = await releases.get(input.release.id, environment.name);
       if (isTerminal(current)) throw await stopped(current!.status);
       // A retried BeginRelease of the same execution: the first reading stands.
       if (current?.targets) return current.targets;
 
       const router = p.trafficRouter(environment);
-      const weights = await router.readWeights();
-      const reading = readListener(weights, environment.targetGroups);
+      const { weights, reading } = await settledListener(p, environment, superseded);
       if (reading.kind === 'split') {
         throw new ListenerStateError(
           `listener is split (${describeWeights(reading.weights, environment.targetGroups)}); restore it with \`sluice rollback --env ${environment.name}\` first`,
@@ -97,6 +97,31 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
       return reading.targets;
     },
   );
+
+/** Reads of a split listener before it counts as split: a stopped release undoes its last write itself. */
+const SPLIT_READS = 5;
+const SPLIT_READ_INTERVAL_MS = 200;
+
+/**
+ * Reads the listener once it is no longer split by a release that just ended. A release this one
+ * superseded is restored again here (this one holds the lock, and that one's live group is the
+ * known-good version): its canary write may have landed after the restore that ended it. Any other
+ * split gets a few more reads, for a stopped release to undo its own last write, then counts.
+ */
+async function settledListener(
+  p: BeginReleasePorts,
+  environment: ReleaseInput['environment'],
+  superseded?: Targets,
+) {
+  const router = p.trafficRouter(environment);
+  for (let read = 1; ; read++) {
+    const weights = await router.readWeights();
+    const reading = readListener(weights, environment.targetGroups);
+    if (reading.kind !== 'split' || read >= SPLIT_READS) return { weights, reading };
+    if (superseded) await restoreTraffic(p, environment, superseded);
+    else await sleep(SPLIT_READ_INTERVAL_MS);
+  }
+}
 
 export const handler = createBeginReleaseHandler({
   trafficRouter: awsTrafficRouter,

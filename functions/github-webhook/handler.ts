@@ -176,15 +176,25 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
       }
       // Recorded before anything starts, so that every release that reaches a lock can order
       // itself against the others by the branch's push chain (BeginRelease, domain/push-order.ts).
+      // A push log that cannot be written never loses the push (GitHub does not redeliver a failed
+      // delivery by itself): the release still starts, ordered by push time and arrival.
       const { release: pushed } = plan;
-      await p.pushes().record({
-        branch: pushed.branch,
-        sha: pushed.sha,
-        ...(pushed.before ? { before: pushed.before } : {}),
-        ...(pushed.pushedAt !== undefined ? { pushedAt: pushed.pushedAt } : {}),
-        receivedAt: p.now().toISOString(),
-        ...(deliveryId ? { deliveryId } : {}),
-      });
+      await p
+        .pushes()
+        .record({
+          branch: pushed.branch,
+          sha: pushed.sha,
+          ...(pushed.before ? { before: pushed.before } : {}),
+          ...(pushed.pushedAt !== undefined ? { pushedAt: pushed.pushedAt } : {}),
+          receivedAt: p.now().toISOString(),
+          ...(deliveryId ? { deliveryId } : {}),
+        })
+        .catch((error: unknown) =>
+          log.warn('push not recorded; releases of this push are ordered by push time and arrival', {
+            deliveryId,
+            error: (error as Error).name,
+          }),
+        );
       const started = await startPipeline(p, payload as PushEvent, deliveryId);
       const { pipeline, release, route } = started.plan;
       log.info(started.started ? 'pipeline started' : 'duplicate delivery', {

@@ -3,6 +3,7 @@ import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { InvalidInputError } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
 import type { ReleaseInput, ReleaseRecord } from '../shared/domain/release.js';
+import { readListener } from '../shared/domain/traffic.js';
 import { taskHandler } from '../shared/handler.js';
 import { log } from '../shared/log.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
@@ -44,8 +45,12 @@ export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
       await store.releaseLock(environment.name, owner);
       return { action: 'none', reason: 'release succeeded; recorded by the guard' };
     }
-    if (record?.targets && needsRestore(record) && (await listenerIsOurs(p, environment.name, owner))) {
-      await restoreTraffic(p, environment, record.targets);
+    if (record?.targets && (await listenerIsOurs(p, environment.name, owner))) {
+      // A split listener with no release holding the environment is never right, whatever the
+      // record says (a stopped release's late canary write): put it back on this one's live group.
+      const split = readListener(await p.trafficRouter(environment).readWeights(), environment.targetGroups);
+      if (needsRestore(record) || split.kind === 'split')
+        await restoreTraffic(p, environment, record.targets);
     }
     if (record && !isTerminal(record)) {
       const now = p.now().toISOString();

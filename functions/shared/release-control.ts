@@ -52,6 +52,23 @@ export async function listenerIsOurs(
   return !holder || (holder.releaseId === owner.releaseId && holder.executionName === owner.executionName);
 }
 
+/**
+ * True when a release that was ended while its write was in flight may undo that write: no other
+ * release holds the environment, or the one holding it has not read the listener yet (it has no
+ * targets), so it will begin from the restored listener rather than find it split.
+ */
+export async function mayUndoOwnWrite(
+  ports: Pick<Ports, 'releases'>,
+  environment: string,
+  owner: LockOwner,
+): Promise<boolean> {
+  if (await listenerIsOurs(ports, environment, owner)) return true;
+  const holder = await ports.releases().lockHolder(environment);
+  if (!holder) return true;
+  const holding = await ports.releases().get(holder.releaseId, environment);
+  return holding?.executionName !== holder.executionName || holding.targets === undefined;
+}
+
 export function isTerminal(record: ReleaseRecord | undefined): boolean {
   return record !== undefined && TERMINAL_STATUSES.includes(record.status);
 }
@@ -69,14 +86,23 @@ export async function stopRelease(
   cause: ReleaseCause,
 ): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
   const store = ports.releases();
-  const before = await store.get(owner.releaseId, owner.environment);
-  if (before && !isTerminal(before)) {
-    await store.update(
-      owner.releaseId,
-      owner.environment,
-      { status, cause, endedAt: ports.now().toISOString() },
-      { event: status, detail: cause.message },
-    );
+  let before = await store.get(owner.releaseId, owner.environment);
+  const endedBefore = isTerminal(before);
+  if (before && !endedBefore) {
+    // Conditional on the record still running: of two enders at once (an alarm, a newer push),
+    // the first one's status and cause stand; the second carries on stopping and freeing.
+    before = await store
+      .update(
+        owner.releaseId,
+        owner.environment,
+        { status, cause, endedAt: ports.now().toISOString() },
+        { event: status, detail: cause.message },
+        { whileRunning: true },
+      )
+      .catch(async (error: unknown) => {
+        if ((error as Error).name !== 'ReleaseStoppedError') throw error;
+        return store.get(owner.releaseId, owner.environment);
+      });
   }
   await ports.orchestrator().stopExecution(owner.executionName, cause.error ?? status, cause.message);
 
@@ -84,7 +110,10 @@ export async function stopRelease(
   let record = before;
   const targets = before?.targets;
   // A release that succeeded is the known-good version now: its lock is stale, its traffic stays.
-  if (targets && before?.status !== 'succeeded') {
+  // One that already ended and was restored may no longer own the listener: a newer release can
+  // have taken it since, so restoring again could flip that one back.
+  const restoredAlready = endedBefore && before?.restoredAt !== undefined;
+  if (targets && before?.status !== 'succeeded' && !restoredAlready) {
     await restoreTraffic(ports, listener, targets);
     restored = true;
     record = await store.update(
@@ -121,17 +150,22 @@ const LOCK_ROUNDS = 5;
  * environment's policy to the holder: supersede (stop it, roll it back, then run), queue (retry
  * later), reject. Losing a race for the lock is contention (ContentionError, retried), never a failure.
  */
-export async function acquireEnvironment(input: ReleaseInput, ports: AcquirePorts): Promise<void> {
+export async function acquireEnvironment(
+  input: ReleaseInput,
+  ports: AcquirePorts,
+): Promise<{ superseded?: Targets }> {
   const { environment } = input;
   const store = ports.releases();
   const owner: LockOwner = { releaseId: input.release.id, executionName: input.executionName };
+  const wait = await pushWait(input, ports);
+  let superseded: Targets | undefined;
   for (let round = 1; round <= LOCK_ROUNDS; round++) {
     const attempt = await store.acquireLock(environment.name, owner);
     if (attempt.acquired) {
-      if (await advanceBranchHead(input, ports)) return;
+      if (await advanceBranchHead(input, ports, wait)) return superseded ? { superseded } : {};
       continue;
     }
-    await contend(input, attempt.holder, ports);
+    superseded = (await contend(input, attempt.holder, ports, wait)) ?? superseded;
   }
   throw new ContentionError(
     `environment ${environment.name} changed hands ${LOCK_ROUNDS} times while release ${input.release.id} tried to take it; retrying`,
@@ -139,7 +173,13 @@ export async function acquireEnvironment(input: ReleaseInput, ports: AcquirePort
 }
 
 /** Applies the order of pushes and the environment's policy to the release holding the lock. */
-async function contend(input: ReleaseInput, holder: LockOwner, ports: AcquirePorts): Promise<void> {
+/** Returns the targets of a holder it superseded that had begun (its traffic is restored). */
+async function contend(
+  input: ReleaseInput,
+  holder: LockOwner,
+  ports: AcquirePorts,
+  wait: PushWait,
+): Promise<Targets | undefined> {
   const { environment } = input;
   const store = ports.releases();
   const holding = await store.get(holder.releaseId, environment.name);
@@ -164,9 +204,9 @@ async function contend(input: ReleaseInput, holder: LockOwner, ports: AcquirePor
       error: 'ReleaseSuperseded',
       message: `lock of ended release ${holder.releaseId} cleared`,
     });
-    return;
+    return undefined;
   }
-  const order = await orderAgainst(input, { branch: holding.branch, sha: holding.sha }, ports);
+  const order = await orderAgainst(input, { branch: holding.branch, sha: holding.sha }, ports, wait);
   if (order.order === 'older') {
     await endSuperseded(
       input,
@@ -185,11 +225,15 @@ async function contend(input: ReleaseInput, holder: LockOwner, ports: AcquirePor
       `environment ${environment.name} is busy with release ${holder.releaseId}; queued`,
     );
   }
+  // The order may have taken seconds to learn: stop the holder only if it still holds the lock.
+  const still = await store.lockHolder(environment.name);
+  if (still?.releaseId !== holder.releaseId || still.executionName !== holder.executionName) return undefined;
   await stopRelease(ports, { ...holder, environment: environment.name }, environment, 'superseded', {
     trigger: 'superseded',
     error: 'ReleaseSuperseded',
     message: `superseded by release ${input.release.id} (${shortSha(input.release.sha)}): ${how}`,
   });
+  return holding.targets;
 }
 
 /**
@@ -197,12 +241,12 @@ async function contend(input: ReleaseInput, holder: LockOwner, ports: AcquirePor
  * the environment ends superseded; otherwise it becomes that newest push. False when another
  * release moved the head meanwhile (it superseded this one): the caller tries again.
  */
-async function advanceBranchHead(input: ReleaseInput, ports: AcquirePorts): Promise<boolean> {
+async function advanceBranchHead(input: ReleaseInput, ports: AcquirePorts, wait: PushWait): Promise<boolean> {
   const { environment, release } = input;
   const owner: LockOwner = { releaseId: release.id, executionName: input.executionName };
   const head = await ports.pushes().head(environment.name, release.branch);
   if (head && head.sha !== release.sha) {
-    const order = await orderAgainst(input, { branch: head.branch, sha: head.sha }, ports);
+    const order = await orderAgainst(input, { branch: head.branch, sha: head.sha }, ports, wait);
     if (order.order === 'older') {
       await ports.releases().releaseLock(environment.name, owner);
       await endSuperseded(
@@ -222,16 +266,35 @@ async function advanceBranchHead(input: ReleaseInput, ports: AcquirePorts): Prom
   return moved;
 }
 
+/** Until when this invocation may wait for missing pushes: one budget per release, not per comparison. */
+interface PushWait {
+  until: number;
+  polls: number;
+}
+
 /**
- * Orders this release's push against another's by the push log, waiting up to PUSH_WAIT_MS for
- * a push between them that has not been received yet. GitHub does not redeliver a failed
- * delivery by itself, so one that never comes does not hold the environment: then the later
- * arrival counts as newer, and the record says so.
+ * A release waits for a missing push at most PUSH_WAIT_MS after its own push was received
+ * (so a retried BeginRelease does not wait again), and never longer than PUSH_WAIT_MS at once.
+ */
+async function pushWait(input: ReleaseInput, ports: Pick<Ports, 'pushes' | 'now'>): Promise<PushWait> {
+  const now = ports.now().getTime();
+  const own = await ports.pushes().get(input.release.branch, input.release.sha);
+  const received = own ? Date.parse(own.receivedAt) : Number.NaN;
+  const until = Number.isFinite(received) ? Math.min(received, now) + PUSH_WAIT_MS : now;
+  return { until, polls: Math.ceil(PUSH_WAIT_MS / PUSH_POLL_MS) };
+}
+
+/**
+ * Orders this release's push against another's by the push log, waiting (within the release's
+ * PushWait) for a push between them that has not been received yet. GitHub does not redeliver a
+ * failed delivery by itself, so one that never comes does not hold the environment: then the
+ * later arrival counts as newer, and the record says so.
  */
 async function orderAgainst(
   input: ReleaseInput,
   other: { branch: string; sha: string },
   ports: Pick<Ports, 'pushes' | 'now'>,
+  wait: PushWait,
 ): Promise<Exclude<PushOrder, { order: 'unknown' }>> {
   const { release } = input;
   const log = ports.pushes();
@@ -247,16 +310,16 @@ async function orderAgainst(
     const push = await log.get(release.branch, sha);
     return push ? (push.before ?? NO_PARENT) : undefined;
   };
-  const deadline = ports.now().getTime() + PUSH_WAIT_MS;
   for (;;) {
     const order = await orderPushes(me, them, beforeOf);
     if (order.order !== 'unknown') return order;
-    if (ports.now().getTime() >= deadline) {
+    if (wait.polls <= 0 || ports.now().getTime() >= wait.until) {
       return {
         order: 'newer',
         how: `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s (or its record expired), so the later arrival counts as newer`,
       };
     }
+    wait.polls--;
     await sleep(PUSH_POLL_MS);
   }
 }
@@ -269,16 +332,22 @@ async function endSuperseded(input: ReleaseInput, ports: AcquirePorts, message: 
   const store = ports.releases();
   const record = await store.get(release.id, environment.name);
   if (record && !isTerminal(record)) {
-    await store.update(
-      release.id,
-      environment.name,
-      {
-        status: 'superseded',
-        cause: { trigger: 'superseded', error: 'ReleaseSuperseded', message },
-        endedAt: ports.now().toISOString(),
-      },
-      { event: 'superseded', detail: message },
-    );
+    await store
+      .update(
+        release.id,
+        environment.name,
+        {
+          status: 'superseded',
+          cause: { trigger: 'superseded', error: 'ReleaseSuperseded', message },
+          endedAt: ports.now().toISOString(),
+        },
+        { event: 'superseded', detail: message },
+        { whileRunning: true },
+      )
+      .catch((error: unknown) => {
+        // Ended meanwhile by someone else (an abort): that end and its cause stand.
+        if ((error as Error).name !== 'ReleaseStoppedError') throw error;
+      });
   }
   throw new ReleaseSupersededError(message);
 }

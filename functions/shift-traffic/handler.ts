@@ -5,7 +5,7 @@ import type { ReleaseInput, StepInput, Targets, Weights } from '../shared/domain
 import { stepWeights } from '../shared/domain/traffic.js';
 import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
-import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/release-control.js';
+import { isTerminal, mayUndoOwnWrite, restoreTraffic } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   targets: Targets;
@@ -46,9 +46,12 @@ export const createShiftTrafficHandler = (ports: ShiftTrafficPorts) =>
     const record = await current();
     if (isTerminal(record)) {
       const owner = { releaseId: release.id, executionName: input.executionName };
-      if (await listenerIsOurs(p, environment.name, owner)) await restoreTraffic(p, environment, targets);
+      // The release that superseded this one may hold the lock already; until it has read the
+      // listener, the split this write may have left is still ours to undo.
+      const undo = await mayUndoOwnWrite(p, environment.name, owner);
+      if (undo) await restoreTraffic(p, environment, targets);
       throw new ReleaseStoppedError(
-        `release ${release.id} was stopped during step ${step.index}; traffic restored`,
+        `release ${release.id} was stopped during step ${step.index}; ${undo ? 'traffic restored' : 'the release holding the environment now owns the listener'}`,
       );
     }
     if ('error' in shifted) throw shifted.error;

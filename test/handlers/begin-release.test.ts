@@ -470,6 +470,66 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     });
   });
 
+  it('does not wait again for a missing push once its own push was received more than 10 s ago (a retried BeginRelease)', async () => {
+    // Prepare: c's push came 60 s ago; b (between a and c) never arrived; the clock stands still
+    const a = pushOf('a');
+    const c = pushOf('c', 'b');
+    await holding(a);
+    await pushes.record({
+      branch: c.release.branch,
+      sha: c.release.sha,
+      before: c.release.before!,
+      pushedAt: c.release.pushedAt!,
+      receivedAt: new Date(Date.parse(NOW) - 60_000).toISOString(),
+    });
+    const get = pushes.get.bind(pushes);
+    let lookups = 0;
+    pushes.get = (branch, sha) => {
+      lookups++;
+      return get(branch, sha);
+    };
+
+    // Act
+    await begin(c);
+
+    // Assess: ordered by arrival at once, without polling for b
+    expect(await store.get(a.release.id, 'dev')).toMatchObject({
+      status: 'superseded',
+      cause: { message: expect.stringContaining('was not received within 10 s') },
+    });
+    expect(lookups).toBeLessThan(10);
+  });
+
+  it('puts back a superseded release’s canary write that landed after its restore, then begins', async () => {
+    // Prepare: a is at its 25% step when c supersedes it; a's in-flight write lands just after
+    // the restore that ended it (AWS lets a stopped execution's running Lambda finish)
+    const a = pushOf('a');
+    const c = pushOf('c', 'a');
+    await holding(a);
+    const { blue, green } = a.environment.targetGroups;
+    await store.update(
+      a.release.id,
+      'dev',
+      { steps: [{ index: 0, weight: 25, observed: {}, at: NOW }] },
+      { event: 'shifted' },
+    );
+    lb.serve(a.environment, { [blue]: 75, [green]: 25 });
+    await received(c);
+    const release = store.releaseLock.bind(store);
+    store.releaseLock = async (environment, owner) => {
+      await release(environment, owner);
+      if (owner.releaseId === a.release.id) lb.serve(a.environment, { [blue]: 75, [green]: 25 });
+    };
+
+    // Act
+    const targets = await begin(c);
+
+    // Assess
+    expect(targets).toEqual({ live: blue, idle: green });
+    expect(lb.serving(a.environment)).toEqual({ [blue]: 100, [green]: 0 });
+    expect(await store.get(c.release.id, 'dev')).toMatchObject({ status: 'in_progress' });
+  });
+
   it('reports losing the lock round after round as ContentionError, for the state machine to retry', async () => {
     // Prepare: each time this release tries, yet another release (that nothing orders before it) has just taken the lock
     const c = pushOf('c');

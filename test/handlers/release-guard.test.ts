@@ -105,4 +105,21 @@ describe('Handler: release-guard', () => {
     // Assess
     expect(lb.serving(input.environment)).toEqual({ [blue]: 100, [green]: 0 });
   });
+
+  it('puts a listener split by a late write back on the live group when no release holds the environment', async () => {
+    // Prepare: superseded and restored, but its last canary write landed after the restore, and
+    // the release that superseded it could not begin on the split listener and freed the lock
+    lb.serve(input.environment, { [blue]: 75, [green]: 25 });
+    const store = await storeWith(input, { status: 'superseded', steps: [step], restoredAt: NOW });
+    await store.releaseLock('dev', { releaseId: input.release.id, executionName: input.executionName });
+
+    // Act
+    await createReleaseGuardHandler({ trafficRouter: lb.router, releases: () => store, now: fixedClock })(
+      ended('ABORTED'),
+      taskContext,
+    );
+
+    // Assess
+    expect(lb.serving(input.environment)).toEqual({ [blue]: 100, [green]: 0 });
+  });
 });

@@ -2,7 +2,7 @@ import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import { createShiftTrafficHandler } from '../../functions/shift-traffic/handler.js';
 import { fixedClock, NOW, storeWith, taskContext } from '../support/ports.js';
-import { blueLive, releaseInput } from '../support/release.js';
+import { blueLive, recordOf, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';
 
 const RULE_ARN =
@@ -178,19 +178,42 @@ describe('Handler: shift-traffic', () => {
     expect(lb.serving(input.environment)).toEqual({ [blue]: 100, [green]: 0 });
   });
 
-  it('leaves the listener alone when a newer release took the environment while it shifted', async () => {
-    // Prepare: superseded mid-write; the newer release holds the lock and owns the listener now
+  /** Superseded mid-write by a newer release that holds the lock, with its record as far as it got. */
+  function supersededBy(newer: { targets?: ReturnType<typeof blueLive> }) {
+    const other = releaseInput('dev');
+    other.release = { ...other.release, id: 'checkout-newer' };
+    other.executionName = 'dev-acme-checkout-newer';
     lb.onWrite(async () => {
       await end('superseded');
       await store.releaseLock('dev', { releaseId: input.release.id, executionName: input.executionName });
-      await store.acquireLock('dev', {
-        releaseId: 'checkout-newer',
-        executionName: 'dev-acme-checkout-newer',
+      await store.create({
+        ...recordOf(other),
+        status: newer.targets ? 'in_progress' : 'pending',
+        targets: newer.targets,
       });
+      await store.acquireLock('dev', { releaseId: other.release.id, executionName: other.executionName });
     });
+  }
+
+  it('leaves the listener alone when a newer release took the environment and began while it shifted', async () => {
+    // Prepare: the newer release read the listener already and owns it now
+    supersededBy({ targets: blueLive(input) });
+
+    // Act + Assess
+    await expect(shift(10)).rejects.toMatchObject({
+      name: 'ReleaseStoppedError',
+      message: expect.stringContaining('the release holding the environment now owns the listener'),
+    });
+    expect(lb.writes).toHaveLength(1);
+  });
+
+  it('undoes its own write when the newer release that took the environment has not read the listener yet', async () => {
+    // Prepare: the newer release holds the lock but is still in BeginRelease; it would find the
+    // listener split by this late write and refuse to start
+    supersededBy({});
 
     // Act + Assess
     await expect(shift(10)).rejects.toMatchObject({ name: 'ReleaseStoppedError' });
-    expect(lb.writes).toHaveLength(1);
+    expect(lb.serving(input.environment)).toEqual({ [blue]: 100, [green]: 0 });
   });
 });

@@ -31,6 +31,16 @@ describe('release.asl.json', () => {
     expect(checkDefinition(readDefinition('release'))).toEqual([]);
   });
 
+  it('retries ContentionError (a record’s conditional write lost to another writer) at every Task', () => {
+    const without = Object.entries(taskStates(release()))
+      .filter(([, state]) => {
+        const names = ((state.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+        return !names.includes('ContentionError') && !names.includes('States.ALL');
+      })
+      .map(([name]) => name);
+    expect(without).toEqual([]);
+  });
+
   it('retries lost races for the lock (ContentionError) within seconds, not at the queue policy’s 30 s', () => {
     const retriers = release().States.BeginRelease!.Retry as {
       ErrorEquals: string[];
