@@ -311,6 +311,21 @@ describe('Handler: github-webhook', () => {
       );
     });
 
+    it('still starts the release when the push log cannot be written (GitHub would not redeliver a 500)', async () => {
+      // Prepare
+      pushes.record = async () => {
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
+      };
+
+      // Act
+      const response = await push('push-release-branch', { delivery: 'delivery-a' });
+
+      // Assess
+      expect(response.statusCode).toBe(202);
+      expect(orchestrator.asked).toHaveLength(1);
+      expect(logs.some((line) => line.includes('push not recorded'))).toBe(true);
+    });
+
     it('records nothing for a push that is not a release', async () => {
       // Prepare
       const recorded: unknown[] = [];
