@@ -7,9 +7,10 @@ import { ListenerStateError, ReleaseStoppedError } from '../shared/domain/errors
 import { newAttempt, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
+import { acquireEnvironment } from '../shared/environment-lock.js';
 import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
-import { acquireEnvironment, isTerminal, restoreTraffic } from '../shared/release-control.js';
+import { isTerminal, restoreTraffic } from '../shared/release-control.js';
 
 /** The ports BeginRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'pushes' | 'orchestrator' | 'now'>;
