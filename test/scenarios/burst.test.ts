@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pushPayload } from '../../embedded/push.js';
+import { deliver, pushPayload } from '../../embedded/push.js';
+import { createApp, listen, type RunningServer } from '../../embedded/server.js';
+import { planRelease } from '../../functions/shared/domain/plan.js';
 import { PIPELINE_RECORD, type ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { SCALED, Scenario, shaOf } from './harness.js';
 
@@ -17,9 +19,12 @@ const ZERO = '0'.repeat(40);
 const BRANCH = 'release/1.0';
 
 let scenario: Scenario | undefined;
+let server: RunningServer | undefined;
 afterEach(async () => {
+  await server?.close();
   await scenario?.close();
   scenario = undefined;
+  server = undefined;
 });
 
 /** Twenty pushes to one branch, each on top of the last, all in the same second (so only the chain orders them). */
@@ -70,13 +75,21 @@ describe('Scenario: a burst of pushes to one release branch (supersede)', () => 
       const newest = chain.at(-1)!;
       const order = seed === 0 ? chain : seed === -1 ? [...chain].reverse() : shuffled(chain, seed);
 
-      // Act: deliver each push 5 ms after the last, as GitHub's many deliveries would arrive
+      // Act: POST each signed push to sluice serve 5 ms after the last, as GitHub's many deliveries would arrive
+      server = await listen(createApp(scenario.runtime, { apiToken: 'burst-test' }));
+      const secret = await scenario.runtime.ports.secrets().get('github-webhook');
       const deliveries = [];
       for (const payload of order) {
-        deliveries.push(scenario.deliver(payload));
+        deliveries.push(deliver(`${server.url}/webhooks/github`, secret, 'push', payload));
         await sleep(5);
       }
-      const pushed = await Promise.all(deliveries);
+      const answers = await Promise.all(deliveries);
+      expect(answers.map((a) => a.status)).toEqual(order.map(() => 202));
+      const pushed = order.map((payload) => {
+        const plan = planRelease(scenario!.config, payload);
+        if (plan.kind !== 'release') throw new Error(plan.reason);
+        return { plan, releaseId: plan.release.id, pipelineName: plan.pipeline.executionName };
+      });
       await Promise.all(pushed.map((p) => scenario!.runtime.pipelines.wait(p.pipelineName)));
 
       // Assess: the newest push serves all traffic, over real HTTP
