@@ -59,6 +59,10 @@ export class MemoryReleaseStore implements ReleaseStore {
     return [...this.records.values()].sort(newestFirst).map((r) => structuredClone(r));
   }
 
+  async waitingForChecks(sha: string): Promise<ReleaseRecord[]> {
+    return [...this.records.values()].filter((r) => r.sha === sha && r.buildWait).map((r) => structuredClone(r));
+  }
+
   async acquireLock(environment: string, owner: LockOwner): Promise<LockResult> {
     const holder = this.locks.get(environment);
     if (holder && (holder.releaseId !== owner.releaseId || holder.executionName !== owner.executionName)) {

@@ -88,9 +88,7 @@ function completedCheck(
  * on, or the slow poll replaced it) is no longer valid, which is fine.
  */
 async function wakeWaitingReleases(p: GithubWebhookPorts, sha: string): Promise<string[]> {
-  const waiting = (await p.releases().list()).filter(
-    (r) => r.sha === sha && r.status === 'in_progress' && r.buildWait,
-  );
+  const waiting = (await p.releases().waitingForChecks(sha)).filter((r) => r.status === 'in_progress');
   const woken: string[] = [];
   for (const record of waiting) {
     try {

@@ -120,6 +120,34 @@ describe.each([
     expect((await store.list()).map((r) => r.releaseId)).toEqual(['new', 'old']);
   });
 
+  it('finds the records of a commit that wait for check runs, and forgets them once they stop waiting', async () => {
+    // Prepare: two releases of one commit, one of another commit, all waiting
+    const store = await make();
+    const other = { ...record('r-other', '2026-01-01T00:00:00.000Z'), sha: 'b'.repeat(40) };
+    for (const r of [
+      record('r-dev', '2026-01-01T00:00:00.000Z'),
+      record('r-prod', '2026-01-01T00:00:01.000Z'),
+      other,
+    ]) {
+      await store.create(r);
+      await store.update(
+        r.releaseId,
+        'dev',
+        { buildWait: { taskToken: `token-${r.releaseId}`, since: r.startedAt, pending: ['build'] } },
+        { event: 'waiting_for_checks' },
+      );
+    }
+
+    // Act: one of them stops waiting
+    await store.update('r-prod', 'dev', { buildWait: undefined }, { event: 'build_verified' });
+
+    // Assess
+    const waiting = await store.waitingForChecks('a'.repeat(40));
+    expect(waiting.map((r) => [r.releaseId, r.buildWait?.taskToken])).toEqual([['r-dev', 'token-r-dev']]);
+    expect((await store.waitingForChecks('b'.repeat(40))).map((r) => r.releaseId)).toEqual(['r-other']);
+    expect(await store.waitingForChecks('c'.repeat(40))).toEqual([]);
+  });
+
   it('gives the lock to one owner, again to the same owner, and names the holder to others', async () => {
     const store = await make();
     const a = { releaseId: 'a', executionName: 'ea' };

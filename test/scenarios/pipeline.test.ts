@@ -211,9 +211,11 @@ describe('Scenario: build verification waits for CI', () => {
     let verifyCalls = 0;
     const config = pipelineConfig();
     config.routes = [{ branches: ['release/*'], environments: ['dev'], buildTimeout: 3600 }];
+    // On DynamoDB (dynalite): the webhook finds the waiting release by its commit's wait item
     scenario = await Scenario.start({
       config,
       timeScale: SCALED,
+      releaseStore: 'dynalite',
       interceptTask: async (fn, _payload, invoke) => {
         if (fn === 'VerifyBuild') verifyCalls++;
         return invoke();

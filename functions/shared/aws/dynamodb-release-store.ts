@@ -5,6 +5,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../domain/errors.js';
@@ -28,6 +29,10 @@ const backoff = (attempt: number) => sleep(Math.random() * 10 * 2 ** attempt);
 
 const RELEASE_PREFIX = 'RELEASE#';
 const LOCK_PREFIX = 'LOCK#';
+/** One item per record that waits for check runs, keyed by commit: what a completed check looks up. */
+const BUILD_WAIT_PREFIX = 'BUILDWAIT#';
+/** A wait item outlives any wait (buildTimeout is at most a day); TTL removes one left by a crash. */
+const BUILD_WAIT_TTL_SECONDS = 2 * 24 * 3600;
 
 interface RecordItem {
   pk: string;
@@ -111,6 +116,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             ExpressionAttributeValues: { ':expected': item.version },
           }),
         );
+        if ('buildWait' in patch) await this.indexBuildWait(next);
         return next;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -143,6 +149,42 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       for (const item of (page.Items ?? []) as RecordItem[]) records.push(item.record);
     }
     return records.sort(newestFirst);
+  }
+
+  /** Reads the wait items of the commit, then each record (a stale wait item is skipped). */
+  async waitingForChecks(sha: string): Promise<ReleaseRecord[]> {
+    const waiting: ReleaseRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${BUILD_WAIT_PREFIX}${sha}` },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of (page.Items ?? []) as { releaseId: string; environment: string }[]) {
+        const record = await this.get(item.releaseId, item.environment);
+        if (record?.buildWait) waiting.push(record);
+      }
+    }
+    return waiting;
+  }
+
+  /** Keeps the commit's wait item in step with the record's `buildWait` (written after the record). */
+  private async indexBuildWait(record: ReleaseRecord): Promise<void> {
+    const Key = { pk: `${BUILD_WAIT_PREFIX}${record.sha}`, sk: `${record.releaseId}#${record.environment}` };
+    if (!record.buildWait) {
+      await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key }));
+      return;
+    }
+    const expiresAt = Math.floor(this.now().getTime() / 1000) + BUILD_WAIT_TTL_SECONDS;
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...Key, releaseId: record.releaseId, environment: record.environment, expiresAt },
+      }),
+    );
   }
 
   /** Takes the lock if it is free or already this owner's; otherwise reports who holds it. */

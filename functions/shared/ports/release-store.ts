@@ -26,6 +26,11 @@ export interface ReleaseStore {
   ): Promise<ReleaseRecord>;
   /** Every record, newest first. */
   list(): Promise<ReleaseRecord[]>;
+  /**
+   * The records of `sha` whose VerifyBuild waits for check runs (`buildWait` set): what a
+   * completed check wakes. A lookup by commit, never a read of the whole table.
+   */
+  waitingForChecks(sha: string): Promise<ReleaseRecord[]>;
   /** Takes the environment's lock with a conditional write; re-taking one's own lock succeeds. */
   acquireLock(environment: string, owner: LockOwner): Promise<LockResult>;
   /** Releases the lock if the owner holds it; releasing a lock one does not hold is a no-op. */
