@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AlarmState, AlarmStatus } from '../functions/shared/ports/alarm-source.js';
+import type { AlarmEpisode, AlarmState, AlarmStatus } from '../functions/shared/ports/alarm-source.js';
 import type { MetricWindow } from './alb.js';
 import type { LocalAlarmConfig } from './config.js';
 
@@ -109,6 +109,8 @@ interface Datapoint {
 export class LocalCloudWatch {
   private readonly alarms = new Map<string, Alarm>();
   private readonly listeners = new Set<StateListener>();
+  /** Every state change, oldest first, as DescribeAlarmHistory's StateUpdate items record them. */
+  private readonly history: { name: string; at: number; value: AlarmState; reason: string }[] = [];
   private readonly clock: Clock;
   private readonly metrics: MetricReader;
   private running = false;
@@ -169,6 +171,14 @@ export class LocalCloudWatch {
         updatedAt: new Date(parseAwsTimestamp(alarm.state.timestamp)).toISOString(),
       };
     });
+  }
+
+  /** The changes of the named alarms into ALARM at or after `since`, oldest first. */
+  alarmedSince(names: string[], since: Date): AlarmEpisode[] {
+    const wanted = new Set(names);
+    return this.history
+      .filter((h) => wanted.has(h.name) && h.value === 'ALARM' && h.at >= since.getTime())
+      .map((h) => ({ name: h.name, at: new Date(h.at).toISOString(), reason: h.reason }));
   }
 
   /** Like CloudWatch's SetAlarmState: sets the state until the next evaluation decides again. */
@@ -279,6 +289,7 @@ export class LocalCloudWatch {
     const previous = alarm.state;
     alarm.state = state;
     if (previous.value === state.value) return;
+    this.history.push({ name: alarm.name, at: this.clock.now(), value: state.value, reason: state.reason });
     const event: AlarmStateChangeEvent = {
       version: '0',
       id: randomUUID(),

@@ -115,6 +115,11 @@ export function acknowledgeFindings(scopes: NagScopes): void {
     `AwsSolutions-IAM5[Resource::${pipelines}]`,
     "DescribeExecution on the pipeline's own executions only, to tell a redelivery (running or succeeded) from a re-push after a failure (next attempt); names are derived per push at run time",
   );
+  ack(
+    tasks.functions.CheckAlarms.role,
+    'AwsSolutions-IAM5[Resource::*]',
+    "cloudwatch:DescribeAlarmHistory only (read-only): a soak fails on an alarm that fired and cleared during it, which only the alarm's history shows, and the API returns a composite alarm's history only to a permission scoped to * (CloudWatch API reference, DescribeAlarmHistory)",
+  );
   for (const [resource, reason] of Object.entries(scopes.ecsWildcards)) {
     ack(tasks.functions.Deploy.role, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
   }

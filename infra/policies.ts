@@ -87,6 +87,14 @@ export function alarmReadStatements(config: SluiceConfig): PolicyStatement[] {
       actions: ['cloudwatch:DescribeAlarms'],
       resources: arns,
     }),
+    // A soak fails on an alarm that fired and cleared during it, which only the alarm's history
+    // shows. DescribeAlarmHistory returns a composite alarm's history only to a permission
+    // scoped to * (CloudWatch API reference, DescribeAlarmHistory).
+    new PolicyStatement({
+      sid: 'ReadAlarmHistory',
+      actions: ['cloudwatch:DescribeAlarmHistory'],
+      resources: ['*'],
+    }),
   ];
 }
 

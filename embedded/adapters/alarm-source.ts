@@ -1,4 +1,4 @@
-import type { AlarmSource, AlarmStatus } from '../../functions/shared/ports/alarm-source.js';
+import type { AlarmEpisode, AlarmSource, AlarmStatus } from '../../functions/shared/ports/alarm-source.js';
 import type { LocalCloudWatch } from '../cloudwatch.js';
 
 /** Reads alarm states from the embedded CloudWatch. */
@@ -8,5 +8,9 @@ export class LocalAlarmSource implements AlarmSource {
   /** One status per name, in order; an unknown alarm has state undefined. */
   async describe(names: string[]): Promise<AlarmStatus[]> {
     return this.cloudWatch.describe(names);
+  }
+
+  async alarmedSince(names: string[], since: Date): Promise<AlarmEpisode[]> {
+    return this.cloudWatch.alarmedSince(names, since);
   }
 }

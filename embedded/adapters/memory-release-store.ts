@@ -60,7 +60,9 @@ export class MemoryReleaseStore implements ReleaseStore {
   }
 
   async waitingForChecks(sha: string): Promise<ReleaseRecord[]> {
-    return [...this.records.values()].filter((r) => r.sha === sha && r.buildWait).map((r) => structuredClone(r));
+    return [...this.records.values()]
+      .filter((r) => r.sha === sha && r.buildWait)
+      .map((r) => structuredClone(r));
   }
 
   async acquireLock(environment: string, owner: LockOwner): Promise<LockResult> {

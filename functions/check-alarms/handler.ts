@@ -59,6 +59,7 @@ export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
           extendedSeconds: (input.extendedSeconds ?? 0) + verdict.extendSeconds,
         };
       case 'pass': {
+        if (input.phase === 'soak') await failOnSoakEpisodes(input, p);
         const skip =
           input.phase === 'bake' &&
           input.weight !== undefined &&
@@ -72,6 +73,27 @@ export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
       }
     }
   });
+
+/**
+ * A soak passes only if no alarm went into ALARM since the environment's release succeeded: an
+ * alarm that fired and cleared again during the soak counts (its history says so), though no
+ * release held the environment to roll back and the alarm reads OK now.
+ */
+async function failOnSoakEpisodes(input: Input, p: CheckAlarmsPorts): Promise<void> {
+  const { environment, release } = input;
+  if (environment.alarms.length === 0) return;
+  const record = await p.releases().get(release.id, environment.name);
+  const since = record?.endedAt
+    ? new Date(record.endedAt)
+    : new Date(p.now().getTime() - input.bakeSeconds * 1000);
+  const episodes = await p.alarms().alarmedSince(environment.alarms, since);
+  if (episodes.length === 0) return;
+  const names = [...new Set(episodes.map((e) => e.name))];
+  const reason = episodes
+    .map((e) => `${e.name} went into ALARM at ${e.at} during the soak${e.reason ? ` (${e.reason})` : ''}`)
+    .join('; ');
+  throw new AlarmFiredError(names, reason);
+}
 
 export const handler = createCheckAlarmsHandler({
   alarms: awsAlarms,

@@ -1,4 +1,8 @@
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { CloudWatchAlarmSource } from '../../functions/shared/aws/cloudwatch-alarm-source.js';
@@ -102,6 +106,71 @@ describe('Class: CloudWatchAlarmSource', () => {
       // Assess
       expect(statuses).toEqual([]);
       expect(cloudwatch).not.toHaveReceivedCommand(DescribeAlarmsCommand);
+    });
+  });
+
+  describe('Method: alarmedSince', () => {
+    // DescribeAlarmHistory: one AlarmName per call; composite alarms only with AlarmTypes; each
+    // StateUpdate item's HistoryData is JSON with oldState/newState and their stateValue (API
+    // reference, DescribeAlarmHistory and AlarmHistoryItem; aws-cli describe-alarm-history example).
+    const change = (from: string, to: string, reason: string) =>
+      JSON.stringify({
+        version: '1.0',
+        oldState: { stateValue: from, stateReason: 'before' },
+        newState: { stateValue: to, stateReason: reason },
+      });
+
+    it('reads each alarm’s state updates since the date and keeps the changes into ALARM, oldest first', async () => {
+      // Prepare: web-5xx fired and cleared; web-latency only cleared
+      const since = new Date('2026-03-01T10:00:00.000Z');
+      cloudwatch
+        .on(DescribeAlarmHistoryCommand, { AlarmName: 'web-5xx' })
+        .resolvesOnce({
+          AlarmHistoryItems: [
+            {
+              AlarmName: 'web-5xx',
+              HistoryItemType: 'StateUpdate',
+              Timestamp: new Date('2026-03-01T10:07:00.000Z'),
+              HistoryData: change('ALARM', 'OK', 'recovered'),
+            },
+          ],
+          NextToken: 'page-2',
+        })
+        .resolvesOnce({
+          AlarmHistoryItems: [
+            {
+              AlarmName: 'web-5xx',
+              HistoryItemType: 'StateUpdate',
+              Timestamp: new Date('2026-03-01T10:05:00.000Z'),
+              HistoryData: change('OK', 'ALARM', 'Threshold Crossed: 1 datapoint [12.0]'),
+            },
+          ],
+        });
+      cloudwatch.on(DescribeAlarmHistoryCommand, { AlarmName: 'web-latency' }).resolves({
+        AlarmHistoryItems: [
+          {
+            AlarmName: 'web-latency',
+            HistoryItemType: 'StateUpdate',
+            Timestamp: new Date('2026-03-01T10:02:00.000Z'),
+            HistoryData: change('INSUFFICIENT_DATA', 'OK', 'ok'),
+          },
+        ],
+      });
+
+      // Act
+      const episodes = await source.alarmedSince(['web-5xx', 'web-latency'], since);
+
+      // Assess
+      expect(episodes).toEqual([
+        { name: 'web-5xx', at: '2026-03-01T10:05:00.000Z', reason: 'Threshold Crossed: 1 datapoint [12.0]' },
+      ]);
+      expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmHistoryCommand, {
+        AlarmName: 'web-5xx',
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        HistoryItemType: 'StateUpdate',
+        StartDate: since,
+      });
+      expect(cloudwatch).toHaveReceivedCommandTimes(DescribeAlarmHistoryCommand, 3);
     });
   });
 });

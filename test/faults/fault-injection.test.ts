@@ -65,6 +65,7 @@ const active = <K extends Fault['kind']>(kind: K) =>
 
 /** Alarms as the schedule says: ALARM or no data at its step's bake check, OK otherwise. */
 const scriptedAlarms: AlarmSource = {
+  alarmedSince: async () => [],
   describe: async (names) =>
     names.map((name) => {
       let state: AlarmState = 'OK';

@@ -1,7 +1,12 @@
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { createCheckAlarmsHandler } from '../../functions/check-alarms/handler.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
-import type { AlarmSource, AlarmState, AlarmStatus } from '../../functions/shared/ports/index.js';
+import type {
+  AlarmEpisode,
+  AlarmSource,
+  AlarmState,
+  AlarmStatus,
+} from '../../functions/shared/ports/index.js';
 import { fixedClock, NOW, taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';
 
@@ -9,9 +14,17 @@ import { recordOf, releaseInput } from '../support/release.js';
  * The AlarmSource port over a table of alarm states, answering as the CloudWatch adapter does:
  * one status per requested name, in order, and state undefined for an alarm that does not exist.
  */
-function fakeAlarms(states: Record<string, AlarmState | [AlarmState, string]>) {
+function fakeAlarms(
+  states: Record<string, AlarmState | [AlarmState, string]>,
+  episodes: AlarmEpisode[] = [],
+) {
   const asked: string[][] = [];
+  const since: Date[] = [];
   const source: AlarmSource = {
+    async alarmedSince(names, from) {
+      since.push(from);
+      return episodes.filter((e) => names.includes(e.name) && e.at >= from.toISOString());
+    },
     async describe(names) {
       asked.push(names);
       return names.map((name): AlarmStatus => {
@@ -22,7 +35,7 @@ function fakeAlarms(states: Record<string, AlarmState | [AlarmState, string]>) {
       });
     },
   };
-  return { source, asked };
+  return { source, asked, since };
 }
 
 describe('Handler: check-alarms', () => {
@@ -31,7 +44,7 @@ describe('Handler: check-alarms', () => {
   const check = (
     alarms: ReturnType<typeof fakeAlarms>,
     input: ReleaseInput,
-    phase: 'bake' | 'watch',
+    phase: 'bake' | 'watch' | 'soak',
     extendedSeconds = 0,
     bakeSeconds = 300,
   ) =>
@@ -155,5 +168,55 @@ describe('Handler: check-alarms', () => {
     // Act + Assess
     await expect(check(alarms, input, 'bake')).resolves.toMatchObject({ verdict: 'pass' });
     expect(alarms.asked).toEqual([]);
+  });
+
+  describe('at the end of a soak', () => {
+    // DescribeAlarmHistory keeps each state change as a StateUpdate item whose HistoryData holds
+    // oldState/newState: an alarm that went into ALARM and back to OK during the soak is there,
+    // though DescribeAlarms reads OK.
+    const staging = () => releaseInput('staging');
+    const succeededAt = '2026-01-01T00:04:00.000Z';
+
+    beforeEach(async () => {
+      await store.update(
+        staging().release.id,
+        'staging',
+        { status: 'succeeded', endedAt: succeededAt },
+        { event: 'succeeded' },
+      );
+    });
+
+    it('fails the soak when an alarm fired and cleared since the release succeeded', async () => {
+      // Prepare
+      const alarms = fakeAlarms({ 'checkout-staging-5xx': 'OK', 'checkout-staging-p99-latency': 'OK' }, [
+        {
+          name: 'checkout-staging-5xx',
+          at: '2026-01-01T00:04:30.000Z',
+          reason: 'Threshold Crossed: 1 datapoint [42.0]',
+        },
+      ]);
+
+      // Act + Assess
+      await expect(check(alarms, staging(), 'soak', 0, 60)).rejects.toMatchObject({
+        name: 'AlarmFiredError',
+        alarms: ['checkout-staging-5xx'],
+        message:
+          'in ALARM — checkout-staging-5xx went into ALARM at 2026-01-01T00:04:30.000Z during the soak (Threshold Crossed: 1 datapoint [42.0])',
+      });
+      expect(alarms.since).toEqual([new Date(succeededAt)]);
+    });
+
+    it('passes the soak when no alarm went into ALARM since the release succeeded', async () => {
+      // Prepare: the only episode is from before the release succeeded (its canary)
+      const alarms = fakeAlarms({ 'checkout-staging-5xx': 'OK', 'checkout-staging-p99-latency': 'OK' }, [
+        { name: 'checkout-staging-5xx', at: '2026-01-01T00:03:00.000Z' },
+      ]);
+
+      // Act
+      const result = await check(alarms, staging(), 'soak', 0, 60);
+
+      // Assess
+      expect(result.verdict).toBe('pass');
+    });
   });
 });

@@ -215,6 +215,19 @@ describe('Stack: Sluice', () => {
       );
     });
 
+    // DescribeAlarmHistory returns a composite alarm's history only to a permission scoped to *
+    // (CloudWatch API reference): the one wildcard, read-only, on the alarm checker alone.
+    it('reads alarm history (for the soak) from the alarm checker only, and nothing else on *', () => {
+      const history = statements.filter((s) => actionsOf(s).includes('cloudwatch:DescribeAlarmHistory'));
+      expect(
+        history.map((s) => [
+          s.policy.replace(/RoleDefaultPolicy.*$/, ''),
+          [...actionsOf(s)],
+          [...resourcesOf(s)],
+        ]),
+      ).toEqual([['TasksCheckAlarms', ['cloudwatch:DescribeAlarmHistory'], ['*']]]);
+    });
+
     it('reads each secret by name with the -?????? suffix, and only where needed', () => {
       const reads = statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
       const byFunction: Record<string, string> = {};

@@ -14,6 +14,7 @@ describe('Option: alarmEvents false (the benchmark polling baseline)', () => {
     const alarmEvents: string[] = [];
     // CloudWatch's next evaluation (no traffic here) would put the alarm back to OK: keep it in ALARM.
     const firing: AlarmSource = {
+      alarmedSince: async () => [],
       describe: async (names) => names.map((name) => ({ name, state: fired ? 'ALARM' : 'OK' })),
     };
     scenario = await Scenario.start({

@@ -158,6 +158,7 @@ describe('Scenario: a push walks its route, environment by environment', () => {
       wrapPorts: (ports) => ({
         ...ports,
         alarms: () => ({
+          alarmedSince: async () => [],
           describe: async (names: string[]) =>
             names.map((name) => ({
               name,
@@ -186,6 +187,49 @@ describe('Scenario: a push walks its route, environment by environment', () => {
       trigger: 'alarm',
       message: expect.stringContaining('stopped in dev: during the soak after it succeeded: AlarmFiredError'),
     });
+  });
+
+  it('stops the pipeline when an alarm fired and cleared during the soak, though it reads OK at its end', async () => {
+    // Prepare: the embedded CloudWatch; dev's alarm goes into ALARM once dev has succeeded, then back to OK
+    const config = pipelineConfig();
+    config.environments[0]!.alarms = ['shop-dev-5xx'];
+    config.embedded.alarms = {
+      'shop-dev-5xx': {
+        metric: 'HTTPCode_Target_5XX_Count',
+        statistic: 'Sum',
+        comparison: 'GreaterThanThreshold',
+        evaluationPeriods: 1,
+        threshold: 1000,
+        period: 20,
+        treatMissingData: 'notBreaching',
+      },
+    };
+    const fireAndClear = async () => {
+      const cloudwatch = scenario!.runtime.cloudwatch;
+      cloudwatch.setAlarmState('shop-dev-5xx', 'ALARM', 'Threshold Crossed: injected during the soak');
+      cloudwatch.setAlarmState('shop-dev-5xx', 'OK', 'Threshold not crossed');
+    };
+    scenario = await Scenario.start({
+      config,
+      interceptTask: async (fn, payload, invoke) => {
+        const result = await invoke();
+        const { event, stage } = payload as { event?: string; stage?: string };
+        if (fn === 'RecordPipeline' && event === 'stage_succeeded' && stage === 'dev') await fireAndClear();
+        return result;
+      },
+    });
+
+    // Act
+    const result = await scenario.release(shaOf('soak-episode'), 'release/2.3');
+
+    // Assess
+    expect(result.execution.pipeline.status).toBe('FAILED');
+    const byEnv = await records(result.releaseId);
+    expect(byEnv.dev?.status).toBe('succeeded');
+    expect(byEnv.staging).toBeUndefined();
+    expect(byEnv[PIPELINE_RECORD]?.cause?.message).toMatch(
+      /stopped in dev: during the soak after it succeeded: AlarmFiredError in ALARM — shop-dev-5xx went into ALARM at .* during the soak \(Threshold Crossed: injected during the soak\)/,
+    );
   });
 
   it('releases a hotfix push to prod only', async () => {

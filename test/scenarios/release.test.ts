@@ -116,6 +116,7 @@ describe('Scenario: a release on the embedded runtime', () => {
 
   it('rolls back at the bake check when no alarm event arrives', async () => {
     const firing: AlarmSource = {
+      alarmedSince: async () => [],
       describe: async (names) => names.map((name) => ({ name, state: 'ALARM', reason: 'polled' })),
     };
     scenario = await Scenario.start({ wrapPorts: (ports): Ports => ({ ...ports, alarms: () => firing }) });

@@ -1,5 +1,10 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
-import type { AlarmSource, AlarmState, AlarmStatus } from '../ports/alarm-source.js';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  paginateDescribeAlarmHistory,
+  type StateValue,
+} from '@aws-sdk/client-cloudwatch';
+import type { AlarmEpisode, AlarmSource, AlarmState, AlarmStatus } from '../ports/alarm-source.js';
 import { once } from './once.js';
 
 /** DescribeAlarms accepts at most 100 names per call. */
@@ -25,6 +30,39 @@ export class CloudWatchAlarmSource implements AlarmSource {
     return names.map((name) => toStatus(name, found.get(name)));
   }
 
+  /**
+   * Reads each alarm's StateUpdate history since `since` (DescribeAlarmHistory takes one alarm
+   * name per call; composite alarms only when AlarmTypes asks for them). An item's HistoryData is
+   * JSON with `oldState` and `newState`, each with its `stateValue` and `stateReason`.
+   */
+  async alarmedSince(names: string[], since: Date): Promise<AlarmEpisode[]> {
+    const episodes: AlarmEpisode[] = [];
+    for (const name of new Set(names)) {
+      const pages = paginateDescribeAlarmHistory(
+        { client: this.client },
+        {
+          AlarmName: name,
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          HistoryItemType: 'StateUpdate',
+          StartDate: since,
+          EndDate: new Date(),
+        },
+      );
+      for await (const page of pages) {
+        for (const item of page.AlarmHistoryItems ?? []) {
+          const change = parseHistoryData(item.HistoryData);
+          if (change?.newState?.stateValue !== 'ALARM' || !item.Timestamp) continue;
+          episodes.push({
+            name,
+            at: item.Timestamp.toISOString(),
+            ...(change.newState.stateReason ? { reason: change.newState.stateReason } : {}),
+          });
+        }
+      }
+    }
+    return episodes.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+
   private async describeChunk(names: string[], found: Map<string, Found>): Promise<void> {
     let nextToken: string | undefined;
     do {
@@ -45,6 +83,16 @@ export class CloudWatchAlarmSource implements AlarmSource {
       }
       nextToken = page.NextToken;
     } while (nextToken);
+  }
+}
+
+function parseHistoryData(
+  data: string | undefined,
+): { newState?: { stateValue?: string; stateReason?: string } } | undefined {
+  try {
+    return data ? JSON.parse(data) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,8 +8,18 @@ export interface AlarmStatus {
   updatedAt?: string;
 }
 
+/** An alarm's change into ALARM, from its history. */
+export interface AlarmEpisode {
+  name: string;
+  /** When it went into ALARM (ISO). */
+  at: string;
+  reason?: string;
+}
+
 /** Reads the state of CloudWatch alarms by name. */
 export interface AlarmSource {
   /** One status per requested name, in the same order; a missing alarm has state undefined. */
   describe(names: string[]): Promise<AlarmStatus[]>;
+  /** Every change of the named alarms into ALARM at or after `since`, oldest first (an alarm that fired and cleared since counts). */
+  alarmedSince(names: string[], since: Date): Promise<AlarmEpisode[]>;
 }

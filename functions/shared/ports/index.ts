@@ -11,7 +11,7 @@ import type { ReleaseStore } from './release-store.js';
 import type { Secrets } from './secrets.js';
 import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
 
-export type { AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
+export type { AlarmEpisode, AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
 export type { ApprovalStore, DecideResult, ThreadState, ThreadStore } from './approvals.js';
 export type { ArtifactVerifier, ImageReport, Severity } from './artifact-verifier.js';
 export type { BuildVerifier, CheckReporter, CheckRun, CheckRunReport } from './build-verifier.js';
