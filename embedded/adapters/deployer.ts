@@ -1,5 +1,11 @@
 import { DeployError } from '../../functions/shared/domain/errors.js';
-import type { Deployer, DeployRequest, DeployResult } from '../../functions/shared/ports/deployer.js';
+import type {
+  Deployer,
+  DeployRequest,
+  DeployResult,
+  ResizeRequest,
+  ResizeResult,
+} from '../../functions/shared/ports/deployer.js';
 import type { LocalAlb } from '../alb.js';
 import { type Fault, type SampleApp, startSampleApp } from '../sample-app.js';
 
@@ -19,6 +25,8 @@ export interface LocalDeployerOptions {
  */
 export class LocalDeployer implements Deployer {
   private readonly running = new Map<string, SampleApp[]>();
+  /** The version a group ran before it was resized to 0, to start it again on a resize up. */
+  private readonly stopped = new Map<string, string>();
 
   constructor(private readonly options: LocalDeployerOptions) {}
 
@@ -29,8 +37,32 @@ export class LocalDeployer implements Deployer {
       throw new DeployError(`version ${version} is configured to fail its deploy`);
     }
     const app = await this.start(version);
+    this.stopped.delete(targetGroupArn);
     await this.replace(targetGroupArn, app);
     return { deployed: `local:${version}@${app.url}` };
+  }
+
+  /**
+   * A group runs one app per version here, not a count of tasks: 0 deregisters and stops its
+   * apps; 1 or more leaves running apps as they are, or starts the version it ran before 0 again.
+   */
+  async resize(request: ResizeRequest): Promise<ResizeResult> {
+    const { targetGroupArn, desiredCount, side } = request;
+    const apps = this.apps(targetGroupArn);
+    const service = `local:${side}`;
+    if (desiredCount === 0) {
+      if (apps.length === 0) return { service, from: 0, to: 0 };
+      this.running.delete(targetGroupArn);
+      this.stopped.set(targetGroupArn, apps[0]!.version);
+      for (const app of apps) this.options.alb.deregisterTarget(targetGroupArn, app.url);
+      await Promise.all(apps.map((app) => app.close()));
+      return { service, from: apps.length, to: 0 };
+    }
+    const version = this.stopped.get(targetGroupArn);
+    if (apps.length > 0 || version === undefined) return { service, from: apps.length, to: apps.length };
+    this.stopped.delete(targetGroupArn);
+    await this.replace(targetGroupArn, await this.start(version));
+    return { service, from: 0, to: 1 };
   }
 
   /** Puts a first version on a group at startup, the way a real environment already runs something. */

@@ -8,7 +8,11 @@ import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
-type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & { targets: Targets };
+type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
+  targets: Targets;
+  /** `scale_down`: after the watch passed, size the previous version's service to `deploy.previousDesiredCount`. */
+  phase?: 'deploy' | 'scale_down';
+};
 
 /** The ports Deploy uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type DeployPorts = Pick<Ports, 'trafficReader' | 'deployer' | 'releases' | 'artifacts'>;
@@ -19,10 +23,12 @@ export type DeployPorts = Pick<Ports, 'trafficReader' | 'deployer' | 'releases' 
  * findings stay below the environment's `scan.failOn`.
  */
 export const createDeployHandler = (ports: DeployPorts) =>
-  taskHandler<Input, { deployed: string }, DeployPorts>(
+  taskHandler<Input, { deployed: string } | { scaledDown: string }, DeployPorts>(
     'Deploy',
     ports,
-    async ({ release, environment, targets }, p) => {
+    async ({ release, environment, targets, phase }, p) => {
+      if (phase === 'scale_down')
+        return { scaledDown: await scaleDownPrevious(release, environment, targets, p) };
       const weights = await p.trafficReader(environment).readWeights();
       if ((weights[targets.idle] ?? 0) !== 0) {
         throw new ListenerStateError(
@@ -63,6 +69,51 @@ export const createDeployHandler = (ports: DeployPorts) =>
       return result;
     },
   );
+
+/**
+ * The previous version runs on the group that was live when the release began: proves from the
+ * listener that it serves nothing (a rollback may have flipped back), then resizes its service.
+ * A failure is recorded before it is rethrown, since the state machine goes on to succeed.
+ */
+async function scaleDownPrevious(
+  release: Input['release'],
+  environment: Input['environment'],
+  targets: Targets,
+  p: DeployPorts,
+): Promise<string> {
+  const { deploy } = environment;
+  if (deploy.provider !== 'ecs' || deploy.previousDesiredCount === undefined) return 'nothing to scale down';
+  const desiredCount = deploy.previousDesiredCount;
+  const previous = targets.live;
+  const side = previous === environment.targetGroups.blue ? 'blue' : 'green';
+  const record = (event: string, detail: string) =>
+    p.releases().update(release.id, environment.name, {}, { event, detail });
+  let detail: string;
+  try {
+    const weights = await p.trafficReader(environment).readWeights();
+    if ((weights[previous] ?? 0) !== 0) {
+      throw new ListenerStateError(
+        `target group ${previous} serves ${weights[previous]}% of traffic; refusing to scale down the service behind it`,
+      );
+    }
+    const resized = await p.deployer(deploy.provider).resize({
+      environment: environment.name,
+      deploy,
+      targetGroupArn: previous,
+      side,
+      desiredCount,
+    });
+    detail = resized
+      ? `service ${resized.service}: ${resized.from} → ${resized.to} tasks`
+      : 'nothing to scale down';
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    await record('scale_down_failed', `${side}: ${why}; the release stands`).catch(() => undefined);
+    throw error;
+  }
+  await record('scaled_down', detail);
+  return detail;
+}
 
 export const handler = createDeployHandler({
   trafficReader: awsTrafficRouter,

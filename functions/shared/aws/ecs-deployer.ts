@@ -12,7 +12,13 @@ import {
   waitUntilServicesStable,
 } from '@aws-sdk/client-ecs';
 import { DeployError } from '../domain/errors.js';
-import type { Deployer, DeployRequest, DeployResult } from '../ports/deployer.js';
+import type {
+  Deployer,
+  DeployRequest,
+  DeployResult,
+  ResizeRequest,
+  ResizeResult,
+} from '../ports/deployer.js';
 import { once } from './once.js';
 import { describeSdkError } from './sdk-errors.js';
 
@@ -70,26 +76,17 @@ export class EcsDeployer implements Deployer {
       const { services, failures } = await this.client.send(
         new DescribeServicesCommand({ cluster, services: [service, liveService] }),
       );
-      const found = (name: string) => {
-        const match = services?.find(
-          (s) => s.serviceName === name || s.serviceArn === name || s.serviceArn?.endsWith(`/${name}`),
-        );
-        if (!match?.taskDefinition) {
-          const failure = failures?.find((f) => f.arn?.endsWith(name))?.reason;
-          throw new Error(`service ${name} not found (${failure ?? 'no task definition'})`);
-        }
-        return match;
-      };
-      return { idle: found(service), live: found(liveService) };
+      return { idle: found(services, failures, service), live: found(services, failures, liveService) };
     });
     // A blue/green config with the services swapped would roll the new image onto the live
     // service: only a service that the idle target group fronts may be updated.
-    const attached = (idle.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter(Boolean);
-    if (!attached.includes(targetGroupArn)) {
-      throw new DeployError(
-        `${where} is not attached to the idle target group ${targetGroupArn} (its target groups: ${attached.join(', ') || 'none'}); check that the ${side} service in the config is the one behind the ${side} target group — nothing was deployed`,
-      );
-    }
+    requireAttached(
+      idle,
+      targetGroupArn,
+      `${where} is not attached to the idle target group`,
+      side,
+      'deployed',
+    );
     const current = idle.taskDefinition!;
     const described = await step('DescribeTaskDefinition', async () => {
       const { taskDefinition, tags } = await this.client.send(
@@ -139,6 +136,33 @@ export class EcsDeployer implements Deployer {
   }
 
   /**
+   * Sets the side's service to a desired count and returns at once: ECS starts or drains the
+   * tasks on its own, and the release must not hold the environment while it does.
+   */
+  async resize(request: ResizeRequest): Promise<ResizeResult> {
+    const { deploy, side, targetGroupArn, desiredCount } = request;
+    if (deploy.provider !== 'ecs') {
+      throw new DeployError(`EcsDeployer cannot resize provider ${deploy.provider}`);
+    }
+    const { cluster } = deploy;
+    const service = deploy.services[side];
+    const where = `service ${cluster}/${service}`;
+    const current = await this.step(`${where}: DescribeServices`, async () => {
+      const { services, failures } = await this.client.send(
+        new DescribeServicesCommand({ cluster, services: [service] }),
+      );
+      return found(services, failures, service);
+    });
+    // The group was live when the release began; were the config's services swapped, the
+    // service behind it would be the one now serving: resize only the service it fronts.
+    requireAttached(current, targetGroupArn, `${where} is not attached to target group`, side, 'resized');
+    await this.step(`${where}: UpdateService`, () =>
+      this.client.send(new UpdateServiceCommand({ cluster, service, desiredCount })),
+    );
+    return { service: `${cluster}/${service}`, from: current.desiredCount ?? 0, to: desiredCount };
+  }
+
+  /**
    * "Stable" also means a circuit breaker rolled the service back to the old revision, which is
    * stable too: require that the PRIMARY deployment runs the new revision and completed.
    */
@@ -170,6 +194,37 @@ export class EcsDeployer implements Deployer {
       if (error instanceof DeployError) throw error;
       throw new DeployError(`${what} failed: ${describeSdkError(error)}`, { cause: error });
     }
+  }
+}
+
+/** The named service in a DescribeServices answer, or why it is missing. */
+function found(
+  services: Service[] | undefined,
+  failures: { arn?: string; reason?: string }[] | undefined,
+  name: string,
+): Service {
+  const match = services?.find(
+    (s) => s.serviceName === name || s.serviceArn === name || s.serviceArn?.endsWith(`/${name}`),
+  );
+  if (!match?.taskDefinition) {
+    const failure = failures?.find((f) => f.arn?.endsWith(name))?.reason;
+    throw new Error(`service ${name} not found (${failure ?? 'no task definition'})`);
+  }
+  return match;
+}
+
+function requireAttached(
+  service: Service,
+  targetGroupArn: string,
+  problem: string,
+  side: 'blue' | 'green',
+  verb: string,
+): void {
+  const attached = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter(Boolean);
+  if (!attached.includes(targetGroupArn)) {
+    throw new DeployError(
+      `${problem} ${targetGroupArn} (its target groups: ${attached.join(', ') || 'none'}); check that the ${side} service in the config is the one behind the ${side} target group — nothing was ${verb}`,
+    );
   }
 }
 
@@ -223,6 +278,11 @@ export class ExternalDeployer implements Deployer {
   /** Reports the version as deployed without touching anything. */
   async deploy(request: DeployRequest): Promise<DeployResult> {
     return { deployed: `external:${request.version}` };
+  }
+
+  /** Sluice runs nothing for an external target, so there is nothing to resize. */
+  async resize(): Promise<undefined> {
+    return undefined;
   }
 }
 

@@ -74,6 +74,11 @@ const EcsDeploy = z.strictObject({
   passRoles: z
     .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'))
     .optional(),
+  /**
+   * After the post-release watch passes, the service now idle (it runs the previous version) is
+   * set to this desired count, e.g. 0. Unset: it keeps running at full size, ready for a rollback.
+   */
+  previousDesiredCount: wholeNumber().min(0, 'must be 0 or more').optional(),
 });
 
 const ExternalDeploy = z.strictObject({

@@ -83,6 +83,9 @@ export function environmentInput(
             services: env.deploy.services,
             ...(env.deploy.container ? { container: env.deploy.container } : {}),
             timeoutSeconds: env.deploy.timeout,
+            ...(env.deploy.previousDesiredCount !== undefined
+              ? { previousDesiredCount: env.deploy.previousDesiredCount }
+              : {}),
           }
         : { provider: 'external' },
     alarms: env.alarms,

@@ -39,6 +39,8 @@ export type DeployInput =
       services: { blue: string; green: string };
       container?: string;
       timeoutSeconds: number;
+      /** Set: the previous version's service goes to this desired count once the watch passes. */
+      previousDesiredCount?: number;
     }
   | { provider: 'external' };
 

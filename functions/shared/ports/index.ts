@@ -15,7 +15,7 @@ export type { AlarmEpisode, AlarmSource, AlarmState, AlarmStatus } from './alarm
 export type { ApprovalStore, DecideResult, ThreadState, ThreadStore } from './approvals.js';
 export type { ArtifactVerifier, ImageReport, Severity } from './artifact-verifier.js';
 export type { BuildVerifier, CheckReporter, CheckRun, CheckRunReport } from './build-verifier.js';
-export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
+export type { Deployer, DeployRequest, DeployResult, ResizeRequest, ResizeResult } from './deployer.js';
 export type {
   ChatMessage,
   DeploymentState,
