@@ -18,7 +18,7 @@ import {
   waiterTiming,
 } from '../../functions/shared/aws/ecs-deployer.js';
 import { DeployError } from '../../functions/shared/domain/errors.js';
-import type { DeployRequest } from '../../functions/shared/ports/deployer.js';
+import type { DeployRequest, ResizeRequest } from '../../functions/shared/ports/deployer.js';
 
 const ecs = mockClient(ECSClient);
 
@@ -556,6 +556,76 @@ describe('Class: EcsDeployer', () => {
   });
 });
 
+describe('Class: EcsDeployer, Method: resize', () => {
+  const deployer = new EcsDeployer(new ECSClient({ region: 'us-east-1' }), { settlePollMs: 0 });
+  /** After a release that went blue → green: blue (4 tasks) runs the previous version. */
+  const resize = (overrides: Partial<ResizeRequest> = {}) =>
+    deployer.resize({
+      environment: 'prod',
+      deploy: request().deploy,
+      targetGroupArn: BLUE_TG,
+      side: 'blue',
+      desiredCount: 0,
+      ...overrides,
+    });
+
+  beforeEach(() => {
+    ecs.reset();
+  });
+
+  it('sets only the desired count of the service behind the group, and does not wait for the tasks', async () => {
+    // Prepare
+    cluster();
+
+    // Act
+    const result = await resize();
+
+    // Assess: "You can add to or subtract from the number of instantiations of a task definition in
+    // a service by specifying the cluster that the service is running in and a new desiredCount
+    // parameter" (ECS API reference, UpdateService); without taskDefinition or
+    // forceNewDeployment it starts no new deployment, and it returns before tasks drain.
+    expect(result).toEqual({ service: 'main/web-blue', from: 4, to: 0 });
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toEqual({
+      cluster: 'main',
+      service: 'web-blue',
+      desiredCount: 0,
+    });
+    expect(ecs.commandCalls(DescribeServicesCommand).map((c) => c.args[0].input)).toEqual([
+      { cluster: 'main', services: ['web-blue'] },
+    ]);
+  });
+
+  it('refuses with DeployError, resizing nothing, when the service is not behind that target group', async () => {
+    // Prepare: the config's services are swapped, so "blue" is the service now serving traffic
+    cluster('completes', [service('web-blue', GREEN_TG, NEXT, 4), service('web-green', BLUE_TG, CURRENT, 4)]);
+
+    // Act
+    const caught = (await resize().catch((e: unknown) => e)) as Error;
+
+    // Assess
+    expect(caught).toBeInstanceOf(DeployError);
+    expect(caught.message).toBe(
+      `service main/web-blue is not attached to target group ${BLUE_TG} (its target groups: ${GREEN_TG}); check that the blue service in the config is the one behind the blue target group — nothing was resized`,
+    );
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+  });
+
+  it('names the service and the call when ECS refuses the update', async () => {
+    // Prepare
+    cluster();
+    ecs
+      .on(UpdateServiceCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+
+    // Act + Assess
+    await expect(resize({ desiredCount: 1 })).rejects.toMatchObject({
+      name: 'DeployError',
+      message: expect.stringContaining('service main/web-blue: UpdateService failed'),
+    });
+  });
+});
+
 describe('Function: judgeRollout', () => {
   const running = (d: Deployment): Service => ({
     ...service('web-green', GREEN_TG, NEXT, 2),
@@ -605,6 +675,14 @@ describe('Class: ExternalDeployer', () => {
 
     // Assess
     expect(result).toEqual({ deployed: 'external:abc1234' });
+  });
+
+  it('has nothing to resize', async () => {
+    // Act
+    const result = await new ExternalDeployer().resize();
+
+    // Assess
+    expect(result).toBeUndefined();
   });
 });
 
