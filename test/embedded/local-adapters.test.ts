@@ -97,6 +97,52 @@ describe('Local adapters', () => {
     });
   });
 
+  describe('Class: LocalDeployer, Method: resize', () => {
+    const resize = (desiredCount: number) =>
+      deployer.resize({
+        environment: 'dev',
+        deploy: { provider: 'external' },
+        targetGroupArn: BLUE,
+        side: 'blue',
+        desiredCount,
+      });
+
+    it('stops and deregisters the group’s apps at 0, and starts the same version again at 1', async () => {
+      // Prepare
+      await deployer.seed(BLUE, 'v1');
+      const oldUrl = alb.targets(BLUE)[0]!;
+
+      // Act
+      const down = await resize(0);
+
+      // Assess
+      expect(down).toEqual({ service: 'local:blue', from: 1, to: 0 });
+      expect(alb.targets(BLUE)).toEqual([]);
+      await expect(fetch(oldUrl)).rejects.toThrow();
+
+      // Act: scaled up again, as before a manual rollback
+      const up = await resize(2);
+
+      // Assess: one app per version here, whatever the count
+      expect(up).toEqual({ service: 'local:blue', from: 0, to: 1 });
+      expect(deployer.apps(BLUE).map((app) => app.version)).toEqual(['v1']);
+      expect(alb.targets(BLUE)).toHaveLength(1);
+    });
+
+    it('leaves running apps as they are at 1 or more', async () => {
+      // Prepare
+      await deployer.seed(BLUE, 'v1');
+      const before = alb.targets(BLUE);
+
+      // Act
+      const result = await resize(3);
+
+      // Assess
+      expect(result).toEqual({ service: 'local:blue', from: 1, to: 1 });
+      expect(alb.targets(BLUE)).toEqual(before);
+    });
+  });
+
   describe('Class: LocalTrafficRouter', () => {
     it('writes and reads back the listener’s weights and counts healthy targets', async () => {
       // Prepare
