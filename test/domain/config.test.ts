@@ -47,6 +47,7 @@ describe('Domain: config', () => {
         services: { blue: 'checkout-staging-blue', green: 'checkout-staging-green' },
         container: 'app',
         timeout: 600,
+        previousDesiredCount: 0,
       });
       expect(prod).toMatchObject({
         watch: 600,
@@ -186,6 +187,21 @@ describe('Domain: config', () => {
 
       // Assess
       expect(config.environments[0]?.ruleArn).toContain(':listener-rule/');
+    });
+
+    it('takes deploy.previousDesiredCount as a whole number of tasks, 0 or more, for ECS only', () => {
+      // Prepare
+      const document = exampleDocument();
+      document.environments[0].deploy.previousDesiredCount = 0;
+      document.environments[1].deploy.previousDesiredCount = -1;
+      document.environments[2].deploy.previousDesiredCount = 1.5;
+
+      // Act + Assess
+      expect(problemLines(document)).toEqual([
+        '  environments[0].deploy: Unrecognized key: "previousDesiredCount"',
+        '  environments[1].deploy.previousDesiredCount: must be 0 or more',
+        '  environments[2].deploy.previousDesiredCount: must be a whole number',
+      ]);
     });
 
     it('rejects an alarm that two environments list, at the second one', () => {

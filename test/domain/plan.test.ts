@@ -148,6 +148,7 @@ describe('Domain: planRelease', () => {
           services: { blue: 'checkout-staging-blue', green: 'checkout-staging-green' },
           container: 'app',
           timeoutSeconds: 600,
+          previousDesiredCount: 0,
         },
         alarms: ['checkout-staging-5xx', 'checkout-staging-p99-latency'],
         requiredChecks: ['build', 'test'],
@@ -159,6 +160,8 @@ describe('Domain: planRelease', () => {
         insufficientData: { policy: 'extend', maxExtensionSeconds: 600 },
         concurrency: 'supersede',
       });
+      // prod sets no previousDesiredCount: its previous version keeps running for a rollback
+      expect(plan.environments[2]?.input.environment.deploy).not.toHaveProperty('previousDesiredCount');
       expect(plan.environments[2]?.input.environment.approval).toEqual({
         type: 'slack',
         timeoutSeconds: 14400,
