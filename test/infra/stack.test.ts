@@ -185,9 +185,10 @@ describe('Stack: Sluice', () => {
       ]);
     });
 
-    it('scopes UpdateService to the configured ECS services', () => {
+    it('scopes DescribeServices and UpdateService to both sides’ ECS services (deploy and scale-down)', () => {
       const update = statements.filter((s) => actionsOf(s).includes('ecs:UpdateService'));
       expect(update).toHaveLength(1);
+      expect(actionsOf(update[0]!)).toContain('ecs:DescribeServices');
       expect([...resourcesOf(update[0]!)].sort()).toEqual([
         'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-blue',
         'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-green',

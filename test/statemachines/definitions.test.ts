@@ -41,6 +41,31 @@ describe('release.asl.json', () => {
     expect(without).toEqual([]);
   });
 
+  it('scales the previous version down only where configured, after the watch, and never fails the release for it', () => {
+    const states = release().States;
+    expect(states.CheckAlarmsAfterRelease!.Next).toBe('ScaleDownConfigured');
+    expect(states.ScaleDownConfigured).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          Variable: '$.environment.deploy.previousDesiredCount',
+          IsPresent: true,
+          Next: 'ScaleDownPrevious',
+        },
+      ],
+      Default: 'Complete',
+    });
+    const scaleDown = states.ScaleDownPrevious!;
+    expect(scaleDown).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: '${DeployFunctionArn}', Payload: { phase: 'scale_down' } },
+      Next: 'Complete',
+    });
+    expect(scaleDown.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.scaleDownError', Next: 'Complete' },
+    ]);
+  });
+
   it('retries lost races for the lock (ContentionError) within seconds, not at the queue policy’s 30 s', () => {
     const retriers = release().States.BeginRelease!.Retry as {
       ErrorEquals: string[];
