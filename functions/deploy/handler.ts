@@ -3,8 +3,12 @@ import { awsArtifacts } from '../shared/aws/ecr-artifact-verifier.js';
 import { awsDeployer } from '../shared/aws/ecs-deployer.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { judgeImage } from '../shared/domain/artifacts.js';
-import { ArtifactNotVerifiedError, ListenerStateError } from '../shared/domain/errors.js';
-import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import {
+  ArtifactNotVerifiedError,
+  ListenerStateError,
+  ReleaseStoppedError,
+} from '../shared/domain/errors.js';
+import { type ReleaseInput, type Targets, TERMINAL_STATUSES } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
@@ -26,9 +30,9 @@ export const createDeployHandler = (ports: DeployPorts) =>
   taskHandler<Input, { deployed: string } | { scaledDown: string }, DeployPorts>(
     'Deploy',
     ports,
-    async ({ release, environment, targets, phase }, p) => {
-      if (phase === 'scale_down')
-        return { scaledDown: await scaleDownPrevious(release, environment, targets, p) };
+    async (input, p) => {
+      if (input.phase === 'scale_down') return { scaledDown: await scaleDownPrevious(input, p) };
+      const { release, environment, targets } = input;
       const weights = await p.trafficReader(environment).readWeights();
       if ((weights[targets.idle] ?? 0) !== 0) {
         throw new ListenerStateError(
@@ -76,9 +80,7 @@ export const createDeployHandler = (ports: DeployPorts) =>
  * A failure is recorded before it is rethrown, since the state machine goes on to succeed.
  */
 async function scaleDownPrevious(
-  release: Input['release'],
-  environment: Input['environment'],
-  targets: Targets,
+  { release, environment, targets, executionName }: Input,
   p: DeployPorts,
 ): Promise<string> {
   const { deploy } = environment;
@@ -88,6 +90,14 @@ async function scaleDownPrevious(
   const side = previous === environment.targetGroups.blue ? 'blue' : 'green';
   const record = (event: string, detail: string) =>
     p.releases().update(release.id, environment.name, {}, { event, detail });
+  // A release stopped from outside (superseded, aborted) may still reach this step, while the
+  // next release deploys onto this very service: it must not resize it.
+  const current = await p.releases().get(release.id, environment.name);
+  if (current?.executionName !== executionName || TERMINAL_STATUSES.includes(current.status)) {
+    throw new ReleaseStoppedError(
+      `release ${release.id} in ${environment.name} is ${current?.status ?? 'not recorded'} (execution ${current?.executionName ?? 'none'}); not scaling down`,
+    );
+  }
   let detail: string;
   try {
     const weights = await p.trafficReader(environment).readWeights();

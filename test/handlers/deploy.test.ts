@@ -242,6 +242,20 @@ describe('Handler: deploy', () => {
       });
     });
 
+    it('refuses with ReleaseStoppedError, resizing nothing, once the release was stopped from outside', async () => {
+      // Prepare: a newer push superseded the release during its watch; the next one deploys here
+      const input = await promoted(0);
+      await store.update(input.release.id, 'staging', { status: 'superseded' }, { event: 'superseded' });
+      const before = (await store.get(input.release.id, 'staging'))?.history;
+
+      // Act + Assess
+      await expect(deploy(input, blueLive(input), 'scale_down')).rejects.toMatchObject({
+        name: 'ReleaseStoppedError',
+      });
+      expect(deployers.resized).toEqual([]);
+      expect((await store.get(input.release.id, 'staging'))?.history).toEqual(before);
+    });
+
     it('records why the resize failed before rethrowing it, so the release that stands says so', async () => {
       // Prepare
       const input = await promoted(1);
