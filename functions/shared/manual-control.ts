@@ -14,6 +14,23 @@ export class ManualActionError extends Error {
   override name = 'ManualActionError';
 }
 
+/** Attempts of a manual stop that loses conditional writes to the release's own steps. */
+const CONTENTION_ATTEMPTS = 3;
+
+/**
+ * Runs a manual stop again when it lost a conditional write (ContentionError): every step of
+ * stopRelease is idempotent, and an operator's abort should not fail because the release was busy.
+ */
+async function despiteContention<T>(stop: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await stop();
+    } catch (error) {
+      if ((error as Error).name !== 'ContentionError' || attempt >= CONTENTION_ATTEMPTS) throw error;
+    }
+  }
+}
+
 /** What the manual controls touch: the local API and the CLI wire these. */
 export type ManualControlPorts = StopPorts & Pick<Ports, 'config'>;
 
@@ -38,17 +55,19 @@ export async function abortRelease(
   if (running.length === 0) throw new ManualActionError(`release ${releaseId} has already ended`);
   const ended: ReleaseRecord[] = [];
   for (const record of running) {
-    const { record: after } = await stopRelease(
-      ports,
-      { releaseId, executionName: record.executionName, environment: record.environment },
-      environmentNamed(ports, record.environment),
-      'aborted',
-      {
-        trigger: 'manual',
-        error: 'ReleaseAborted',
-        by: actor.by,
-        message: `aborted by ${actor.by}: ${actor.reason}`,
-      },
+    const { record: after } = await despiteContention(() =>
+      stopRelease(
+        ports,
+        { releaseId, executionName: record.executionName, environment: record.environment },
+        environmentNamed(ports, record.environment),
+        'aborted',
+        {
+          trigger: 'manual',
+          error: 'ReleaseAborted',
+          by: actor.by,
+          message: `aborted by ${actor.by}: ${actor.reason}`,
+        },
+      ),
     );
     if (after) ended.push(after);
   }
@@ -75,12 +94,8 @@ export async function rollbackEnvironment(
   };
   const holder = await store.lockHolder(env.name);
   if (holder) {
-    const { record } = await stopRelease(
-      ports,
-      { ...holder, environment: env.name },
-      env,
-      'rolled_back',
-      cause,
+    const { record } = await despiteContention(() =>
+      stopRelease(ports, { ...holder, environment: env.name }, env, 'rolled_back', cause),
     );
     return { action: 'stopped', releaseId: holder.releaseId, live: record?.targets?.live ?? 'unknown' };
   }
