@@ -374,30 +374,9 @@ export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.Refine
   });
 }
 
-export interface Route {
-  /** The route's branch patterns, joined: how `sluice plan` names it. */
-  name: string;
-  branches: string[];
-  environments: string[];
-  buildTimeoutSeconds: number;
-}
-
-/** The routes a config defines; without `routes`, releaseBranches walk every environment in order. */
-export function routesOf(config: SluiceConfig): Route[] {
-  const routes = config.routes ?? [
-    {
-      branches: config.releaseBranches ?? [],
-      environments: config.environments.map((e) => e.name),
-      buildTimeout: 3600,
-    },
-  ];
-  return routes.map((r) => ({
-    name: r.branches.join(', '),
-    branches: r.branches,
-    environments: r.environments,
-    buildTimeoutSeconds: r.buildTimeout,
-  }));
-}
+// Routes live in their own module, free of zod, so the Lambdas that plan a push (the webhook)
+// do not bundle the schema; config.ts re-exports them for everything else.
+export { type Route, routesOf } from './routes.js';
 
 export const SluiceConfigSchema = z
   .strictObject(sluiceConfigShape)

@@ -1,8 +1,9 @@
-import { type EnvironmentConfig, type Route, routesOf, type SluiceConfig } from './config.js';
+import type { EnvironmentConfig, SluiceConfig } from './config.js';
 import { attemptName, executionName } from './execution-name.js';
 import { matchesAny } from './glob.js';
 import { renderImageTag } from './limits.js';
 import type { EnvironmentInput, PipelineInput, ReleaseInput, ReleaseRef, StepInput } from './release.js';
+import { type Route, routesOf } from './routes.js';
 
 /** The fields of GitHub's push event that a plan reads. */
 export interface PushEvent {
