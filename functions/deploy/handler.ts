@@ -8,7 +8,7 @@ import {
   ListenerStateError,
   ReleaseStoppedError,
 } from '../shared/domain/errors.js';
-import { type ReleaseInput, type Targets, TERMINAL_STATUSES } from '../shared/domain/release.js';
+import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
@@ -75,9 +75,11 @@ export const createDeployHandler = (ports: DeployPorts) =>
   );
 
 /**
- * The previous version runs on the group that was live when the release began: proves from the
- * listener that it serves nothing (a rollback may have flipped back), then resizes its service.
- * A failure is recorded before it is rethrown, since the state machine goes on to succeed.
+ * The previous version runs on the group that was live when the release began. Runs after the
+ * release is recorded succeeded and has freed the environment, so no alarm or abort can roll
+ * traffic back onto the service it shrinks; proves from the listener that the group serves
+ * nothing, and leaves the service alone while a newer release holds the environment (that
+ * release deploys onto it). A failure is recorded before it is rethrown; the release stands.
  */
 async function scaleDownPrevious(
   { release, environment, targets, executionName }: Input,
@@ -90,13 +92,19 @@ async function scaleDownPrevious(
   const side = previous === environment.targetGroups.blue ? 'blue' : 'green';
   const record = (event: string, detail: string) =>
     p.releases().update(release.id, environment.name, {}, { event, detail });
-  // A release stopped from outside (superseded, aborted) may still reach this step, while the
-  // next release deploys onto this very service: it must not resize it.
+  // Only this execution's release, recorded succeeded: one that was stopped from outside
+  // (superseded, aborted) must not resize a service the next release may deploy onto.
   const current = await p.releases().get(release.id, environment.name);
-  if (current?.executionName !== executionName || TERMINAL_STATUSES.includes(current.status)) {
+  if (current?.executionName !== executionName || current.status !== 'succeeded') {
     throw new ReleaseStoppedError(
       `release ${release.id} in ${environment.name} is ${current?.status ?? 'not recorded'} (execution ${current?.executionName ?? 'none'}); not scaling down`,
     );
+  }
+  const holder = await p.releases().lockHolder(environment.name);
+  if (holder) {
+    const detail = `release ${holder.releaseId} holds ${environment.name} and deploys onto ${side}; left as it is`;
+    await record('scale_down_skipped', detail);
+    return detail;
   }
   let detail: string;
   try {

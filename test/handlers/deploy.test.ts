@@ -185,11 +185,16 @@ describe('Handler: deploy', () => {
   });
 
   describe('scale-down phase', () => {
-    /** staging after Promote: blue was live when the release began, green now serves 100%. */
+    /**
+     * staging after Complete: blue was live when the release began, green now serves 100%, the
+     * release is recorded succeeded and has freed the environment.
+     */
     async function promoted(previousDesiredCount: number | undefined = 0): Promise<ReleaseInput> {
       const input = await prepare('staging');
       const { blue, green } = input.environment.targetGroups;
       lb.serve(input.environment, { [blue]: 0, [green]: 100 });
+      await store.update(input.release.id, 'staging', { status: 'succeeded' }, { event: 'succeeded' });
+      await store.releaseLock('staging', { releaseId: input.release.id, executionName: input.executionName });
       if (input.environment.deploy.provider !== 'ecs') throw new Error('staging deploys to ECS');
       input.environment.deploy = { ...input.environment.deploy, previousDesiredCount };
       return input;
@@ -254,6 +259,24 @@ describe('Handler: deploy', () => {
       });
       expect(deployers.resized).toEqual([]);
       expect((await store.get(input.release.id, 'staging'))?.history).toEqual(before);
+    });
+
+    it('leaves the service alone while a newer release holds the environment (it deploys onto that service)', async () => {
+      // Prepare
+      const input = await promoted(0);
+      await store.acquireLock('staging', { releaseId: 'checkout-newer', executionName: 'staging-newer' });
+
+      // Act
+      const result = await deploy(input, blueLive(input), 'scale_down');
+
+      // Assess
+      expect(deployers.resized).toEqual([]);
+      expect(result).toEqual({
+        scaledDown: 'release checkout-newer holds staging and deploys onto blue; left as it is',
+      });
+      expect((await store.get(input.release.id, 'staging'))?.history.at(-1)).toMatchObject({
+        event: 'scale_down_skipped',
+      });
     });
 
     it('records why the resize failed before rethrowing it, so the release that stands says so', async () => {

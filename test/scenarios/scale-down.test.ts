@@ -47,7 +47,7 @@ describe('Scenario: scaling the previous version down after the watch', () => {
     expect(result.record.history.find((h) => h.event === 'scaled_down')?.detail).toBe(
       'service local:blue: 1 → 0 tasks',
     );
-    expect(events(result.record).slice(-3)).toEqual(['promoted', 'scaled_down', 'succeeded']);
+    expect(events(result.record).slice(-3)).toEqual(['promoted', 'succeeded', 'scaled_down']);
   });
 
   it('leaves the previous version running, ready for a rollback, where previousDesiredCount is unset', async () => {
@@ -86,7 +86,7 @@ describe('Scenario: scaling the previous version down after the watch', () => {
     expect(result.record.history.find((h) => h.event === 'scale_down_failed')?.detail).toBe(
       'blue: service shop/shop-blue: UpdateService failed: AccessDeniedException; the release stands',
     );
-    expect(events(result.record).slice(-2)).toEqual(['scale_down_failed', 'succeeded']);
+    expect(events(result.record).slice(-2)).toEqual(['succeeded', 'scale_down_failed']);
     expect(await scenario.lockHolder()).toBeUndefined();
   });
 

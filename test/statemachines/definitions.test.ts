@@ -41,9 +41,12 @@ describe('release.asl.json', () => {
     expect(without).toEqual([]);
   });
 
-  it('scales the previous version down only where configured, after the watch, and never fails the release for it', () => {
+  // After Complete (recorded succeeded, environment freed): an alarm or abort during the resize
+  // finds no release holding the environment, so nothing rolls traffic back onto the shrunk service.
+  it('scales the previous version down only where configured, after the release is recorded, and never fails the release for it', () => {
     const states = release().States;
-    expect(states.CheckAlarmsAfterRelease!.Next).toBe('ScaleDownConfigured');
+    expect(states.CheckAlarmsAfterRelease!.Next).toBe('Complete');
+    expect(states.Complete!.Next).toBe('ScaleDownConfigured');
     expect(states.ScaleDownConfigured).toMatchObject({
       Type: 'Choice',
       Choices: [
@@ -53,16 +56,16 @@ describe('release.asl.json', () => {
           Next: 'ScaleDownPrevious',
         },
       ],
-      Default: 'Complete',
+      Default: 'Released',
     });
     const scaleDown = states.ScaleDownPrevious!;
     expect(scaleDown).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: { FunctionName: '${DeployFunctionArn}', Payload: { phase: 'scale_down' } },
-      Next: 'Complete',
+      Next: 'Released',
     });
     expect(scaleDown.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.scaleDownError', Next: 'Complete' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.scaleDownError', Next: 'Released' },
     ]);
   });
 
