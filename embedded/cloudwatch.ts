@@ -173,12 +173,15 @@ export class LocalCloudWatch {
     });
   }
 
-  /** The changes of the named alarms into ALARM at or after `since`, oldest first. */
+  /** The first change of each named alarm into ALARM at or after `since`, oldest first. */
   alarmedSince(names: string[], since: Date): AlarmEpisode[] {
     const wanted = new Set(names);
-    return this.history
-      .filter((h) => wanted.has(h.name) && h.value === 'ALARM' && h.at >= since.getTime())
-      .map((h) => ({ name: h.name, at: new Date(h.at).toISOString(), reason: h.reason }));
+    const first = new Map<string, AlarmEpisode>();
+    for (const h of this.history) {
+      if (!wanted.has(h.name) || h.value !== 'ALARM' || h.at < since.getTime() || first.has(h.name)) continue;
+      first.set(h.name, { name: h.name, at: new Date(h.at).toISOString(), reason: h.reason });
+    }
+    return [...first.values()];
   }
 
   /** Like CloudWatch's SetAlarmState: sets the state until the next evaluation decides again. */

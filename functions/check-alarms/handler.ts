@@ -74,8 +74,10 @@ export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
     }
   });
 
+const CLOCK_SKEW_MS = 60_000;
+
 /**
- * A soak passes only if no alarm went into ALARM since the environment's release succeeded: an
+ * A soak passes only if no alarm went into ALARM since the environment's release was promoted: an
  * alarm that fired and cleared again during the soak counts (its history says so), though no
  * release held the environment to roll back and the alarm reads OK now.
  */
@@ -83,9 +85,12 @@ async function failOnSoakEpisodes(input: Input, p: CheckAlarmsPorts): Promise<vo
   const { environment, release } = input;
   if (environment.alarms.length === 0) return;
   const record = await p.releases().get(release.id, environment.name);
-  const since = record?.endedAt
-    ? new Date(record.endedAt)
-    : new Date(p.now().getTime() - input.bakeSeconds * 1000);
+  // From promotion on, an alarm in a release that still succeeded is one nothing acted on (the
+  // watch ended before it, or its event came after Complete freed the environment); a minute
+  // earlier still, for the skew between this function's clock and CloudWatch's timestamps.
+  const promotedAt = record?.history.findLast((h) => h.event === 'promoted')?.at ?? record?.endedAt;
+  const from = promotedAt ? Date.parse(promotedAt) : p.now().getTime() - input.bakeSeconds * 1000;
+  const since = new Date(from - CLOCK_SKEW_MS);
   const episodes = await p.alarms().alarmedSince(environment.alarms, since);
   if (episodes.length === 0) return;
   const names = [...new Set(episodes.map((e) => e.name))];

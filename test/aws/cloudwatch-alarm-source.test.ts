@@ -169,8 +169,31 @@ describe('Class: CloudWatchAlarmSource', () => {
         AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
         HistoryItemType: 'StateUpdate',
         StartDate: since,
+        ScanBy: 'TimestampAscending',
       });
       expect(cloudwatch).toHaveReceivedCommandTimes(DescribeAlarmHistoryCommand, 3);
+    });
+
+    it('stops reading an alarm’s history at its first change into ALARM (one page for a flapping alarm)', async () => {
+      // Prepare: the first page already holds a change into ALARM, and more pages follow
+      cloudwatch.on(DescribeAlarmHistoryCommand).resolves({
+        AlarmHistoryItems: [
+          {
+            AlarmName: 'web-5xx',
+            HistoryItemType: 'StateUpdate',
+            Timestamp: new Date('2026-03-01T10:01:00.000Z'),
+            HistoryData: change('OK', 'ALARM', 'flap'),
+          },
+        ],
+        NextToken: 'more',
+      });
+
+      // Act
+      const episodes = await source.alarmedSince(['web-5xx'], new Date('2026-03-01T10:00:00.000Z'));
+
+      // Assess
+      expect(episodes.map((e) => e.at)).toEqual(['2026-03-01T10:01:00.000Z']);
+      expect(cloudwatch).toHaveReceivedCommandTimes(DescribeAlarmHistoryCommand, 1);
     });
   });
 });

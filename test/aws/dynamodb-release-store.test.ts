@@ -362,6 +362,26 @@ describe('Class: DynamoDbReleaseStore (requests)', () => {
       expect(updated.history.at(-1)).toEqual({ at: '2026-03-01T12:00:00.000Z', event: 'deployed' });
     });
 
+    it('keeps a record update that set buildWait when the commit’s wait item cannot be written (the slow poll stands in)', async () => {
+      // Prepare: the record's conditional Put succeeds; the wait item's Put is throttled
+      recordReadAt();
+      dynamo
+        .on(PutCommand)
+        .resolvesOnce({})
+        .rejects(
+          Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }),
+        );
+      const buildWait = { taskToken: 'token', since: '2026-03-01T12:00:00.000Z', pending: ['build'] };
+
+      // Act
+      const updated = await store.update('r-busy', 'prod', { buildWait }, { event: 'build_pending' });
+
+      // Assess
+      expect(updated.buildWait).toEqual(buildWait);
+      const puts = dynamo.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk);
+      expect(puts).toEqual(['RELEASE#r-busy', 'BUILDWAIT#abc1234']);
+    });
+
     it('throws ReleaseStoppedError and writes nothing when a step updates a superseded release while running', async () => {
       // Prepare
       recordReadAt('superseded');

@@ -175,18 +175,24 @@ describe('Handler: check-alarms', () => {
     // oldState/newState: an alarm that went into ALARM and back to OK during the soak is there,
     // though DescribeAlarms reads OK.
     const staging = () => releaseInput('staging');
-    const succeededAt = '2026-01-01T00:04:00.000Z';
+    const promotedAt = '2026-01-01T00:03:30.000Z';
 
     beforeEach(async () => {
-      await store.update(
-        staging().release.id,
-        'staging',
-        { status: 'succeeded', endedAt: succeededAt },
-        { event: 'succeeded' },
+      store = new MemoryReleaseStore(fixedClock);
+      await store.create(
+        recordOf(staging(), {
+          status: 'succeeded',
+          endedAt: '2026-01-01T00:04:00.000Z',
+          history: [
+            { at: '2026-01-01T00:00:00.000Z', event: 'started' },
+            { at: promotedAt, event: 'promoted' },
+            { at: '2026-01-01T00:04:00.000Z', event: 'succeeded' },
+          ],
+        }),
       );
     });
 
-    it('fails the soak when an alarm fired and cleared since the release succeeded', async () => {
+    it('fails the soak when an alarm fired and cleared since the release was promoted', async () => {
       // Prepare
       const alarms = fakeAlarms({ 'checkout-staging-5xx': 'OK', 'checkout-staging-p99-latency': 'OK' }, [
         {
@@ -203,13 +209,14 @@ describe('Handler: check-alarms', () => {
         message:
           'in ALARM — checkout-staging-5xx went into ALARM at 2026-01-01T00:04:30.000Z during the soak (Threshold Crossed: 1 datapoint [42.0])',
       });
-      expect(alarms.since).toEqual([new Date(succeededAt)]);
+      // From promotion, less a minute for the skew between Lambda's clock and CloudWatch's.
+      expect(alarms.since).toEqual([new Date('2026-01-01T00:02:30.000Z')]);
     });
 
-    it('passes the soak when no alarm went into ALARM since the release succeeded', async () => {
-      // Prepare: the only episode is from before the release succeeded (its canary)
+    it('passes the soak when no alarm went into ALARM since the release was promoted', async () => {
+      // Prepare: the only episode is from its canary, well before promotion (and acted on then)
       const alarms = fakeAlarms({ 'checkout-staging-5xx': 'OK', 'checkout-staging-p99-latency': 'OK' }, [
-        { name: 'checkout-staging-5xx', at: '2026-01-01T00:03:00.000Z' },
+        { name: 'checkout-staging-5xx', at: '2026-01-01T00:01:00.000Z' },
       ]);
 
       // Act

@@ -45,10 +45,13 @@ export class CloudWatchAlarmSource implements AlarmSource {
           AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
           HistoryItemType: 'StateUpdate',
           StartDate: since,
-          EndDate: new Date(),
+          // Oldest first, so the first change into ALARM ends the read: a flapping alarm's long
+          // history costs one page, not all of them (the API is rate-limited per Region).
+          ScanBy: 'TimestampAscending',
+          MaxRecords: 100,
         },
       );
-      for await (const page of pages) {
+      history: for await (const page of pages) {
         for (const item of page.AlarmHistoryItems ?? []) {
           const change = parseHistoryData(item.HistoryData);
           if (change?.newState?.stateValue !== 'ALARM' || !item.Timestamp) continue;
@@ -57,6 +60,7 @@ export class CloudWatchAlarmSource implements AlarmSource {
             at: item.Timestamp.toISOString(),
             ...(change.newState.stateReason ? { reason: change.newState.stateReason } : {}),
           });
+          break history;
         }
       }
     }

@@ -11,6 +11,7 @@ import {
 import { ContentionError } from '../domain/errors.js';
 import { assertRunning, newestFirst } from '../domain/records.js';
 import type { ReleaseRecord } from '../domain/release.js';
+import { log } from '../log.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
 import { readLambdaEnv } from './env.js';
 import { once } from './once.js';
@@ -116,7 +117,17 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             ExpressionAttributeValues: { ':expected': item.version },
           }),
         );
-        if ('buildWait' in patch) await this.indexBuildWait(next);
+        // The record is written; a wait item that could not follow only costs a wake-up, which
+        // VerifyBuild's slow poll makes up for: never fail the step for it.
+        if ('buildWait' in patch) {
+          await this.indexBuildWait(next).catch((error: unknown) =>
+            log.warn('build wait item not written; the slow poll stands in', {
+              releaseId,
+              environment,
+              error: (error as Error).name,
+            }),
+          );
+        }
         return next;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;

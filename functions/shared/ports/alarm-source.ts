@@ -20,6 +20,9 @@ export interface AlarmEpisode {
 export interface AlarmSource {
   /** One status per requested name, in the same order; a missing alarm has state undefined. */
   describe(names: string[]): Promise<AlarmStatus[]>;
-  /** Every change of the named alarms into ALARM at or after `since`, oldest first (an alarm that fired and cleared since counts). */
+  /**
+   * The first change of each named alarm into ALARM at or after `since`, oldest first (an alarm
+   * that fired and cleared since counts); alarms that did not go into ALARM are absent.
+   */
   alarmedSince(names: string[], since: Date): Promise<AlarmEpisode[]>;
 }
