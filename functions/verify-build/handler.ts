@@ -75,11 +75,20 @@ export const createVerifyBuildHandler = (ports: VerifyBuildPorts) =>
         `${short}: still pending after ${environment.checks.buildTimeoutSeconds}s — ${verdict.reasons.join('; ')}`,
       );
     }
+    // While GitHub was read, a check event may have woken this token and the next invocation put
+    // its own on the record: writing this closed one back would leave the next event nothing to
+    // wake. Only this execution's record, still holding this token, gets the pending state.
+    const current = await store.get(release.id, environment.name);
+    if (current?.executionName !== input.executionName || current.buildWait?.taskToken !== taskToken) {
+      log.info('build still pending; a newer wait holds the record', { releaseId: release.id });
+      return { waiting: true };
+    }
     await store.update(
       release.id,
       environment.name,
       { buildWait: { taskToken, since: now.toISOString(), pending: verdict.pending } },
       { event: 'build_pending', detail: verdict.reasons.join('; ') },
+      { whileRunning: true },
     );
     return { waiting: true };
   });

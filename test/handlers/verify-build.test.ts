@@ -165,6 +165,28 @@ describe('Handler: verify-build', () => {
     expect(orchestrator.successes[0]?.output).toEqual({ checks: ['build', 'test'] });
   });
 
+  it('leaves the newer wait on the record when a check event woke its token while GitHub was read', async () => {
+    // Prepare: while this invocation reads GitHub, a check event wakes its token and the next
+    // invocation writes its own token on the record
+    const reading = github.checkRuns.bind(github);
+    github.checkRuns = async (repository, sha) => {
+      await store.update(
+        input.release.id,
+        'dev',
+        { buildWait: { taskToken: 'NEXT-TOKEN', since: now.toISOString(), pending: ['build'] } },
+        { event: 'verifying_build' },
+      );
+      return reading(repository, sha);
+    };
+    github.runs = [];
+
+    // Act
+    await expect(verify()).resolves.toEqual({ waiting: true });
+
+    // Assess
+    expect((await store.get(input.release.id, 'dev'))?.buildWait?.taskToken).toBe('NEXT-TOKEN');
+  });
+
   it('finishes quietly when a check event already woke its token (the task judges again)', async () => {
     github.runs = [run({ name: 'build' }), run({ name: 'test' })];
     orchestrator.closed = true;
