@@ -6,7 +6,7 @@ import { AlarmStateChangeEventSchema, parseEvent } from '../shared/domain/events
 import { taskHandler } from '../shared/handler.js';
 import { log } from '../shared/log.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
-import { stopRelease } from '../shared/release-control.js';
+import { despiteContention, stopRelease } from '../shared/release-control.js';
 
 export type AlarmRollbackResult =
   | { action: 'ignored'; reason: string }
@@ -38,18 +38,14 @@ export const createAlarmRollbackHandler = (ports: AlarmRollbackPorts) =>
     const holder = await p.releases().lockHolder(environment.name);
     if (!holder) return ignore(`no release is running in ${environment.name}`);
 
-    const { restored } = await stopRelease(
-      p,
-      { ...holder, environment: environment.name },
-      environment,
-      'rolled_back',
-      {
+    const { restored } = await despiteContention(() =>
+      stopRelease(p, { ...holder, environment: environment.name }, environment, 'rolled_back', {
         trigger: 'alarm',
         error: 'AlarmFiredError',
         alarm: alarmName,
         alarmChangedAt: state.timestamp ?? event.time,
         message: `${alarmName} in ALARM: ${state.reason ?? 'threshold crossed'}`,
-      },
+      }),
     );
     log.warn('release rolled back by alarm', { alarm: alarmName, releaseId: holder.releaseId, restored });
     return { action: 'rolled_back', releaseId: holder.releaseId, environment: environment.name, restored };

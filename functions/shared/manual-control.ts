@@ -2,7 +2,7 @@ import type { EnvironmentConfig } from './domain/config.js';
 import { PIPELINE_RECORD, type ReleaseRecord } from './domain/release.js';
 import { describeWeights, readListener, stepWeights } from './domain/traffic.js';
 import type { Ports } from './ports/index.js';
-import { isTerminal, type StopPorts, stopRelease } from './release-control.js';
+import { despiteContention, isTerminal, type StopPorts, stopRelease } from './release-control.js';
 
 /** Who asked for a manual action, and why: both go into the release record. */
 export interface Actor {
@@ -12,23 +12,6 @@ export interface Actor {
 
 export class ManualActionError extends Error {
   override name = 'ManualActionError';
-}
-
-/** Attempts of a manual stop that loses conditional writes to the release's own steps. */
-const CONTENTION_ATTEMPTS = 3;
-
-/**
- * Runs a manual stop again when it lost a conditional write (ContentionError): every step of
- * stopRelease is idempotent, and an operator's abort should not fail because the release was busy.
- */
-async function despiteContention<T>(stop: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await stop();
-    } catch (error) {
-      if ((error as Error).name !== 'ContentionError' || attempt >= CONTENTION_ATTEMPTS) throw error;
-    }
-  }
 }
 
 /** What the manual controls touch: the local API and the CLI wire these. */

@@ -65,6 +65,24 @@ export function isTerminal(record: ReleaseRecord | undefined): boolean {
   return record !== undefined && TERMINAL_STATUSES.includes(record.status);
 }
 
+/** Attempts of a stop from outside that loses conditional writes to the release's own steps. */
+const CONTENTION_ATTEMPTS = 3;
+
+/**
+ * Runs a stop from outside again when it lost a conditional write (ContentionError): every step
+ * of stopRelease is idempotent, and an alarm's rollback or an operator's abort must not fail
+ * because the release was busy writing its own record.
+ */
+export async function despiteContention<T>(stop: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await stop();
+    } catch (error) {
+      if ((error as Error).name !== 'ContentionError' || attempt >= CONTENTION_ATTEMPTS) throw error;
+    }
+  }
+}
+
 /**
  * Ends a running release from outside its state machine (alarm event, abort, a newer push):
  * marks its record first, so a Task still in flight sees it and undoes its own write; stops the
