@@ -48,9 +48,10 @@ export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
     if (record?.targets && (await listenerIsOurs(p, environment.name, owner))) {
       // A split listener with no release holding the environment is never right, whatever the
       // record says (a stopped release's late canary write): put it back on this one's live group.
-      const split = readListener(await p.trafficRouter(environment).readWeights(), environment.targetGroups);
-      if (needsRestore(record) || split.kind === 'split')
-        await restoreTraffic(p, environment, record.targets);
+      const split = async () =>
+        readListener(await p.trafficRouter(environment).readWeights(), environment.targetGroups).kind ===
+        'split';
+      if (needsRestore(record) || (await split())) await restoreTraffic(p, environment, record.targets);
     }
     if (record && !isTerminal(record)) {
       const now = p.now().toISOString();

@@ -8,7 +8,7 @@ import {
 import { orderPushes, type PushOrder, type PushRef, shortSha } from './domain/push-order.js';
 import type { ReleaseInput, ReleaseRecord, Targets } from './domain/release.js';
 import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from './ports/index.js';
-import { isTerminal, type StopPorts, stopRelease } from './release-control.js';
+import { isOwner, isTerminal, type StopPorts, stopRelease } from './release-control.js';
 
 /*
  * Taking an environment for a release: one lock per environment (a conditional write), given in
@@ -40,7 +40,7 @@ export async function acquireEnvironment(
   const { environment } = input;
   const store = ports.releases();
   const owner: LockOwner = { releaseId: input.release.id, executionName: input.executionName };
-  const wait = await pushWait(input, ports);
+  const wait = pushWait(ports);
   let superseded: Targets | undefined;
   for (let round = 1; round <= LOCK_ROUNDS; round++) {
     const attempt = await store.acquireLock(environment.name, owner);
@@ -112,7 +112,7 @@ async function contend(
   }
   // The order may have taken seconds to learn: stop the holder only if it still holds the lock.
   const still = await store.lockHolder(environment.name);
-  if (still?.releaseId !== holder.releaseId || still.executionName !== holder.executionName) return undefined;
+  if (!still || !isOwner(still, holder)) return undefined;
   await stopRelease(ports, { ...holder, environment: environment.name }, environment, 'superseded', {
     trigger: 'superseded',
     error: 'ReleaseSuperseded',
@@ -151,22 +151,33 @@ async function advanceBranchHead(input: ReleaseInput, ports: AcquirePorts, wait:
   return moved;
 }
 
-/** Until when this invocation may wait for missing pushes: one budget per release, not per comparison. */
+/**
+ * How long this invocation may wait for missing pushes: one budget per release, not per
+ * comparison. `until` is read only when an order is unknown (it costs a read of the push log).
+ */
 interface PushWait {
-  until: number;
+  startedAt: number;
+  until?: number;
   polls: number;
+}
+
+function pushWait(ports: Pick<Ports, 'now'>): PushWait {
+  return { startedAt: ports.now().getTime(), polls: Math.ceil(PUSH_WAIT_MS / PUSH_POLL_MS) };
 }
 
 /**
  * A release waits for a missing push at most PUSH_WAIT_MS after its own push was received
  * (so a retried BeginRelease does not wait again), and never longer than PUSH_WAIT_MS at once.
  */
-async function pushWait(input: ReleaseInput, ports: Pick<Ports, 'pushes' | 'now'>): Promise<PushWait> {
-  const now = ports.now().getTime();
-  const own = await ports.pushes().get(input.release.branch, input.release.sha);
-  const received = own ? Date.parse(own.receivedAt) : Number.NaN;
-  const until = Number.isFinite(received) ? Math.min(received, now) + PUSH_WAIT_MS : now;
-  return { until, polls: Math.ceil(PUSH_WAIT_MS / PUSH_POLL_MS) };
+async function waitUntil(input: ReleaseInput, ports: Pick<Ports, 'pushes'>, wait: PushWait): Promise<number> {
+  if (wait.until === undefined) {
+    const own = await ports.pushes().get(input.release.branch, input.release.sha);
+    const received = own ? Date.parse(own.receivedAt) : Number.NaN;
+    wait.until = Number.isFinite(received)
+      ? Math.min(received, wait.startedAt) + PUSH_WAIT_MS
+      : wait.startedAt;
+  }
+  return wait.until;
 }
 
 /**
@@ -198,7 +209,7 @@ async function orderAgainst(
   for (;;) {
     const order = await orderPushes(me, them, beforeOf);
     if (order.order !== 'unknown') return order;
-    if (wait.polls <= 0 || ports.now().getTime() >= wait.until) {
+    if (wait.polls <= 0 || ports.now().getTime() >= (await waitUntil(input, ports, wait))) {
       return {
         order: 'newer',
         how: `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s (or its record expired), so the later arrival counts as newer`,
@@ -272,7 +283,7 @@ async function takeOverLock(
   const store = ports.releases();
   // Another release may have taken it over meanwhile and own the listener now: leave it alone.
   const current = await store.lockHolder(holder.environment);
-  if (current?.releaseId !== holder.releaseId || current.executionName !== holder.executionName) return;
+  if (!current || !isOwner(current, holder)) return;
   const passed =
     ended.status === 'SUCCEEDED' || (record.status === 'promoted' && ended.error === 'ReleaseNotRecorded');
   if (passed) {

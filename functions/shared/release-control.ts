@@ -41,8 +41,12 @@ export async function listenerIsOurs(
   owner: LockOwner,
 ): Promise<boolean> {
   const holder = await ports.releases().lockHolder(environment);
-  return !holder || (holder.releaseId === owner.releaseId && holder.executionName === owner.executionName);
+  return !holder || isOwner(holder, owner);
 }
+
+/** Whether two lock owners are the same release execution. */
+export const isOwner = (holder: LockOwner, owner: LockOwner) =>
+  holder.releaseId === owner.releaseId && holder.executionName === owner.executionName;
 
 /**
  * True when a release that was ended while its write was in flight may undo that write: no other
@@ -54,9 +58,8 @@ export async function mayUndoOwnWrite(
   environment: string,
   owner: LockOwner,
 ): Promise<boolean> {
-  if (await listenerIsOurs(ports, environment, owner)) return true;
   const holder = await ports.releases().lockHolder(environment);
-  if (!holder) return true;
+  if (!holder || isOwner(holder, owner)) return true;
   const holding = await ports.releases().get(holder.releaseId, environment);
   return holding?.executionName !== holder.executionName || holding.targets === undefined;
 }

@@ -30,7 +30,7 @@ import type { ReleaseInput, Weights } from '../../functions/shared/domain/releas
 import { handler as shiftTraffic } from '../../functions/shift-traffic/handler.js';
 import { handler as verifyBuild } from '../../functions/verify-build/handler.js';
 import { apiCheckRun } from '../support/check-runs.js';
-import { listenerServing } from '../support/elbv2.js';
+import { listenerServing, writtenWeights } from '../support/elbv2.js';
 import { fixtureBody } from '../support/github.js';
 import { context, FakeReleaseTable, PIPELINE_STATE_MACHINE_ARN, useLambdaEnv } from '../support/lambda.js';
 import { blueLive, recordOf, releaseInput } from '../support/release.js';
@@ -65,11 +65,7 @@ describe('AWS handler exports', () => {
       .on(DescribeListenersCommand)
       .callsFake(() => listenerServing(input.environment.listenerArn, serving));
     elbv2.on(ModifyListenerCommand).callsFake((command) => {
-      const groups = command.DefaultActions[0].ForwardConfig.TargetGroups as {
-        TargetGroupArn: string;
-        Weight: number;
-      }[];
-      serving = Object.fromEntries(groups.map((g) => [g.TargetGroupArn, g.Weight]));
+      serving = writtenWeights(command);
       return {};
     });
     return { input, blue, green };

@@ -19,7 +19,7 @@ import { configDigest } from '../../functions/shared/domain/config.js';
 import type { Weights } from '../../functions/shared/domain/release.js';
 import { runCli } from '../support/cli.js';
 import { EXAMPLE_CONFIG_FILE, exampleConfig } from '../support/config.js';
-import { listenerServing } from '../support/elbv2.js';
+import { listenerServing, writtenWeights } from '../support/elbv2.js';
 import { FakeReleaseTable } from '../support/lambda.js';
 import { blueLive, recordOf, releaseInput } from '../support/release.js';
 
@@ -79,11 +79,7 @@ describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with
       TargetHealthDescriptions: [{ Target: { Id: '10.0.0.1' }, TargetHealth: { State: 'healthy' } }],
     });
     elbv2.on(ModifyListenerCommand).callsFake((command) => {
-      const groups = command.DefaultActions[0].ForwardConfig.TargetGroups as {
-        TargetGroupArn: string;
-        Weight: number;
-      }[];
-      serving = Object.fromEntries(groups.map((g) => [g.TargetGroupArn, g.Weight]));
+      serving = writtenWeights(command);
       return {};
     });
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });

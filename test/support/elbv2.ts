@@ -21,3 +21,9 @@ export function listenerServing(listenerArn: string, weights: Weights): Describe
     $metadata: {},
   };
 }
+
+/** The weights a ModifyListener request writes to the listener's forward action. */
+export function writtenWeights(command: { DefaultActions?: Action[] }): Weights {
+  const groups = command.DefaultActions?.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups ?? [];
+  return Object.fromEntries(groups.map((g) => [g.TargetGroupArn!, g.Weight ?? 0]));
+}
