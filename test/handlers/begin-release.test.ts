@@ -502,7 +502,9 @@ describe('Handler: begin-release, in the order of the pushes', () => {
 
   it('puts back a superseded release’s canary write that landed after its restore, then begins', async () => {
     // Prepare: a is at its 25% step when c supersedes it; a's in-flight write lands just after
-    // the restore that ended it (AWS lets a stopped execution's running Lambda finish)
+    // the restore that ended it. StopExecution ends the execution, not a Lambda invocation it
+    // already started, which runs to its end (I found no AWS page that says so either way; the
+    // code is safe whether or not the late write can happen)
     const a = pushOf('a');
     const c = pushOf('c', 'a');
     await holding(a);

@@ -2,6 +2,11 @@ import { MemoryPushLog } from '../../embedded/adapters/memory-push-log.js';
 import { startDynaliteStore } from '../../embedded/dynalite.js';
 import type { BranchHead, PushLog, PushRecord } from '../../functions/shared/ports/index.js';
 
+/*
+ * On dynalite, the DynamoDB adapter's expressions run as DynamoDB parses them: `before` is a
+ * reserved word (DynamoDB developer guide, Reserved words), so the record's condition names it
+ * through ExpressionAttributeNames, and the head's compare-and-set is a ConditionExpression.
+ */
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 const C = 'c'.repeat(40);

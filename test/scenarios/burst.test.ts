@@ -145,7 +145,8 @@ describe('Scenario: a burst of pushes to one release branch (supersede)', () => 
       `release ${newerPush.releaseId} of a newer push already began in dev: ${b.after.slice(0, 7)} was pushed to ${BRANCH} after ${a.after.slice(0, 7)} (the next push); nothing moved`,
     );
     expect(record?.targets).toBeUndefined();
-    // The late commit's pipeline and its "Sluice plan" check run say it was overtaken, not that it failed.
+    // The late commit's pipeline and its "Sluice plan" check run say it was overtaken, not that it
+    // failed: `cancelled` is one of a completed check run's conclusions (REST API, update a check run).
     expect(await scenario.runtime.ports.releases().get(late.releaseId, PIPELINE_RECORD)).toMatchObject({
       status: 'superseded',
       cause: { trigger: 'superseded' },
