@@ -18,5 +18,6 @@ export default {
     ],
   },
   setupFiles: ['<rootDir>/test/setup.ts'],
+  globalSetup: '<rootDir>/test/support/tools.ts',
   testTimeout: 60000,
 };

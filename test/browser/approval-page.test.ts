@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
 import { createApp, listen, type RunningServer } from '../../embedded/server.js';
 import { Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
+import { chromiumPath, describeWithTool } from '../support/tools.js';
 
 /** Debian's chromium (`apt-get install -y chromium`); `.ci/run` installs it where it is missing. */
-const CHROMIUM = process.env.SLUICE_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-const describeWithBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
 
 let scenario: Scenario | undefined;
 let server: RunningServer | undefined;
@@ -18,7 +18,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-describeWithBrowser('Browser: the local approvals page', () => {
+describeWithTool('chromium', 'Browser: the local approvals page', () => {
   it('lists a pending approval, and clicking Approve moves the release on', async () => {
     // Prepare: a release waiting for its approval, behind a real `sluice serve` app
     scenario = await Scenario.start({
