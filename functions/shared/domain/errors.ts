@@ -82,6 +82,11 @@ export class ArtifactNotVerifiedError extends SluiceError {
   override name = 'ArtifactNotVerifiedError';
 }
 
+/** The image's scan is still IN_PROGRESS or PENDING; Deploy's Retry waits for it (bounded). */
+export class ScanPendingError extends SluiceError {
+  override name = 'ScanPendingError';
+}
+
 /** Required checks have not finished yet; the state machine retries. */
 export class BuildPendingError extends SluiceError {
   override name = 'BuildPendingError';
