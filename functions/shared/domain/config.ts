@@ -197,6 +197,7 @@ function worstCaseProblem(env: unknown, buildSeconds: number): string | undefine
   const parts = worstCase({
     concurrency,
     buildSeconds,
+    scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
     deploySeconds: deploySeconds!,
     approvalSeconds: approvalSeconds!,
     bakeSeconds: bakes as number[],
