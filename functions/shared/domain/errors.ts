@@ -39,6 +39,18 @@ export class AlarmFiredError extends SluiceError {
     super(`in ALARM — ${reason}`);
   }
 }
+/** A configured alarm that CloudWatch does not return (deleted, renamed, or not readable): it watches nothing. */
+export class AlarmNotFoundError extends SluiceError {
+  override name = 'AlarmNotFoundError';
+  constructor(
+    readonly alarms: string[],
+    phase: string,
+  ) {
+    super(
+      `CloudWatch returns no alarm named ${alarms.join(', ')} at the end of the ${phase}; the environment lists it, so the release is not watched`,
+    );
+  }
+}
 /** Alarms had no data for longer than the environment allows; a bake never promotes on no data. */
 export class InsufficientDataError extends SluiceError {
   override name = 'InsufficientDataError';
