@@ -28,6 +28,13 @@ export class TrafficShiftError extends SluiceError {
 export class ListenerStateError extends SluiceError {
   override name = 'ListenerStateError';
 }
+/**
+ * The listener's target group stickiness outlasts the post-release watch while the environment
+ * scales the previous version down: clients pinned to it would get 503s after the scale-down.
+ */
+export class StickinessError extends SluiceError {
+  override name = 'StickinessError';
+}
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
   override name = 'AlarmFiredError';
