@@ -637,11 +637,9 @@ describe('Class: Elbv2TrafficRouter', () => {
 
     it("reads the rule's or listener's forward stickiness duration, and nothing when it is off", async () => {
       // Prepare
-      elbv2
-        .on(DescribeListenersCommand)
-        .resolves({
-          Listeners: [{ DefaultActions: [forward({ Enabled: true, DurationSeconds: 604_800 })] }],
-        });
+      elbv2.on(DescribeListenersCommand).resolves({
+        Listeners: [{ DefaultActions: [forward({ Enabled: true, DurationSeconds: 604_800 })] }],
+      });
       elbv2
         .on(DescribeRulesCommand)
         .resolves({ Rules: [{ Actions: [forward({ Enabled: false, DurationSeconds: 3600 })] }] });
