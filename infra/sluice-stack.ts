@@ -211,7 +211,8 @@ export class SluiceStack extends Stack {
     });
 
     new CfnOutput(this, 'GithubWebhookUrl', {
-      description: 'GitHub webhook Payload URL: content type application/json, push events',
+      description:
+        'GitHub webhook Payload URL: content type application/json; events: Pushes, Check suites and Check runs',
       value: webhooks.githubWebhookUrl,
     });
     new CfnOutput(this, 'SlackInteractivityUrl', {

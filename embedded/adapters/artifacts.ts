@@ -11,6 +11,8 @@ import type {
 export class LocalArtifacts implements ArtifactVerifier {
   private readonly missing = new Set<string>();
   private readonly findings = new Map<string, Partial<Record<Severity, number>>>();
+  private readonly scans = new Map<string, { statuses: string[]; then: 'complete' | 'repeat' }>();
+  private readonly readCounts = new Map<string, number>();
 
   /** An image that was never pushed. */
   remove(repository: string, tag: string): void {
@@ -22,12 +24,32 @@ export class LocalArtifacts implements ArtifactVerifier {
     this.findings.set(`${repository}:${tag}`, findings);
   }
 
+  /**
+   * The scan statuses an image reports, one per read, before its findings (ECR: IN_PROGRESS or
+   * PENDING while a scan runs; FAILED or UNSUPPORTED_IMAGE when it never completes). The last
+   * status repeats unless `then` is 'complete'.
+   */
+  setScanStatuses(repository: string, tag: string, statuses: string[], then: 'complete' | 'repeat'): void {
+    this.scans.set(`${repository}:${tag}`, { statuses: [...statuses], then });
+  }
+
+  /** How many times an image was read. */
+  reads(repository: string, tag: string): number {
+    return this.readCounts.get(`${repository}:${tag}`) ?? 0;
+  }
+
   async describe(repository: string, tag: string, withFindings: boolean): Promise<ImageReport> {
     const key = `${repository}:${tag}`;
+    this.readCounts.set(key, this.reads(repository, tag) + 1);
     if (this.missing.has(key)) return { digest: undefined };
-    return {
-      digest: `sha256:${Buffer.from(key).toString('hex').padEnd(64, '0').slice(0, 64)}`,
-      ...(withFindings ? { findings: this.findings.get(key) ?? {} } : {}),
-    };
+    const digest = `sha256:${Buffer.from(key).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+    if (!withFindings) return { digest };
+    const scan = this.scans.get(key);
+    if (scan && scan.statuses.length > 0) {
+      const status =
+        scan.statuses.length > 1 || scan.then === 'complete' ? scan.statuses.shift()! : scan.statuses[0]!;
+      return { digest, scanStatus: status };
+    }
+    return { digest, findings: this.findings.get(key) ?? {} };
   }
 }

@@ -32,6 +32,11 @@ export class LocalTrafficRouter extends VerifyingTrafficRouter {
     }
   }
 
+  /** The local ALB has no target group stickiness. */
+  async stickinessSeconds(): Promise<number | undefined> {
+    return undefined;
+  }
+
   /** Health-checks the group's targets now and counts those that pass. */
   async healthyTargets(targetGroupArn: string): Promise<number> {
     return (await this.alb.healthyTargets(targetGroupArn)).length;

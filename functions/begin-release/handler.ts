@@ -3,9 +3,10 @@ import { awsPushes } from '../shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
-import { ListenerStateError, ReleaseStoppedError } from '../shared/domain/errors.js';
+import { ListenerStateError, ReleaseStoppedError, StickinessError } from '../shared/domain/errors.js';
 import { newAttempt, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import { stickinessProblem } from '../shared/domain/stickiness.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
 import { acquireEnvironment } from '../shared/environment-lock.js';
 import { taskHandler } from '../shared/handler.js';
@@ -74,6 +75,9 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
           `listener forwards to target groups outside environment ${environment.name}: ${reading.groups.join(', ')}`,
         );
       }
+      // Before anything is written: the forward action's stickiness read now is what the release runs with.
+      const sticky = stickinessProblem(environment, await router.stickinessSeconds());
+      if (sticky) throw new StickinessError(sticky);
       // A target group that no listener or rule forwards to reports its targets `unused`, never
       // healthy, so the health gate before the first step could never pass: a listener that
       // forwards to the live group alone gets the idle group beside it at weight 0 (read back).

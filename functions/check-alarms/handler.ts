@@ -1,7 +1,7 @@
 import { awsAlarms } from '../shared/aws/cloudwatch-alarm-source.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { judgeAlarms } from '../shared/domain/alarms.js';
-import { AlarmFiredError, InsufficientDataError } from '../shared/domain/errors.js';
+import { AlarmFiredError, AlarmNotFoundError, InsufficientDataError } from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
@@ -52,6 +52,8 @@ export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
         throw new AlarmFiredError(verdict.alarms, verdict.reason);
       case 'no-data':
         throw new InsufficientDataError(verdict.reason);
+      case 'missing':
+        throw new AlarmNotFoundError(verdict.alarms, input.phase);
       case 'extend':
         return {
           verdict: 'extend',

@@ -7,6 +7,7 @@ import {
   ArtifactNotVerifiedError,
   ListenerStateError,
   ReleaseStoppedError,
+  ScanPendingError,
 } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { taskHandler } from '../shared/handler.js';
@@ -43,8 +44,11 @@ export const createDeployHandler = (ports: DeployPorts) =>
       if (artifact && environment.deploy.provider === 'ecs') {
         const image = `${artifact.repository}:${release.version}`;
         const report = await p.artifacts().describe(artifact.repository, release.version, !!artifact.failOn);
-        const refusal = judgeImage(image, report, artifact.failOn);
-        if (refusal) throw new ArtifactNotVerifiedError(`${refusal}; nothing was deployed`);
+        const verdict = judgeImage(image, report, artifact.failOn);
+        if (verdict.kind === 'wait')
+          throw new ScanPendingError(`${verdict.reason}; nothing was deployed yet`);
+        if (verdict.kind === 'refuse')
+          throw new ArtifactNotVerifiedError(`${verdict.reason}; nothing was deployed`);
         await p
           .releases()
           .update(

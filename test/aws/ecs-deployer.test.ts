@@ -472,8 +472,20 @@ describe('Class: EcsDeployer', () => {
 
       // Assess
       expect(result).toEqual({ deployed: NEXT });
-      expect(waiterTiming(10)).toEqual({ maxWaitTime: 10, minDelay: 9 });
-      expect(waiterTiming(600)).toEqual({ maxWaitTime: 600, minDelay: 15 });
+      expect(waiterTiming(10)).toMatchObject({ maxWaitTime: 10, minDelay: 9 });
+      expect(waiterTiming(600)).toMatchObject({ maxWaitTime: 600, minDelay: 15 });
+    });
+
+    // @aws-sdk/client-ecs waitUntilServicesStable defaults to maxDelay 600, and the smithy poller
+    // sleeps a random [minDelay, min(2^(n-1)·minDelay, maxDelay)] between polls (util-waiter
+    // poller.js): without maxDelay a rollout stable at 3 min is noticed minutes later.
+    it('caps the pause between stability polls at 30 s instead of the SDK default of 600 s', () => {
+      for (const timeoutSeconds of [2, 10, 600, 870]) {
+        const timing = waiterTiming(timeoutSeconds);
+        expect(timing.maxDelay).toBe(30);
+        // the waiter rejects a maxDelay below minDelay (util-waiter validateWaiterOptions)
+        expect(timing.maxDelay).toBeGreaterThanOrEqual(timing.minDelay);
+      }
     });
 
     it('names the service and the step when the service does not exist', async () => {

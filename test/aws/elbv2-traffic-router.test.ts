@@ -7,6 +7,7 @@ import {
   ElasticLoadBalancingV2ServiceException,
   ModifyListenerCommand,
   ModifyRuleCommand,
+  type TargetGroupStickinessConfig,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
@@ -619,6 +620,45 @@ describe('Class: Elbv2TrafficRouter', () => {
 
       // Assess
       expect(healthy).toBe(2);
+    });
+  });
+
+  // ELBv2 API reference, TargetGroupStickinessConfig: Enabled, and DurationSeconds (1–604,800) on
+  // the forward action's ForwardConfig; BeginRelease refuses one that outlasts a scale-down's watch.
+  describe('Method: stickinessSeconds', () => {
+    const forward = (stickiness: TargetGroupStickinessConfig): Action => ({
+      Type: 'forward',
+      Order: 1,
+      ForwardConfig: {
+        TargetGroups: [{ TargetGroupArn: BLUE, Weight: 1 }],
+        TargetGroupStickinessConfig: stickiness,
+      },
+    });
+
+    it("reads the rule's or listener's forward stickiness duration, and nothing when it is off", async () => {
+      // Prepare
+      elbv2.on(DescribeListenersCommand).resolves({
+        Listeners: [{ DefaultActions: [forward({ Enabled: true, DurationSeconds: 604_800 })] }],
+      });
+      elbv2
+        .on(DescribeRulesCommand)
+        .resolves({ Rules: [{ Actions: [forward({ Enabled: false, DurationSeconds: 3600 })] }] });
+
+      // Act + Assess
+      await expect(
+        new Elbv2TrafficRouter(client, { listenerArn: LISTENER }).stickinessSeconds(),
+      ).resolves.toBe(604_800);
+      await expect(
+        new Elbv2TrafficRouter(client, { listenerArn: LISTENER, ruleArn: RULE }).stickinessSeconds(),
+      ).resolves.toBeUndefined();
+      expect(elbv2).toHaveReceivedCommandWith(DescribeRulesCommand, { RuleArns: [RULE] });
+    });
+
+    it('reads a plain forward, which ELBv2 reports with stickiness off, as no stickiness', async () => {
+      serveWrites();
+      await expect(
+        new Elbv2TrafficRouter(client, { listenerArn: LISTENER }).stickinessSeconds(),
+      ).resolves.toBeUndefined();
     });
   });
 

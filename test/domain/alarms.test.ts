@@ -94,6 +94,20 @@ describe('Domain: judgeAlarms', () => {
       bake({ policy: 'extend' }),
       { kind: 'no-data', alarms: ['typo-alarm'], reason: 'alarm does not exist: typo-alarm' },
     ],
+    // CloudWatch API reference, DescribeAlarms: a composite alarm is omitted, not refused, when
+    // the caller's DescribeAlarms permission is narrower than `*`; an omitted alarm watches nothing.
+    [
+      'fails the post-release watch on a configured alarm CloudWatch does not return, naming it',
+      [alarm('5xx', 'OK'), alarm('checkout-composite', undefined)],
+      watch(),
+      { kind: 'missing', alarms: ['checkout-composite'] },
+    ],
+    [
+      'fails the soak on a configured alarm CloudWatch does not return, even beside no data',
+      [alarm('5xx', 'INSUFFICIENT_DATA'), alarm('gone', undefined)],
+      bake({ phase: 'soak' }),
+      { kind: 'missing', alarms: ['gone'] },
+    ],
   ])('%s', (_behaviour, statuses, policy, verdict) => {
     // Act + Assess
     expect(judgeAlarms(statuses, policy)).toEqual(verdict);

@@ -189,6 +189,36 @@ describe('Domain: config', () => {
       expect(config.environments[0]?.ruleArn).toContain(':listener-rule/');
     });
 
+    // ELBv2 ModifyListener/ModifyRule replace the whole action list and have no conditional write,
+    // so two environments shifting one forward action overwrite each other unseen (review H3).
+    it('refuses environments that share a listener unless each shifts its own rule, listing every one', () => {
+      // Prepare: staging and prod on dev's listener without a rule; staging's rule given twice
+      const document = exampleDocument();
+      const rule = (id: string) =>
+        `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/checkout-dev/50dc6c495c0c9188/f2f7dc8efc522ab2/${id}`;
+      document.environments[1].listenerArn = document.environments[0].listenerArn;
+      document.environments[2].listenerArn = document.environments[0].listenerArn;
+
+      // Act + Assess
+      expect(problemLines(document)).toEqual([
+        "  environments[1].listenerArn: environment dev already shifts this listener's default action; environments that share a listener each need their own ruleArn",
+        "  environments[2].listenerArn: environment dev already shifts this listener's default action; environments that share a listener each need their own ruleArn",
+      ]);
+
+      // Prepare: each with its own rule is accepted; one rule twice is not
+      document.environments[1].ruleArn = rule('1111111111111111');
+      document.environments[2].ruleArn = rule('2222222222222222');
+      expect(parseConfigFile(document).environments.map((e) => e.ruleArn ?? 'default')).toEqual([
+        'default',
+        rule('1111111111111111'),
+        rule('2222222222222222'),
+      ]);
+      document.environments[2].ruleArn = rule('1111111111111111');
+      expect(problemLines(document)).toEqual([
+        '  environments[2].ruleArn: environment staging already shifts this rule; environments that share a listener each need their own ruleArn',
+      ]);
+    });
+
     it('takes deploy.previousDesiredCount as a whole number of tasks, 0 or more, for ECS only', () => {
       // Prepare
       const document = exampleDocument();

@@ -6,6 +6,7 @@ import {
   MAX_DEPLOY_WAIT_SECONDS,
   RELEASE_EXECUTION_TIMEOUT_SECONDS,
   renderImageTag,
+  SCAN_WAIT_SECONDS,
 } from '../../functions/shared/domain/limits.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
 import { definitionFile } from '../../statemachines/definitions.js';
@@ -29,6 +30,26 @@ describe('Domain: AWS limits a config is held to', () => {
   it('uses the same execution limit as release.asl.json’s TimeoutSeconds', () => {
     const asl = JSON.parse(readFileSync(definitionFile('release'), 'utf8')) as { TimeoutSeconds: number };
     expect(asl.TimeoutSeconds).toBe(RELEASE_EXECUTION_TIMEOUT_SECONDS);
+  });
+
+  // Step Functions Retry: with BackoffRate 1 each retry waits IntervalSeconds, MaxAttempts times.
+  it('counts the wait for a pending image scan as Deploy’s ScanPendingError retrier allows it', () => {
+    const asl = JSON.parse(readFileSync(definitionFile('release'), 'utf8')) as {
+      States: Record<
+        string,
+        {
+          Retry?: {
+            ErrorEquals: string[];
+            IntervalSeconds: number;
+            MaxAttempts: number;
+            BackoffRate: number;
+          }[];
+        }
+      >;
+    };
+    const retrier = asl.States.Deploy?.Retry?.find((r) => r.ErrorEquals.includes('ScanPendingError'));
+    expect(retrier).toMatchObject({ BackoffRate: 1 });
+    expect(retrier!.IntervalSeconds * retrier!.MaxAttempts).toBe(SCAN_WAIT_SECONDS);
   });
 
   // Lambda functions run at most 900 seconds (Lambda quotas: "Function timeout 900 seconds").
@@ -63,7 +84,9 @@ describe('Domain: AWS limits a config is held to', () => {
 
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^ {2}environments\[2\]: a release here can take /);
-    expect(problem).toContain('queue wait 1h + build wait 1h + deploy 10m + approval 4h + bakes 20h');
+    expect(problem).toContain(
+      'queue wait 1h + build wait 1h + scan wait 10m + deploy 10m + approval 4h + bakes 20h',
+    );
     expect(problem).toContain('more than a release execution may run (24h)');
   });
 

@@ -152,6 +152,49 @@ describe('Handler: begin-release', () => {
     expect((await record(input.release.id))?.targets).toBeUndefined();
   });
 
+  describe('target group stickiness', () => {
+    // "Stickiness takes precedence over adjusting Weight … ALB keeps forwarding to the target
+    // group due to the stickiness and this will result in 503 errors … until sticky session
+    // expires" (AWS re:Post, "ALB to automatically redirect traffic"); TargetGroupStickinessConfig
+    // DurationSeconds is 1–604,800 (ELBv2 API reference).
+    const scaledDown = (previousDesiredCount?: number) => {
+      input.environment.watchSeconds = 300;
+      input.environment.deploy = {
+        provider: 'ecs',
+        cluster: 'checkout-dev',
+        services: { blue: 'checkout-dev-blue', green: 'checkout-dev-green' },
+        timeoutSeconds: 600,
+        ...(previousDesiredCount === undefined ? {} : { previousDesiredCount }),
+      };
+    };
+
+    it('refuses with StickinessError, before writing anything, stickiness that outlasts the watch before a scale-down', async () => {
+      // Prepare: the listener forwards to green alone, so BeginRelease would attach blue
+      scaledDown(0);
+      lb.serve(input.environment, { [green]: 100 }).stick(input.environment, 3600);
+
+      // Act + Assess
+      await expect(begin()).rejects.toMatchObject({
+        name: 'StickinessError',
+        message: expect.stringContaining("stickiness lasts 3600s, longer than dev's watch (300s)"),
+      });
+      expect(lb.writes).toEqual([]);
+      expect((await record(input.release.id))?.targets).toBeUndefined();
+    });
+
+    it.each<[string, number | undefined, number]>([
+      ['stickiness no longer than the watch', 0, 300],
+      ['no scale-down of the previous version', undefined, 604_800],
+    ])('begins with %s', async (_case, previousDesiredCount, durationSeconds) => {
+      // Prepare
+      scaledDown(previousDesiredCount);
+      lb.stick(input.environment, durationSeconds);
+
+      // Act + Assess
+      await expect(begin()).resolves.toEqual({ live: green, idle: blue });
+    });
+  });
+
   it('fails with ListenerStateError when the listener forwards to a group outside the environment', async () => {
     // Prepare
     const foreign =

@@ -147,6 +147,25 @@ describe('Handler: check-alarms', () => {
     });
   });
 
+  // CloudWatch API reference, DescribeAlarms: composite alarms come back only with the permission
+  // scoped to `*`; a narrower scope omits them. After promotion an omitted alarm must not pass.
+  it.each(['watch', 'soak'] as const)(
+    'fails the %s with AlarmNotFoundError naming a configured alarm CloudWatch does not return',
+    async (phase) => {
+      // Prepare: the p99 composite is not returned
+      const alarms = fakeAlarms({ 'checkout-staging-5xx': 'OK' });
+
+      // Act + Assess
+      await expect(check(alarms, releaseInput('staging'), phase, 0, 60)).rejects.toMatchObject({
+        name: 'AlarmNotFoundError',
+        alarms: ['checkout-staging-p99-latency'],
+        message: expect.stringContaining(
+          `CloudWatch returns no alarm named checkout-staging-p99-latency at the end of the ${phase}`,
+        ),
+      });
+    },
+  );
+
   it('passes the post-release watch on no data', async () => {
     // Prepare
     const alarms = fakeAlarms({ 'checkout-dev-5xx': 'INSUFFICIENT_DATA' });

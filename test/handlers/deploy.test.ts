@@ -172,6 +172,37 @@ describe('Handler: deploy', () => {
       await expect(deploy(input)).resolves.toEqual({ deployed: `${FAMILY_ARN}:42` });
     });
 
+    // ECR API reference, ImageScanStatus: IN_PROGRESS (basic) and PENDING (enhanced) mean the
+    // findings are not available yet; FAILED and UNSUPPORTED_IMAGE never become findings.
+    it.each(['IN_PROGRESS', 'PENDING'])(
+      'fails with ScanPendingError, deploying nothing, while the scan is %s, so the state machine retries',
+      async (status) => {
+        const input = await prepare('staging');
+        registry.setScanStatuses('checkout', SHA, [status], 'complete');
+
+        await expect(deploy(input)).rejects.toMatchObject({
+          name: 'ScanPendingError',
+          message: expect.stringContaining(`(${status})`),
+        });
+        expect(deployers.asked).toHaveLength(0);
+        await expect(deploy(input)).resolves.toEqual({ deployed: `${FAMILY_ARN}:42` });
+      },
+    );
+
+    it.each(['FAILED', 'UNSUPPORTED_IMAGE'])(
+      'refuses with ArtifactNotVerifiedError when the scan ended %s: waiting would not complete it',
+      async (status) => {
+        const input = await prepare('staging');
+        registry.setScanStatuses('checkout', SHA, [status], 'repeat');
+
+        await expect(deploy(input)).rejects.toMatchObject({
+          name: 'ArtifactNotVerifiedError',
+          message: expect.stringContaining(`has no completed scan (${status})`),
+        });
+        expect(deployers.asked).toHaveLength(0);
+      },
+    );
+
     it('fails with ListenerStateError and deploys nothing when the idle group serves traffic', async () => {
       // Prepare
       const input = await prepare('staging');

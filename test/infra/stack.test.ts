@@ -538,6 +538,15 @@ describe('Stack: Sluice', () => {
       template.hasOutput('GithubWebhookUrl', {});
     });
 
+    // VerifyBuild is woken by check_suite and check_run events (GitHub webhook events and
+    // payloads), so a webhook subscribed to pushes alone leaves every release polling.
+    it('tells the operator to subscribe the webhook to pushes, check suites and check runs', () => {
+      const { Description } = template.findOutputs('GithubWebhookUrl').GithubWebhookUrl as {
+        Description: string;
+      };
+      expect(Description).toMatch(/Pushes, Check suites and Check runs/);
+    });
+
     it('routes POST /slack/interactions on the same API, and feeds the notifier from the table stream', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /slack/interactions' });
       template.hasOutput('SlackInteractivityUrl', {});

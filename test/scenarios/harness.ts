@@ -159,6 +159,7 @@ export function failingShifts(failure: (weights: Weights) => Error | undefined) 
       return {
         readWeights: () => router.readWeights(),
         healthyTargets: (group) => router.healthyTargets(group),
+        stickinessSeconds: () => router.stickinessSeconds(),
         shift: async (weights) => {
           const error = failure(weights);
           if (error) throw error;

@@ -22,6 +22,7 @@ const targetOf = (ref: ListenerRef): string => ref.ruleArn ?? ref.listenerArn;
 export class FakeLoadBalancer {
   private readonly forwards = new Map<string, Weights>();
   private readonly healthy = new Map<string, number>();
+  private readonly sticky = new Map<string, number>();
   /** Every write the load balancer accepted, in order, with where it went. */
   readonly writes: { target: string; weights: Weights }[] = [];
   /** Every read of the weights, by target. */
@@ -45,6 +46,17 @@ export class FakeLoadBalancer {
   /** What a listener (or rule) serves now. */
   serving(ref: ListenerRef): Weights {
     return { ...(this.forwards.get(targetOf(ref)) ?? {}) };
+  }
+
+  /** Turns on target group stickiness of a listener's (or rule's) forward action for this long. */
+  stick(ref: ListenerRef, durationSeconds: number): this {
+    this.sticky.set(targetOf(ref), durationSeconds);
+    return this;
+  }
+
+  /** The stickiness a router reads; not for tests. */
+  stickiness(ref: ListenerRef): number | undefined {
+    return this.sticky.get(targetOf(ref));
   }
 
   /** How many healthy targets a group reports; a group not set reports none. */
@@ -116,5 +128,9 @@ class FakeTrafficRouter extends VerifyingTrafficRouter {
 
   async healthyTargets(targetGroupArn: string): Promise<number> {
     return this.lb.health(targetGroupArn);
+  }
+
+  async stickinessSeconds(): Promise<number | undefined> {
+    return this.lb.stickiness(this.ref);
   }
 }

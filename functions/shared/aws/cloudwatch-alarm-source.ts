@@ -20,7 +20,13 @@ interface Found {
 export class CloudWatchAlarmSource implements AlarmSource {
   constructor(private readonly client: CloudWatchClient) {}
 
-  /** One status per requested name, in order; a name CloudWatch does not know has state undefined. */
+  /**
+   * One status per requested name, in order; a name CloudWatch does not return has state
+   * undefined. CloudWatch API reference, DescribeAlarms: composite alarms are returned only with a
+   * `cloudwatch:DescribeAlarms` permission scoped to `*`; a narrower scope omits them without an
+   * error, which is why the permission is granted on `*` (infra/policies.ts) and why CheckAlarms
+   * fails on a configured alarm that does not come back rather than passing it.
+   */
   async describe(names: string[]): Promise<AlarmStatus[]> {
     const found = new Map<string, Found>();
     const unique = [...new Set(names)];

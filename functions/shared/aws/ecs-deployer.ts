@@ -321,13 +321,23 @@ export function withVersion(
   return input;
 }
 
+/** The longest pause between two stability polls, in seconds. */
+export const WAITER_MAX_DELAY_SECONDS = 30;
+
 /**
  * The waiter polls every 15 s at first and rejects a maxWaitTime not above its minDelay, so a
  * short deploy timeout (the config accepts "10s") polls faster instead of failing before it starts.
+ * ServicesStable defaults to maxDelay 600 and the smithy poller sleeps a random
+ * [minDelay, min(2^(n-1)·minDelay, maxDelay)], so a rollout stable at 3 min was noticed minutes late.
  */
-export function waiterTiming(timeoutSeconds: number): { maxWaitTime: number; minDelay: number } {
+export function waiterTiming(timeoutSeconds: number): {
+  maxWaitTime: number;
+  minDelay: number;
+  maxDelay: number;
+} {
   const maxWaitTime = Math.max(2, Math.ceil(timeoutSeconds));
-  return { maxWaitTime, minDelay: Math.min(15, maxWaitTime - 1) };
+  const minDelay = Math.min(15, maxWaitTime - 1);
+  return { maxWaitTime, minDelay, maxDelay: Math.max(minDelay, WAITER_MAX_DELAY_SECONDS) };
 }
 
 /** `repo:tag`, `repo@sha256:…` or `repo` → `repo:version`; a registry's `host:port/` prefix is kept. */

@@ -56,6 +56,13 @@ export class Elbv2TrafficRouter extends VerifyingTrafficRouter {
     return weightsOf(forwardActionOf(await this.actions(), this.target));
   }
 
+  /** The forward action's TargetGroupStickinessConfig duration (1–604,800 s) when it is enabled. */
+  async stickinessSeconds(): Promise<number | undefined> {
+    const config = forwardActionOf(await this.actions(), this.target).ForwardConfig
+      ?.TargetGroupStickinessConfig;
+    return config?.Enabled ? (config.DurationSeconds ?? undefined) : undefined;
+  }
+
   /** The rule's actions, or the listener's default actions, as ELBv2 reports them now. */
   private async actions(): Promise<Action[]> {
     const { listenerArn, ruleArn } = this.listener;

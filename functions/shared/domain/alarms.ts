@@ -4,7 +4,8 @@ export type AlarmVerdict =
   | { kind: 'pass' }
   | { kind: 'alarm'; alarms: string[]; reason: string }
   | { kind: 'extend'; extendSeconds: number; waiting: string[] }
-  | { kind: 'no-data'; alarms: string[]; reason: string };
+  | { kind: 'no-data'; alarms: string[]; reason: string }
+  | { kind: 'missing'; alarms: string[] };
 
 export interface AlarmPolicy {
   phase: 'bake' | 'watch' | 'soak';
@@ -17,7 +18,8 @@ export interface AlarmPolicy {
 /**
  * Judges alarm states at the end of a bake or watch. ALARM always fails. During a bake,
  * INSUFFICIENT_DATA (or an alarm that does not exist) never promotes: it fails, or extends the
- * bake by one bake at a time until the limit. After promotion only ALARM undoes a release.
+ * bake by one bake at a time until the limit. After promotion INSUFFICIENT_DATA passes, but a
+ * configured alarm that CloudWatch does not return fails: nothing watches the release then.
  */
 export function judgeAlarms(statuses: AlarmStatus[], policy: AlarmPolicy): AlarmVerdict {
   const firing = statuses.filter((s) => s.state === 'ALARM');
@@ -33,6 +35,7 @@ export function judgeAlarms(statuses: AlarmStatus[], policy: AlarmPolicy): Alarm
   if (missing.length > 0 && policy.phase === 'bake') {
     return { kind: 'no-data', alarms: missing, reason: `alarm does not exist: ${missing.join(', ')}` };
   }
+  if (missing.length > 0) return { kind: 'missing', alarms: missing };
   if (noData.length === 0 || policy.phase !== 'bake') return { kind: 'pass' };
 
   const remaining = policy.maxExtensionSeconds - policy.extendedSeconds;

@@ -197,6 +197,7 @@ function worstCaseProblem(env: unknown, buildSeconds: number): string | undefine
   const parts = worstCase({
     concurrency,
     buildSeconds,
+    scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
     deploySeconds: deploySeconds!,
     approvalSeconds: approvalSeconds!,
     bakeSeconds: bakes as number[],
@@ -279,6 +280,35 @@ export function alarmOwners(config: unknown): Map<string, string> {
  * The checks across environments. Runs even when a field failed to parse (see `whenObject`), so
  * every field is read defensively.
  */
+/**
+ * Two environments that shift the same forward action (one listener's default action, or one
+ * rule) overwrite each other's weights: ELBv2 has no conditional write, so neither could tell.
+ * Environments that share a listener each name their own rule (`ruleArn`).
+ */
+function checkSharedListeners(environments: unknown[], ctx: z.RefinementCtx): void {
+  const shifted = new Map<string, string>();
+  environments.forEach((env, i) => {
+    const name = fieldOf(env, 'name');
+    const listenerArn = fieldOf(env, 'listenerArn');
+    const ruleArn = fieldOf(env, 'ruleArn');
+    if (typeof listenerArn !== 'string') return;
+    const [key, path, what] =
+      typeof ruleArn === 'string'
+        ? [`rule ${ruleArn}`, ['ruleArn'], 'rule']
+        : [`listener ${listenerArn}`, ['listenerArn'], "listener's default action"];
+    const owner = shifted.get(key);
+    if (owner !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', i, ...path],
+        message: `environment ${owner} already shifts this ${what}; environments that share a listener each need their own ruleArn`,
+      });
+      return;
+    }
+    shifted.set(key, typeof name === 'string' ? name : `environments[${i}]`);
+  });
+}
+
 export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const environments: unknown[] = Array.isArray(config.environments) ? config.environments : [];
   const owners = new Map<string, string>();
@@ -326,6 +356,7 @@ export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.Refine
       }
     }
   });
+  checkSharedListeners(environments, ctx);
   const seen = new Set<string>();
   environments.forEach((env, i) => {
     const name = fieldOf(env, 'name');

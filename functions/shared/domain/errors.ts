@@ -28,6 +28,13 @@ export class TrafficShiftError extends SluiceError {
 export class ListenerStateError extends SluiceError {
   override name = 'ListenerStateError';
 }
+/**
+ * The listener's target group stickiness outlasts the post-release watch while the environment
+ * scales the previous version down: clients pinned to it would get 503s after the scale-down.
+ */
+export class StickinessError extends SluiceError {
+  override name = 'StickinessError';
+}
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
   override name = 'AlarmFiredError';
@@ -37,6 +44,18 @@ export class AlarmFiredError extends SluiceError {
     reason = alarms.join(', '),
   ) {
     super(`in ALARM — ${reason}`);
+  }
+}
+/** A configured alarm that CloudWatch does not return (deleted, renamed, or not readable): it watches nothing. */
+export class AlarmNotFoundError extends SluiceError {
+  override name = 'AlarmNotFoundError';
+  constructor(
+    readonly alarms: string[],
+    phase: string,
+  ) {
+    super(
+      `CloudWatch returns no alarm named ${alarms.join(', ')} at the end of the ${phase}; the environment lists it, so the release is not watched`,
+    );
   }
 }
 /** Alarms had no data for longer than the environment allows; a bake never promotes on no data. */
@@ -80,6 +99,11 @@ export function describeCaught(caught: { Error?: string; Cause?: string } | unde
 /** The image for the version is not in the registry, or its scan findings are too severe. */
 export class ArtifactNotVerifiedError extends SluiceError {
   override name = 'ArtifactNotVerifiedError';
+}
+
+/** The image's scan is still IN_PROGRESS or PENDING; Deploy's Retry waits for it (bounded). */
+export class ScanPendingError extends SluiceError {
+  override name = 'ScanPendingError';
 }
 
 /** Required checks have not finished yet; the state machine retries. */

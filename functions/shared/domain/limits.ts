@@ -15,6 +15,8 @@ export const RELEASE_EXECUTION_TIMEOUT_SECONDS = 86_400;
 
 /** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;
+/** release.asl.json's Deploy retrier on ScanPendingError: 20 attempts 30 s apart (a test holds the two equal). */
+export const SCAN_WAIT_SECONDS = 20 * 30;
 /** A route's default buildTimeout: how long VerifyBuild may wait for CI. */
 export const BUILD_WAIT_SECONDS = 3600;
 
@@ -22,6 +24,7 @@ export const BUILD_WAIT_SECONDS = 3600;
 export interface WorstCase {
   queue: number;
   build: number;
+  scan: number;
   deploy: number;
   approval: number;
   bakes: number;
@@ -33,6 +36,8 @@ export interface WorstCaseInput {
   concurrency: 'supersede' | 'queue' | 'reject';
   /** The longest buildTimeout of the routes that enter this environment. */
   buildSeconds?: number;
+  /** Whether Deploy waits for the image's scan (scan.failOn is set). */
+  scanned?: boolean;
   deploySeconds: number;
   approvalSeconds: number;
   bakeSeconds: number[];
@@ -46,6 +51,7 @@ export function worstCase(env: WorstCaseInput): WorstCase {
   return {
     queue: env.concurrency === 'queue' ? QUEUE_WAIT_SECONDS : 0,
     build: env.buildSeconds ?? BUILD_WAIT_SECONDS,
+    scan: env.scanned ? SCAN_WAIT_SECONDS : 0,
     deploy: env.deploySeconds,
     approval: env.approvalSeconds,
     bakes: env.bakeSeconds.reduce((a, b) => a + b, 0),
@@ -63,6 +69,7 @@ export function describeWorstCase(parts: WorstCase): string {
   const names: Record<keyof WorstCase, string> = {
     queue: 'queue wait',
     build: 'build wait',
+    scan: 'scan wait',
     deploy: 'deploy',
     approval: 'approval',
     bakes: 'bakes',

@@ -14,6 +14,8 @@ export interface TrafficReader {
   readWeights(): Promise<Weights>;
   /** Healthy targets in a target group, for the gate before each shift. */
   healthyTargets(targetGroupArn: string): Promise<number>;
+  /** The forward action's target group stickiness duration in seconds; undefined when it is off. */
+  stickinessSeconds(): Promise<number | undefined>;
 }
 
 /** Moves traffic between the two target groups of one listener or rule. */
@@ -36,6 +38,7 @@ export abstract class VerifyingTrafficRouter implements TrafficRouter {
   protected abstract writeWeights(weights: Weights): Promise<void>;
   abstract readWeights(): Promise<Weights>;
   abstract healthyTargets(targetGroupArn: string): Promise<number>;
+  abstract stickinessSeconds(): Promise<number | undefined>;
 
   async shift(weights: Weights): Promise<Weights> {
     await this.writeWeights(weights);
