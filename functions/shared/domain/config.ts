@@ -176,7 +176,7 @@ const Environment = z
 const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
 /** Each part of the longest a release of this environment can run; undefined while a field is not valid yet. */
-function environmentWorstCase(env: unknown, buildSeconds: number): WorstCase | undefined {
+export function environmentWorstCase(env: unknown, buildSeconds: number): WorstCase | undefined {
   const steps = fieldOf(env, 'steps');
   const deploy = fieldOf(env, 'deploy');
   const approval = fieldOf(env, 'approval');

@@ -30,8 +30,8 @@ export const PIPELINE_EXECUTION_TIMEOUT_SECONDS = 259_200;
  * final record), each Task's timeout times its attempts plus its retry waits. A test computes both
  * from pipeline.asl.json and holds these above them.
  */
-export const PIPELINE_STAGE_OVERHEAD_SECONDS = 1_200;
-export const PIPELINE_FIXED_OVERHEAD_SECONDS = 900;
+export const PIPELINE_STAGE_OVERHEAD_SECONDS = 1_500;
+export const PIPELINE_FIXED_OVERHEAD_SECONDS = 1_500;
 
 /** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;
