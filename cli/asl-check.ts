@@ -4,6 +4,8 @@ import * as errors from '../functions/shared/domain/errors.js';
 import {
   type AslMachine,
   type AslState,
+  CHILD_EXECUTION_RESOURCE,
+  childExecutionRetryProblems,
   definitionFile,
   definitionNames,
   placeholders,
@@ -36,8 +38,10 @@ export const HANDLER_ERROR_NAMES: ReadonlySet<string> = new Set(
     .map((cls) => cls.name),
 );
 
-const isKnownErrorName = (name: string) =>
+const isKnownErrorName = (name: string, state?: AslState) =>
   name.startsWith('States.') ||
+  // Step Functions' own API errors, as a Task that starts a child execution sees them.
+  (name.startsWith('StepFunctions.') && state?.Resource?.startsWith(CHILD_EXECUTION_RESOURCE) === true) ||
   name.startsWith('Lambda.') ||
   HANDLER_ERROR_NAMES.has(name) ||
   (errors.EXECUTION_ERROR_NAMES as readonly string[]).includes(name);
@@ -75,13 +79,14 @@ function stateRules(path: string, state: AslState): string[] {
     const entries = state[field] ?? [];
     problems.push(...statesAllLast(path, field, entries));
     entries.forEach(({ ErrorEquals }, i) => {
-      for (const name of ErrorEquals.filter((n) => !isKnownErrorName(n))) {
+      for (const name of ErrorEquals.filter((n) => !isKnownErrorName(n, state))) {
         problems.push(
           `${path}.${field}[${i}]: no handler throws ${name} (nor is it a States.* or Lambda.* error)`,
         );
       }
     });
   }
+  problems.push(...childExecutionRetryProblems(state).map((problem) => `${path}: ${problem}`));
   if (state.Type === 'Fail' && state.Error !== undefined && !isKnownErrorName(state.Error)) {
     problems.push(`${path}: Fail names ${state.Error}, which is not a known Sluice error name`);
   }

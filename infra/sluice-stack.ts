@@ -118,16 +118,20 @@ export class SluiceStack extends Stack {
     };
 
     const tasks = new TaskFunctions(this, 'Tasks', { entryFor, environment });
+    // VerifyBuild and RequestApproval pass $$.Task.Token in their parameters: the release logs
+    // every event (its timeline) without data, so no token reaches CloudWatch Logs.
     const release = new ReleaseStateMachine(this, 'Release', {
       definitionFile: `${root}/statemachines/release.asl.json`,
       stateMachineName,
       functions: tasks.placeholderFunctions('release'),
+      logExecutionData: false,
     });
     const pipeline = new ReleaseStateMachine(this, 'Pipeline', {
       definitionFile: `${root}/statemachines/pipeline.asl.json`,
       stateMachineName: pipelineMachineName,
       functions: tasks.placeholderFunctions('pipeline'),
       substitutions: { ReleaseStateMachineArn: ReleaseStateMachine.arnFor(this, stateMachineName) },
+      logExecutionData: true,
     });
     release.grantRunAsChild(pipeline.stateMachine);
     const webhooks = new WebhookEndpoints(this, 'Webhooks', {

@@ -83,6 +83,8 @@ export interface Retrier {
   IntervalSeconds?: number;
   MaxAttempts?: number;
   BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
 }
 
 export interface Catcher {
@@ -141,4 +143,57 @@ export function taskStates(machine: AslMachine): Record<string, AslState & { Res
     found[name] = state as AslState & { Resource: string };
   }
   return found;
+}
+
+/** A Task with this Resource prefix starts a child execution (startExecution, .sync, .sync:2, .waitForTaskToken). */
+export const CHILD_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
+
+/**
+ * The Step Functions errors a Task that starts a child execution retries: the quota that
+ * "Start workflow executions from a task state" tells to retry (StepFunctions.ExecutionLimitExceeded),
+ * and the service's own and the client's transient failures. Never States.TaskFailed, which is
+ * the child's own ending, nor States.ALL, which includes it.
+ */
+export const STEP_FUNCTIONS_TRANSIENT_ERRORS = [
+  'StepFunctions.ExecutionLimitExceeded',
+  'StepFunctions.SdkClientException',
+  'StepFunctions.AWSStepFunctionsException',
+] as const;
+
+/** What is wrong with a child-execution Task's retriers: transient errors it does not retry, or a child's failure it does. */
+export function childExecutionRetryProblems(state: AslState): string[] {
+  if (state.Type !== 'Task' || !state.Resource?.startsWith(CHILD_EXECUTION_RESOURCE)) return [];
+  const retried = new Set((state.Retry ?? []).flatMap((r) => r.ErrorEquals));
+  return [
+    ...STEP_FUNCTIONS_TRANSIENT_ERRORS.filter((name) => !retried.has(name)).map(
+      (name) => `starts a child execution but does not retry ${name}`,
+    ),
+    ...['States.ALL', 'States.TaskFailed']
+      .filter((name) => retried.has(name))
+      .map((name) => `retries ${name}, which would start a failed child again`),
+  ];
+}
+
+/** The default Retry fields (Amazon States Language: IntervalSeconds 1, MaxAttempts 3, BackoffRate 2.0). */
+function retrierWaits(r: Retrier): number[] {
+  const interval = r.IntervalSeconds ?? 1;
+  const backoff = r.BackoffRate ?? 2;
+  return Array.from({ length: r.MaxAttempts ?? 3 }, (_, k) =>
+    Math.min(interval * backoff ** k, r.MaxDelaySeconds ?? Number.POSITIVE_INFINITY),
+  );
+}
+
+/**
+ * The longest a Task with a fixed TimeoutSeconds can take, retries included: every attempt runs
+ * to its timeout, and each retrier waits its full (unjittered) interval; FULL jitter only shortens it.
+ */
+export function taskWorstCaseSeconds(state: AslState): number {
+  if (state.TimeoutSeconds === undefined) throw new Error('the Task has no fixed TimeoutSeconds');
+  const waits = (state.Retry ?? []).flatMap(retrierWaits);
+  return state.TimeoutSeconds * (1 + waits.length) + waits.reduce((a, b) => a + b, 0);
+}
+
+/** Only the retry waits of a Task: for one whose attempts fail at once (a start refused) but whose success runs long. */
+export function taskRetryWaitSeconds(state: AslState): number {
+  return (state.Retry ?? []).flatMap(retrierWaits).reduce((a, b) => a + b, 0);
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -24,6 +24,12 @@ export interface ReleaseStateMachineProps {
    * @default RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * Whether the logs hold each event's data (inputs, outputs, Task parameters). A definition
+   * that passes `$$.Task.Token` to a Task must not: the parameters would put the token in the logs.
+   * @default false
+   */
+  readonly logExecutionData?: boolean;
 }
 
 /**
@@ -67,12 +73,14 @@ export class ReleaseStateMachine extends Construct {
       throw new Error(`${props.definitionFile} has placeholders with no function: ${missing.join(', ')}`);
     }
 
+    // Step Functions vended logs need the /aws/vendedlogs/ prefix to stay under the resource
+    // policy size limit. The logs outlive the stack (Retain), so the name ends in the stack's id:
+    // a fixed name would survive `cdk destroy` and fail the next create of the same stack with
+    // "already exists". RetainExceptOnCreate still deletes it when the first create rolls back.
+    const stackGuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
     this.logGroup = new LogGroup(this, 'LogGroup', {
-      // Step Functions vended logs need the /aws/vendedlogs/ prefix to stay under the resource policy size limit.
-      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}-${stackGuid}`,
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
-      // A fixed name with plain Retain makes the next deploy fail ("already exists") after a
-      // failed first create rolls back; RetainExceptOnCreate deletes it in that case only.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
@@ -84,7 +92,11 @@ export class ReleaseStateMachine extends Construct {
         ...props.substitutions,
       },
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs: {
+        destination: this.logGroup,
+        level: LogLevel.ALL,
+        includeExecutionData: props.logExecutionData ?? false,
+      },
     });
     // The definition is a string, so CDK cannot see which functions it invokes. The ASL calls the
     // unqualified ARNs, so no `:*` (versions and aliases) as grantInvoke would add.

@@ -4,12 +4,23 @@ import { ConfigError } from '../../functions/shared/domain/config.js';
 import {
   DEPLOY_FUNCTION_TIMEOUT_SECONDS,
   MAX_DEPLOY_WAIT_SECONDS,
+  PIPELINE_EXECUTION_TIMEOUT_SECONDS,
+  PIPELINE_FIXED_OVERHEAD_SECONDS,
+  PIPELINE_STAGE_OVERHEAD_SECONDS,
+  RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS,
   RELEASE_EXECUTION_TIMEOUT_SECONDS,
   renderImageTag,
   SCAN_WAIT_SECONDS,
 } from '../../functions/shared/domain/limits.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
-import { definitionFile } from '../../statemachines/definitions.js';
+import {
+  type AslMachine,
+  CHILD_EXECUTION_RESOURCE,
+  definitionFile,
+  taskRetryWaitSeconds,
+  taskStates,
+  taskWorstCaseSeconds,
+} from '../../statemachines/definitions.js';
 import { exampleDocument } from '../support/config.js';
 import { fixture } from '../support/github.js';
 
@@ -52,6 +63,51 @@ describe('Domain: AWS limits a config is held to', () => {
     expect(retrier!.IntervalSeconds * retrier!.MaxAttempts).toBe(SCAN_WAIT_SECONDS);
   });
 
+  // A Task's TimeoutSeconds raises States.Timeout in the parent (Step Functions, "Task" state):
+  // the pipeline must wait for a child longer than the child may run, and may itself run longer.
+  it('uses pipeline.asl.json’s timeouts: the wait for a child outlasts the child, the pipeline outlasts the wait', () => {
+    const asl = JSON.parse(readFileSync(definitionFile('pipeline'), 'utf8')) as AslMachine;
+    expect(asl.TimeoutSeconds).toBe(PIPELINE_EXECUTION_TIMEOUT_SECONDS);
+    expect(taskStates(asl).ReleaseEnvironment?.TimeoutSeconds).toBe(RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS);
+    expect(RELEASE_EXECUTION_TIMEOUT_SECONDS).toBeLessThan(RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS);
+    expect(RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS).toBeLessThanOrEqual(PIPELINE_EXECUTION_TIMEOUT_SECONDS);
+  });
+
+  it('budgets at least what the pipeline’s own Tasks can take, retries included', () => {
+    const tasks = Object.entries(taskStates(JSON.parse(readFileSync(definitionFile('pipeline'), 'utf8'))));
+    const once = ['BeginPipeline', 'PipelineSucceeded', 'PipelineFailed'];
+    const fixed = tasks
+      .filter(([name]) => once.includes(name))
+      .map(([, state]) => taskWorstCaseSeconds(state));
+    const perStage = tasks
+      .filter(([name]) => !once.includes(name))
+      .map(([, state]) =>
+        state.Resource.startsWith(CHILD_EXECUTION_RESOURCE)
+          ? taskRetryWaitSeconds(state)
+          : taskWorstCaseSeconds(state),
+      );
+    expect(fixed).toHaveLength(3);
+    expect(perStage).toHaveLength(4);
+    expect(fixed.reduce((a, b) => a + b)).toBeLessThanOrEqual(PIPELINE_FIXED_OVERHEAD_SECONDS);
+    expect(perStage.reduce((a, b) => a + b)).toBeLessThanOrEqual(PIPELINE_STAGE_OVERHEAD_SECONDS);
+  });
+
+  // Amazon States Language, Retry: IntervalSeconds before the first retry, multiplied by
+  // BackoffRate each time, capped at MaxDelaySeconds; MaxAttempts retries (defaults 1, 2.0, 3).
+  it('counts a Task’s worst case as every attempt timing out plus every retry interval', () => {
+    expect(
+      taskWorstCaseSeconds({
+        Type: 'Task',
+        TimeoutSeconds: 60,
+        Retry: [
+          { ErrorEquals: ['A'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 },
+          { ErrorEquals: ['B'], IntervalSeconds: 10, MaxAttempts: 2, BackoffRate: 5, MaxDelaySeconds: 30 },
+          { ErrorEquals: ['C'] },
+        ],
+      }),
+    ).toBe(60 * (1 + 3 + 2 + 3) + (2 + 4 + 8) + (10 + 30) + (1 + 2 + 4));
+  });
+
   // Lambda functions run at most 900 seconds (Lambda quotas: "Function timeout 900 seconds").
   it('keeps the deploy wait inside the Deploy Lambda, and that inside Lambda’s 15 minutes', () => {
     expect(DEPLOY_FUNCTION_TIMEOUT_SECONDS).toBeLessThanOrEqual(900);
@@ -88,6 +144,37 @@ describe('Domain: AWS limits a config is held to', () => {
       'queue wait 1h + build wait 1h + scan wait 10m + deploy 10m + approval 4h + bakes 20h',
     );
     expect(problem).toContain('more than a release execution may run (24h)');
+  });
+
+  it('refuses a route whose walk outlasts the pipeline execution, naming the route, each environment and the numbers', () => {
+    const document = exampleDocument();
+    // Each environment fits its own 24h (prod with its 4h approval); three of them, soaked, do not fit the pipeline's 72h.
+    for (const env of document.environments) {
+      env.steps = [{ weight: 100, bake: env.name === 'prod' ? '16h' : '20h' }];
+      env.soak = '4h';
+    }
+
+    const problems = problemsOf(document);
+
+    expect(problems).toEqual([
+      "  routes[0]: a push on this route (release/*, main) can take 73h 56m (dev 21h 1m + soak 4h, staging 21h 45m + soak 4h, prod 21h 30m, and the pipeline's own steps 1h 40m), more than a pipeline execution may run (72h); shorten the soaks or the environments' releases, or split the route",
+    ]);
+    expect(problems[0]).toContain('more than a pipeline execution may run (72h)');
+  });
+
+  it('refuses the walk of releaseBranches (every environment in order) the same way', () => {
+    const { routes: _, ...document } = exampleDocument();
+    document.releaseBranches = ['main'];
+    for (const env of document.environments) {
+      env.steps = [{ weight: 100, bake: env.name === 'prod' ? '16h' : '20h' }];
+      env.soak = '4h';
+    }
+
+    expect(problemsOf(document)).toEqual([
+      expect.stringMatching(
+        /^ {2}releaseBranches: a push on this route \(main\) can take .*, more than a pipeline execution may run \(72h\)/,
+      ),
+    ]);
   });
 
   it('refuses a listener in another region than the others: Sluice reaches them all from one', () => {

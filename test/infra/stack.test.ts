@@ -100,11 +100,11 @@ describe('Stack: Sluice', () => {
       },
     );
 
-    it('is Standard, logs ALL with execution data, and traces', () => {
+    it('is Standard, logs every event without execution data (its Tasks carry task tokens), and traces', () => {
       template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
         StateMachineType: 'STANDARD',
         StateMachineName: 'sluice-checkout-release',
-        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: false }),
         TracingConfiguration: { Enabled: true },
       });
     });
@@ -458,10 +458,20 @@ describe('Stack: Sluice', () => {
       expect(fixedNameRetained).toEqual([]);
     });
 
-    it('delete the state machine’s log group only when its first create fails', () => {
+    it('delete the state machine’s log group only when its first create fails, and name it after the stack id', () => {
       template.hasResource('AWS::Logs::LogGroup', {
         DeletionPolicy: 'RetainExceptOnCreate',
-        Properties: Match.objectLike({ LogGroupName: '/aws/vendedlogs/states/sluice-checkout-release' }),
+        Properties: Match.objectLike({
+          LogGroupName: {
+            'Fn::Join': [
+              '',
+              [
+                '/aws/vendedlogs/states/sluice-checkout-release-',
+                { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
+              ],
+            ],
+          },
+        }),
       });
     });
   });

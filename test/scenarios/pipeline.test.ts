@@ -79,7 +79,13 @@ describe('Scenario: a push walks its route, environment by environment', () => {
         executionName: result.plan.environments.find((e) => e.name === env)!.executionName,
       });
       expect(weights(env)).toEqual({ [arn(env, 'blue')]: 0, [arn(env, 'green')]: 100 });
-      expect(scenario.runtime.engine.describe(byEnv[env]!.executionName)?.status).toBe('SUCCEEDED');
+      const child = scenario.runtime.engine.describe(byEnv[env]!.executionName);
+      expect(child?.status).toBe('SUCCEEDED');
+      // Step Functions developer guide, "Start workflow executions from a task state": the
+      // parent's $$.Execution.Id in the child's input associates the two; the release ignores it.
+      expect(child?.input).toMatchObject({
+        AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: result.execution.pipeline.executionArn,
+      });
     }
     // In order: staging starts only after dev succeeded (and soaked), prod after staging.
     expect(Date.parse(byEnv.staging!.startedAt)).toBeGreaterThanOrEqual(Date.parse(byEnv.dev!.endedAt!));

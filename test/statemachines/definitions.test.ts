@@ -1,5 +1,6 @@
 import { checkDefinition, HANDLER_ERROR_NAMES, lintDefinition } from '../../cli/asl-check.js';
 import * as errors from '../../functions/shared/domain/errors.js';
+import { planRelease } from '../../functions/shared/domain/plan.js';
 import {
   type AslMachine,
   functionPlaceholder,
@@ -9,6 +10,8 @@ import {
   taskStates,
   walkStates,
 } from '../../statemachines/definitions.js';
+import { exampleConfig } from '../support/config.js';
+import { fixture } from '../support/github.js';
 
 const release = () => JSON.parse(readDefinition('release')) as AslMachine;
 const lambdaErrors = ['Lambda.ServiceException', 'Lambda.TooManyRequestsException'];
@@ -19,6 +22,35 @@ function releaseWith(state: string, field: string, value: unknown): string {
   machine.States[state]![field] = value;
   return JSON.stringify(machine);
 }
+
+const pipeline = () => JSON.parse(readDefinition('pipeline')) as AslMachine;
+
+/** pipeline.asl.json with one state's field replaced (undefined removes it). */
+function pipelineWith(state: string, field: string, value: unknown): string {
+  const machine = pipeline();
+  machine.States[state]![field] = value;
+  return JSON.stringify(machine);
+}
+
+describe('pipeline.asl.json', () => {
+  it('passes asl-validator, statelint and Sluice’s own rules', () => {
+    expect(checkDefinition(readDefinition('pipeline'))).toEqual([]);
+  });
+
+  // The child's Input is spelled out field by field (so it can add the parent's id): a field the
+  // plan adds to a release's input and the Input does not name would never reach the release.
+  it('hands each child every field of the planned release input, and the parent’s execution id', () => {
+    const plan = planRelease(exampleConfig(), fixture('push-release-branch'));
+    if (plan.kind !== 'release') throw new Error(plan.reason);
+    const planned = Object.keys(plan.pipeline.input.stages[0]!.input).sort();
+    const input = taskStates(pipeline()).ReleaseEnvironment!.Parameters as { Input: Record<string, string> };
+
+    expect(Object.keys(input.Input).sort()).toEqual(
+      [...planned.map((key) => `${key}.$`), 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$'].sort(),
+    );
+    for (const key of planned) expect(input.Input[`${key}.$`]).toBe(`$.current.stage.input.${key}`);
+  });
+});
 
 describe('release.asl.json', () => {
   it('invokes exactly the task functions that infra and the embedded engine wire', () => {
@@ -165,6 +197,38 @@ describe('sluice validate’s rules for what Step Functions rejects at creation'
     expect(problems).toContain(
       'States.RollbackFailed: Fail names RollbackEror, which is not a known Sluice error name',
     );
+  });
+
+  // Step Functions developer guide, "Start workflow executions from a task state": Retry on
+  // StepFunctions.ExecutionLimitExceeded so the child is started; the service's and the client's
+  // transient errors are StepFunctions.* Task errors too. States.TaskFailed is the child's own end.
+  it('rejects a Task that starts a child execution without retrying Step Functions’ transient errors', () => {
+    const problems = lintDefinition(pipelineWith('ReleaseEnvironment', 'Retry', undefined));
+    expect(problems).toEqual([
+      'States.ReleaseEnvironment: starts a child execution but does not retry StepFunctions.ExecutionLimitExceeded',
+      'States.ReleaseEnvironment: starts a child execution but does not retry StepFunctions.SdkClientException',
+      'States.ReleaseEnvironment: starts a child execution but does not retry StepFunctions.AWSStepFunctionsException',
+    ]);
+  });
+
+  it('rejects a child start that retries the child’s own failure', () => {
+    const machine = pipeline();
+    const retry = machine.States.ReleaseEnvironment!.Retry!;
+    retry.push({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 1 });
+    expect(lintDefinition(JSON.stringify(machine))).toEqual([
+      'States.ReleaseEnvironment: retries States.TaskFailed, which would start a failed child again',
+    ]);
+  });
+
+  it('knows StepFunctions.* errors only where a Task calls Step Functions', () => {
+    const problems = lintDefinition(
+      pipelineWith('RecordStageStarted', 'Retry', [
+        { ErrorEquals: ['StepFunctions.ExecutionLimitExceeded'] },
+      ]),
+    );
+    expect(problems).toEqual([
+      'States.RecordStageStarted.Retry[0]: no handler throws StepFunctions.ExecutionLimitExceeded (nor is it a States.* or Lambda.* error)',
+    ]);
   });
 
   it('rejects what the embedded engine would silently ignore', () => {

@@ -6,8 +6,13 @@ import {
   describeWorstCase,
   IMAGE_TAG_TEMPLATE,
   MAX_DEPLOY_WAIT_SECONDS,
+  PIPELINE_EXECUTION_TIMEOUT_SECONDS,
+  PIPELINE_FIXED_OVERHEAD_SECONDS,
+  PIPELINE_STAGE_OVERHEAD_SECONDS,
+  RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS,
   RELEASE_EXECUTION_TIMEOUT_SECONDS,
   totalSeconds,
+  type WorstCase,
   worstCase,
 } from './limits.js';
 
@@ -170,11 +175,8 @@ const Environment = z
 
 const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
-/**
- * The longest a release of this environment can run must fit in the release execution's limit,
- * or Step Functions times it out mid-release. Undefined when it fits or a field is not valid yet.
- */
-function worstCaseProblem(env: unknown, buildSeconds: number): string | undefined {
+/** Each part of the longest a release of this environment can run; undefined while a field is not valid yet. */
+export function environmentWorstCase(env: unknown, buildSeconds: number): WorstCase | undefined {
   const steps = fieldOf(env, 'steps');
   const deploy = fieldOf(env, 'deploy');
   const approval = fieldOf(env, 'approval');
@@ -194,7 +196,7 @@ function worstCaseProblem(env: unknown, buildSeconds: number): string | undefine
   ) {
     return undefined;
   }
-  const parts = worstCase({
+  return worstCase({
     concurrency,
     buildSeconds,
     scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
@@ -204,9 +206,61 @@ function worstCaseProblem(env: unknown, buildSeconds: number): string | undefine
     extensionSeconds: extensionSeconds!,
     watchSeconds: watchSeconds!,
   });
+}
+
+/**
+ * The limits one environment's release runs inside, innermost first: the release execution's own
+ * TimeoutSeconds, and the pipeline's Task that waits for it as a child execution.
+ */
+const RELEASE_LIMITS = [
+  { seconds: RELEASE_EXECUTION_TIMEOUT_SECONDS, what: 'a release execution may run' },
+  {
+    seconds: RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS,
+    what: "the pipeline waits for one environment (ReleaseEnvironment's TimeoutSeconds)",
+  },
+];
+
+/**
+ * The longest a release of this environment can run must fit in the release execution's limit
+ * and in the pipeline's wait for it, or Step Functions times it out mid-release. Undefined when
+ * it fits or a field is not valid yet.
+ */
+function worstCaseProblem(env: unknown, buildSeconds: number): string | undefined {
+  const parts = environmentWorstCase(env, buildSeconds);
+  if (!parts) return undefined;
   const total = totalSeconds(parts);
-  if (total <= RELEASE_EXECUTION_TIMEOUT_SECONDS) return undefined;
-  return `a release here can take ${formatDuration(total)} (${describeWorstCase(parts)}), more than a release execution may run (${formatDuration(RELEASE_EXECUTION_TIMEOUT_SECONDS)}); shorten the bakes, watch, approval or deploy timeout`;
+  const limit = RELEASE_LIMITS.find((l) => total > l.seconds);
+  if (!limit) return undefined;
+  return `a release here can take ${formatDuration(total)} (${describeWorstCase(parts)}), more than ${limit.what} (${formatDuration(limit.seconds)}); shorten the bakes, watch, approval or deploy timeout`;
+}
+
+/**
+ * A push's pipeline walks its route's environments one after the other, each with its soak but
+ * the last; the whole walk must fit in the pipeline execution's TimeoutSeconds. Undefined when it
+ * fits or a field is not valid yet.
+ */
+function routeProblem(
+  names: unknown[],
+  environments: unknown[],
+  buildSeconds: number,
+  branches: unknown,
+): string | undefined {
+  const stages: { name: string; release: number; soak: number }[] = [];
+  for (const [i, name] of names.entries()) {
+    const env = environments.find((e) => fieldOf(e, 'name') === name);
+    const parts = environmentWorstCase(env, buildSeconds);
+    const soak = i === names.length - 1 ? 0 : seconds(fieldOf(env, 'soak'));
+    if (typeof name !== 'string' || !parts || soak === undefined) return undefined;
+    stages.push({ name, release: totalSeconds(parts), soak });
+  }
+  const overhead = PIPELINE_FIXED_OVERHEAD_SECONDS + PIPELINE_STAGE_OVERHEAD_SECONDS * stages.length;
+  const total = stages.reduce((sum, s) => sum + s.release + s.soak, overhead);
+  if (total <= PIPELINE_EXECUTION_TIMEOUT_SECONDS) return undefined;
+  const walk = stages
+    .map((s) => `${s.name} ${formatDuration(s.release)}${s.soak ? ` + soak ${formatDuration(s.soak)}` : ''}`)
+    .join(', ');
+  const on = Array.isArray(branches) ? ` (${branches.join(', ')})` : '';
+  return `a push on this route${on} can take ${formatDuration(total)} (${walk}, and the pipeline's own steps ${formatDuration(overhead)}), more than a pipeline execution may run (${formatDuration(PIPELINE_EXECUTION_TIMEOUT_SECONDS)}); shorten the soaks or the environments' releases, or split the route`;
 }
 
 /** GitHub Actions' app id: check runs it creates carry `app.id` 15368. */
@@ -382,6 +436,27 @@ export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.Refine
     );
     if (tooLong) ctx.addIssue({ code: 'custom', path: ['environments', i], message: tooLong });
   });
+  // Without routes, releaseBranches walk every environment in order with the default build wait.
+  const walks: { path: (string | number)[]; route: unknown }[] = Array.isArray(config.routes)
+    ? routes.map((route, i) => ({ path: ['routes', i], route }))
+    : Array.isArray(config.releaseBranches)
+      ? [
+          {
+            path: ['releaseBranches'],
+            route: {
+              branches: config.releaseBranches,
+              environments: environments.map((env) => fieldOf(env, 'name')),
+            },
+          },
+        ]
+      : [];
+  for (const { path, route } of walks) {
+    const names = fieldOf(route, 'environments');
+    if (!Array.isArray(names)) continue;
+    const buildSeconds = seconds(fieldOf(route, 'buildTimeout')) ?? BUILD_WAIT_SECONDS;
+    const tooLong = routeProblem(names, environments, buildSeconds, fieldOf(route, 'branches'));
+    if (tooLong) ctx.addIssue({ code: 'custom', path, message: tooLong });
+  }
   if (config.routes === undefined && config.releaseBranches === undefined) {
     ctx.addIssue({ code: 'custom', path: ['routes'], message: 'name releaseBranches or routes' });
   }

@@ -13,6 +13,26 @@ export const MAX_DEPLOY_WAIT_SECONDS = DEPLOY_FUNCTION_TIMEOUT_SECONDS - 30;
 /** release.asl.json's TimeoutSeconds: a release execution that runs longer is timed out (a test holds the two equal). */
 export const RELEASE_EXECUTION_TIMEOUT_SECONDS = 86_400;
 
+/**
+ * pipeline.asl.json's ReleaseEnvironment TimeoutSeconds: how long the pipeline waits for one
+ * environment's child execution. It outlasts the child's own limit (a Task's TimeoutSeconds
+ * raises States.Timeout in the parent, Step Functions "Task" state), so the child always ends
+ * on its own terms first; the 300 s cover starting it and learning that it ended.
+ */
+export const RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS = RELEASE_EXECUTION_TIMEOUT_SECONDS + 300;
+
+/** pipeline.asl.json's TimeoutSeconds: a push's whole route, every environment and soak (a test holds the two equal). */
+export const PIPELINE_EXECUTION_TIMEOUT_SECONDS = 259_200;
+
+/**
+ * The pipeline's own Tasks, at most: per environment (RecordStageStarted, RecordStagePassed,
+ * CheckSoakAlarms and ReleaseEnvironment's retry waits) and once per push (BeginPipeline and the
+ * final record), each Task's timeout times its attempts plus its retry waits. A test computes both
+ * from pipeline.asl.json and holds these above them.
+ */
+export const PIPELINE_STAGE_OVERHEAD_SECONDS = 1_500;
+export const PIPELINE_FIXED_OVERHEAD_SECONDS = 1_500;
+
 /** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;
 /** release.asl.json's Deploy retrier on ScanPendingError: 20 attempts 30 s apart (a test holds the two equal). */
