@@ -17,13 +17,15 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 import { MemoryPushLog } from '../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../embedded/adapters/memory-release-store.js';
 import { deployedConfig, loadConfig } from '../embedded/config.js';
 import { lambdaContext } from '../embedded/engine.js';
 import { createGithubWebhookHandler } from '../functions/github-webhook/handler.js';
+import { CONFIG_FILE_NAME } from '../functions/shared/aws/config-port.js';
+import { configJson } from '../functions/shared/domain/config.js';
 import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
 import type { Orchestrator, StartResult } from '../functions/shared/ports/index.js';
 import { esbuildOptions } from '../infra/bundling.js';
@@ -316,7 +318,6 @@ async function coldStarts(runs: number, log: BenchContext['log']) {
       AWS_MAX_ATTEMPTS: '1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       SLUICE_LOG_LEVEL: 'silent',
-      SLUICE_CONFIG: JSON.stringify(config),
       SLUICE_TABLE_NAME: 'sluice-releases',
       SLUICE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-release',
       SLUICE_PIPELINE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-pipeline',
@@ -329,7 +330,9 @@ async function coldStarts(runs: number, log: BenchContext['log']) {
     const events = firstEvents();
     const measure = async (bundle: string, event: unknown) => {
       const samples: ColdRun[] = [];
-      for (let i = 0; i < runs; i++) samples.push(await coldRun(driver, bundle, event, env));
+      // Lambda sets LAMBDA_TASK_ROOT to the code's directory, where the stack puts the config file.
+      const taskEnv = { ...env, LAMBDA_TASK_ROOT: dirname(bundle) };
+      for (let i = 0; i < runs; i++) samples.push(await coldRun(driver, bundle, event, taskEnv));
       const p50 = (key: 'totalMs' | 'bootMs' | 'importMs' | 'firstEventMs') =>
         summarize(samples.map((s) => s[key])).p50Ms;
       return {
@@ -350,6 +353,9 @@ async function coldStarts(runs: number, log: BenchContext['log']) {
         build({ ...esbuildOptions(join(root, 'functions', name, 'handler.ts'), outfile), logLevel: 'error' }),
       ),
     );
+    for (const outfile of Object.values(bundles)) {
+      writeFileSync(join(dirname(outfile), CONFIG_FILE_NAME), configJson(config));
+    }
     for (const [name, event] of Object.entries(events)) {
       const outfile = bundles[name]!;
       functions[name] = {

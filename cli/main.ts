@@ -10,6 +10,7 @@ import {
   environmentStatus,
   rollbackEnvironment,
 } from '../functions/shared/manual-control.js';
+import { stackEnvironmentWorstCase } from '../infra/lambda-environment.js';
 import { checkStateMachines } from './asl-check.js';
 import { formatPlan, formatStatus } from './format.js';
 
@@ -42,9 +43,17 @@ export async function main(argv: string[]): Promise<number> {
     .description('check the config and every state machine definition')
     .option(...configOption)
     .action((opts: { config: string }) => {
-      loadConfig(opts.config);
+      const config = loadConfig(opts.config);
       console.log(`✓ ${opts.config}`);
       let bad = 0;
+      const env = stackEnvironmentWorstCase(config.service);
+      const bytes = (n: number) => n.toLocaleString('en-US');
+      const envLine = `Lambda environment: worst case ${bytes(env.bytes)} of ${bytes(env.limit)} bytes (margin ${bytes(env.margin)})`;
+      if (env.margin >= 0) console.log(`✓ ${envLine}`);
+      else {
+        bad++;
+        console.error(`✗ ${envLine}`);
+      }
       for (const report of checkStateMachines()) {
         if (report.problems.length === 0) console.log(`✓ ${report.file}`);
         else {

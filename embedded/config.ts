@@ -82,7 +82,7 @@ export function parseConfigFile(document: unknown, source?: string): ConfigFile 
   return parseWith(ConfigFileSchema, document, source);
 }
 
-/** The Sluice config alone, as the Lambdas receive it (SLUICE_CONFIG). */
+/** The Sluice config alone, as the Lambdas receive it (sluice-config.json in each bundle). */
 export function deployedConfig(file: ConfigFile): SluiceConfig {
   const { embedded: _embedded, ...config } = file;
   return config;

@@ -27,8 +27,29 @@ export const LAMBDA_BUNDLE = {
   mainFields: ['module', 'main'],
 } as const;
 
-/** The NodejsFunction `bundling` prop. */
-export function cdkBundling(): BundlingOptions {
+/** A POSIX shell word that stands for exactly `value`, whatever it holds. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Shell commands that write each file into the bundle's output directory. NodejsFunction runs
+ * command hooks with `bash -c` whether it bundles locally or in Docker, so the content travels in
+ * the command rather than as a path on this machine that a container could not see. It also puts
+ * the content in the asset hash when synth skips bundling (the hash covers the commands).
+ */
+export function writeFilesCommands(outputDir: string, files: Readonly<Record<string, string>>): string[] {
+  return Object.entries(files).map(
+    ([name, content]) => `printf '%s' ${shellQuote(content)} > ${shellQuote(`${outputDir}/${name}`)}`,
+  );
+}
+
+/**
+ * The NodejsFunction `bundling` prop.
+ * @param files written next to index.mjs after esbuild, e.g. the config (`sluice-config.json`);
+ *   the asset hash is the output's, so a file's change is a code change that redeploys the function.
+ */
+export function cdkBundling(files: Readonly<Record<string, string>> = {}): BundlingOptions {
   return {
     target: LAMBDA_BUNDLE.target,
     format: OutputFormat.ESM,
@@ -38,6 +59,11 @@ export function cdkBundling(): BundlingOptions {
     externalModules: [...LAMBDA_BUNDLE.externalModules],
     mainFields: [...LAMBDA_BUNDLE.mainFields],
     forceDockerBundling: false,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir, outputDir) => writeFilesCommands(outputDir, files),
+    },
   };
 }
 

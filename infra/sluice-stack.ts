@@ -2,8 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Annotations, CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { LambdaEnvInput } from '../functions/shared/aws/env.js';
-import { configDigest, configJson, type SluiceConfig } from '../functions/shared/domain/config.js';
+import { configDigest, type SluiceConfig } from '../functions/shared/domain/config.js';
 import type { PortName } from '../functions/shared/ports/index.js';
 import { AlarmRollback } from './constructs/alarm-rollback.js';
 import { ReleaseStateMachine } from './constructs/release-state-machine.js';
@@ -19,6 +18,7 @@ import {
   FUNCTION_SECRETS,
   type FunctionName,
 } from './function-ports.js';
+import { DEFAULT_GITHUB_API_URL, lambdaEnvironment, stateMachineNames } from './lambda-environment.js';
 import { acknowledgeFindings } from './nag.js';
 import {
   alarmReadStatements,
@@ -103,21 +103,16 @@ export class SluiceStack extends Stack {
     const store = new ReleaseStore(this, 'ReleaseStore');
 
     // A fixed name breaks the cycle: the Lambdas need the ARN, the state machine needs the Lambdas.
-    const stateMachineName = `sluice-${config.service}-release`;
-    const pipelineMachineName = `sluice-${config.service}-pipeline`;
-    const environment: LambdaEnvInput = {
-      SLUICE_CONFIG: configJson(config),
-      SLUICE_TABLE_NAME: store.table.tableName,
-      SLUICE_STATE_MACHINE_ARN: ReleaseStateMachine.arnFor(this, stateMachineName),
-      SLUICE_PIPELINE_STATE_MACHINE_ARN: ReleaseStateMachine.arnFor(this, pipelineMachineName),
-      SLUICE_GITHUB_WEBHOOK_SECRET_NAME: secrets.names['github-webhook'],
-      SLUICE_GITHUB_TOKEN_SECRET_NAME: secrets.names['github-token'],
-      SLUICE_SLACK_SIGNING_SECRET_NAME: secrets.names['slack-signing'],
-      SLUICE_SLACK_BOT_TOKEN_SECRET_NAME: secrets.names['slack-bot-token'],
-      SLUICE_GITHUB_API_URL: props.githubApiUrl ?? 'https://api.github.com',
-    };
+    const { release: stateMachineName, pipeline: pipelineMachineName } = stateMachineNames(config.service);
+    const environment = lambdaEnvironment({
+      tableName: store.table.tableName,
+      stateMachineArn: ReleaseStateMachine.arnFor(this, stateMachineName),
+      pipelineStateMachineArn: ReleaseStateMachine.arnFor(this, pipelineMachineName),
+      secretNames: secrets.names,
+      githubApiUrl: props.githubApiUrl ?? DEFAULT_GITHUB_API_URL,
+    });
 
-    const tasks = new TaskFunctions(this, 'Tasks', { entryFor, environment });
+    const tasks = new TaskFunctions(this, 'Tasks', { entryFor, environment, config });
     // VerifyBuild and RequestApproval pass $$.Task.Token in their parameters: the release logs
     // every event (its timeline) without data, so no token reaches CloudWatch Logs.
     const release = new ReleaseStateMachine(this, 'Release', {
@@ -137,11 +132,13 @@ export class SluiceStack extends Stack {
     const webhooks = new WebhookEndpoints(this, 'Webhooks', {
       githubWebhookEntry: entryFor('github-webhook'),
       environment,
+      config,
     });
     const safetyNet = new AlarmRollback(this, 'AlarmRollback', {
       alarmRollbackEntry: entryFor('alarm-rollback'),
       releaseGuardEntry: entryFor('release-guard'),
       environment,
+      config,
       alarmNames: [...new Set(config.environments.flatMap((env) => env.alarms))],
       stateMachineArn: release.stateMachine.stateMachineArn,
     });
@@ -150,6 +147,7 @@ export class SluiceStack extends Stack {
       slackInteractionsEntry: entryFor('slack-interactions'),
       releaseNotifierEntry: entryFor('release-notifier'),
       environment,
+      config,
       api: webhooks.api,
       table: store.table,
       deadLetterQueue: safetyNet.deadLetterQueue,
@@ -165,7 +163,7 @@ export class SluiceStack extends Stack {
     }
     // Each function gets the permissions of the ports its handler declares, and no others.
     const portGrants: Record<PortName, (fn: SluiceFunction, name: FunctionName) => void> = {
-      config: () => undefined, // SLUICE_CONFIG, in the function's environment
+      config: () => undefined, // sluice-config.json, in the function's own bundle: no permission
       now: () => undefined,
       trafficReader: (fn) => grant(fn, trafficReadStatements()),
       trafficRouter: (fn) => grant(fn, [...trafficReadStatements(), ...trafficWriteStatements(config)]),

@@ -6,6 +6,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 import { SluiceFunction } from './sluice-function.js';
 
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
@@ -44,6 +45,8 @@ export interface AlarmRollbackProps {
   /** The release-guard handler's entry file. */
   readonly releaseGuardEntry: string;
   readonly environment: LambdaEnvInput;
+  /** Bundled into each function as its config file. */
+  readonly config: SluiceConfig;
   /** Every alarm any environment watches; an ALARM event of one of them rolls its release back. */
   readonly alarmNames: string[];
   /** The release state machine whose failed, timed-out and aborted executions the guard checks. */
@@ -104,12 +107,14 @@ export class AlarmRollback extends Construct {
     this.alarmRollback = new SluiceFunction(this, 'AlarmRollbackFunction', {
       entry: props.alarmRollbackEntry,
       environment: props.environment,
+      config: props.config,
       description: 'Sluice: roll back the running release when one of its alarms fires',
       timeout: Duration.seconds(60),
     });
     this.releaseGuard = new SluiceFunction(this, 'ReleaseGuardFunction', {
       entry: props.releaseGuardEntry,
       environment: props.environment,
+      config: props.config,
       description: 'Sluice: after a failed, timed-out or aborted release, verify traffic and free the lock',
       timeout: Duration.seconds(60),
     });

@@ -7,12 +7,15 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 import { SluiceFunction } from './sluice-function.js';
 
 export interface SlackEndpointsProps {
   readonly slackInteractionsEntry: string;
   readonly releaseNotifierEntry: string;
   readonly environment: LambdaEnvInput;
+  /** Bundled into each function as its config file. */
+  readonly config: SluiceConfig;
   /** The HTTP API the GitHub webhook is on; Slack's interactivity Request URL shares it. */
   readonly api: HttpApi;
   /** The release table; its stream feeds the notifier. */
@@ -36,6 +39,7 @@ export class SlackEndpoints extends Construct {
     this.slackInteractions = new SluiceFunction(this, 'SlackInteractions', {
       entry: props.slackInteractionsEntry,
       environment: props.environment,
+      config: props.config,
       description: 'Sluice: verify Slack interactions and decide approvals',
       // Slack shows an error unless it has a 200 within 3 s.
       timeout: Duration.seconds(3),
@@ -51,6 +55,7 @@ export class SlackEndpoints extends Construct {
     this.releaseNotifier = new SluiceFunction(this, 'ReleaseNotifier', {
       entry: props.releaseNotifierEntry,
       environment: props.environment,
+      config: props.config,
       description: 'Sluice: post release threads to Slack and deployment statuses to GitHub',
       timeout: Duration.seconds(30),
     });

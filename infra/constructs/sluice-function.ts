@@ -1,14 +1,14 @@
-import { type Duration, Stack } from 'aws-cdk-lib';
+import { CfnResource, type Duration, Stack } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CONFIG_FILE_NAME } from '../../functions/shared/aws/config-port.js';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import { configJson, type SluiceConfig } from '../../functions/shared/domain/config.js';
 import { cdkBundling } from '../bundling.js';
-
-/** Lambda caps a function's whole environment at 4 KB; this leaves room for the other variables. */
-export const MAX_CONFIG_ENV_BYTES = 3584;
+import { LAMBDA_ENVIRONMENT_MAX_BYTES, worstCaseEnvironmentBytes } from '../lambda-environment.js';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 knows; cdk-nag (L1) flags anything older. */
 export const SLUICE_RUNTIME = Runtime.NODEJS_24_X;
@@ -18,6 +18,8 @@ export interface SluiceFunctionProps {
   readonly entry: string;
   /** Typed from the handlers' own zod schema: a missing variable is a compile error. */
   readonly environment: LambdaEnvInput;
+  /** The validated config; it travels in the bundle as sluice-config.json, not in the environment. */
+  readonly config: SluiceConfig;
   readonly description: string;
   readonly timeout: Duration;
   /**
@@ -42,12 +44,6 @@ export class SluiceFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: SluiceFunctionProps) {
     super(scope, id);
-    const configBytes = Buffer.byteLength(props.environment.SLUICE_CONFIG, 'utf8');
-    if (configBytes > MAX_CONFIG_ENV_BYTES) {
-      throw new Error(
-        `SLUICE_CONFIG is ${configBytes} bytes; Lambda environments are capped at 4 KB in total, so Sluice allows ${MAX_CONFIG_ENV_BYTES}. Shorten the config (fewer environments or steps) or move it out of the environment.`,
-      );
-    }
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -72,9 +68,38 @@ export class SluiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: definedOnly(props.environment),
-      bundling: cdkBundling(),
+      bundling: cdkBundling({ [CONFIG_FILE_NAME]: configJson(props.config) }),
     });
+    // At synth, once every token can be resolved: a deploy would fail on every function with
+    // "Lambda was unable to configure your environment variables ... exceeded the 4KB limit".
+    this.node.addValidation({ validate: () => this.checkEnvironmentSize() });
   }
+
+  /** The environment's size as Lambda measures it, with every token at its longest. */
+  worstCaseEnvironmentBytes(): number {
+    const stack = Stack.of(this);
+    const cfn = this.function.node.defaultChild as CfnFunction;
+    const resolved = stack.resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+    return worstCaseEnvironmentBytes(resolved?.variables ?? {}, resourceTypesOf(stack));
+  }
+
+  private checkEnvironmentSize(): string[] {
+    const bytes = this.worstCaseEnvironmentBytes();
+    return bytes > LAMBDA_ENVIRONMENT_MAX_BYTES
+      ? [
+          `the environment of ${this.node.path} measures up to ${bytes} bytes as Lambda counts it (JSON of all variables, tokens at their longest); Lambda allows ${LAMBDA_ENVIRONMENT_MAX_BYTES}`,
+        ]
+      : [];
+  }
+}
+
+function resourceTypesOf(stack: Stack): Record<string, string> {
+  return Object.fromEntries(
+    stack.node
+      .findAll()
+      .filter((c): c is CfnResource => CfnResource.isCfnResource(c))
+      .map((r) => [stack.resolve(r.logicalId) as string, r.cfnResourceType]),
+  );
 }
 
 function definedOnly(env: LambdaEnvInput): Record<string, string> {

@@ -2,18 +2,10 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { SecretName } from '../../functions/shared/ports/secrets.js';
+import type { SecretNames } from '../lambda-environment.js';
 
-export type SecretNames = Record<SecretName, string>;
-
-/** sluice/<service>/github-webhook, …/github-token, …/slack-signing, …/slack-bot-token */
-export function defaultSecretNames(service: string): SecretNames {
-  return {
-    'github-webhook': `sluice/${service}/github-webhook`,
-    'github-token': `sluice/${service}/github-token`,
-    'slack-signing': `sluice/${service}/slack-signing`,
-    'slack-bot-token': `sluice/${service}/slack-bot-token`,
-  };
-}
+// In lambda-environment.ts, which `sluice validate` loads without the CDK.
+export { defaultSecretNames, type SecretNames } from '../lambda-environment.js';
 
 export interface SluiceSecretsProps {
   /** Secrets Manager names; the secrets are created outside the stack, so no value is ever in a template. */

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 import { DEPLOY_FUNCTION_TIMEOUT_SECONDS } from '../../functions/shared/domain/limits.js';
 import {
   DEFINITION_TASK_FUNCTIONS,
@@ -77,6 +78,8 @@ export interface TaskFunctionsProps {
   /** Resolves a function directory (e.g. `deploy`) to its handler entry file. */
   readonly entryFor: (dir: string) => string;
   readonly environment: LambdaEnvInput;
+  /** Bundled into each function as its config file. */
+  readonly config: SluiceConfig;
 }
 
 /** The Lambdas the release and pipeline state machines invoke. */
@@ -93,6 +96,7 @@ export class TaskFunctions extends Construct {
           new SluiceFunction(this, name, {
             entry: props.entryFor(spec.dir),
             environment: props.environment,
+            config: props.config,
             description: spec.description,
             timeout: spec.timeout,
             ...(spec.memorySize ? { memorySize: spec.memorySize } : {}),

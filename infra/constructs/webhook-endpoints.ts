@@ -5,12 +5,15 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 import { SluiceFunction } from './sluice-function.js';
 
 export interface WebhookEndpointsProps {
   /** The GitHub webhook handler's entry file. */
   readonly githubWebhookEntry: string;
   readonly environment: LambdaEnvInput;
+  /** Bundled into each function as its config file. */
+  readonly config: SluiceConfig;
   /**
    * Steady-state requests per second the API accepts before answering 429.
    * @default 10
@@ -47,6 +50,7 @@ export class WebhookEndpoints extends Construct {
     this.githubWebhook = new SluiceFunction(this, 'GithubWebhook', {
       entry: props.githubWebhookEntry,
       environment: props.environment,
+      config: props.config,
       description: 'Sluice: verify GitHub push webhooks and start releases',
       // GitHub gives up on a delivery after 10 s.
       timeout: Duration.seconds(10),

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../embedded/config.js';
+import { deployedConfig, loadConfig } from '../../embedded/config.js';
 import { awsAlarms, CloudWatchAlarmSource } from '../../functions/shared/aws/cloudwatch-alarm-source.js';
 import { awsConfig } from '../../functions/shared/aws/config-port.js';
 import { awsReleases, DynamoDbReleaseStore } from '../../functions/shared/aws/dynamodb-release-store.js';
@@ -11,11 +11,12 @@ import { awsSecrets, SecretsManagerSecrets } from '../../functions/shared/aws/se
 import { awsOrchestrator, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
 import { systemClock } from '../../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../../functions/shift-traffic/handler.js';
+import { functionCodeDir } from '../support/lambda.js';
 
 const CONFIG_FILE = fileURLToPath(new URL('../../sluice.config.yaml', import.meta.url));
 
 const ENV = {
-  SLUICE_CONFIG: JSON.stringify(loadConfig(CONFIG_FILE)),
+  LAMBDA_TASK_ROOT: functionCodeDir(deployedConfig(loadConfig(CONFIG_FILE))),
   SLUICE_TABLE_NAME: 'sluice-releases',
   SLUICE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:sluice-release',
   SLUICE_PIPELINE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:sluice-pipeline',
@@ -89,9 +90,22 @@ describe('AWS wiring', () => {
     expect(() => awsReleases()).toThrow(/SLUICE_TABLE_NAME/);
   });
 
-  it('refuses a SLUICE_CONFIG that the stack did not write', () => {
-    process.env.SLUICE_CONFIG = JSON.stringify({ hello: 'world' });
+  it('reads the config from the file the stack put next to the code, not from the environment', () => {
+    const other = deployedConfig(loadConfig(CONFIG_FILE));
+    process.env.LAMBDA_TASK_ROOT = functionCodeDir({ ...other, service: 'elsewhere' });
 
-    expect(() => awsConfig()).toThrow('SLUICE_CONFIG is not a Sluice config written by the stack');
+    expect(awsConfig().service).toBe('elsewhere');
+  });
+
+  it('refuses a config file that the stack did not write', () => {
+    process.env.LAMBDA_TASK_ROOT = functionCodeDir({ hello: 'world' });
+
+    expect(() => awsConfig()).toThrow('sluice-config.json is not a Sluice config written by the stack');
+  });
+
+  it('names LAMBDA_TASK_ROOT when it is missing', () => {
+    delete process.env.LAMBDA_TASK_ROOT;
+
+    expect(() => awsConfig()).toThrow(/LAMBDA_TASK_ROOT/);
   });
 });

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stackEnvironmentWorstCase } from '../../infra/lambda-environment.js';
 import { runCli } from '../support/cli.js';
 
 const sluice = runCli;
@@ -12,6 +13,17 @@ describe('CLI: sluice', () => {
     expect(code).toBe(0);
     expect(output).toContain('✓ sluice.config.yaml');
     expect(output).toMatch(/✓ .*release\.asl\.json/);
+  });
+
+  // Lambda quota: 4 KB for all environment variables of a function, measured as their JSON.
+  it("prints the worst case of the functions' environment against Lambda's 4,096 bytes, with the margin", async () => {
+    const { output } = await sluice('validate');
+
+    const [, bytes, margin] =
+      /Lambda environment: worst case ([\d,]+) of 4,096 bytes \(margin (-?[\d,]+)\)/.exec(output) ?? [];
+    const number = (s = '') => Number(s.replaceAll(',', ''));
+    expect(number(bytes) + number(margin)).toBe(4096);
+    expect(number(bytes)).toBe(stackEnvironmentWorstCase('checkout').bytes);
   });
 
   it('exits 2 with every problem of a bad config, each with its path', async () => {

@@ -1,6 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { CONFIG_FILE_NAME } from '../../functions/shared/aws/config-port.js';
 import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { configJson, type SluiceConfig } from '../../functions/shared/domain/config.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { exampleConfig } from './config.js';
 
@@ -9,9 +14,20 @@ export const PIPELINE_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:123456789012:stateMachine:sluice-pipeline';
 const TABLE_NAME = 'sluice-releases';
 
-/** The Lambda environment of functions/shared/aws/env.ts, with the example config. */
+/**
+ * A function's code directory as the stack bundles it, holding only the config file: the value
+ * Lambda gives LAMBDA_TASK_ROOT.
+ */
+export function functionCodeDir(config: SluiceConfig | Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-task-root-'));
+  const json = 'environments' in config ? configJson(config as SluiceConfig) : JSON.stringify(config);
+  writeFileSync(join(dir, CONFIG_FILE_NAME), json);
+  return dir;
+}
+
+/** The Lambda environment of functions/shared/aws/env.ts, with the example config in the code. */
 const LAMBDA_ENV: Record<string, string> = {
-  SLUICE_CONFIG: JSON.stringify(exampleConfig()),
+  LAMBDA_TASK_ROOT: functionCodeDir(exampleConfig()),
   SLUICE_TABLE_NAME: TABLE_NAME,
   SLUICE_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
   SLUICE_PIPELINE_STATE_MACHINE_ARN: PIPELINE_STATE_MACHINE_ARN,

@@ -2,12 +2,11 @@
 import * as z from 'zod/mini';
 
 /**
- * The environment every Sluice Lambda reads. The CDK construct types its `environment` prop
+ * The environment every Sluice Lambda reads. The config is not here: it is a file in the bundle
+ * (config-port.ts), so that no config size can exceed Lambda's 4 KB environment. The CDK construct types its `environment` prop
  * from this schema, so a missing variable is a compile error there and a clear error here.
  */
 export const LambdaEnvSchema = z.object({
-  /** The validated Sluice config as JSON (set at synth from sluice.config.yaml). */
-  SLUICE_CONFIG: z.string().check(z.minLength(2)),
   SLUICE_TABLE_NAME: z.string().check(z.minLength(3)),
   SLUICE_STATE_MACHINE_ARN: z.string().check(z.startsWith('arn:')),
   SLUICE_PIPELINE_STATE_MACHINE_ARN: z.string().check(z.startsWith('arn:')),

@@ -536,8 +536,8 @@ export function parseWith<T extends z.ZodType>(schema: T, document: unknown, sou
 }
 
 /**
- * The config as the Lambdas receive it (SLUICE_CONFIG): its own fields only, as JSON, so a
- * config file's other sections (the embedded runtime's) never reach Lambda's 4 KB environment.
+ * The config as the Lambdas receive it (sluice-config.json in each function's bundle): its own
+ * fields only, as JSON, so a config file's other sections (the embedded runtime's) never reach AWS.
  */
 export function configJson(config: SluiceConfig): string {
   return JSON.stringify(
