@@ -256,7 +256,7 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
           ...common,
           traffic: 'unreadable',
           live: 'unreadable',
-          error: `${(error as Error).name}: ${(error as Error).message}`,
+          error: (error as Error).message,
         };
       }
       const reading = readListener(weights, env.targetGroups);
