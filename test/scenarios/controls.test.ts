@@ -250,6 +250,36 @@ describe('Manual controls through the serve API', () => {
     expect(await scenario.lockHolder()).toBeUndefined();
   });
 
+  it('refuses to restore a split listener onto a group without enough healthy targets, and moves nothing', async () => {
+    // Prepare: green was scaled to 0 (previousDesiredCount: 0), and the listener is split
+    scenario = await Scenario.start();
+    await scenario.runtime.deployer.resize({
+      environment: 'dev',
+      deploy: { provider: 'external' },
+      targetGroupArn: GREEN,
+      side: 'green',
+      desiredCount: 0,
+    });
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 70, [GREEN]: 30 });
+
+    // Act
+    const response = await post(
+      createApp(scenario.runtime, { apiToken: TOKEN }),
+      '/api/environments/dev/rollback',
+      {
+        to: 'green',
+      },
+    );
+
+    // Assess
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({
+      error: `${GREEN} has 0 healthy target(s), 1 required; nothing to roll back to`,
+    });
+    expect(scenario.weights()).toEqual({ [BLUE]: 70, [GREEN]: 30 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
   it('answers 400 for a --to that is neither blue nor green, and moves nothing', async () => {
     scenario = await Scenario.start();
     scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 70, [GREEN]: 30 });
