@@ -59,14 +59,6 @@ function observedSteps(record: ReleaseRecord, epochs: Epoch[]): DemoRelease['ste
 }
 
 /**
- * The demo's copy of the config: every environment needs only the one target the local deployer
- * starts (the example's prod asks for two, as a real one would).
- */
-export function demoConfig(config: ConfigFile): ConfigFile {
-  return { ...config, environments: config.environments.map((env) => ({ ...env, minHealthyTargets: 1 })) };
-}
-
-/**
  * Approves, as a Slack user would, every approval of this release that waits: the API signs a
  * Slack block_actions click and posts it to /slack/interactions, the endpoint Slack calls.
  */
@@ -139,7 +131,7 @@ export async function runDemo(options: {
   ciDelayMs?: number;
 }): Promise<DemoReport> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const config = demoConfig(options.config);
+  const { config } = options;
   const started = Date.now();
   const healthy = sha('healthy');
   const faulty = sha('faulty');

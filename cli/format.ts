@@ -56,7 +56,7 @@ export function formatPlan(plan: ReleasePlan | Ignored): string {
 export function formatStatus(environments: EnvironmentStatus[]): string {
   return environments
     .map((env) => {
-      const head = `${env.environment}: ${env.traffic} (live: ${env.live})${env.lock ? ` · locked by ${env.lock.releaseId}` : ''}`;
+      const head = `${env.environment}: ${env.traffic} (live: ${env.live})${env.lock ? ` · locked by ${env.lock.releaseId}` : ''}${env.error ? `\n  ✗ cannot read the listener: ${env.error}` : ''}${env.drift ? `\n  ⚠ ${env.drift}` : ''}`;
       const releases = env.releases.map(
         (r) =>
           `  ${r.releaseId}${(r.attempt ?? 1) > 1 ? ` (attempt ${r.attempt})` : ''}  ${r.version.slice(0, 12)}  ${r.status.padEnd(11)}  ${r.startedAt}${r.cause ? `  — ${r.cause}` : ''}`,

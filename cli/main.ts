@@ -4,6 +4,7 @@ import { apiTokenFile, readApiToken } from '../embedded/api-token.js';
 import { configJsonSchema, DEFAULT_CONFIG_FILE, deployedConfig, loadConfig } from '../embedded/config.js';
 import { ConfigError } from '../functions/shared/domain/config.js';
 import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
+import type { Side } from '../functions/shared/domain/restore.js';
 import {
   abortRelease,
   type EnvironmentStatus,
@@ -21,6 +22,11 @@ const port = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
   return n;
+};
+
+const side = (value: string): Side => {
+  if (value !== 'blue' && value !== 'green') throw new InvalidArgumentError('must be blue or green');
+  return value;
 };
 
 class Exit extends Error {
@@ -161,15 +167,31 @@ export async function main(argv: string[]): Promise<number> {
     .option(...configOption)
     .option(...byOption)
     .option('--reason <text>', 'why (recorded)', 'manual rollback')
-    .action(async (opts: ActionOptions & { env: string }) => {
+    .option(
+      '--to <side>',
+      'the group to put all traffic on (blue|green), where the records cannot say which one the last release made live',
+      side,
+    )
+    .action(async (opts: ActionOptions & { env: string; to?: Side }) => {
       if (!opts.stack) {
         printJson(
-          await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/rollback`, opts),
+          await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/rollback`, {
+            by: opts.by,
+            reason: opts.reason,
+            ...(opts.to ? { to: opts.to } : {}),
+          }),
         );
         return;
       }
       const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
-      printJson(await rollbackEnvironment(ports, opts.env, { by: caller, reason: opts.reason }));
+      printJson(
+        await rollbackEnvironment(
+          ports,
+          opts.env,
+          { by: caller, reason: opts.reason },
+          opts.to ? { to: opts.to } : {},
+        ),
+      );
     });
 
   program
@@ -184,7 +206,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--reason <text>', 'why (recorded)', 'manual abort')
     .action(async (release: string, opts: ActionOptions) => {
       if (!opts.stack) {
-        printJson(await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, opts));
+        printJson(
+          await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, {
+            by: opts.by,
+            reason: opts.reason,
+          }),
+        );
         return;
       }
       const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
@@ -251,7 +278,7 @@ function apiToken(): string {
 }
 
 /** Calls the `sluice serve` API: a POST with who and why when `body` is given, else a GET. */
-async function callApi(url: string, body?: { by: string; reason: string }): Promise<unknown> {
+async function callApi(url: string, body?: { by: string; reason: string; to?: Side }): Promise<unknown> {
   const headers = { 'x-sluice-token': apiToken() };
   const response = await fetch(
     url,
@@ -259,7 +286,7 @@ async function callApi(url: string, body?: { by: string; reason: string }): Prom
       ? {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify({ by: body.by, reason: body.reason }),
+          body: JSON.stringify(body),
         }
       : { headers },
   );

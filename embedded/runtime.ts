@@ -309,9 +309,16 @@ async function seedTargets(
   alb: LocalAlb,
   closers: Closer[],
 ): Promise<LocalDeployer> {
+  const needed = new Map(
+    options.config.environments.flatMap((env) => [
+      [env.targetGroups.blue, env.minHealthyTargets],
+      [env.targetGroups.green, env.minHealthyTargets],
+    ]),
+  );
   const deployer = new LocalDeployer({
     alb,
     faults: options.faults,
+    targetsFor: (group) => needed.get(group) ?? 1,
     ...(options.failVersions ? { failVersions: options.failVersions } : {}),
   });
   closers.push(() => deployer.close());

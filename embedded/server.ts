@@ -48,11 +48,12 @@ function functionUrlEvent(request: Request, body: string): APIGatewayProxyEventV
   };
 }
 
-async function actorFrom(request: Request): Promise<{ by: string; reason: string }> {
-  const body = (await request.json().catch(() => ({}))) as { by?: unknown; reason?: unknown };
+async function actorFrom(request: Request): Promise<{ by: string; reason: string; to?: unknown }> {
+  const body = (await request.json().catch(() => ({}))) as { by?: unknown; reason?: unknown; to?: unknown };
   return {
     by: typeof body.by === 'string' && body.by ? body.by : 'api',
     reason: typeof body.reason === 'string' && body.reason ? body.reason : 'no reason given',
+    ...(body.to !== undefined ? { to: body.to } : {}),
   };
 }
 
@@ -179,9 +180,12 @@ export function createApp(runtime: EmbeddedRuntime, options: AppOptions): Hono {
     });
   });
 
-  app.post('/api/environments/:env/rollback', async (c) =>
-    c.json(await rollbackEnvironment(runtime.ports, c.req.param('env'), await actorFrom(c.req.raw))),
-  );
+  app.post('/api/environments/:env/rollback', async (c) => {
+    const { to, ...actor } = await actorFrom(c.req.raw);
+    if (to !== undefined && to !== 'blue' && to !== 'green')
+      return c.json({ error: 'to must be blue or green' }, 400);
+    return c.json(await rollbackEnvironment(runtime.ports, c.req.param('env'), actor, to ? { to } : {}));
+  });
 
   app.onError((error, c) => {
     if (error instanceof ManualActionError) return c.json({ error: error.message }, 409);

@@ -17,11 +17,17 @@ export interface LocalDeployerOptions {
   failVersions?: readonly string[];
   /** How long a new app has to answer /healthz. @default 5000 */
   readyTimeoutMs?: number;
+  /**
+   * How many apps a deploy starts behind a group: the runtime passes the environment's
+   * `minHealthyTargets`, or the traffic gate would refuse the first shift. @default 1
+   */
+  targetsFor?: (targetGroupArn: string) => number;
 }
 
 /**
- * Deploys a version by starting a sample app for it and registering it in the target group;
- * the group's previous apps are deregistered and stopped (the group is idle: weight 0).
+ * Deploys a version by starting its sample apps and registering them in the target group, as
+ * many as the group's service runs (at least what the environment needs); the group's previous
+ * apps are deregistered and stopped (the group is idle: weight 0).
  */
 export class LocalDeployer implements Deployer {
   private readonly running = new Map<string, SampleApp[]>();
@@ -36,40 +42,45 @@ export class LocalDeployer implements Deployer {
     if (this.options.failVersions?.includes(version)) {
       throw new DeployError(`version ${version} is configured to fail its deploy`);
     }
-    const app = await this.start(version);
+    const apps = await this.startMany(version, this.targetsFor(targetGroupArn));
     this.stopped.delete(targetGroupArn);
-    await this.replace(targetGroupArn, app);
-    return { deployed: `local:${version}@${app.url}` };
+    await this.replace(targetGroupArn, apps);
+    return { deployed: `local:${version}@${apps.map((app) => app.url).join(',')}` };
   }
 
   /**
-   * A group runs one app per version here, not a count of tasks: 0 deregisters and stops its
-   * apps; 1 or more leaves running apps as they are, or starts the version it ran before 0 again.
+   * Sets how many apps run behind a group, as ECS sets a service's desired count: 0 deregisters
+   * and stops them; more starts the running version (or the one it ran before 0) or stops extras.
    */
   async resize(request: ResizeRequest): Promise<ResizeResult> {
     const { targetGroupArn, desiredCount, side } = request;
     const apps = this.apps(targetGroupArn);
     const service = `local:${side}`;
-    if (desiredCount === 0) {
-      if (apps.length === 0) return { service, from: 0, to: 0 };
-      this.running.delete(targetGroupArn);
-      this.stopped.set(targetGroupArn, apps[0]!.version);
-      for (const app of apps) this.options.alb.deregisterTarget(targetGroupArn, app.url);
-      await Promise.all(apps.map((app) => app.close()));
-      return { service, from: apps.length, to: 0 };
+    const from = apps.length;
+    if (desiredCount < from) {
+      const extra = apps.slice(desiredCount);
+      if (desiredCount === 0) {
+        this.running.delete(targetGroupArn);
+        this.stopped.set(targetGroupArn, apps[0]!.version);
+      } else this.running.set(targetGroupArn, apps.slice(0, desiredCount));
+      for (const app of extra) this.options.alb.deregisterTarget(targetGroupArn, app.url);
+      await Promise.all(extra.map((app) => app.close()));
+      return { service, from, to: desiredCount };
     }
-    const version = this.stopped.get(targetGroupArn);
-    if (apps.length > 0 || version === undefined) return { service, from: apps.length, to: apps.length };
+    const version = apps[0]?.version ?? this.stopped.get(targetGroupArn);
+    if (desiredCount === from || version === undefined) return { service, from, to: from };
+    const added = await this.startMany(version, desiredCount - from);
     this.stopped.delete(targetGroupArn);
-    await this.replace(targetGroupArn, await this.start(version));
-    return { service, from: 0, to: 1 };
+    await Promise.all(added.map((app) => this.options.alb.registerTarget(targetGroupArn, app.url)));
+    this.running.set(targetGroupArn, [...apps, ...added]);
+    return { service, from, to: desiredCount };
   }
 
   /** Puts a first version on a group at startup, the way a real environment already runs something. */
-  async seed(targetGroupArn: string, version: string): Promise<SampleApp> {
-    const app = await this.start(version);
-    await this.replace(targetGroupArn, app);
-    return app;
+  async seed(targetGroupArn: string, version: string): Promise<SampleApp[]> {
+    const apps = await this.startMany(version, this.targetsFor(targetGroupArn));
+    await this.replace(targetGroupArn, apps);
+    return apps;
   }
 
   /** The apps behind a group, e.g. to change a running version's fault profile. */
@@ -91,6 +102,21 @@ export class LocalDeployer implements Deployer {
     );
   }
 
+  private targetsFor(targetGroupArn: string): number {
+    return Math.max(1, this.options.targetsFor?.(targetGroupArn) ?? 1);
+  }
+
+  private async startMany(version: string, count: number): Promise<SampleApp[]> {
+    const started = await Promise.allSettled(Array.from({ length: count }, () => this.start(version)));
+    const apps = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(apps.map((app) => app.close()));
+      throw failed.reason;
+    }
+    return apps;
+  }
+
   private async start(version: string): Promise<SampleApp> {
     let app: SampleApp;
     try {
@@ -105,11 +131,11 @@ export class LocalDeployer implements Deployer {
     return app;
   }
 
-  private async replace(targetGroupArn: string, app: SampleApp): Promise<void> {
+  private async replace(targetGroupArn: string, apps: SampleApp[]): Promise<void> {
     const { alb } = this.options;
-    await alb.registerTarget(targetGroupArn, app.url);
+    await Promise.all(apps.map((app) => alb.registerTarget(targetGroupArn, app.url)));
     const previous = this.running.get(targetGroupArn) ?? [];
-    this.running.set(targetGroupArn, [app]);
+    this.running.set(targetGroupArn, apps);
     for (const old of previous) alb.deregisterTarget(targetGroupArn, old.url);
     await Promise.all(previous.map((old) => old.close()));
   }

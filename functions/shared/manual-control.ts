@@ -1,7 +1,9 @@
 import type { EnvironmentConfig } from './domain/config.js';
-import { PIPELINE_RECORD, type ReleaseRecord } from './domain/release.js';
+import { PIPELINE_RECORD, type ReleaseCause, type ReleaseRecord, type Weights } from './domain/release.js';
+import { groupToRestore, listenerDrift, type Side } from './domain/restore.js';
 import { describeWeights, readListener, stepWeights } from './domain/traffic.js';
-import type { Ports } from './ports/index.js';
+import { log } from './log.js';
+import type { Ports, TrafficReader } from './ports/index.js';
 import { despiteContention, isTerminal, type StopPorts, stopRelease } from './release-control.js';
 
 /** Who asked for a manual action, and why: both go into the release record. */
@@ -57,16 +59,24 @@ export async function abortRelease(
   return ended;
 }
 
+/** What a rollback did: stopped the running release, flipped a settled listener, or restored a split one. */
+export type RollbackResult =
+  | { action: 'stopped' | 'flipped'; releaseId?: string; live: string }
+  | { action: 'restored'; releaseId?: string; live: string; side: Side; weights: Weights; why: string };
+
 /**
- * Rolls an environment back. A running release is stopped and its traffic restored; with none
- * running, traffic flips to the idle group, which still holds the previous version, after
- * checking it has healthy targets. The listener, not a record, says which group is live.
+ * Rolls an environment back. A running release is stopped and its traffic restored. With none
+ * running, a settled listener flips to the idle group, which still holds the previous version;
+ * a split one (a release that crashed mid-shift) goes back to the group the last succeeded
+ * release made live, or to `to` where the records cannot say. Either way the target group must
+ * have healthy targets, and the listener is read back.
  */
 export async function rollbackEnvironment(
   ports: ManualControlPorts,
   environment: string,
   actor: Actor,
-): Promise<{ action: 'stopped' | 'flipped'; releaseId?: string; live: string }> {
+  options: { to?: Side } = {},
+): Promise<RollbackResult> {
   const env = environmentNamed(ports, environment);
   const store = ports.releases();
   const cause = {
@@ -89,17 +99,19 @@ export async function rollbackEnvironment(
     throw new ManualActionError(`environment ${env.name} is busy with ${lock.holder.releaseId}`);
   try {
     const router = ports.trafficRouter(env);
-    const reading = readListener(await router.readWeights(), env.targetGroups);
-    if (reading.kind !== 'settled') {
-      throw new ManualActionError(`listener of ${env.name} is not settled on one group; no release holds it`);
-    }
-    const { live, idle } = reading.targets;
-    const healthy = await router.healthyTargets(idle);
-    if (healthy < env.minHealthyTargets) {
+    const weights = await router.readWeights();
+    const reading = readListener(weights, env.targetGroups);
+    if (reading.kind === 'foreign') {
       throw new ManualActionError(
-        `idle group ${idle} has ${healthy} healthy target(s); nothing to roll back to`,
+        `listener of ${env.name} forwards to ${reading.groups.join(', ')}, outside the environment's groups; not touching it`,
       );
     }
+    if (reading.kind === 'split') return await restoreSplit(ports, env, weights, cause, options.to);
+    const { live, idle } = reading.targets;
+    if (options.to && env.targetGroups[options.to] === live) {
+      throw new ManualActionError(`${options.to} (${live}) already serves all of ${env.name}'s traffic`);
+    }
+    await requireHealthy(router, env, idle);
     await router.shift(stepWeights({ live, idle }, 100));
     const last = (await store.list()).find(
       (r) => r.environment === env.name && r.status === 'succeeded' && r.targets?.idle === live,
@@ -118,6 +130,84 @@ export async function rollbackEnvironment(
   }
 }
 
+async function requireHealthy(router: TrafficReader, env: EnvironmentConfig, group: string): Promise<void> {
+  const healthy = await router.healthyTargets(group);
+  if (healthy < env.minHealthyTargets) {
+    throw new ManualActionError(
+      `${group} has ${healthy} healthy target(s), ${env.minHealthyTargets} required; nothing to roll back to`,
+    );
+  }
+}
+
+/**
+ * Puts all traffic of a split listener on one group (the caller holds the environment's lock),
+ * reads it back, and records who did it and why on the release that left it split: a record
+ * still running is ended rolled_back (its execution stopped), an ended one gets the restore in
+ * its history. With no such release, the last succeeded release carries it.
+ */
+async function restoreSplit(
+  ports: ManualControlPorts,
+  env: EnvironmentConfig,
+  weights: Weights,
+  cause: ReleaseCause,
+  to: Side | undefined,
+): Promise<RollbackResult> {
+  const store = ports.releases();
+  const records = (await store.list()).filter((r) => r.environment === env.name);
+  const split = describeWeights(weights, env.targetGroups);
+  const choice = groupToRestore(records, env.targetGroups, to);
+  if (choice.kind === 'ask') {
+    throw new ManualActionError(
+      `listener of ${env.name} is split (${split}) and no release holds it; ${choice.why}: name the group to restore with --to blue|green`,
+    );
+  }
+  const { side, group } = choice;
+  const other = group === env.targetGroups.blue ? env.targetGroups.green : env.targetGroups.blue;
+  const router = ports.trafficRouter(env);
+  await requireHealthy(router, env, group);
+  const observed = await router.shift({ [group]: 100, [other]: 0 });
+
+  const now = ports.now().toISOString();
+  const detail = `${cause.message}: the listener was split (${split}); all traffic on ${side} (${group}), as ${choice.why}`;
+  const subject = records.find((r) => r.targets);
+  let recorded: ReleaseRecord | undefined;
+  if (subject && !isTerminal(subject)) {
+    await ports
+      .orchestrator()
+      .stopExecution(subject.executionName, cause.error ?? 'ManualRollback', cause.message);
+    recorded = await store
+      .update(
+        subject.releaseId,
+        env.name,
+        { status: 'rolled_back', cause, endedAt: now, restoredAt: now, restoredTo: group },
+        { event: 'rolled_back', detail },
+        { whileRunning: true },
+      )
+      .catch((error: unknown) => {
+        if ((error as Error).name !== 'ReleaseStoppedError') throw error;
+        return undefined;
+      });
+  }
+  if (subject && !recorded) {
+    recorded = await store.update(
+      subject.releaseId,
+      env.name,
+      { restoredAt: now, restoredTo: group },
+      { event: 'traffic_restored', detail },
+    );
+  }
+  if (!recorded)
+    log.warn('manual rollback with no release record to carry it', { environment: env.name, detail });
+  return {
+    action: 'restored',
+    ...(recorded ? { releaseId: recorded.releaseId } : {}),
+    live: group,
+    side,
+    weights: observed,
+    why: choice.why,
+  };
+}
+
 /** What `sluice status` reads: the config, the records and each listener. */
 export type StatusPorts = Pick<Ports, 'config' | 'releases' | 'trafficReader'>;
 
@@ -125,8 +215,12 @@ export interface EnvironmentStatus {
   environment: string;
   /** What the listener serves now, read from the load balancer: "blue 100 / green 0". */
   traffic: string;
-  /** The group at 100, or why there is none. */
-  live: 'blue' | 'green' | 'split' | 'foreign';
+  /** The group at 100, or why there is none ("unreadable": see `error`). */
+  live: 'blue' | 'green' | 'split' | 'foreign' | 'unreadable';
+  /** Why the listener could not be read; the other environments are reported all the same. */
+  error?: string;
+  /** Set when no release holds the environment and the listener differs from what the last release recorded. */
+  drift?: string;
   lock?: { releaseId: string; executionName: string };
   /** The newest releases of this environment, newest first. */
   releases: (Pick<ReleaseRecord, 'releaseId' | 'version' | 'status' | 'startedAt'> & {
@@ -135,16 +229,40 @@ export interface EnvironmentStatus {
   })[];
 }
 
-/** Each environment's live traffic (from the listener), lock and latest releases. */
+/** Each environment's live traffic (from the listener), lock and latest releases, each read on its own. */
 export async function environmentStatus(ports: StatusPorts, latest = 3): Promise<EnvironmentStatus[]> {
   const records = await ports.releases().list();
   return Promise.all(
     ports.config().environments.map(async (env): Promise<EnvironmentStatus> => {
-      const weights = await ports.trafficReader(env).readWeights();
-      const reading = readListener(weights, env.targetGroups);
+      const own = records.filter((r) => r.environment === env.name);
       const lock = await ports.releases().lockHolder(env.name);
-      return {
+      const common = {
         environment: env.name,
+        ...(lock ? { lock } : {}),
+        releases: own.slice(0, latest).map((r) => ({
+          releaseId: r.releaseId,
+          attempt: r.attempt ?? 1,
+          version: r.version,
+          status: r.status,
+          startedAt: r.startedAt,
+          ...(r.cause ? { cause: r.cause.message } : {}),
+        })),
+      };
+      let weights: Weights;
+      try {
+        weights = await ports.trafficReader(env).readWeights();
+      } catch (error) {
+        return {
+          ...common,
+          traffic: 'unreadable',
+          live: 'unreadable',
+          error: (error as Error).message,
+        };
+      }
+      const reading = readListener(weights, env.targetGroups);
+      const drift = lock ? undefined : listenerDrift(weights, own, env.targetGroups);
+      return {
+        ...common,
         traffic: describeWeights(weights, env.targetGroups),
         live:
           reading.kind === 'settled'
@@ -152,18 +270,7 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
               ? 'blue'
               : 'green'
             : reading.kind,
-        ...(lock ? { lock } : {}),
-        releases: records
-          .filter((r) => r.environment === env.name)
-          .slice(0, latest)
-          .map((r) => ({
-            releaseId: r.releaseId,
-            attempt: r.attempt ?? 1,
-            version: r.version,
-            status: r.status,
-            startedAt: r.startedAt,
-            ...(r.cause ? { cause: r.cause.message } : {}),
-          })),
+        ...(drift ? { drift } : {}),
       };
     }),
   );

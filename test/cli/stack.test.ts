@@ -131,6 +131,43 @@ describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with
     });
   });
 
+  it('reports every environment when one listener cannot be read, the unreadable one with its error (JSON and text)', async () => {
+    // Prepare: the caller may not describe staging's listener (ELBv2 answers AccessDenied)
+    const staging = releaseInput('staging').environment.listenerArn;
+    elbv2.on(DescribeListenersCommand, { ListenerArns: [staging] }).rejects(
+      Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:DescribeListeners'), {
+        name: 'AccessDenied',
+      }),
+    );
+
+    // Act
+    const json = await sluice('status', '--stack', STACK, '--json');
+    const text = await sluice('status', '--stack', STACK);
+
+    // Assess
+    expect(json.code).toBe(0);
+    const environments = (JSON.parse(json.output) as { environments: { environment: string }[] })
+      .environments;
+    expect(environments.map((e) => e.environment)).toEqual(['dev', 'staging', 'prod']);
+    expect(environments[0]).toMatchObject({ traffic: 'blue 90 / green 10', live: 'split' });
+    expect(environments[1]).toMatchObject({
+      live: 'unreadable',
+      error: `reading the actions of ${staging} failed: AccessDenied: User is not authorized to perform: elasticloadbalancing:DescribeListeners`,
+    });
+    expect(text.code).toBe(0);
+    expect(text.output).toContain('dev: blue 90 / green 10 (live: split)');
+    expect(text.output).toContain(
+      `staging: unreadable (live: unreadable)\n  ✗ cannot read the listener: reading the actions of ${staging} failed: AccessDenied`,
+    );
+  });
+
+  it('refuses a --to that is neither blue nor green before touching AWS', async () => {
+    const { code } = await sluice('rollback', '--env', 'dev', '--stack', STACK, '--to', 'purple');
+
+    expect(code).toBe(2);
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+
   it('refuses a config file that differs from the deployed one, and changes nothing', async () => {
     cfn.on(DescribeStacksCommand).resolves({
       Stacks: [

@@ -70,6 +70,22 @@ describe('Local adapters', () => {
       expect(await versionsAt(url, 4)).toEqual({ 'v1:200': 2, 'v3:200': 2 });
     });
 
+    it('starts as many apps as the environment needs behind the group, all healthy', async () => {
+      // Prepare: prod asks for two healthy targets before any shift
+      const twoEach = new LocalDeployer({ alb, targetsFor: (group) => (group === GREEN ? 2 : 1) });
+      alb.setWeights(LISTENER, { [BLUE]: 100, [GREEN]: 0 });
+
+      // Act
+      const seeded = await twoEach.seed(BLUE, 'v1');
+      await twoEach.deploy(request('v2'));
+
+      // Assess
+      expect(seeded).toHaveLength(1);
+      expect(twoEach.apps(GREEN).map((app) => app.version)).toEqual(['v2', 'v2']);
+      expect(await alb.healthyTargets(GREEN)).toHaveLength(2);
+      await twoEach.close();
+    });
+
     it('starts a version with its fault profile', async () => {
       // Prepare
       await deployer.deploy(request('bad'));
@@ -107,7 +123,7 @@ describe('Local adapters', () => {
         desiredCount,
       });
 
-    it('stops and deregisters the group’s apps at 0, and starts the same version again at 1', async () => {
+    it('stops and deregisters the group’s apps at 0, and starts the same version again on a resize up', async () => {
       // Prepare
       await deployer.seed(BLUE, 'v1');
       const oldUrl = alb.targets(BLUE)[0]!;
@@ -123,23 +139,29 @@ describe('Local adapters', () => {
       // Act: scaled up again, as before a manual rollback
       const up = await resize(2);
 
-      // Assess: one app per version here, whatever the count
-      expect(up).toEqual({ service: 'local:blue', from: 0, to: 1 });
-      expect(deployer.apps(BLUE).map((app) => app.version)).toEqual(['v1']);
-      expect(alb.targets(BLUE)).toHaveLength(1);
+      // Assess: as many apps as the desired count, as ECS runs as many tasks
+      expect(up).toEqual({ service: 'local:blue', from: 0, to: 2 });
+      expect(deployer.apps(BLUE).map((app) => app.version)).toEqual(['v1', 'v1']);
+      expect(alb.targets(BLUE)).toHaveLength(2);
     });
 
-    it('leaves running apps as they are at 1 or more', async () => {
+    it('keeps the running apps and adds or stops apps to reach the desired count', async () => {
       // Prepare
       await deployer.seed(BLUE, 'v1');
       const before = alb.targets(BLUE);
 
       // Act
-      const result = await resize(3);
+      const up = await resize(3);
+      const after = alb.targets(BLUE);
+      const down = await resize(2);
 
       // Assess
-      expect(result).toEqual({ service: 'local:blue', from: 1, to: 1 });
-      expect(alb.targets(BLUE)).toEqual(before);
+      expect(up).toEqual({ service: 'local:blue', from: 1, to: 3 });
+      expect(after).toHaveLength(3);
+      expect(after).toEqual(expect.arrayContaining(before));
+      expect(down).toEqual({ service: 'local:blue', from: 3, to: 2 });
+      expect(alb.targets(BLUE)).toEqual(after.slice(0, 2));
+      await expect(fetch(after[2]!)).rejects.toThrow();
     });
   });
 

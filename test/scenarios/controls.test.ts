@@ -1,5 +1,6 @@
 import { lambdaContext } from '../../embedded/engine.js';
 import { createApp } from '../../embedded/server.js';
+import { environmentStatus } from '../../functions/shared/manual-control.js';
 import { ALARM, BLUE, GREEN, Scenario, shaOf } from './harness.js';
 
 let scenario: Scenario | undefined;
@@ -158,6 +159,159 @@ describe('Manual controls through the serve API', () => {
       cause: { trigger: 'manual', by: 'ana' },
     });
     expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('restores a split listener that a crashed release left and no release holds, to the group the last succeeded release made live', async () => {
+    // Prepare: a promotion made green live; then a release from green crashed mid-shift (its
+    // function and execution died), leaving 70/30 with its record in progress and no lock
+    scenario = await Scenario.start();
+    const released = await scenario.release(shaOf('promoted'));
+    const at = new Date(Date.parse(released.record.startedAt) + 60_000).toISOString();
+    await scenario.runtime.ports.releases().create({
+      ...released.record,
+      releaseId: 'crashed',
+      executionName: 'crashed-exec',
+      status: 'in_progress',
+      targets: { live: GREEN, idle: BLUE },
+      steps: [{ index: 0, weight: 30, observed: { [GREEN]: 70, [BLUE]: 30 }, at }],
+      startedAt: at,
+      updatedAt: at,
+      history: [{ at, event: 'started' }],
+    });
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [GREEN]: 70, [BLUE]: 30 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+
+    // Act
+    const response = await post(
+      createApp(scenario.runtime, { apiToken: TOKEN }),
+      '/api/environments/dev/rollback',
+      {
+        by: 'ana',
+        reason: 'dev stuck at 70/30',
+      },
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      action: 'restored',
+      releaseId: 'crashed',
+      live: GREEN,
+      side: 'green',
+      weights: { [GREEN]: 100, [BLUE]: 0 },
+      why: `release ${released.releaseId} made it live`,
+    });
+    expect(scenario.weights()).toEqual({ [GREEN]: 100, [BLUE]: 0 });
+    const crashed = await scenario.runtime.ports.releases().get('crashed', 'dev');
+    expect(crashed).toMatchObject({
+      status: 'rolled_back',
+      restoredTo: GREEN,
+      cause: { trigger: 'manual', by: 'ana', message: 'rolled back by ana: dev stuck at 70/30' },
+    });
+    expect(crashed?.history.at(-1)?.detail).toContain(
+      'the listener was split (blue 30 / green 70); all traffic on green',
+    );
+    expect(await scenario.lockHolder()).toBeUndefined();
+    // The status that follows agrees with the record: no drift is flagged.
+    const status = await environmentStatus(scenario.runtime.ports);
+    expect(status[0]).toMatchObject({ live: 'green', traffic: 'blue 0 / green 100' });
+    expect(status[0]?.drift).toBeUndefined();
+  });
+
+  it('asks for --to where the records cannot say which group was live, then restores the one named', async () => {
+    // Prepare: no release ever succeeded here, and something left the listener split
+    scenario = await Scenario.start();
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 70, [GREEN]: 30 });
+    const app = createApp(scenario.runtime, { apiToken: TOKEN });
+
+    // Act
+    const refused = await post(app, '/api/environments/dev/rollback', { by: 'ana', reason: 'split' });
+    const weightsAfterRefusal = scenario.weights();
+    const restored = await post(app, '/api/environments/dev/rollback', {
+      by: 'ana',
+      reason: 'split',
+      to: 'blue',
+    });
+
+    // Assess
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({
+      error:
+        'listener of dev is split (blue 70 / green 30) and no release holds it; no succeeded release in the records says which group is live: name the group to restore with --to blue|green',
+    });
+    expect(weightsAfterRefusal).toEqual({ [BLUE]: 70, [GREEN]: 30 });
+    expect(await restored.json()).toMatchObject({
+      action: 'restored',
+      live: BLUE,
+      side: 'blue',
+      why: '--to blue',
+    });
+    expect(scenario.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('refuses to restore a split listener onto a group without enough healthy targets, and moves nothing', async () => {
+    // Prepare: green was scaled to 0 (previousDesiredCount: 0), and the listener is split
+    scenario = await Scenario.start();
+    await scenario.runtime.deployer.resize({
+      environment: 'dev',
+      deploy: { provider: 'external' },
+      targetGroupArn: GREEN,
+      side: 'green',
+      desiredCount: 0,
+    });
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 70, [GREEN]: 30 });
+
+    // Act
+    const response = await post(
+      createApp(scenario.runtime, { apiToken: TOKEN }),
+      '/api/environments/dev/rollback',
+      {
+        to: 'green',
+      },
+    );
+
+    // Assess
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({
+      error: `${GREEN} has 0 healthy target(s), 1 required; nothing to roll back to`,
+    });
+    expect(scenario.weights()).toEqual({ [BLUE]: 70, [GREEN]: 30 });
+    expect(await scenario.lockHolder()).toBeUndefined();
+  });
+
+  it('answers 400 for a --to that is neither blue nor green, and moves nothing', async () => {
+    scenario = await Scenario.start();
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 70, [GREEN]: 30 });
+
+    const response = await post(
+      createApp(scenario.runtime, { apiToken: TOKEN }),
+      '/api/environments/dev/rollback',
+      {
+        to: 'purple',
+      },
+    );
+
+    expect(response.status).toBe(400);
+    expect(scenario.weights()).toEqual({ [BLUE]: 70, [GREEN]: 30 });
+  });
+
+  it('flags a listener whose weights differ from what the last release recorded', async () => {
+    // Prepare: a promotion made green live; then something else (Terraform's next apply) put blue back
+    scenario = await Scenario.start();
+    const released = await scenario.release(shaOf('reset-behind-our-back'));
+    scenario.runtime.alb.setWeights(scenario.env.listenerArn, { [BLUE]: 100, [GREEN]: 0 });
+
+    // Act
+    const response = await createApp(scenario.runtime, { apiToken: TOKEN }).request('/api/status', {
+      headers: { 'x-sluice-token': TOKEN },
+    });
+
+    // Assess
+    const { environments } = (await response.json()) as { environments: { drift?: string }[] };
+    expect(environments[0]?.drift).toBe(
+      `the listener serves blue 100 / green 0, but release ${released.releaseId} recorded blue 0 / green 100: something else — Terraform, CloudFormation — may own this listener`,
+    );
   });
 
   it('reports each environment’s traffic as the listener serves it, with its latest release', async () => {

@@ -176,6 +176,8 @@ export interface ReleaseRecord {
   promoteNow?: { by: string; at: string };
   /** When traffic was last restored to the live group by a rollback. */
   restoredAt?: string;
+  /** The group a manual rollback of a split listener put all traffic on, where not `targets.live`. */
+  restoredTo?: string;
   startedAt: string;
   updatedAt: string;
   endedAt?: string;
