@@ -34,7 +34,15 @@ import { releaseInput } from '../support/release.js';
  */
 
 const root = new URL('../../', import.meta.url).pathname;
-const config = loadConfig(join(root, 'sluice.config.yaml'));
+// The example config, with dev shifting a listener rule instead of the listener's default
+// action, so that both ways of shifting traffic (ModifyListener and ModifyRule) are checked.
+const DEV_RULE =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/checkout-dev/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+const example = loadConfig(join(root, 'sluice.config.yaml'));
+const config = {
+  ...example,
+  environments: example.environments.map((e) => (e.name === 'dev' ? { ...e, ruleArn: DEV_RULE } : e)),
+};
 
 // One synth for the file, bundling skipped, as in stack.test.ts.
 const app = new App({
@@ -60,7 +68,11 @@ const functionIds = new Map<FunctionName, string>(
     .map((fn) => [fn.node.id.replace(/Function$/, "") as FunctionName, Stack.of(fn).getLogicalId(fn.function.node.defaultChild as CfnElement)]),
 );
 const names = Object.keys(FUNCTION_PORTS) as FunctionName[];
-const inputs = (['dev', 'staging', 'prod'] as const).map(releaseInput);
+const inputs = (['dev', 'staging', 'prod'] as const).map((name) => {
+  const input = releaseInput(name);
+  if (name === 'dev') input.environment.ruleArn = DEV_RULE;
+  return input;
+});
 
 interface Checked {
   fn: FunctionName;
