@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
-import { dynaliteClient, startDynalite, createReleaseTable } from '../../embedded/dynalite.js';
 import { loadConfig } from '../../embedded/config.js';
+import { createReleaseTable, dynaliteClient, startDynalite } from '../../embedded/dynalite.js';
 import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
 import { SluiceFunction } from '../../infra/constructs/sluice-function.js';
 import {
@@ -13,11 +13,21 @@ import {
   type FunctionName,
 } from '../../infra/function-ports.js';
 import { addSluice } from '../../infra/sluice-app.js';
-import { type Authorization, authorizationsFor, type CallContext, SPECIAL_CASES } from '../support/iam/actions.js';
+import {
+  type Authorization,
+  authorizationsFor,
+  type CallContext,
+  SPECIAL_CASES,
+} from '../support/iam/actions.js';
 import { drivePort } from '../support/iam/drive.js';
 import { evaluate, type Statement } from '../support/iam/evaluator.js';
 import type { SdkCall } from '../support/iam/sdk-recorder.js';
-import { type CfnResource, functionEnvironment, functionStatements, TemplateResolver } from '../support/iam/template.js';
+import {
+  type CfnResource,
+  functionEnvironment,
+  functionStatements,
+  TemplateResolver,
+} from '../support/iam/template.js';
 import { releaseInput } from '../support/release.js';
 
 /**
@@ -50,7 +60,10 @@ const app = new App({
   context: { 'aws:cdk:bundling-stacks': [] },
 });
 const stack = addSluice(app, { config, nag: false });
-const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<string, CfnResource>;
+const resources = app.synth().getStackByName(stack.stackName).template.Resources as Record<
+  string,
+  CfnResource
+>;
 
 // The stack's pseudo parameters: the account and region of the configured listeners.
 const [, partition, , region, account] = config.environments[0]!.listenerArn.split(':') as string[];
@@ -65,7 +78,10 @@ const functionIds = new Map<FunctionName, string>(
   stack.node
     .findAll()
     .filter((c): c is SluiceFunction => c instanceof SluiceFunction)
-    .map((fn) => [fn.node.id.replace(/Function$/, "") as FunctionName, Stack.of(fn).getLogicalId(fn.function.node.defaultChild as CfnElement)]),
+    .map((fn) => [
+      fn.node.id.replace(/Function$/, '') as FunctionName,
+      Stack.of(fn).getLogicalId(fn.function.node.defaultChild as CfnElement),
+    ]),
 );
 const names = Object.keys(FUNCTION_PORTS) as FunctionName[];
 const inputs = (['dev', 'staging', 'prod'] as const).map((name) => {
@@ -106,9 +122,13 @@ beforeAll(async () => {
         AWS_SECRET_ACCESS_KEY: 'contract',
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynalite.port}`,
       });
-      if (env.SLUICE_TABLE_NAME) await createReleaseTable(dynaliteClient(dynalite.port), env.SLUICE_TABLE_NAME);
+      if (env.SLUICE_TABLE_NAME)
+        await createReleaseTable(dynaliteClient(dynalite.port), env.SLUICE_TABLE_NAME);
       for (const port of FUNCTION_PORTS[fn]) {
-        const options = { execution: FUNCTION_EXECUTION_ACCESS[fn] ?? [], secrets: FUNCTION_SECRETS[fn] ?? [] };
+        const options = {
+          execution: FUNCTION_EXECUTION_ACCESS[fn] ?? [],
+          secrets: FUNCTION_SECRETS[fn] ?? [],
+        };
         const key = JSON.stringify([port, options, env]);
         if (!drives.has(key)) drives.set(key, await drivePort(port, inputs, options));
         for (const call of drives.get(key)!) {
@@ -159,7 +179,10 @@ function commandsImportedByAdapters(): string[] {
 const describeDenied = (rows: Checked[]) =>
   rows
     .filter((r) => !r.allowed)
-    .map((r) => `${r.fn} (port ${r.port}): ${r.auth.action} on ${r.auth.resource}${r.auth.why ? ` [${r.auth.why}]` : ''}`);
+    .map(
+      (r) =>
+        `${r.fn} (port ${r.port}): ${r.auth.action} on ${r.auth.resource}${r.auth.why ? ` [${r.auth.why}]` : ''}`,
+    );
 
 describe('IAM contract: what the adapters send, against what each function may do', () => {
   it('drives every SDK command the adapters import (a new command fails here until it is driven)', () => {
@@ -215,9 +238,13 @@ describe('IAM contract: what the adapters send, against what each function may d
 
     it('SendTaskSuccess and SendTaskFailure are authorized against the release state machine (aws/aws-cdk#8486)', () => {
       const rows = [...authOf('states:SendTaskSuccess'), ...authOf('states:SendTaskFailure')];
-      expect(new Set(rows.map((r) => r.fn))).toEqual(new Set(['GithubWebhook', 'VerifyBuild', 'SlackInteractions']));
+      expect(new Set(rows.map((r) => r.fn))).toEqual(
+        new Set(['GithubWebhook', 'VerifyBuild', 'SlackInteractions']),
+      );
       expect(new Set(rows.map((r) => r.auth.resource))).toEqual(
-        new Set([`arn:${partition}:states:${region}:${account}:stateMachine:sluice-${config.service}-release`]),
+        new Set([
+          `arn:${partition}:states:${region}:${account}:stateMachine:sluice-${config.service}-release`,
+        ]),
       );
     });
 

@@ -209,7 +209,11 @@ describe('Stack: Sluice', () => {
     it('reads alarms on * (so composite alarms are returned), from the alarm checker only', () => {
       const describe = statements.filter((s) => actionsOf(s).includes('cloudwatch:DescribeAlarms'));
       expect(
-        describe.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), [...actionsOf(s)], [...resourcesOf(s)]]),
+        describe.map((s) => [
+          s.policy.replace(/RoleDefaultPolicy.*$/, ''),
+          [...actionsOf(s)],
+          [...resourcesOf(s)],
+        ]),
       ).toEqual([['TasksCheckAlarms', ['cloudwatch:DescribeAlarms'], ['*']]]);
     });
 

