@@ -176,13 +176,16 @@ function commandsImportedByAdapters(): string[] {
   return [...commands].sort();
 }
 
-const describeDenied = (rows: Checked[]) =>
-  rows
-    .filter((r) => !r.allowed)
-    .map(
-      (r) =>
-        `${r.fn} (port ${r.port}): ${r.auth.action} on ${r.auth.resource}${r.auth.why ? ` [${r.auth.why}]` : ''}`,
-    );
+const describeDenied = (rows: Checked[]) => [
+  ...new Set(
+    rows
+      .filter((r) => !r.allowed)
+      .map(
+        (r) =>
+          `${r.fn} (port ${r.port}): ${r.auth.action} on ${r.auth.resource}${r.auth.why ? ` [${r.auth.why}]` : ''}`,
+      ),
+  ),
+];
 
 describe('IAM contract: what the adapters send, against what each function may do', () => {
   it('drives every SDK command the adapters import (a new command fails here until it is driven)', () => {
