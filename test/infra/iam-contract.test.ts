@@ -19,7 +19,7 @@ import {
   type CallContext,
   SPECIAL_CASES,
 } from '../support/iam/actions.js';
-import { drivePort } from '../support/iam/drive.js';
+import { drivePort, undrivenMethods } from '../support/iam/drive.js';
 import { evaluate, type Statement } from '../support/iam/evaluator.js';
 import type { SdkCall } from '../support/iam/sdk-recorder.js';
 import {
@@ -193,6 +193,10 @@ describe('IAM contract: what the adapters send, against what each function may d
     expect(imported.length).toBeGreaterThan(0);
     const recorded = new Set(sent.map((c) => c.command));
     expect(imported.filter((c) => !recorded.has(c))).toEqual([]);
+  });
+
+  it('drives every method of every AWS adapter it reaches', () => {
+    expect(undrivenMethods()).toEqual([]);
   });
 
   it('maps every function in FUNCTION_PORTS to its synthesized Lambda', () => {

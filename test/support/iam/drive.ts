@@ -1,6 +1,6 @@
 import type { Action, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsAlarms } from '../../../functions/shared/aws/cloudwatch-alarm-source.js';
-import { awsApprovals, awsThreads } from '../../../functions/shared/aws/dynamodb-approval-store.js';
+import { awsApprovals, type awsThreads } from '../../../functions/shared/aws/dynamodb-approval-store.js';
 import { awsPushes } from '../../../functions/shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../../../functions/shared/aws/dynamodb-release-store.js';
 import { awsArtifacts } from '../../../functions/shared/aws/ecr-artifact-verifier.js';
@@ -41,6 +41,50 @@ export const PORT_SECRETS: Partial<Record<PortName, SecretName>> = {
   deployments: 'github-token',
   notifier: 'slack-bot-token',
 };
+
+/** Every method of each adapter class the drivers reached, directly or through `this`. */
+const touched = new Map<object, { name: string; methods: Set<string> }>();
+
+/** The adapter, with every method it runs (its own private ones included, through `this`) recorded. */
+function watch<T extends object>(adapter: T): T {
+  const proto = Object.getPrototypeOf(adapter) as object;
+  const entry = touched.get(proto) ?? { name: adapter.constructor.name, methods: new Set<string>() };
+  touched.set(proto, entry);
+  return new Proxy(adapter, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value === 'function' && typeof prop === 'string') entry.methods.add(prop);
+      return value;
+    },
+  });
+}
+
+/** Methods no function calls: the pipeline state machine starts releases itself (startExecution.sync). */
+const NOT_CALLED_BY_FUNCTIONS: Record<string, readonly string[]> = { SfnOrchestrator: ['startRelease'] };
+
+/**
+ * The methods of every driven adapter class (and its base classes) that no driver reached: a
+ * new method, or a new branch into a private one, fails the contract until it is driven.
+ */
+export function undrivenMethods(): string[] {
+  const missing: string[] = [];
+  for (const [proto, { name, methods }] of touched) {
+    for (let p = proto; p !== Object.prototype; p = Object.getPrototypeOf(p) as object) {
+      for (const method of Object.getOwnPropertyNames(p)) {
+        if (
+          method === 'constructor' ||
+          typeof Object.getOwnPropertyDescriptor(p, method)?.value !== 'function'
+        ) {
+          continue;
+        }
+        if (!methods.has(method) && !NOT_CALLED_BY_FUNCTIONS[name]?.includes(method)) {
+          missing.push(`${name}.${method}`);
+        }
+      }
+    }
+  }
+  return [...new Set(missing)].sort();
+}
 
 /** AWS as the adapters meet it: one listener per environment, two ECS services per cluster, images that exist. */
 export class FakeAws {
@@ -209,7 +253,7 @@ type Driver = (
 ) => Promise<void>;
 
 const readSecret = (name: SecretName) => async () => {
-  await awsSecrets().get(name);
+  await watch(awsSecrets()).get(name);
 };
 
 export const DRIVERS: Record<PortName, Driver> = {
@@ -217,14 +261,14 @@ export const DRIVERS: Record<PortName, Driver> = {
   now: async () => undefined,
   trafficReader: async (inputs) => {
     for (const { environment } of inputs) {
-      const reader = awsTrafficRouter(environment);
+      const reader = watch(awsTrafficRouter(environment));
       await reader.readWeights();
       await reader.healthyTargets(environment.targetGroups.green);
     }
   },
   trafficRouter: async (inputs) => {
     for (const { environment } of inputs) {
-      const router = awsTrafficRouter(environment);
+      const router = watch(awsTrafficRouter(environment));
       await router.shift({ [environment.targetGroups.blue]: 90, [environment.targetGroups.green]: 10 });
       await router.readWeights();
       await router.healthyTargets(environment.targetGroups.green);
@@ -232,14 +276,15 @@ export const DRIVERS: Record<PortName, Driver> = {
   },
   alarms: async (inputs) => {
     const names = inputs.flatMap((i) => i.environment.alarms);
-    await awsAlarms().describe(names);
-    await awsAlarms().alarmedSince(names, new Date('2026-01-01T00:00:00Z'));
+    const alarms = watch(awsAlarms());
+    await alarms.describe(names);
+    await alarms.alarmedSince(names, new Date('2026-01-01T00:00:00Z'));
   },
   deployer: async (inputs) => {
     for (const { environment } of inputs) {
       const { deploy, targetGroups } = environment;
       if (deploy.provider !== 'ecs') continue;
-      const deployer = awsDeployer('ecs');
+      const deployer = watch(awsDeployer('ecs'));
       await deployer.deploy({
         environment: environment.name,
         deploy,
@@ -259,11 +304,11 @@ export const DRIVERS: Record<PortName, Driver> = {
   artifacts: async (inputs) => {
     for (const { environment } of inputs) {
       if (environment.artifact)
-        await awsArtifacts().describe(environment.artifact.repository, 'c0ffee0', true);
+        await watch(awsArtifacts()).describe(environment.artifact.repository, 'c0ffee0', true);
     }
   },
   releases: async (inputs) => {
-    const store = awsReleases();
+    const store = watch(awsReleases());
     for (const input of inputs) {
       const record = recordOf(input, { releaseId: `${input.release.id}-${drives}`, sha: sha() });
       const owner = { releaseId: record.releaseId, executionName: input.executionName };
@@ -293,7 +338,7 @@ export const DRIVERS: Record<PortName, Driver> = {
     await store.list();
   },
   pushes: async (inputs) => {
-    const log = awsPushes();
+    const log = watch(awsPushes());
     const branch = inputs[0]?.release.branch ?? 'main';
     await log.record({ branch, sha: sha(), receivedAt: '2026-01-01T00:00:00.000Z', deliveryId: 'd1' });
     await log.get(branch, sha());
@@ -306,7 +351,7 @@ export const DRIVERS: Record<PortName, Driver> = {
     }
   },
   orchestrator: async (inputs, { execution = [] }) => {
-    const orchestrator = awsOrchestrator();
+    const orchestrator = watch(awsOrchestrator());
     const input = inputs[0]!;
     const methods = new Set(execution.flatMap((kind) => ORCHESTRATOR_METHODS[kind]));
     const calls: Record<string, () => Promise<unknown>> = {
@@ -330,7 +375,7 @@ export const DRIVERS: Record<PortName, Driver> = {
   deployments: readSecret(PORT_SECRETS.deployments!),
   notifier: readSecret(PORT_SECRETS.notifier!),
   approvals: async (inputs) => {
-    const store = awsApprovals();
+    const store = watch(awsApprovals());
     const input = inputs[0]!;
     const id = `ap_contract_${drives}`;
     await store.create(
@@ -354,7 +399,10 @@ export const DRIVERS: Record<PortName, Driver> = {
     await store.decide(id, { status: 'approved', by: 'U1', at: '2026-01-01T00:01:00.000Z' });
   },
   threads: async (inputs) => {
-    const threads = awsThreads();
+    // awsThreads() is this view of the approval store; taken through the watched store, it shows what it runs.
+    const threads = (
+      watch(awsApprovals()) as unknown as { threads(): ReturnType<typeof awsThreads> }
+    ).threads();
     const input = inputs[0]!;
     await threads.put({
       releaseId: `${input.release.id}-${drives}`,
