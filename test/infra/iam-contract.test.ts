@@ -129,7 +129,10 @@ beforeAll(async () => {
           execution: FUNCTION_EXECUTION_ACCESS[fn] ?? [],
           secrets: FUNCTION_SECRETS[fn] ?? [],
         };
-        const key = JSON.stringify([port, options, env]);
+        // A port's calls depend on the environment, and on these options only for the two ports that read them.
+        const relevant =
+          port === 'orchestrator' ? options.execution : port === 'secrets' ? options.secrets : [];
+        const key = JSON.stringify([port, relevant, env]);
         if (!drives.has(key)) drives.set(key, await drivePort(port, inputs, options));
         for (const call of drives.get(key)!) {
           sent.push(call);
