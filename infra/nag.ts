@@ -118,7 +118,7 @@ export function acknowledgeFindings(scopes: NagScopes): void {
   ack(
     tasks.functions.CheckAlarms.role,
     'AwsSolutions-IAM5[Resource::*]',
-    "cloudwatch:DescribeAlarmHistory only (read-only): a soak fails on an alarm that fired and cleared during it, which only the alarm's history shows, and the API returns a composite alarm's history only to a permission scoped to * (CloudWatch API reference, DescribeAlarmHistory)",
+    "cloudwatch:DescribeAlarms and cloudwatch:DescribeAlarmHistory only (read-only): CloudWatch returns composite alarms, and their history, only to permissions scoped to * (CloudWatch API reference, DescribeAlarms and DescribeAlarmHistory); a soak fails on an alarm that fired and cleared during it, which only the alarm's history shows",
   );
   for (const [resource, reason] of Object.entries(scopes.ecsWildcards)) {
     ack(tasks.functions.Deploy.role, `AwsSolutions-IAM5[Resource::${resource}]`, reason);

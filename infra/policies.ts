@@ -77,15 +77,16 @@ export function alarmArns(config: SluiceConfig): string[] {
   );
 }
 
-/** DescribeAlarms supports the alarm resource type when the call names its alarms, as Sluice's does. */
+/** Reads the watched alarms' states and histories; granted only where the config watches alarms. */
 export function alarmReadStatements(config: SluiceConfig): PolicyStatement[] {
-  const arns = alarmArns(config);
-  if (arns.length === 0) return [];
+  if (alarmArns(config).length === 0) return [];
   return [
+    // DescribeAlarms returns composite alarms only to a permission scoped to *; a narrower one
+    // silently leaves them out (CloudWatch API reference, DescribeAlarms).
     new PolicyStatement({
       sid: 'ReadWatchedAlarms',
       actions: ['cloudwatch:DescribeAlarms'],
-      resources: arns,
+      resources: ['*'],
     }),
     // A soak fails on an alarm that fired and cleared during it, which only the alarm's history
     // shows. DescribeAlarmHistory returns a composite alarm's history only to a permission
