@@ -264,6 +264,7 @@ export const DRIVERS: Record<PortName, Driver> = {
       const reader = watch(awsTrafficRouter(environment));
       await reader.readWeights();
       await reader.healthyTargets(environment.targetGroups.green);
+      await reader.stickinessSeconds();
     }
   },
   trafficRouter: async (inputs) => {
@@ -272,6 +273,7 @@ export const DRIVERS: Record<PortName, Driver> = {
       await router.shift({ [environment.targetGroups.blue]: 90, [environment.targetGroups.green]: 10 });
       await router.readWeights();
       await router.healthyTargets(environment.targetGroups.green);
+      await router.stickinessSeconds();
     }
   },
   alarms: async (inputs) => {
