@@ -2,8 +2,6 @@
  * The adapters against moto_server: real SDK v3 serialization (query protocol for ELBv2 and
  * CloudWatch, JSON for Secrets Manager and Step Functions) and real service error names.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateListenerCommand,
@@ -23,42 +21,14 @@ import { SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manage
 import { SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import { restoreTraffic } from '../../functions/shared/release-control.js';
+import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from '../support/moto-server.js';
 import { describeWithTool } from '../support/tools.js';
 
-const REGION = 'us-east-1';
-const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const REGION = MOTO_REGION;
+const CREDENTIALS = MOTO_CREDENTIALS;
 
-let moto: ChildProcess;
-let spawnError: Error | undefined;
+let moto: MotoServer | undefined;
 let endpoint: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (spawnError) throw new Error(`moto_server could not start (is it on PATH?): ${spawnError.message}`);
-    if (moto.exitCode !== null) throw new Error(`moto_server exited with ${moto.exitCode}`);
-    try {
-      await fetch(`${url}/moto-api/`);
-      return;
-    } catch {
-      if (Date.now() > deadline)
-        throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 /** moto starts with a default VPC and subnets; the EC2 SDK is not a dependency, so ask with one query call. */
 async function defaultSubnets(): Promise<string[]> {
@@ -89,22 +59,13 @@ function clientConfig() {
 
 describeWithTool('moto_server', 'The AWS adapters on moto_server', () => {
   beforeAll(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    // Detached, so afterAll can stop moto and anything its launcher (a pyenv shim) spawned, as a group.
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { detached: true, stdio: 'ignore' });
-    moto.once('error', (error) => {
-      spawnError = error;
-    });
-    await waitUntilAnswering(endpoint, 15_000);
+    moto = await startMoto();
+    endpoint = moto.endpoint;
   }, 20_000);
 
   afterAll(async () => {
     for (const client of clients) client.destroy();
-    if (!moto || moto.pid === undefined || moto.exitCode !== null) return;
-    const exited = new Promise((resolve) => moto.once('exit', resolve));
-    process.kill(-moto.pid, 'SIGTERM');
-    await exited;
+    await moto?.stop();
   });
 
   describe('Elbv2TrafficRouter on moto', () => {
