@@ -32,7 +32,16 @@ export const FUNCTION_PORTS = {
   RecordRelease: ['releases', 'now'],
   Rollback: ['trafficRouter', 'releases', 'now'],
   RequestApproval: ['config', 'approvals', 'releases', 'now'],
-  SlackInteractions: ['config', 'secrets', 'approvals', 'releases', 'orchestrator', 'notifier', 'now'],
+  SlackInteractions: [
+    'config',
+    'secrets',
+    'approvals',
+    'releases',
+    'orchestrator',
+    'trafficRouter',
+    'notifier',
+    'now',
+  ],
   ReleaseNotifier: ['config', 'releases', 'approvals', 'threads', 'notifier', 'deployments'],
   RecordPipeline: ['releases', 'checkReporter', 'now'],
 } as const satisfies Record<string, readonly PortName[]>;

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { awsConfig } from '../shared/aws/config-port.js';
 import { awsApprovals } from '../shared/aws/dynamodb-approval-store.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { awsNotifier } from '../shared/aws/slack-notifier.js';
@@ -10,7 +11,7 @@ import { ACTIONS, APPROVAL_REJECTED, type Approval, mayApprove } from '../shared
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { log } from '../shared/log.js';
 import { type Ports, systemClock } from '../shared/ports/index.js';
-import { isTerminal } from '../shared/release-control.js';
+import { despiteContention, isTerminal, stopRelease } from '../shared/release-control.js';
 import { checkSlackSignature } from '../shared/slack-signature.js';
 
 type Response = APIGatewayProxyStructuredResultV2;
@@ -65,7 +66,7 @@ export function parseBlockActions(body: string): BlockActions | undefined {
 /** The ports SlackInteractions uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type SlackInteractionsPorts = Pick<
   Ports,
-  'config' | 'secrets' | 'approvals' | 'releases' | 'orchestrator' | 'notifier' | 'now'
+  'config' | 'secrets' | 'approvals' | 'releases' | 'orchestrator' | 'trafficRouter' | 'notifier' | 'now'
 >;
 
 /**
@@ -201,30 +202,34 @@ function alreadyDecided(approval: Approval): string {
   return `Already ${approval.status} by <@${approval.decidedBy}> at ${approval.decidedAt}; nothing was changed.`;
 }
 
-/** Abort from the thread: mark the record, stop the execution; the release guard restores traffic. */
+/**
+ * Abort from the thread: the same stop as the CLI's and the alarm's (stopRelease), so traffic is
+ * back on the live group, read back, before the approver is told; the release guard's
+ * ABORTED event is "best effort" delivery (EventBridge, Step Functions events) and only a backstop.
+ */
 async function abort(p: SlackInteractionsPorts, value: string, user: string): Promise<string> {
   const [releaseId, environment] = value.split('|');
   if (!releaseId || !environment) return 'Nothing to abort.';
   const env = p.config().environments.find((e) => e.name === environment);
-  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
+  if (!env) return 'Nothing to abort.';
+  const approvers = env.approval.type === 'slack' ? env.approval.approvers : [];
   if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
     return `Only ${environment}'s approvers may abort its release.`;
   }
   const record = await p.releases().get(releaseId, environment);
   if (!record || isTerminal(record)) return 'That release has already ended; nothing was changed.';
   const message = `aborted by <@${user}> in Slack`;
-  await p.releases().update(
-    releaseId,
-    environment,
-    {
-      status: 'aborted',
-      cause: { trigger: 'manual', error: 'ReleaseAborted', by: user, message },
-      endedAt: p.now().toISOString(),
-    },
-    { event: 'aborted', detail: message },
+  const { restored } = await despiteContention(() =>
+    stopRelease(p, { releaseId, executionName: record.executionName, environment }, env, 'aborted', {
+      trigger: 'manual',
+      error: 'ReleaseAborted',
+      by: user,
+      message,
+    }),
   );
-  await p.orchestrator().stopExecution(record.executionName, 'ReleaseAborted', message);
-  return `Aborting ${releaseId} in ${environment}: traffic goes back to the live group.`;
+  return restored && record.targets
+    ? `Aborted ${releaseId} in ${environment}: all traffic is back on ${record.targets.live}.`
+    : `Aborted ${releaseId} in ${environment}; its traffic was never moved.`;
 }
 
 /**
@@ -263,6 +268,7 @@ export const handler = createSlackInteractionsHandler({
   approvals: awsApprovals,
   releases: awsReleases,
   orchestrator: awsOrchestrator,
+  trafficRouter: awsTrafficRouter,
   notifier: awsNotifier,
   now: systemClock,
 });

@@ -11,7 +11,8 @@ import type { Orchestrator } from '../../functions/shared/ports/index.js';
 import { slackSignature } from '../../functions/shared/slack-signature.js';
 import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
 import { exampleConfig } from '../support/config.js';
-import { releaseInput } from '../support/release.js';
+import { blueLive, releaseInput } from '../support/release.js';
+import { FakeLoadBalancer } from '../support/traffic.js';
 
 /*
  * Slack's documented behaviour these tests hold the handler to:
@@ -81,6 +82,8 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
   const slack = new LocalSlack({ [GROUP]: [OTHER_APPROVER] });
   const orchestrator = new RecordingOrchestrator();
   const input = releaseInput('prod');
+  const { blue, green } = input.environment.targetGroups;
+  const lb = new FakeLoadBalancer().serve(prod, { [blue]: 100, [green]: 0 });
   await releases.create(newRecord(input, NOW));
   const message = await slack.post('C0CA2JG7Y', { text: 'Approval needed', blocks: [] });
   const approval: Approval = {
@@ -104,6 +107,7 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
     approvals: () => approvals,
     releases: () => releases,
     orchestrator: () => orchestrator,
+    trafficRouter: lb.router,
     notifier: () => slack,
     now: () => NOW,
   });
@@ -113,7 +117,7 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
     const body = formBody(fixture(id, user, action));
     return send(body, slackHeaders(SECRET, body, nowSeconds));
   };
-  return { approval, approvals, releases, slack, orchestrator, send, click, input };
+  return { approval, approvals, releases, slack, orchestrator, send, click, input, lb, prod };
 }
 
 describe('Handler: slack-interactions', () => {
@@ -346,6 +350,36 @@ describe('Handler: slack-interactions', () => {
         status: 'aborted',
         cause: { trigger: 'manual', by: APPROVER },
       });
+    });
+
+    // EventBridge event reference, Step Functions "Execution Status Change": delivery type "Best
+    // effort"; StopExecution does not run the state machine's Rollback. So the abort itself restores.
+    it('puts all traffic back on the live group, read back, before it answers an abort at a canary step', async () => {
+      // Prepare: the release serves 25% from the idle group
+      const { click, releases, input, lb, prod, slack } = await setup();
+      const targets = blueLive(input);
+      lb.serve(prod, { [targets.live]: 75, [targets.idle]: 25 });
+      await releases.update(
+        input.release.id,
+        'prod',
+        { targets, steps: [{ index: 1, weight: 25, observed: {}, at: NOW.toISOString() }] },
+        { event: 'shifted' },
+      );
+      await releases.acquireLock('prod', { releaseId: input.release.id, executionName: input.executionName });
+      const readsBefore = lb.reads.length;
+
+      // Act
+      await click(APPROVER, 'sluice_abort', `${input.release.id}|prod`);
+
+      // Assess
+      expect(lb.serving(prod)).toEqual({ [targets.live]: 100, [targets.idle]: 0 });
+      expect(lb.reads.length).toBeGreaterThan(readsBefore + 1);
+      expect(await releases.get(input.release.id, 'prod')).toMatchObject({
+        status: 'aborted',
+        restoredAt: NOW.toISOString(),
+      });
+      expect(await releases.lockHolder('prod')).toBeUndefined();
+      expect(slack.messages.at(-1)?.text).toContain(`all traffic is back on ${targets.live}`);
     });
 
     it('refuses an abort from someone who is not an approver', async () => {
