@@ -47,6 +47,19 @@ export class MemoryApprovalStore implements ApprovalStore {
     return { won: true, approval: structuredClone(item!.approval), taskToken: item!.taskToken };
   }
 
+  async undelivered(id: string): Promise<{ approval: Approval; taskToken: string } | undefined> {
+    const item = this.items.get(id);
+    if (!item || item.approval.status === 'pending' || item.approval.delivery) return undefined;
+    return { approval: structuredClone(item.approval), taskToken: item.taskToken };
+  }
+
+  async setDelivery(id: string, delivery: NonNullable<Approval['delivery']>): Promise<void> {
+    const item = this.items.get(id);
+    if (!item) throw new Error(`no approval ${id}`);
+    if (delivery.outcome === 'closed' && item.approval.delivery) return;
+    item.approval.delivery = { ...delivery };
+  }
+
   threads(): ThreadStore {
     const key = (releaseId: string, environment: string) => `${releaseId}\n${environment}`;
     return {

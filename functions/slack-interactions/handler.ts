@@ -8,9 +8,10 @@ import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { awsNotifier } from '../shared/aws/slack-notifier.js';
 import { ACTIONS, APPROVAL_REJECTED, type Approval, mayApprove } from '../shared/domain/approval.js';
+import type { ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { log } from '../shared/log.js';
-import { type Ports, systemClock } from '../shared/ports/index.js';
+import { type Ports, systemClock, type TaskDelivery } from '../shared/ports/index.js';
 import { despiteContention, isTerminal, stopRelease } from '../shared/release-control.js';
 import { checkSlackSignature } from '../shared/slack-signature.js';
 
@@ -108,7 +109,15 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
           .catch((error: Error) => log.warn('response_url failed', { reason: error.message }));
 
       if (action.action_id === ACTIONS.approve || action.action_id === ACTIONS.reject) {
-        const outcome = await decide(p, action.value, action.action_id === ACTIONS.approve, user);
+        const outcome = await decide(p, action.value, action.action_id === ACTIONS.approve, user).catch(
+          async (error: Error) => {
+            if (error.name === 'ApprovalDeliveryError')
+              await say(
+                'Your decision is recorded but has not reached the release yet; click again to send it.',
+              );
+            throw error;
+          },
+        );
         log.info('approval click', { approvalId: action.value, user, outcome: outcome.kind });
         if (outcome.say) await say(outcome.say);
         return ack();
@@ -148,8 +157,12 @@ async function decide(
       say: `You are not an approver for ${approval.environment}; the release keeps waiting for ${approvers.join(', ')}.`,
     };
   }
-  if (approval.status !== 'pending') return { kind: 'decided', say: alreadyDecided(approval) };
   const record = await p.releases().get(approval.releaseId, approval.environment);
+  if (approval.status !== 'pending') {
+    if (approval.delivery || !record || isTerminal(record))
+      return { kind: 'decided', say: alreadyDecided(approval) };
+    return redeliver(p, approvalId, record);
+  }
   const now = p.now();
   if (Date.parse(approval.expiresAt) <= now.getTime() || !record || isTerminal(record)) {
     return {
@@ -160,42 +173,92 @@ async function decide(
 
   const status = approve ? 'approved' : 'rejected';
   const result = await approvals.decide(approvalId, { status, by: user, at: now.toISOString() });
-  if (!result.won)
+  if (!result.won) {
+    // Lost to a concurrent click: its decider delivers it, or a later click does (redeliver).
     return { kind: 'decided', say: result.approval ? alreadyDecided(result.approval) : undefined };
+  }
+  return deliver(p, result.approval, result.taskToken, record);
+}
 
+/**
+ * A decided approval whose delivery was never recorded (the send failed, or the invocation ended
+ * between the decision and the send) while its release still waits: send the stored token again.
+ * A token that closed meanwhile answers TaskTimedOut, which changes nothing.
+ */
+async function redeliver(
+  p: SlackInteractionsPorts,
+  approvalId: string,
+  record: ReleaseRecord,
+): Promise<Outcome> {
+  const pending = await p.approvals().undelivered(approvalId);
+  if (!pending) {
+    const approval = await p.approvals().get(approvalId);
+    return { kind: 'decided', say: approval ? alreadyDecided(approval) : undefined };
+  }
+  log.info('approval decided but not delivered; sending it again', { approvalId });
+  const outcome = await deliver(p, pending.approval, pending.taskToken, record);
+  // Closed here can also mean a concurrent click delivered it a moment ago: say what is known.
+  return outcome.kind === 'finished'
+    ? { kind: 'decided', say: `${alreadyDecided(pending.approval)} The release no longer waits for it.` }
+    : outcome;
+}
+
+/**
+ * Records the decision on the release, sends it to the waiting task and records that it arrived.
+ * Only a closed token (TaskTimedOut, TaskDoesNotExist, InvalidToken) means "expired"; any other
+ * failure is thrown with the delivery unrecorded, so a retry or the next click sends it again.
+ */
+async function deliver(
+  p: SlackInteractionsPorts,
+  approval: Approval,
+  taskToken: string,
+  record: ReleaseRecord,
+): Promise<Outcome> {
+  const status = approval.status === 'rejected' ? 'rejected' : 'approved';
+  const by = approval.decidedBy ?? 'unknown';
+  const at = approval.decidedAt ?? p.now().toISOString();
   // The record first, so the thread tells the decision before what the release does next.
-  await p.releases().update(
-    approval.releaseId,
-    approval.environment,
-    {
-      approval: {
-        id: approval.id,
-        status,
-        expiresAt: approval.expiresAt,
-        decidedBy: user,
-        decidedAt: now.toISOString(),
+  if (record.approval?.id !== approval.id || record.approval.status !== status) {
+    await p.releases().update(
+      approval.releaseId,
+      approval.environment,
+      {
+        approval: { id: approval.id, status, expiresAt: approval.expiresAt, decidedBy: by, decidedAt: at },
       },
-    },
-    { event: status, detail: `${status} by <@${user}>` },
-  );
+      { event: status, detail: `${status} by <@${by}>` },
+    );
+  }
   const orchestrator = p.orchestrator();
+  let outcome: TaskDelivery;
   try {
-    if (approve)
-      await orchestrator.sendTaskSuccess(result.taskToken, { approvedBy: user, at: now.toISOString() });
-    else
-      await orchestrator.sendTaskFailure(result.taskToken, APPROVAL_REJECTED, `rejected by ${user} in Slack`);
+    outcome =
+      status === 'approved'
+        ? await orchestrator.sendTaskSuccess(taskToken, { approvedBy: by, at })
+        : await orchestrator.sendTaskFailure(taskToken, APPROVAL_REJECTED, `rejected by ${by} in Slack`);
   } catch (error) {
-    // TaskTimedOut / TaskDoesNotExist: the execution ended or timed out between our checks and the send.
-    log.warn('approval could not be delivered', { approvalId, error: (error as Error).name });
+    log.warn('approval not delivered yet', { approvalId: approval.id, error: (error as Error).name });
+    throw new ApprovalDeliveryError(
+      `the ${status} decision on ${approval.id} is recorded but did not reach the release (${(error as Error).name}); it is sent again on retry or on the next click`,
+      { cause: error },
+    );
+  }
+  await p.approvals().setDelivery(approval.id, { outcome, at: p.now().toISOString() });
+  if (outcome === 'closed') {
+    log.warn('approval arrived after its task closed', { approvalId: approval.id });
     return { kind: 'finished', say: 'This approval has expired; nothing was changed.' };
   }
-  if (result.approval.message) {
+  if (approval.message) {
     await p
       .notifier()
-      .update(result.approval.message, approvalDecided(result.approval, record))
+      .update(approval.message, approvalDecided(approval, record))
       .catch((error: Error) => log.warn('updating the approval message failed', { reason: error.message }));
   }
   return { kind: status };
+}
+
+/** A decision that is recorded but not yet delivered to the waiting task; retrying delivers it. */
+export class ApprovalDeliveryError extends Error {
+  override name = 'ApprovalDeliveryError';
 }
 
 function alreadyDecided(approval: Approval): string {

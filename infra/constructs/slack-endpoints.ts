@@ -37,8 +37,9 @@ export class SlackEndpoints extends Construct {
       entry: props.slackInteractionsEntry,
       environment: props.environment,
       description: 'Sluice: verify Slack interactions and decide approvals',
-      // Slack shows an error unless it has a 200 within 3 s.
-      timeout: Duration.seconds(3),
+      // Slack shows an error unless it has a 200 within 3 s, but gives up on its own and does not
+      // retry: a longer timeout only lets a decision that started finish (its send, its record).
+      timeout: Duration.seconds(15),
       memorySize: 512,
     });
     props.api.addRoutes({

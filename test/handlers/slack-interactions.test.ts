@@ -48,6 +48,10 @@ class RecordingOrchestrator implements Orchestrator {
   readonly successes: { token: string; output: unknown }[] = [];
   readonly failures: { token: string; error: string; cause: string }[] = [];
   readonly stops: string[] = [];
+  /** Tokens whose task is closed: sent once already, or timed out. */
+  readonly closed = new Set<string>();
+  /** Errors the next sends throw, in order (throttling, network). */
+  readonly failNext: Error[] = [];
   async startRelease(): Promise<never> {
     throw new Error('not used');
   }
@@ -60,10 +64,19 @@ class RecordingOrchestrator implements Orchestrator {
   async sendTaskSuccess(token: string, output: unknown) {
     // Every decision takes a network round trip; concurrent clicks overlap here.
     await new Promise((resolve) => setTimeout(resolve, 5));
-    this.successes.push({ token, output });
+    return this.settle(token, () => this.successes.push({ token, output }));
   }
   async sendTaskFailure(token: string, error: string, cause: string) {
-    this.failures.push({ token, error, cause });
+    return this.settle(token, () => this.failures.push({ token, error, cause }));
+  }
+  // SendTaskSuccess API reference: a token is closed once its task was settled or timed out (TaskTimedOut).
+  private settle(token: string, record: () => void) {
+    const error = this.failNext.shift();
+    if (error) throw error;
+    if (this.closed.has(token)) return 'closed' as const;
+    this.closed.add(token);
+    record();
+    return 'delivered' as const;
   }
   async executionStatus() {
     return 'RUNNING' as const;
@@ -307,6 +320,95 @@ describe('Handler: slack-interactions', () => {
       ]);
       expect(logs.length).toBeGreaterThan(0);
       expect(visible).not.toContain(TOKEN);
+    });
+  });
+
+  // SendTaskSuccess API reference, Errors: only TaskTimedOut ("expired or … already closed"),
+  // TaskDoesNotExist and InvalidToken say the token is closed; throttling and network errors say
+  // nothing about the task. Slack does not retry an interaction, so the next click must deliver.
+  describe('Method: decide, delivery', () => {
+    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+    it('never reports a throttled SendTaskSuccess as expired: the decision stays recoverable', async () => {
+      // Prepare
+      const { click, orchestrator, slack, approvals, approval } = await setup();
+      orchestrator.failNext.push(throttled());
+
+      // Act
+      const answer = await click();
+
+      // Assess
+      expect(answer.statusCode).toBe(500);
+      expect(slack.messages.some((m) => m.ephemeral && /expired/.test(m.text))).toBe(false);
+      expect(slack.messages.at(-1)?.text).toContain('recorded but has not reached the release');
+      expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decidedBy: APPROVER });
+      expect((await approvals.get(approval.id))?.delivery).toBeUndefined();
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('sends the stored token again on the next click after a failed send, with the first decider', async () => {
+      // Prepare
+      const { click, orchestrator, approvals, approval, releases, input } = await setup();
+      orchestrator.failNext.push(throttled());
+      await click();
+
+      // Act: another approver clicks Approve
+      const answer = await click(OTHER_APPROVER);
+
+      // Assess
+      expect(answer.statusCode).toBe(200);
+      expect(orchestrator.successes).toEqual([
+        { token: TOKEN, output: { approvedBy: APPROVER, at: NOW.toISOString() } },
+      ]);
+      expect((await approvals.get(approval.id))?.delivery).toEqual({
+        outcome: 'delivered',
+        at: NOW.toISOString(),
+      });
+      const record = await releases.get(input.release.id, 'prod');
+      expect(record?.history.filter((h) => h.event === 'approved')).toHaveLength(1);
+    });
+
+    it('sends a rejection again when the invocation ended between the decision and the send', async () => {
+      // Prepare: the decision was written, then the Lambda stopped (its timeout) before the send
+      const { click, orchestrator, approvals, approval } = await setup();
+      await approvals.decide(approval.id, { status: 'rejected', by: APPROVER, at: NOW.toISOString() });
+
+      // Act: any approver's later click, whichever button
+      await click(OTHER_APPROVER, 'sluice_approve');
+
+      // Assess
+      expect(orchestrator.failures).toEqual([
+        { token: TOKEN, error: 'ApprovalRejectedError', cause: `rejected by ${APPROVER} in Slack` },
+      ]);
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('says expired only when the token is closed (TaskTimedOut), and sends nothing on later clicks', async () => {
+      // Prepare: the approval Task timed out just before the click
+      const { click, orchestrator, slack, approvals, approval } = await setup();
+      orchestrator.closed.add(TOKEN);
+
+      // Act
+      await click();
+      const said = slack.messages.at(-1)?.text;
+      await click(OTHER_APPROVER);
+
+      // Assess
+      expect(said).toBe('This approval has expired; nothing was changed.');
+      expect((await approvals.get(approval.id))?.delivery?.outcome).toBe('closed');
+      expect(slack.messages.at(-1)?.text).toContain('Already approved');
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('does not send a delivered approval again', async () => {
+      const { click, orchestrator } = await setup();
+      await click();
+
+      await click(OTHER_APPROVER);
+      await click(APPROVER, 'sluice_reject');
+
+      expect(orchestrator.successes).toHaveLength(1);
+      expect(orchestrator.failures).toHaveLength(0);
     });
   });
 

@@ -14,6 +14,11 @@ export interface Approval {
   message?: { channel: string; ts: string };
   decidedBy?: string;
   decidedAt?: string;
+  /**
+   * Whether the decision reached the waiting task: until this is set, a decided approval is
+   * recoverable and a later click sends its token again.
+   */
+  delivery?: { outcome: 'delivered' | 'closed'; at: string };
 }
 
 export interface ApprovalDecision {
