@@ -31,7 +31,7 @@ export const FUNCTION_PORTS = {
   CheckAlarms: ['alarms', 'releases', 'now'],
   RecordRelease: ['releases', 'now'],
   Rollback: ['trafficRouter', 'releases', 'now'],
-  RequestApproval: ['config', 'approvals', 'releases', 'now'],
+  RequestApproval: ['config', 'approvals', 'releases', 'threads', 'notifier', 'now'],
   SlackInteractions: [
     'config',
     'secrets',
