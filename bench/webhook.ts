@@ -104,7 +104,7 @@ async function acknowledgement(deliveries: number, log: BenchContext['log']) {
   const pushes = new MemoryPushLog();
   const handler = createGithubWebhookHandler({
     config: () => config,
-    secrets: () => ({ get: async () => secret }),
+    secrets: () => ({ get: async () => secret, reread: async () => secret }),
     orchestrator: () => orchestrator,
     releases: () => new MemoryReleaseStore(),
     pushes: () => pushes,

@@ -87,13 +87,17 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
     .handler(async function receiveSlackInteraction(event) {
       const p = ports;
       const body = rawBody(event);
-      const check = checkSlackSignature({
-        secret: await p.secrets().get('slack-signing'),
-        timestamp: header(event, 'x-slack-request-timestamp'),
-        signature: header(event, 'x-slack-signature'),
-        body,
-        nowSeconds: Math.floor(p.now().getTime() / 1000),
-      });
+      const checkWith = (secret: string) =>
+        checkSlackSignature({
+          secret,
+          timestamp: header(event, 'x-slack-request-timestamp'),
+          signature: header(event, 'x-slack-signature'),
+          body,
+          nowSeconds: Math.floor(p.now().getTime() / 1000),
+        });
+      let check = checkWith(await p.secrets().get('slack-signing'));
+      // The cached secret may predate a rotation: read it again (rate-limited) before refusing.
+      if (check === 'mismatch') check = checkWith(await p.secrets().reread('slack-signing'));
       if (check !== 'valid') {
         log.warn('slack interaction refused', { check });
         return json(401, { error: `signature ${check}` });

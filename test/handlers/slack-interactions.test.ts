@@ -116,7 +116,7 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
   await approvals.create(approval, TOKEN);
   const handler = createSlackInteractionsHandler({
     config: () => config,
-    secrets: () => ({ get: async () => SECRET }),
+    secrets: () => ({ get: async () => SECRET, reread: async () => SECRET }),
     approvals: () => approvals,
     releases: () => releases,
     orchestrator: () => orchestrator,
