@@ -49,14 +49,17 @@ export class MemoryApprovalStore implements ApprovalStore {
 
   async undelivered(id: string): Promise<{ approval: Approval; taskToken: string } | undefined> {
     const item = this.items.get(id);
-    if (!item || item.approval.status === 'pending' || item.approval.delivery) return undefined;
+    const delivery = item?.approval.delivery;
+    if (!item || item.approval.status === 'pending' || (delivery && delivery.outcome !== 'failed'))
+      return undefined;
     return { approval: structuredClone(item.approval), taskToken: item.taskToken };
   }
 
   async setDelivery(id: string, delivery: NonNullable<Approval['delivery']>): Promise<void> {
     const item = this.items.get(id);
     if (!item) throw new Error(`no approval ${id}`);
-    if (delivery.outcome === 'closed' && item.approval.delivery) return;
+    const known = item.approval.delivery;
+    if (delivery.outcome !== 'delivered' && known && known.outcome !== 'failed') return;
     item.approval.delivery = { ...delivery };
   }
 

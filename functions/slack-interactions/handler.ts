@@ -7,7 +7,13 @@ import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { awsNotifier } from '../shared/aws/slack-notifier.js';
-import { ACTIONS, APPROVAL_REJECTED, type Approval, mayApprove } from '../shared/domain/approval.js';
+import {
+  ACTIONS,
+  APPROVAL_REJECTED,
+  type Approval,
+  mayApprove,
+  SLACK_INTERACTION_TIMEOUT_SECONDS,
+} from '../shared/domain/approval.js';
 import type { ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { log } from '../shared/log.js';
@@ -163,7 +169,8 @@ async function decide(
   }
   const record = await p.releases().get(approval.releaseId, approval.environment);
   if (approval.status !== 'pending') {
-    if (approval.delivery || !record || isTerminal(record))
+    const settled = approval.delivery && approval.delivery.outcome !== 'failed';
+    if (settled || !record || isTerminal(record) || inFlight(approval, p.now()))
       return { kind: 'decided', say: alreadyDecided(approval) };
     return redeliver(p, approvalId, record);
   }
@@ -183,6 +190,11 @@ async function decide(
   }
   return deliver(p, result.approval, result.taskToken, record);
 }
+
+/** A decision whose decider may still be sending it: no outcome yet, and younger than its Lambda's timeout. */
+const inFlight = (approval: Approval, now: Date) =>
+  approval.delivery === undefined &&
+  now.getTime() - Date.parse(approval.decidedAt ?? '') < SLACK_INTERACTION_TIMEOUT_SECONDS * 1000;
 
 /**
  * A decided approval whose delivery was never recorded (the send failed, or the invocation ended
@@ -241,6 +253,10 @@ async function deliver(
         : await orchestrator.sendTaskFailure(taskToken, APPROVAL_REJECTED, `rejected by ${by} in Slack`);
   } catch (error) {
     log.warn('approval not delivered yet', { approvalId: approval.id, error: (error as Error).name });
+    await p
+      .approvals()
+      .setDelivery(approval.id, { outcome: 'failed', at: p.now().toISOString() })
+      .catch((e: Error) => log.warn('recording the failed delivery failed', { reason: e.message }));
     throw new ApprovalDeliveryError(
       `the ${status} decision on ${approval.id} is recorded but did not reach the release (${(error as Error).name}); it is sent again on retry or on the next click`,
       { cause: error },

@@ -8,6 +8,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import { SLACK_INTERACTION_TIMEOUT_SECONDS } from '../../functions/shared/domain/approval.js';
 import { SluiceFunction } from './sluice-function.js';
 
 export interface SlackEndpointsProps {
@@ -43,7 +44,7 @@ export class SlackEndpoints extends Construct {
       description: 'Sluice: verify Slack interactions and decide approvals',
       // Slack shows an error unless it has a 200 within 3 s, but gives up on its own and does not
       // retry: a longer timeout only lets a decision that started finish (its send, its record).
-      timeout: Duration.seconds(15),
+      timeout: Duration.seconds(SLACK_INTERACTION_TIMEOUT_SECONDS),
       memorySize: 512,
     });
     props.api.addRoutes({

@@ -52,6 +52,8 @@ class RecordingOrchestrator implements Orchestrator {
   readonly closed = new Set<string>();
   /** Errors the next sends throw, in order (throttling, network). */
   readonly failNext: Error[] = [];
+  /** Every send, delivered, closed or failed. */
+  attempts = 0;
   async startRelease(): Promise<never> {
     throw new Error('not used');
   }
@@ -71,6 +73,7 @@ class RecordingOrchestrator implements Orchestrator {
   }
   // SendTaskSuccess API reference: a token is closed once its task was settled or timed out (TaskTimedOut).
   private settle(token: string, record: () => void) {
+    this.attempts++;
     const error = this.failNext.shift();
     if (error) throw error;
     if (this.closed.has(token)) return 'closed' as const;
@@ -342,7 +345,7 @@ describe('Handler: slack-interactions', () => {
       expect(slack.messages.some((m) => m.ephemeral && /expired/.test(m.text))).toBe(false);
       expect(slack.messages.at(-1)?.text).toContain('recorded but has not reached the release');
       expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decidedBy: APPROVER });
-      expect((await approvals.get(approval.id))?.delivery).toBeUndefined();
+      expect((await approvals.get(approval.id))?.delivery?.outcome).toBe('failed');
       expect(orchestrator.successes).toHaveLength(0);
     });
 
@@ -369,9 +372,10 @@ describe('Handler: slack-interactions', () => {
     });
 
     it('sends a rejection again when the invocation ended between the decision and the send', async () => {
-      // Prepare: the decision was written, then the Lambda stopped (its timeout) before the send
+      // Prepare: the decision was written a minute ago, then the Lambda stopped before the send
       const { click, orchestrator, approvals, approval } = await setup();
-      await approvals.decide(approval.id, { status: 'rejected', by: APPROVER, at: NOW.toISOString() });
+      const earlier = new Date(NOW.getTime() - 60_000).toISOString();
+      await approvals.decide(approval.id, { status: 'rejected', by: APPROVER, at: earlier });
 
       // Act: any approver's later click, whichever button
       await click(OTHER_APPROVER, 'sluice_approve');
@@ -398,6 +402,21 @@ describe('Handler: slack-interactions', () => {
       expect((await approvals.get(approval.id))?.delivery?.outcome).toBe('closed');
       expect(slack.messages.at(-1)?.text).toContain('Already approved');
       expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('leaves a decision its decider is still sending to that decider: one send, not two', async () => {
+      // Prepare: the first click's send takes its time
+      const { click, orchestrator, slack } = await setup();
+      const first = click();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+
+      // Act
+      await click(OTHER_APPROVER);
+      await first;
+
+      // Assess
+      expect(orchestrator.attempts).toBe(1);
+      expect(slack.messages.filter((m) => m.ephemeral && /expired/.test(m.text))).toHaveLength(0);
     });
 
     it('does not send a delivered approval again', async () => {

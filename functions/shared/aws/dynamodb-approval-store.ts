@@ -135,7 +135,8 @@ export class DynamoDbApprovalStore implements ApprovalStore {
       new GetCommand({ TableName: this.tableName, Key: approvalKey(id), ConsistentRead: true }),
     );
     const item = Item as ApprovalItem | undefined;
-    if (!item || item.status === 'pending' || item.approval.delivery) return undefined;
+    const delivery = item?.approval.delivery;
+    if (!item || item.status === 'pending' || (delivery && delivery.outcome !== 'failed')) return undefined;
     return { approval: item.approval, taskToken: item.taskToken };
   }
 
@@ -146,15 +147,17 @@ export class DynamoDbApprovalStore implements ApprovalStore {
           TableName: this.tableName,
           Key: approvalKey(id),
           UpdateExpression: 'SET approval.delivery = :d',
-          ConditionExpression:
-            delivery.outcome === 'closed'
-              ? 'attribute_exists(pk) AND attribute_not_exists(approval.delivery)'
-              : 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':d': delivery },
+          ...(delivery.outcome === 'delivered'
+            ? { ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':d': delivery } }
+            : {
+                ConditionExpression:
+                  'attribute_exists(pk) AND (attribute_not_exists(approval.delivery) OR approval.delivery.outcome = :failed)',
+                ExpressionAttributeValues: { ':d': delivery, ':failed': 'failed' },
+              }),
         }),
       );
     } catch (error) {
-      if (delivery.outcome === 'closed' && isNamed(error, 'ConditionalCheckFailedException')) return;
+      if (delivery.outcome !== 'delivered' && isNamed(error, 'ConditionalCheckFailedException')) return;
       throw error;
     }
   }

@@ -19,14 +19,15 @@ export interface ApprovalStore {
   /** Pending → decided, with a conditional write: of concurrent callers exactly one wins. */
   decide(id: string, decision: ApprovalDecision): Promise<DecideResult>;
   /**
-   * A decided approval whose delivery is not recorded, with its token, so the decision can be
-   * sent again; undefined while it is pending, once its delivery is recorded, or if it is unknown.
+   * A decided approval not delivered yet (no delivery recorded, or the last send `failed`), with
+   * its token, so the decision can be sent again; undefined while it is pending, once it is
+   * `delivered` or `closed`, or if it is unknown.
    */
   undelivered(id: string): Promise<{ approval: Approval; taskToken: string } | undefined>;
   /**
-   * Records what sending the decision found; from then on the token never comes out again. A
-   * `closed` never replaces a `delivered`: two clicks can send the same token, and the second
-   * finds it closed because the first one delivered it.
+   * Records what sending the decision found; after `delivered` or `closed` the token never comes
+   * out again. Only `delivered` replaces an outcome: two clicks can send the same token, and the
+   * second finds it closed because the first one delivered it.
    */
   setDelivery(id: string, delivery: NonNullable<Approval['delivery']>): Promise<void>;
 }
