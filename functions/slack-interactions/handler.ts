@@ -168,6 +168,13 @@ async function decide(
     };
   }
   const record = await p.releases().get(approval.releaseId, approval.environment);
+  // RequestApproval retried after a failed post (ApprovalRequestError) waits on a newer approval.
+  if (record?.approval && record.approval.id !== approval.id && !isTerminal(record)) {
+    return {
+      kind: 'replaced',
+      say: 'This approval request was replaced by a newer one; nothing was changed.',
+    };
+  }
   if (approval.status !== 'pending') {
     const settled = approval.delivery && approval.delivery.outcome !== 'failed';
     if (settled || !record || isTerminal(record) || inFlight(approval, p.now()))

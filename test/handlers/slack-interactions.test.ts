@@ -419,6 +419,24 @@ describe('Handler: slack-interactions', () => {
       expect(slack.messages.filter((m) => m.ephemeral && /expired/.test(m.text))).toHaveLength(0);
     });
 
+    // RequestApproval's Retry on ApprovalRequestError (release.asl.json) starts over with a new
+    // token and a new approval; a message of the earlier attempt must not decide anything.
+    it('refuses a click on an approval the release no longer waits on (a retried request)', async () => {
+      const { click, orchestrator, approvals, approval, releases, input, slack } = await setup();
+      await releases.update(
+        input.release.id,
+        'prod',
+        { approval: { id: 'ap_newer', status: 'pending', expiresAt: approval.expiresAt } },
+        { event: 'approval_requested' },
+      );
+
+      await click();
+
+      expect(orchestrator.attempts).toBe(0);
+      expect((await approvals.get(approval.id))?.status).toBe('pending');
+      expect(slack.messages.at(-1)?.text).toContain('replaced by a newer one');
+    });
+
     it('does not send a delivered approval again', async () => {
       const { click, orchestrator } = await setup();
       await click();
