@@ -221,9 +221,13 @@ async function redeliver(
   log.info('approval decided but not delivered; sending it again', { approvalId });
   const outcome = await deliver(p, pending.approval, pending.taskToken, record);
   // Closed here can also mean a concurrent click delivered it a moment ago: say what is known.
+  const { status, decidedBy, decidedAt } = pending.approval;
   return outcome.kind === 'finished'
     ? { kind: 'decided', say: `${alreadyDecided(pending.approval)} The release no longer waits for it.` }
-    : outcome;
+    : {
+        ...outcome,
+        say: `Already ${status} by <@${decidedBy}> at ${decidedAt}; that decision has now reached the release.`,
+      };
 }
 
 /**

@@ -351,7 +351,7 @@ describe('Handler: slack-interactions', () => {
 
     it('sends the stored token again on the next click after a failed send, with the first decider', async () => {
       // Prepare
-      const { click, orchestrator, approvals, approval, releases, input } = await setup();
+      const { click, orchestrator, approvals, approval, releases, input, slack } = await setup();
       orchestrator.failNext.push(throttled());
       await click();
 
@@ -369,6 +369,7 @@ describe('Handler: slack-interactions', () => {
       });
       const record = await releases.get(input.release.id, 'prod');
       expect(record?.history.filter((h) => h.event === 'approved')).toHaveLength(1);
+      expect(slack.messages.at(-1)?.text).toContain('that decision has now reached the release');
     });
 
     it('sends a rejection again when the invocation ended between the decision and the send', async () => {
