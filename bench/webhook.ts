@@ -75,8 +75,12 @@ class MemoryOrchestrator implements Orchestrator {
     return { started: true, executionArn: `arn:aws:states:us-east-1:000000000000:execution:bench:${name}` };
   }
   async stopExecution(): Promise<void> {}
-  async sendTaskSuccess(): Promise<void> {}
-  async sendTaskFailure(): Promise<void> {}
+  async sendTaskSuccess() {
+    return 'delivered' as const;
+  }
+  async sendTaskFailure() {
+    return 'delivered' as const;
+  }
   async executionStatus() {
     // Every name this run started is still running: a repeat is a redelivery.
     return 'RUNNING' as const;
@@ -102,7 +106,7 @@ async function acknowledgement(deliveries: number, log: BenchContext['log']) {
   const pushes = new MemoryPushLog();
   const handler = createGithubWebhookHandler({
     config: () => config,
-    secrets: () => ({ get: async () => secret }),
+    secrets: () => ({ get: async () => secret, reread: async () => secret }),
     orchestrator: () => orchestrator,
     releases: () => new MemoryReleaseStore(),
     pushes: () => pushes,

@@ -17,7 +17,8 @@ export async function pendingApprovals(runtime: EmbeddedRuntime): Promise<Pendin
   for (const approval of await runtime.ports.approvals().list()) {
     if (approval.status !== 'pending' || Date.parse(approval.expiresAt) <= now) continue;
     const record = await runtime.ports.releases().get(approval.releaseId, approval.environment);
-    if (!record || isTerminal(record)) continue;
+    // A request whose post failed and was retried: the release waits on the newer approval.
+    if (!record || isTerminal(record) || (record.approval && record.approval.id !== approval.id)) continue;
     const env = runtime.config.environments.find((e) => e.name === approval.environment);
     pending.push({ ...approval, approvers: env?.approval.type === 'slack' ? env.approval.approvers : [] });
   }

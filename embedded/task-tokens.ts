@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { TaskDelivery } from '../functions/shared/ports/orchestrator.js';
 
 /** What `$$.Task.Token` resolves to in the engine's context; each wait replaces it with a fresh token. */
 export const TASK_TOKEN_PLACEHOLDER = 'embedded-task-token';
@@ -15,7 +16,7 @@ const named = (name: string, message: string) => Object.assign(new Error(message
 /**
  * Task tokens awaiting SendTaskSuccess / SendTaskFailure: the embedded `.waitForTaskToken`.
  * As on AWS, a token is single-use and dies with its task: settling one that timed out, was
- * settled, or whose execution stopped fails with TaskTimedOut.
+ * settled, or whose execution stopped is `closed` (Step Functions answers TaskTimedOut).
  */
 export class TaskTokens {
   private readonly pending = new Map<string, Waiter>();
@@ -43,15 +44,12 @@ export class TaskTokens {
     return settled;
   }
 
-  settle(token: string, outcome: { output: unknown } | { error: string; cause: string }): void {
+  settle(token: string, outcome: { output: unknown } | { error: string; cause: string }): TaskDelivery {
     const waiter = this.take(token);
-    if (!waiter)
-      throw named(
-        'TaskTimedOut',
-        'Task Timed Out: the task token is not waiting (timed out, settled, or stopped)',
-      );
+    if (!waiter) return 'closed';
     if ('output' in outcome) waiter.resolve(outcome.output);
     else waiter.reject(named(outcome.error, outcome.cause));
+    return 'delivered';
   }
 
   /** Fails every token an execution waits on (it was stopped). */

@@ -139,4 +139,14 @@ export function acknowledgeFindings(scopes: NagScopes): void {
     'Serverless-SQSRedrivePolicy',
     'This queue is itself the dead-letter queue; nothing consumes it automatically, so there is nothing to redrive to',
   );
+  ack(
+    slack.notifierDeadLetters,
+    'AwsSolutions-SQS3',
+    "This queue is the release notifier's dead-letter queue (the stream event source's on-failure destination); it has an alarm on visible messages",
+  );
+  ack(
+    slack.notifierDeadLetters,
+    'Serverless-SQSRedrivePolicy',
+    'This queue is itself a dead-letter queue; nothing consumes it automatically, so there is nothing to redrive to',
+  );
 }

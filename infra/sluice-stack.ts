@@ -150,7 +150,6 @@ export class SluiceStack extends Stack {
       config,
       api: webhooks.api,
       table: store.table,
-      deadLetterQueue: safetyNet.deadLetterQueue,
     });
 
     const passRoleArns = passRolesOf(config, props.ecsPassRoleArns);
@@ -229,5 +228,9 @@ export class SluiceStack extends Stack {
       value: configDigest(config),
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: safetyNet.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'NotifierDeadLetterQueueUrl', {
+      description: 'Release notifications (Slack threads, GitHub deployment statuses) dropped after retries',
+      value: slack.notifierDeadLetters.queueUrl,
+    });
   }
 }

@@ -47,6 +47,22 @@ export class MemoryApprovalStore implements ApprovalStore {
     return { won: true, approval: structuredClone(item!.approval), taskToken: item!.taskToken };
   }
 
+  async undelivered(id: string): Promise<{ approval: Approval; taskToken: string } | undefined> {
+    const item = this.items.get(id);
+    const delivery = item?.approval.delivery;
+    if (!item || item.approval.status === 'pending' || (delivery && delivery.outcome !== 'failed'))
+      return undefined;
+    return { approval: structuredClone(item.approval), taskToken: item.taskToken };
+  }
+
+  async setDelivery(id: string, delivery: NonNullable<Approval['delivery']>): Promise<void> {
+    const item = this.items.get(id);
+    if (!item) throw new Error(`no approval ${id}`);
+    const known = item.approval.delivery;
+    if (delivery.outcome !== 'delivered' && known && known.outcome !== 'failed') return;
+    item.approval.delivery = { ...delivery };
+  }
+
   threads(): ThreadStore {
     const key = (releaseId: string, environment: string) => `${releaseId}\n${environment}`;
     return {

@@ -5,6 +5,7 @@ import type {
   MachineName,
   Orchestrator,
   StartResult,
+  TaskDelivery,
 } from '../../functions/shared/ports/orchestrator.js';
 import {
   type EmbeddedStepFunctions,
@@ -107,12 +108,12 @@ export class LocalOrchestrator implements Orchestrator {
     }
   }
 
-  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
-    this.tokens.settle(taskToken, { output });
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<TaskDelivery> {
+    return this.tokens.settle(taskToken, { output });
   }
 
-  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
-    this.tokens.settle(taskToken, { error, cause });
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<TaskDelivery> {
+    return this.tokens.settle(taskToken, { error, cause });
   }
 
   async executionStatus(

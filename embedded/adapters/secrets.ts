@@ -16,6 +16,11 @@ export const SECRET_ENV: Record<SecretName, string> = {
  * overridden by environment variables. Values are only ever returned, never logged.
  */
 export class FileSecrets implements Secrets {
+  /** The values are read once, at start: there is no cache to bypass. */
+  reread(name: SecretName): Promise<string> {
+    return this.get(name);
+  }
+
   private readonly values: Record<SecretName, string>;
 
   constructor(

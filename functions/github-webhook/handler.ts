@@ -127,8 +127,13 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
       }
       const secret = await p.secrets().get('github-webhook');
       // @octokit/webhooks-methods' verify (constant-time HMAC-SHA256), not the Webhooks class: the
-      // class's event tables would put this bundle over the 500 KB budget.
-      if (!(await verify(secret, body, signature))) {
+      // class's event tables would put this bundle over the 500 KB budget. GitHub does not
+      // redeliver a refused delivery, so a secret cached from before a rotation is read again
+      // (rate-limited) before the push is refused.
+      if (
+        !(await verify(secret, body, signature)) &&
+        !(await verify(await p.secrets().reread('github-webhook'), body, signature))
+      ) {
         return json(401, { error: 'signature does not match' });
       }
 

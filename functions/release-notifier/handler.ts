@@ -1,5 +1,6 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
+import { postApprovalRequest } from '../shared/approval-request.js';
 import { awsConfig } from '../shared/aws/config-port.js';
 import { awsApprovals, awsThreads } from '../shared/aws/dynamodb-approval-store.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
@@ -8,7 +9,7 @@ import { awsNotifier } from '../shared/aws/slack-notifier.js';
 import type { EnvironmentConfig } from '../shared/domain/config.js';
 import type { ReleaseRecord } from '../shared/domain/release.js';
 import { PIPELINE_RECORD } from '../shared/domain/release.js';
-import { approvalRequest, historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
+import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
 import { taskHandler } from '../shared/handler.js';
 import type { DeploymentState, Ports, ThreadState } from '../shared/ports/index.js';
 
@@ -68,17 +69,9 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
       const entry = record.history[i]!;
       if (entry.event === 'approval_requested' && record.approval) {
         const approval = await p.approvals().get(record.approval.id);
+        // RequestApproval posts it itself; this only covers one posted by an older version.
         if (approval?.status === 'pending' && !approval.message) {
-          const evidence = (await p.releases().list()).filter(
-            (r) => r.releaseId === record.releaseId && r.environment !== record.environment,
-          );
-          const approvers = env.approval.type === 'slack' ? env.approval.approvers : [];
-          const posted = await notifier.post(
-            state.channel ?? channel,
-            approvalRequest(approval, record, env, approvers, evidence),
-            { ...thread, broadcast: true },
-          );
-          await p.approvals().setMessage(approval.id, posted);
+          await postApprovalRequest(p, approval, record, env, state.channel ?? channel);
         }
       } else {
         const message = historyMessage(record, entry, i);

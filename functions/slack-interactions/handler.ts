@@ -3,14 +3,22 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { awsConfig } from '../shared/aws/config-port.js';
 import { awsApprovals } from '../shared/aws/dynamodb-approval-store.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
+import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { awsNotifier } from '../shared/aws/slack-notifier.js';
-import { ACTIONS, APPROVAL_REJECTED, type Approval, mayApprove } from '../shared/domain/approval.js';
+import {
+  ACTIONS,
+  APPROVAL_REJECTED,
+  type Approval,
+  mayApprove,
+  SLACK_INTERACTION_TIMEOUT_SECONDS,
+} from '../shared/domain/approval.js';
+import type { ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { log } from '../shared/log.js';
-import { type Ports, systemClock } from '../shared/ports/index.js';
-import { isTerminal } from '../shared/release-control.js';
+import { type Ports, systemClock, type TaskDelivery } from '../shared/ports/index.js';
+import { despiteContention, isTerminal, stopRelease } from '../shared/release-control.js';
 import { checkSlackSignature } from '../shared/slack-signature.js';
 
 type Response = APIGatewayProxyStructuredResultV2;
@@ -65,7 +73,7 @@ export function parseBlockActions(body: string): BlockActions | undefined {
 /** The ports SlackInteractions uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type SlackInteractionsPorts = Pick<
   Ports,
-  'config' | 'secrets' | 'approvals' | 'releases' | 'orchestrator' | 'notifier' | 'now'
+  'config' | 'secrets' | 'approvals' | 'releases' | 'orchestrator' | 'trafficRouter' | 'notifier' | 'now'
 >;
 
 /**
@@ -85,13 +93,17 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
     .handler(async function receiveSlackInteraction(event) {
       const p = ports;
       const body = rawBody(event);
-      const check = checkSlackSignature({
-        secret: await p.secrets().get('slack-signing'),
-        timestamp: header(event, 'x-slack-request-timestamp'),
-        signature: header(event, 'x-slack-signature'),
-        body,
-        nowSeconds: Math.floor(p.now().getTime() / 1000),
-      });
+      const checkWith = (secret: string) =>
+        checkSlackSignature({
+          secret,
+          timestamp: header(event, 'x-slack-request-timestamp'),
+          signature: header(event, 'x-slack-signature'),
+          body,
+          nowSeconds: Math.floor(p.now().getTime() / 1000),
+        });
+      let check = checkWith(await p.secrets().get('slack-signing'));
+      // The cached secret may predate a rotation: read it again (rate-limited) before refusing.
+      if (check === 'mismatch') check = checkWith(await p.secrets().reread('slack-signing'));
       if (check !== 'valid') {
         log.warn('slack interaction refused', { check });
         return json(401, { error: `signature ${check}` });
@@ -107,7 +119,15 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
           .catch((error: Error) => log.warn('response_url failed', { reason: error.message }));
 
       if (action.action_id === ACTIONS.approve || action.action_id === ACTIONS.reject) {
-        const outcome = await decide(p, action.value, action.action_id === ACTIONS.approve, user);
+        const outcome = await decide(p, action.value, action.action_id === ACTIONS.approve, user).catch(
+          async (error: Error) => {
+            if (error.name === 'ApprovalDeliveryError')
+              await say(
+                'Your decision is recorded but has not reached the release yet; click again to send it.',
+              );
+            throw error;
+          },
+        );
         log.info('approval click', { approvalId: action.value, user, outcome: outcome.kind });
         if (outcome.say) await say(outcome.say);
         return ack();
@@ -147,8 +167,20 @@ async function decide(
       say: `You are not an approver for ${approval.environment}; the release keeps waiting for ${approvers.join(', ')}.`,
     };
   }
-  if (approval.status !== 'pending') return { kind: 'decided', say: alreadyDecided(approval) };
   const record = await p.releases().get(approval.releaseId, approval.environment);
+  // RequestApproval retried after a failed post (ApprovalRequestError) waits on a newer approval.
+  if (record?.approval && record.approval.id !== approval.id && !isTerminal(record)) {
+    return {
+      kind: 'replaced',
+      say: 'This approval request was replaced by a newer one; nothing was changed.',
+    };
+  }
+  if (approval.status !== 'pending') {
+    const settled = approval.delivery && approval.delivery.outcome !== 'failed';
+    if (settled || !record || isTerminal(record) || inFlight(approval, p.now()))
+      return { kind: 'decided', say: alreadyDecided(approval) };
+    return redeliver(p, approvalId, record);
+  }
   const now = p.now();
   if (Date.parse(approval.expiresAt) <= now.getTime() || !record || isTerminal(record)) {
     return {
@@ -159,72 +191,139 @@ async function decide(
 
   const status = approve ? 'approved' : 'rejected';
   const result = await approvals.decide(approvalId, { status, by: user, at: now.toISOString() });
-  if (!result.won)
+  if (!result.won) {
+    // Lost to a concurrent click: its decider delivers it, or a later click does (redeliver).
     return { kind: 'decided', say: result.approval ? alreadyDecided(result.approval) : undefined };
+  }
+  return deliver(p, result.approval, result.taskToken, record);
+}
 
+/** A decision whose decider may still be sending it: no outcome yet, and younger than its Lambda's timeout. */
+const inFlight = (approval: Approval, now: Date) =>
+  approval.delivery === undefined &&
+  now.getTime() - Date.parse(approval.decidedAt ?? '') < SLACK_INTERACTION_TIMEOUT_SECONDS * 1000;
+
+/**
+ * A decided approval whose delivery was never recorded (the send failed, or the invocation ended
+ * between the decision and the send) while its release still waits: send the stored token again.
+ * A token that closed meanwhile answers TaskTimedOut, which changes nothing.
+ */
+async function redeliver(
+  p: SlackInteractionsPorts,
+  approvalId: string,
+  record: ReleaseRecord,
+): Promise<Outcome> {
+  const pending = await p.approvals().undelivered(approvalId);
+  if (!pending) {
+    const approval = await p.approvals().get(approvalId);
+    return { kind: 'decided', say: approval ? alreadyDecided(approval) : undefined };
+  }
+  log.info('approval decided but not delivered; sending it again', { approvalId });
+  const outcome = await deliver(p, pending.approval, pending.taskToken, record);
+  // Closed here can also mean a concurrent click delivered it a moment ago: say what is known.
+  const { status, decidedBy, decidedAt } = pending.approval;
+  return outcome.kind === 'finished'
+    ? { kind: 'decided', say: `${alreadyDecided(pending.approval)} The release no longer waits for it.` }
+    : {
+        ...outcome,
+        say: `Already ${status} by <@${decidedBy}> at ${decidedAt}; that decision has now reached the release.`,
+      };
+}
+
+/**
+ * Records the decision on the release, sends it to the waiting task and records that it arrived.
+ * Only a closed token (TaskTimedOut, TaskDoesNotExist, InvalidToken) means "expired"; any other
+ * failure is thrown with the delivery unrecorded, so a retry or the next click sends it again.
+ */
+async function deliver(
+  p: SlackInteractionsPorts,
+  approval: Approval,
+  taskToken: string,
+  record: ReleaseRecord,
+): Promise<Outcome> {
+  const status = approval.status === 'rejected' ? 'rejected' : 'approved';
+  const by = approval.decidedBy ?? 'unknown';
+  const at = approval.decidedAt ?? p.now().toISOString();
   // The record first, so the thread tells the decision before what the release does next.
-  await p.releases().update(
-    approval.releaseId,
-    approval.environment,
-    {
-      approval: {
-        id: approval.id,
-        status,
-        expiresAt: approval.expiresAt,
-        decidedBy: user,
-        decidedAt: now.toISOString(),
+  if (record.approval?.id !== approval.id || record.approval.status !== status) {
+    await p.releases().update(
+      approval.releaseId,
+      approval.environment,
+      {
+        approval: { id: approval.id, status, expiresAt: approval.expiresAt, decidedBy: by, decidedAt: at },
       },
-    },
-    { event: status, detail: `${status} by <@${user}>` },
-  );
+      { event: status, detail: `${status} by <@${by}>` },
+    );
+  }
   const orchestrator = p.orchestrator();
+  let outcome: TaskDelivery;
   try {
-    if (approve)
-      await orchestrator.sendTaskSuccess(result.taskToken, { approvedBy: user, at: now.toISOString() });
-    else
-      await orchestrator.sendTaskFailure(result.taskToken, APPROVAL_REJECTED, `rejected by ${user} in Slack`);
+    outcome =
+      status === 'approved'
+        ? await orchestrator.sendTaskSuccess(taskToken, { approvedBy: by, at })
+        : await orchestrator.sendTaskFailure(taskToken, APPROVAL_REJECTED, `rejected by ${by} in Slack`);
   } catch (error) {
-    // TaskTimedOut / TaskDoesNotExist: the execution ended or timed out between our checks and the send.
-    log.warn('approval could not be delivered', { approvalId, error: (error as Error).name });
+    log.warn('approval not delivered yet', { approvalId: approval.id, error: (error as Error).name });
+    await p
+      .approvals()
+      .setDelivery(approval.id, { outcome: 'failed', at: p.now().toISOString() })
+      .catch((e: Error) => log.warn('recording the failed delivery failed', { reason: e.message }));
+    throw new ApprovalDeliveryError(
+      `the ${status} decision on ${approval.id} is recorded but did not reach the release (${(error as Error).name}); it is sent again on retry or on the next click`,
+      { cause: error },
+    );
+  }
+  await p.approvals().setDelivery(approval.id, { outcome, at: p.now().toISOString() });
+  if (outcome === 'closed') {
+    log.warn('approval arrived after its task closed', { approvalId: approval.id });
     return { kind: 'finished', say: 'This approval has expired; nothing was changed.' };
   }
-  if (result.approval.message) {
+  if (approval.message) {
     await p
       .notifier()
-      .update(result.approval.message, approvalDecided(result.approval, record))
+      .update(approval.message, approvalDecided(approval, record))
       .catch((error: Error) => log.warn('updating the approval message failed', { reason: error.message }));
   }
   return { kind: status };
+}
+
+/** A decision that is recorded but not yet delivered to the waiting task; retrying delivers it. */
+export class ApprovalDeliveryError extends Error {
+  override name = 'ApprovalDeliveryError';
 }
 
 function alreadyDecided(approval: Approval): string {
   return `Already ${approval.status} by <@${approval.decidedBy}> at ${approval.decidedAt}; nothing was changed.`;
 }
 
-/** Abort from the thread: mark the record, stop the execution; the release guard restores traffic. */
+/**
+ * Abort from the thread: the same stop as the CLI's and the alarm's (stopRelease), so traffic is
+ * back on the live group, read back, before the approver is told; the release guard's
+ * ABORTED event is "best effort" delivery (EventBridge, Step Functions events) and only a backstop.
+ */
 async function abort(p: SlackInteractionsPorts, value: string, user: string): Promise<string> {
   const [releaseId, environment] = value.split('|');
   if (!releaseId || !environment) return 'Nothing to abort.';
   const env = p.config().environments.find((e) => e.name === environment);
-  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
+  if (!env) return 'Nothing to abort.';
+  const approvers = env.approval.type === 'slack' ? env.approval.approvers : [];
   if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
     return `Only ${environment}'s approvers may abort its release.`;
   }
   const record = await p.releases().get(releaseId, environment);
   if (!record || isTerminal(record)) return 'That release has already ended; nothing was changed.';
   const message = `aborted by <@${user}> in Slack`;
-  await p.releases().update(
-    releaseId,
-    environment,
-    {
-      status: 'aborted',
-      cause: { trigger: 'manual', error: 'ReleaseAborted', by: user, message },
-      endedAt: p.now().toISOString(),
-    },
-    { event: 'aborted', detail: message },
+  const { restored } = await despiteContention(() =>
+    stopRelease(p, { releaseId, executionName: record.executionName, environment }, env, 'aborted', {
+      trigger: 'manual',
+      error: 'ReleaseAborted',
+      by: user,
+      message,
+    }),
   );
-  await p.orchestrator().stopExecution(record.executionName, 'ReleaseAborted', message);
-  return `Aborting ${releaseId} in ${environment}: traffic goes back to the live group.`;
+  return restored && record.targets
+    ? `Aborted ${releaseId} in ${environment}: all traffic is back on ${record.targets.live}.`
+    : `Aborted ${releaseId} in ${environment}; its traffic was never moved.`;
 }
 
 /**
@@ -263,6 +362,7 @@ export const handler = createSlackInteractionsHandler({
   approvals: awsApprovals,
   releases: awsReleases,
   orchestrator: awsOrchestrator,
+  trafficRouter: awsTrafficRouter,
   notifier: awsNotifier,
   now: systemClock,
 });

@@ -95,17 +95,11 @@ export const createVerifyBuildHandler = (ports: VerifyBuildPorts) =>
 
 /**
  * A check event can wake this very token between the handler's read and its own completion; the
- * task has then moved on (to judge again), and SendTaskSuccess answers TaskTimedOut ("the task
- * associated with the token has already been closed", SendTaskSuccess API reference).
+ * task has then moved on (to judge again), and its token is closed ("the task associated with the
+ * token has already been closed", SendTaskSuccess API reference).
  */
 async function completeUnlessWoken(orchestrator: Orchestrator, taskToken: string, output: unknown) {
-  try {
-    await orchestrator.sendTaskSuccess(taskToken, output);
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name !== 'TaskTimedOut' && name !== 'TaskDoesNotExist') throw error;
-    log.info('task already woken', { reason: name });
-  }
+  if ((await orchestrator.sendTaskSuccess(taskToken, output)) === 'closed') log.info('task already woken');
 }
 
 export const handler = createVerifyBuildHandler({

@@ -2,7 +2,10 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { RELEASE_TABLE_KEYS } from '../../functions/shared/aws/dynamodb-release-store.js';
+import {
+  RELEASE_TABLE_KEYS,
+  RELEASE_TABLE_TTL_ATTRIBUTE,
+} from '../../functions/shared/aws/dynamodb-release-store.js';
 
 export interface ReleaseStoreProps {
   /**
@@ -27,8 +30,8 @@ export class ReleaseStore extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       // The release notifier reads record changes from the stream, off the release's path.
       stream: StreamViewType.NEW_IMAGE,
-      // Push items (the push log) carry `expiresAt`; records, locks and heads never do.
-      timeToLiveAttribute: 'expiresAt',
+      // Push, build-wait and approval items carry it; records, locks and heads never do.
+      timeToLiveAttribute: RELEASE_TABLE_TTL_ATTRIBUTE,
     });
   }
 

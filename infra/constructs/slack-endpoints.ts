@@ -1,12 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
+import { SLACK_INTERACTION_TIMEOUT_SECONDS } from '../../functions/shared/domain/approval.js';
 import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 import { SluiceFunction } from './sluice-function.js';
 
@@ -20,8 +22,8 @@ export interface SlackEndpointsProps {
   readonly api: HttpApi;
   /** The release table; its stream feeds the notifier. */
   readonly table: ITable;
-  /** Where batches the notifier could not deliver after its retries go. */
-  readonly deadLetterQueue: IQueue;
+  /** Actions of the alarm on the notifier's dead letters (an SNS topic). @default none */
+  readonly notifierDeadLetterAlarmActions?: IAlarmAction[];
 }
 
 /**
@@ -33,6 +35,9 @@ export class SlackEndpoints extends Construct {
   readonly releaseNotifier: SluiceFunction;
   /** The URL to give Slack as the app's Interactivity Request URL. */
   readonly interactionsUrl: string;
+  /** Stream batches the notifier could not deliver after its retries: its own, not the rollback queue. */
+  readonly notifierDeadLetters: Queue;
+  readonly notifierDeadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: SlackEndpointsProps) {
     super(scope, id);
@@ -41,8 +46,9 @@ export class SlackEndpoints extends Construct {
       environment: props.environment,
       config: props.config,
       description: 'Sluice: verify Slack interactions and decide approvals',
-      // Slack shows an error unless it has a 200 within 3 s.
-      timeout: Duration.seconds(3),
+      // Slack shows an error unless it has a 200 within 3 s, but gives up on its own and does not
+      // retry: a longer timeout only lets a decision that started finish (its send, its record).
+      timeout: Duration.seconds(SLACK_INTERACTION_TIMEOUT_SECONDS),
       memorySize: 512,
     });
     props.api.addRoutes({
@@ -59,6 +65,25 @@ export class SlackEndpoints extends Construct {
       description: 'Sluice: post release threads to Slack and deployment statuses to GitHub',
       timeout: Duration.seconds(30),
     });
+    this.notifierDeadLetters = new Queue(this, 'NotifierDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    this.notifierDeadLetterAlarm = new Alarm(this, 'NotifierDeadLetterAlarm', {
+      alarmDescription:
+        'Sluice: a release notification (Slack thread message or GitHub deployment status) was dropped after its retries; releases and traffic are not affected, approval requests are posted by the release itself. Inspect the queue.',
+      metric: this.notifierDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const action of props.notifierDeadLetterAlarmActions ?? [])
+      this.notifierDeadLetterAlarm.addAlarmAction(action);
     this.releaseNotifier.function.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.LATEST,
@@ -67,7 +92,7 @@ export class SlackEndpoints extends Construct {
         retryAttempts: 5,
         bisectBatchOnError: true,
         maxRecordAge: Duration.hours(1),
-        onFailure: new SqsDlq(props.deadLetterQueue),
+        onFailure: new SqsDlq(this.notifierDeadLetters),
         filters: [
           FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: FilterRule.beginsWith('RELEASE#') } } } }),
         ],

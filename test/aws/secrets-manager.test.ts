@@ -161,4 +161,32 @@ describe('Class: SecretsManagerSecrets', () => {
       expect(caught.message).toBe('secret slack-signing (sluice/slack-signing) has no string value');
     });
   });
+
+  // GetSecretValue without VersionStage returns AWSCURRENT (API reference), so a read past the
+  // cache sees a rotation at once; the rate limit keeps a flood of bad signatures from turning
+  // into a flood of GetSecretValue calls.
+  describe('Method: reread', () => {
+    it('reads past the cache, then at most once per interval however often it is asked', async () => {
+      // Prepare
+      secretsManager
+        .on(GetSecretValueCommand)
+        .resolvesOnce({ SecretString: 'before' })
+        .resolvesOnce({ SecretString: 'rotated' })
+        .resolves({ SecretString: 'rotated again' });
+      const secrets = new SecretsManagerSecrets(client, NAMES, TTL_MS, now, 30_000);
+      await secrets.get('slack-signing');
+
+      // Act
+      const reread = await secrets.reread('slack-signing');
+      const flood = await Promise.all(Array.from({ length: 50 }, () => secrets.reread('slack-signing')));
+      clock += 30_000;
+      const later = await secrets.reread('slack-signing');
+
+      // Assess
+      expect(reread).toBe('rotated');
+      expect(new Set(flood)).toEqual(new Set(['rotated']));
+      expect(later).toBe('rotated again');
+      expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 3);
+    });
+  });
 });

@@ -3,11 +3,14 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidArn,
+  InvalidToken,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -183,9 +186,10 @@ describe('Class: SfnOrchestrator', () => {
       sfn.on(SendTaskSuccessCommand).resolves({});
 
       // Act
-      await orchestrator.sendTaskSuccess('token-1', { approved: true, by: 'U123' });
+      const sent = await orchestrator.sendTaskSuccess('token-1', { approved: true, by: 'U123' });
 
       // Assess
+      expect(sent).toBe('delivered');
       expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
         taskToken: 'token-1',
         output: '{"approved":true,"by":"U123"}',
@@ -205,6 +209,31 @@ describe('Class: SfnOrchestrator', () => {
         error: 'ApprovalRejected',
         cause: 'rejected by U123',
       });
+    });
+  });
+
+  // SendTaskSuccess / SendTaskFailure API reference, Errors: TaskTimedOut ("expired or … already
+  // closed"), TaskDoesNotExist, InvalidToken. Nothing else says the token is closed.
+  describe('Method: sendTaskSuccess / sendTaskFailure, delivery', () => {
+    it.each([
+      ['TaskTimedOut', new TaskTimedOut({ $metadata: {}, message: 'Task Timed Out' })],
+      ['TaskDoesNotExist', new TaskDoesNotExist({ $metadata: {}, message: 'gone' })],
+      ['InvalidToken', new InvalidToken({ $metadata: {}, message: 'Invalid token' })],
+    ])('reports a token that %s answers as closed', async (_, error) => {
+      sfn.on(SendTaskSuccessCommand).rejects(error);
+      sfn.on(SendTaskFailureCommand).rejects(error);
+
+      await expect(orchestrator.sendTaskSuccess('token-1', {})).resolves.toBe('closed');
+      await expect(orchestrator.sendTaskFailure('token-1', 'E', 'c')).resolves.toBe('closed');
+    });
+
+    it('throws a throttled send instead of reporting the token closed', async () => {
+      const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      sfn.on(SendTaskSuccessCommand).rejects(throttled);
+      sfn.on(SendTaskFailureCommand).rejects(throttled);
+
+      await expect(orchestrator.sendTaskSuccess('token-1', {})).rejects.toThrow('Rate exceeded');
+      await expect(orchestrator.sendTaskFailure('token-1', 'E', 'c')).rejects.toThrow('Rate exceeded');
     });
   });
 

@@ -606,8 +606,8 @@ describe('Handler: begin-release, on the embedded adapters', () => {
     startRelease: async () => ({ started: false, reason: 'exists' }),
     startPipeline: async () => ({ started: false, reason: 'exists' }),
     stopExecution: async () => {},
-    sendTaskSuccess: async () => {},
-    sendTaskFailure: async () => {},
+    sendTaskSuccess: async () => 'delivered' as const,
+    sendTaskFailure: async () => 'delivered' as const,
     executionStatus: async () => 'RUNNING',
     describeExecution: async (name) =>
       name === 'dev-crashed' ? { status: 'FAILED', error: 'RollbackError' } : { status: 'RUNNING' },

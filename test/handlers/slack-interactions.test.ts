@@ -11,7 +11,8 @@ import type { Orchestrator } from '../../functions/shared/ports/index.js';
 import { slackSignature } from '../../functions/shared/slack-signature.js';
 import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
 import { exampleConfig } from '../support/config.js';
-import { releaseInput } from '../support/release.js';
+import { blueLive, releaseInput } from '../support/release.js';
+import { FakeLoadBalancer } from '../support/traffic.js';
 
 /*
  * Slack's documented behaviour these tests hold the handler to:
@@ -47,6 +48,12 @@ class RecordingOrchestrator implements Orchestrator {
   readonly successes: { token: string; output: unknown }[] = [];
   readonly failures: { token: string; error: string; cause: string }[] = [];
   readonly stops: string[] = [];
+  /** Tokens whose task is closed: sent once already, or timed out. */
+  readonly closed = new Set<string>();
+  /** Errors the next sends throw, in order (throttling, network). */
+  readonly failNext: Error[] = [];
+  /** Every send, delivered, closed or failed. */
+  attempts = 0;
   async startRelease(): Promise<never> {
     throw new Error('not used');
   }
@@ -59,10 +66,20 @@ class RecordingOrchestrator implements Orchestrator {
   async sendTaskSuccess(token: string, output: unknown) {
     // Every decision takes a network round trip; concurrent clicks overlap here.
     await new Promise((resolve) => setTimeout(resolve, 5));
-    this.successes.push({ token, output });
+    return this.settle(token, () => this.successes.push({ token, output }));
   }
   async sendTaskFailure(token: string, error: string, cause: string) {
-    this.failures.push({ token, error, cause });
+    return this.settle(token, () => this.failures.push({ token, error, cause }));
+  }
+  // SendTaskSuccess API reference: a token is closed once its task was settled or timed out (TaskTimedOut).
+  private settle(token: string, record: () => void) {
+    this.attempts++;
+    const error = this.failNext.shift();
+    if (error) throw error;
+    if (this.closed.has(token)) return 'closed' as const;
+    this.closed.add(token);
+    record();
+    return 'delivered' as const;
   }
   async executionStatus() {
     return 'RUNNING' as const;
@@ -81,6 +98,8 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
   const slack = new LocalSlack({ [GROUP]: [OTHER_APPROVER] });
   const orchestrator = new RecordingOrchestrator();
   const input = releaseInput('prod');
+  const { blue, green } = input.environment.targetGroups;
+  const lb = new FakeLoadBalancer().serve(prod, { [blue]: 100, [green]: 0 });
   await releases.create(newRecord(input, NOW));
   const message = await slack.post('C0CA2JG7Y', { text: 'Approval needed', blocks: [] });
   const approval: Approval = {
@@ -100,10 +119,11 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
   await approvals.create(approval, TOKEN);
   const handler = createSlackInteractionsHandler({
     config: () => config,
-    secrets: () => ({ get: async () => SECRET }),
+    secrets: () => ({ get: async () => SECRET, reread: async () => SECRET }),
     approvals: () => approvals,
     releases: () => releases,
     orchestrator: () => orchestrator,
+    trafficRouter: lb.router,
     notifier: () => slack,
     now: () => NOW,
   });
@@ -113,7 +133,7 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
     const body = formBody(fixture(id, user, action));
     return send(body, slackHeaders(SECRET, body, nowSeconds));
   };
-  return { approval, approvals, releases, slack, orchestrator, send, click, input };
+  return { approval, approvals, releases, slack, orchestrator, send, click, input, lb, prod };
 }
 
 describe('Handler: slack-interactions', () => {
@@ -306,6 +326,130 @@ describe('Handler: slack-interactions', () => {
     });
   });
 
+  // SendTaskSuccess API reference, Errors: only TaskTimedOut ("expired or … already closed"),
+  // TaskDoesNotExist and InvalidToken say the token is closed; throttling and network errors say
+  // nothing about the task. Slack does not retry an interaction, so the next click must deliver.
+  describe('Method: decide, delivery', () => {
+    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+    it('never reports a throttled SendTaskSuccess as expired: the decision stays recoverable', async () => {
+      // Prepare
+      const { click, orchestrator, slack, approvals, approval } = await setup();
+      orchestrator.failNext.push(throttled());
+
+      // Act
+      const answer = await click();
+
+      // Assess
+      expect(answer.statusCode).toBe(500);
+      expect(slack.messages.some((m) => m.ephemeral && /expired/.test(m.text))).toBe(false);
+      expect(slack.messages.at(-1)?.text).toContain('recorded but has not reached the release');
+      expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decidedBy: APPROVER });
+      expect((await approvals.get(approval.id))?.delivery?.outcome).toBe('failed');
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('sends the stored token again on the next click after a failed send, with the first decider', async () => {
+      // Prepare
+      const { click, orchestrator, approvals, approval, releases, input, slack } = await setup();
+      orchestrator.failNext.push(throttled());
+      await click();
+
+      // Act: another approver clicks Approve
+      const answer = await click(OTHER_APPROVER);
+
+      // Assess
+      expect(answer.statusCode).toBe(200);
+      expect(orchestrator.successes).toEqual([
+        { token: TOKEN, output: { approvedBy: APPROVER, at: NOW.toISOString() } },
+      ]);
+      expect((await approvals.get(approval.id))?.delivery).toEqual({
+        outcome: 'delivered',
+        at: NOW.toISOString(),
+      });
+      const record = await releases.get(input.release.id, 'prod');
+      expect(record?.history.filter((h) => h.event === 'approved')).toHaveLength(1);
+      expect(slack.messages.at(-1)?.text).toContain('that decision has now reached the release');
+    });
+
+    it('sends a rejection again when the invocation ended between the decision and the send', async () => {
+      // Prepare: the decision was written a minute ago, then the Lambda stopped before the send
+      const { click, orchestrator, approvals, approval } = await setup();
+      const earlier = new Date(NOW.getTime() - 60_000).toISOString();
+      await approvals.decide(approval.id, { status: 'rejected', by: APPROVER, at: earlier });
+
+      // Act: any approver's later click, whichever button
+      await click(OTHER_APPROVER, 'sluice_approve');
+
+      // Assess
+      expect(orchestrator.failures).toEqual([
+        { token: TOKEN, error: 'ApprovalRejectedError', cause: `rejected by ${APPROVER} in Slack` },
+      ]);
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('says expired only when the token is closed (TaskTimedOut), and sends nothing on later clicks', async () => {
+      // Prepare: the approval Task timed out just before the click
+      const { click, orchestrator, slack, approvals, approval } = await setup();
+      orchestrator.closed.add(TOKEN);
+
+      // Act
+      await click();
+      const said = slack.messages.at(-1)?.text;
+      await click(OTHER_APPROVER);
+
+      // Assess
+      expect(said).toBe('This approval has expired; nothing was changed.');
+      expect((await approvals.get(approval.id))?.delivery?.outcome).toBe('closed');
+      expect(slack.messages.at(-1)?.text).toContain('Already approved');
+      expect(orchestrator.successes).toHaveLength(0);
+    });
+
+    it('leaves a decision its decider is still sending to that decider: one send, not two', async () => {
+      // Prepare: the first click's send takes its time
+      const { click, orchestrator, slack } = await setup();
+      const first = click();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+
+      // Act
+      await click(OTHER_APPROVER);
+      await first;
+
+      // Assess
+      expect(orchestrator.attempts).toBe(1);
+      expect(slack.messages.filter((m) => m.ephemeral && /expired/.test(m.text))).toHaveLength(0);
+    });
+
+    // RequestApproval's Retry on ApprovalRequestError (release.asl.json) starts over with a new
+    // token and a new approval; a message of the earlier attempt must not decide anything.
+    it('refuses a click on an approval the release no longer waits on (a retried request)', async () => {
+      const { click, orchestrator, approvals, approval, releases, input, slack } = await setup();
+      await releases.update(
+        input.release.id,
+        'prod',
+        { approval: { id: 'ap_newer', status: 'pending', expiresAt: approval.expiresAt } },
+        { event: 'approval_requested' },
+      );
+
+      await click();
+
+      expect(orchestrator.attempts).toBe(0);
+      expect((await approvals.get(approval.id))?.status).toBe('pending');
+      expect(slack.messages.at(-1)?.text).toContain('replaced by a newer one');
+    });
+
+    it('does not send a delivered approval again', async () => {
+      const { click, orchestrator } = await setup();
+      await click();
+
+      await click(OTHER_APPROVER);
+      await click(APPROVER, 'sluice_reject');
+
+      expect(orchestrator.successes).toHaveLength(1);
+      expect(orchestrator.failures).toHaveLength(0);
+    });
+  });
+
   describe('Method: promote now', () => {
     it('lets an approver ask a baking release to go straight to 100%, once', async () => {
       const { click, releases, input, slack } = await setup();
@@ -346,6 +490,36 @@ describe('Handler: slack-interactions', () => {
         status: 'aborted',
         cause: { trigger: 'manual', by: APPROVER },
       });
+    });
+
+    // EventBridge event reference, Step Functions "Execution Status Change": delivery type "Best
+    // effort"; StopExecution does not run the state machine's Rollback. So the abort itself restores.
+    it('puts all traffic back on the live group, read back, before it answers an abort at a canary step', async () => {
+      // Prepare: the release serves 25% from the idle group
+      const { click, releases, input, lb, prod, slack } = await setup();
+      const targets = blueLive(input);
+      lb.serve(prod, { [targets.live]: 75, [targets.idle]: 25 });
+      await releases.update(
+        input.release.id,
+        'prod',
+        { targets, steps: [{ index: 1, weight: 25, observed: {}, at: NOW.toISOString() }] },
+        { event: 'shifted' },
+      );
+      await releases.acquireLock('prod', { releaseId: input.release.id, executionName: input.executionName });
+      const readsBefore = lb.reads.length;
+
+      // Act
+      await click(APPROVER, 'sluice_abort', `${input.release.id}|prod`);
+
+      // Assess
+      expect(lb.serving(prod)).toEqual({ [targets.live]: 100, [targets.idle]: 0 });
+      expect(lb.reads.length).toBeGreaterThan(readsBefore + 1);
+      expect(await releases.get(input.release.id, 'prod')).toMatchObject({
+        status: 'aborted',
+        restoredAt: NOW.toISOString(),
+      });
+      expect(await releases.lockHolder('prod')).toBeUndefined();
+      expect(slack.messages.at(-1)?.text).toContain(`all traffic is back on ${targets.live}`);
     });
 
     it('refuses an abort from someone who is not an approver', async () => {

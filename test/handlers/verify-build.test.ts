@@ -30,6 +30,7 @@ class FakeBuildVerifier implements BuildVerifier {
 class RecordingOrchestrator implements Orchestrator {
   readonly successes: { token: string; output: unknown }[] = [];
   closed = false;
+  throttled = false;
   startRelease = unused;
   startPipeline = unused;
   stopExecution = unused;
@@ -38,9 +39,11 @@ class RecordingOrchestrator implements Orchestrator {
   describeExecution = unused;
 
   async sendTaskSuccess(token: string, output: unknown) {
-    // SendTaskSuccess on a task already closed: "TaskTimedOut" (SendTaskSuccess API reference).
-    if (this.closed) throw Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' });
+    if (this.throttled) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    // SendTaskSuccess on a task already closed: TaskTimedOut (SendTaskSuccess API reference).
+    if (this.closed) return 'closed' as const;
     this.successes.push({ token, output });
+    return 'delivered' as const;
   }
 }
 
@@ -192,6 +195,15 @@ describe('Handler: verify-build', () => {
     orchestrator.closed = true;
 
     await expect(verify()).resolves.toEqual({ waiting: false });
+  });
+
+  // SendTaskSuccess API reference: only TaskTimedOut / TaskDoesNotExist / InvalidToken close a
+  // token; a throttled call says nothing about the task, so Lambda's retry must see it.
+  it('fails when SendTaskSuccess is throttled instead of taking the task as woken', async () => {
+    github.runs = [run({ name: 'build' }), run({ name: 'test' })];
+    orchestrator.throttled = true;
+
+    await expect(verify()).rejects.toMatchObject({ name: 'ThrottlingException' });
   });
 
   it('completes at once without asking GitHub when no check is required', async () => {

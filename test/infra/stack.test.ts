@@ -179,6 +179,7 @@ describe('Stack: Sluice', () => {
       expect(holders).toEqual([
         'AlarmRollbackAlarmRollbackFunction',
         'AlarmRollbackReleaseGuardFunction',
+        'SlackSlackInteractions',
         'TasksBeginRelease',
         'TasksRollback',
         'TasksShiftTraffic',
@@ -241,6 +242,7 @@ describe('Stack: Sluice', () => {
         'SlackReleaseNotifier',
         'SlackSlackInteractions',
         'TasksRecordPipeline',
+        'TasksRequestApproval',
         'TasksVerifyBuild',
         'WebhooksGithubWebhook',
       ]);
@@ -253,6 +255,9 @@ describe('Stack: Sluice', () => {
       expect(byFunction.SlackReleaseNotifier).not.toContain('slack-signing');
       expect(byFunction.SlackReleaseNotifier).toContain(':secret:sluice/checkout/slack-bot-token-??????');
       expect(byFunction.SlackReleaseNotifier).toContain(':secret:sluice/checkout/github-token-??????');
+      // RequestApproval posts the approval request itself (R10): the bot token, nothing else.
+      expect(byFunction.TasksRequestApproval).toContain(':secret:sluice/checkout/slack-bot-token-??????');
+      expect(byFunction.TasksRequestApproval).not.toContain('slack-signing');
     });
 
     it('lets the webhook start pipelines only, and the pipeline start releases only', () => {
@@ -407,7 +412,7 @@ describe('Stack: Sluice', () => {
     });
 
     it('alarms as soon as the dead-letter queue holds a message', () => {
-      template.resourceCountIs('AWS::SQS::Queue', 1);
+      template.resourceCountIs('AWS::SQS::Queue', 2);
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
@@ -564,6 +569,37 @@ describe('Stack: Sluice', () => {
         BisectBatchOnFunctionError: true,
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       });
+    });
+
+    // Lambda event source mappings: a stream record past maximumRetryAttempts or
+    // maximumRecordAgeInSeconds goes to the on-failure destination. Parked notifications are not
+    // lost rollbacks, so they get their own queue and an alarm that says what they are.
+    it('parks failed notifications in their own queue, whose alarm does not speak of rollbacks', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotifierDeadLetters'), 'Arn'] },
+          },
+        },
+      });
+      const alarms = Object.values(resources).filter(
+        (r) =>
+          r.Type === 'AWS::CloudWatch::Alarm' &&
+          JSON.stringify(r.Properties.Dimensions ?? []).includes('NotifierDeadLetters'),
+      );
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]!.Properties.AlarmDescription).toContain('release notification');
+      expect(alarms[0]!.Properties.AlarmDescription).not.toContain('rolled back');
+      template.hasOutput('NotifierDeadLetterQueueUrl', {});
+    });
+
+    // Slack gives up after 3 s and does not retry an interaction; the Lambda must outlive that to
+    // finish a decision it began (its send, its record), so a 3 s timeout would cut it off.
+    it('gives slack-interactions more than Slack’s 3 s to finish a decision', () => {
+      const fn = Object.entries(resources).find(
+        ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('SlackSlackInteractions'),
+      )?.[1];
+      expect(fn?.Properties.Timeout).toBeGreaterThanOrEqual(10);
     });
   });
 });

@@ -64,6 +64,22 @@ describe.each(stores)('Contract: ApprovalStore (%s)', (_, make) => {
     expect(await store.get('ap_quiet')).toMatchObject({ message: { channel: 'C0RELEASES', ts: '1.000100' } });
   });
 
+  it('gives the token of a decided approval out again until its delivery is recorded, then never', async () => {
+    const store = await make();
+    const id = `ap_redeliver_${Math.random()}`;
+    await store.create(approval(id), TOKEN);
+    expect(await store.undelivered(id)).toBeUndefined();
+    await store.decide(id, { status: 'approved', by: 'U1', at: '2026-11-30T12:01:00.000Z' });
+
+    const again = await store.undelivered(id);
+    await store.setDelivery(id, { outcome: 'delivered', at: '2026-11-30T12:01:01.000Z' });
+
+    expect(again).toMatchObject({ taskToken: TOKEN, approval: { status: 'approved', decidedBy: 'U1' } });
+    expect(await store.undelivered(id)).toBeUndefined();
+    expect(await store.get(id)).toMatchObject({ delivery: { outcome: 'delivered' } });
+    expect(JSON.stringify(await store.list())).not.toContain(TOKEN);
+  });
+
   it('does not decide an unknown approval', async () => {
     const store = await make();
 

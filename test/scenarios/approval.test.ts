@@ -113,6 +113,40 @@ describe('Scenario: a release that needs a Slack approval', () => {
     for (const token of issued) expect(visible).not.toContain(token);
   });
 
+  // Lambda event source mappings: a DynamoDB stream record older than maximumRecordAgeInSeconds
+  // (3600 here) or past maximumRetryAttempts goes to the on-failure destination and is not seen
+  // again. So the approval request may not depend on the stream notifier: RequestApproval posts it,
+  // and a failed post (Slack down) is an ApprovalRequestError that the state machine retries.
+  it('asks the approvers without the stream notifier, and retries a post that Slack failed', async () => {
+    // Prepare: no stream notifier at all, and Slack fails the first post
+    scenario = await Scenario.start({
+      notifications: false,
+      config: scenarioConfig({
+        approval: { type: 'slack', channel: CHANNEL, approvers: [APPROVER], timeout: '1h' },
+      }),
+    });
+    const s = scenario;
+    const slack = s.runtime.notifications.slack;
+    const post = slack.post.bind(slack);
+    let failures = 1;
+    slack.post = async (...args) => {
+      if (failures-- > 0) throw new Error('Slack API error: service_unavailable');
+      return post(...args);
+    };
+    const pushed = await s.push(shaOf('asked'));
+
+    // Act
+    const approval = await pendingApproval(s);
+    await click(s, 'approve', approval.id);
+    const execution = await s.runtime.engine.wait(pushed.executionName);
+
+    // Assess
+    expect(failures).toBeLessThan(0);
+    expect(slack.messages.find((m) => m.ts === approval.message?.ts)).toMatchObject({ channel: CHANNEL });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(s.weights()).toEqual({ [BLUE]: 0, [GREEN]: 100 });
+  });
+
   it('ends with traffic whole and never shifted when an approver rejects', async () => {
     const { scenario: s } = await approvalScenario();
     const pushed = await s.push(shaOf('rejected'));

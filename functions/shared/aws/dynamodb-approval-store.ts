@@ -22,7 +22,12 @@ interface ApprovalItem {
   /** Kept beside the approval, never inside it: no read of `approval` can carry it. */
   taskToken: string;
   status: Approval['status'];
+  /** Epoch seconds; the table's TTL attribute (release-store.ts), so the token does not outlive its use. */
+  expiresAt: number;
 }
+
+/** An approval item outlives its approval's timeout by a day, for a late click to be answered. */
+export const APPROVAL_TTL_GRACE_SECONDS = 86_400;
 
 /**
  * Approvals (with their task tokens) and release threads, in the release table under their own
@@ -40,7 +45,13 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   }
 
   async create(approval: Approval, taskToken: string): Promise<void> {
-    const item: ApprovalItem = { ...approvalKey(approval.id), approval, taskToken, status: approval.status };
+    const item: ApprovalItem = {
+      ...approvalKey(approval.id),
+      approval,
+      taskToken,
+      status: approval.status,
+      expiresAt: Math.floor(Date.parse(approval.expiresAt) / 1000) + APPROVAL_TTL_GRACE_SECONDS,
+    };
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
@@ -115,6 +126,38 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     } catch (error) {
       if (isNamed(error, 'ConditionalCheckFailedException'))
         return { won: false, approval: await this.get(id) };
+      throw error;
+    }
+  }
+
+  async undelivered(id: string): Promise<{ approval: Approval; taskToken: string } | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: approvalKey(id), ConsistentRead: true }),
+    );
+    const item = Item as ApprovalItem | undefined;
+    const delivery = item?.approval.delivery;
+    if (!item || item.status === 'pending' || (delivery && delivery.outcome !== 'failed')) return undefined;
+    return { approval: item.approval, taskToken: item.taskToken };
+  }
+
+  async setDelivery(id: string, delivery: NonNullable<Approval['delivery']>): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(id),
+          UpdateExpression: 'SET approval.delivery = :d',
+          ...(delivery.outcome === 'delivered'
+            ? { ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':d': delivery } }
+            : {
+                ConditionExpression:
+                  'attribute_exists(pk) AND (attribute_not_exists(approval.delivery) OR approval.delivery.outcome = :failed)',
+                ExpressionAttributeValues: { ':d': delivery, ':failed': 'failed' },
+              }),
+        }),
+      );
+    } catch (error) {
+      if (delivery.outcome !== 'delivered' && isNamed(error, 'ConditionalCheckFailedException')) return;
       throw error;
     }
   }

@@ -19,6 +19,8 @@ import { isNamed } from './sdk-errors.js';
 
 /** The table's key schema; the CDK table and the embedded runtime's table use exactly these. */
 export const RELEASE_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+/** The table's TTL attribute: epoch seconds, on items that expire (pushes, build waits, approvals). */
+export const RELEASE_TABLE_TTL_ATTRIBUTE = 'expiresAt';
 
 /**
  * Optimistic writes of one record collide when several writers end it at once (a burst of

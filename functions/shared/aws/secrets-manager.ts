@@ -13,13 +13,28 @@ interface Entry {
 /** Secrets Manager string secrets, cached per name for a TTL; concurrent callers share one fetch. */
 export class SecretsManagerSecrets implements Secrets {
   private readonly cache = new Map<SecretName, Entry>();
+  private readonly rereadAt = new Map<SecretName, number>();
 
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly names: Record<SecretName, string>,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly rereadIntervalMs: number = SECRET_REREAD_INTERVAL_MS,
   ) {}
+
+  /**
+   * The secret's current value (GetSecretValue without a stage returns AWSCURRENT), past the
+   * cache, at most once per interval per name; within the interval, the cached or in-flight value.
+   */
+  reread(name: SecretName): Promise<string> {
+    const last = this.rereadAt.get(name);
+    if (last === undefined || this.now() - last >= this.rereadIntervalMs) {
+      this.rereadAt.set(name, this.now());
+      this.cache.delete(name);
+    }
+    return this.get(name);
+  }
 
   /** The secret's string value, from the cache while it is fresh. */
   get(name: SecretName): Promise<string> {
@@ -58,8 +73,10 @@ export class SecretsManagerSecrets implements Secrets {
   }
 }
 
-/** Secrets are cached this long per container, so a rotation reaches every Lambda within it. */
+/** Secrets are cached this long per container; a signature mismatch re-reads sooner (reread). */
 const SECRET_TTL_MS = 5 * 60_000;
+/** At most one re-read per secret and container in this time, however many bad signatures arrive. */
+export const SECRET_REREAD_INTERVAL_MS = 30_000;
 
 /** The Secrets port on AWS: Secrets Manager secrets by the names in the environment. */
 export const awsSecrets = (): Secrets =>

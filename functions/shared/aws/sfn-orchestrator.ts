@@ -13,6 +13,7 @@ import type {
   MachineName,
   Orchestrator,
   StartResult,
+  TaskDelivery,
 } from '../ports/orchestrator.js';
 import { readLambdaEnv } from './env.js';
 import { once } from './once.js';
@@ -79,13 +80,15 @@ export class SfnOrchestrator implements Orchestrator {
   }
 
   /** Completes a waiting task (the approval step) with its output as JSON. */
-  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
-    await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<TaskDelivery> {
+    return delivery(() =>
+      this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
+    );
   }
 
   /** Fails a waiting task with an error name the state machine can catch. */
-  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
-    await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause }));
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<TaskDelivery> {
+    return delivery(() => this.client.send(new SendTaskFailureCommand({ taskToken, error, cause })));
   }
 
   /** The execution's status, or undefined when no execution has that name. */
@@ -122,6 +125,23 @@ export class SfnOrchestrator implements Orchestrator {
   /** `arn:aws:states:R:A:stateMachine:NAME` → `arn:aws:states:R:A:execution:NAME:EXECUTION`. */
   executionArn(executionName: string): string {
     return executionArnOf(this.stateMachineArn, executionName);
+  }
+}
+
+/**
+ * SendTaskSuccess / SendTaskFailure errors (Step Functions API reference): TaskTimedOut "the task
+ * token has either expired or the task associated with the token has already been closed",
+ * TaskDoesNotExist, InvalidToken. Only these close the token; anything else is thrown.
+ */
+const TOKEN_CLOSED = ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'];
+
+async function delivery(send: () => Promise<unknown>): Promise<TaskDelivery> {
+  try {
+    await send();
+    return 'delivered';
+  } catch (error) {
+    if (isNamed(error, ...TOKEN_CLOSED)) return 'closed';
+    throw error;
   }
 }
 

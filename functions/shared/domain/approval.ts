@@ -14,6 +14,12 @@ export interface Approval {
   message?: { channel: string; ts: string };
   decidedBy?: string;
   decidedAt?: string;
+  /**
+   * Whether the decision reached the waiting task: until it is `delivered` or `closed`, a decided
+   * approval is recoverable and a later click sends its token again; `failed` says the last send
+   * was neither (throttling, network), so the next click need not wait for it.
+   */
+  delivery?: { outcome: 'delivered' | 'closed' | 'failed'; at: string };
 }
 
 export interface ApprovalDecision {
@@ -21,6 +27,12 @@ export interface ApprovalDecision {
   by: string;
   at: string;
 }
+
+/**
+ * The Slack interactions Lambda's timeout. A decision younger than this, with no delivery
+ * recorded, may still be on its way: a second click leaves it to its decider.
+ */
+export const SLACK_INTERACTION_TIMEOUT_SECONDS = 15;
 
 /** The Slack action ids of the approval message and of a baking release's thread. */
 export const ACTIONS = {

@@ -70,6 +70,10 @@ export class ReleaseLockedError extends SluiceError {
 export class ApprovalRejectedError extends SluiceError {
   override name = 'ApprovalRejectedError';
 }
+/** The approval request could not be posted (Slack down, rate limited); the state machine retries it. */
+export class ApprovalRequestError extends SluiceError {
+  override name = 'ApprovalRequestError';
+}
 /** Restoring the live target group failed; the guard retries it from the execution's end event. */
 export class RollbackError extends SluiceError {
   override name = 'RollbackError';

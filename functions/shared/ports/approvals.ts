@@ -18,6 +18,18 @@ export interface ApprovalStore {
   setMessage(id: string, message: { channel: string; ts: string }): Promise<void>;
   /** Pending → decided, with a conditional write: of concurrent callers exactly one wins. */
   decide(id: string, decision: ApprovalDecision): Promise<DecideResult>;
+  /**
+   * A decided approval not delivered yet (no delivery recorded, or the last send `failed`), with
+   * its token, so the decision can be sent again; undefined while it is pending, once it is
+   * `delivered` or `closed`, or if it is unknown.
+   */
+  undelivered(id: string): Promise<{ approval: Approval; taskToken: string } | undefined>;
+  /**
+   * Records what sending the decision found; after `delivered` or `closed` the token never comes
+   * out again. Only `delivered` replaces an outcome: two clicks can send the same token, and the
+   * second finds it closed because the first one delivered it.
+   */
+  setDelivery(id: string, delivery: NonNullable<Approval['delivery']>): Promise<void>;
 }
 
 /** What the notifier remembers per release and environment: its Slack thread and GitHub deployment. */

@@ -23,7 +23,13 @@ export type {
   Notifier,
   PostedMessage,
 } from './notifier.js';
-export type { ExecutionDescription, ExecutionStatus, Orchestrator, StartResult } from './orchestrator.js';
+export type {
+  ExecutionDescription,
+  ExecutionStatus,
+  Orchestrator,
+  StartResult,
+  TaskDelivery,
+} from './orchestrator.js';
 export type { BranchHead, PushLog, PushRecord } from './push-log.js';
 export type { LockOwner, LockResult, ReleaseStore } from './release-store.js';
 export type { SecretName, Secrets } from './secrets.js';

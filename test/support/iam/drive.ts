@@ -253,7 +253,10 @@ type Driver = (
 ) => Promise<void>;
 
 const readSecret = (name: SecretName) => async () => {
-  await watch(awsSecrets()).get(name);
+  const secrets = watch(awsSecrets());
+  await secrets.get(name);
+  // A signature mismatch reads the secret again past the cache (a rotation): the same action.
+  await secrets.reread(name);
 };
 
 export const DRIVERS: Record<PortName, Driver> = {
@@ -399,6 +402,8 @@ export const DRIVERS: Record<PortName, Driver> = {
     await store.list();
     await store.setMessage(id, { channel: 'C0RELEASES', ts: '1.2' });
     await store.decide(id, { status: 'approved', by: 'U1', at: '2026-01-01T00:01:00.000Z' });
+    await store.undelivered(id);
+    await store.setDelivery(id, { outcome: 'delivered', at: '2026-01-01T00:01:01.000Z' });
   },
   threads: async (inputs) => {
     // awsThreads() is this view of the approval store; taken through the watched store, it shows what it runs.
