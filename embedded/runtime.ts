@@ -30,6 +30,7 @@ import {
 import { LocalAlarmSource } from './adapters/alarm-source.js';
 import { MemoryApprovalStore } from './adapters/approval-store.js';
 import { LocalArtifacts } from './adapters/artifacts.js';
+import { InProcessDeferral } from './adapters/deferral.js';
 import { LocalDeployer } from './adapters/deployer.js';
 import { LocalDeployments } from './adapters/deployments.js';
 import { MemoryPushLog } from './adapters/memory-push-log.js';
@@ -212,6 +213,11 @@ export class EmbeddedRuntime {
         threads: () => approvals.threads(),
         notifier: () => notifications.slack,
         deployments: () => notifications.deployments,
+        // The same handler again, as Lambda's asynchronous self-invocation runs it on AWS.
+        deferral: () =>
+          new InProcessDeferral((event) =>
+            edges.slackInteractions(event, lambdaContext('slack-interactions')),
+          ),
         now: () => new Date(),
       };
       const ports = options.wrapPorts ? options.wrapPorts(localPorts) : localPorts;

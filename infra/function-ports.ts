@@ -40,6 +40,7 @@ export const FUNCTION_PORTS = {
     'orchestrator',
     'trafficRouter',
     'notifier',
+    'deferral',
     'now',
   ],
   ReleaseNotifier: ['config', 'releases', 'approvals', 'threads', 'notifier', 'deployments'],

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Annotations, CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
-import type { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { configDigest, type SluiceConfig } from '../functions/shared/domain/config.js';
 import type { PortName } from '../functions/shared/ports/index.js';
@@ -86,6 +86,20 @@ function checkResourcesInStackEnv(stack: Stack, config: SluiceConfig): void {
 
 function grant(fn: SluiceFunction, statements: PolicyStatement[]): void {
   for (const statement of statements) fn.role.addToPrincipalPolicy(statement.copy());
+}
+
+/**
+ * lambda:InvokeFunction on the function itself, for its asynchronous second invocation. In a
+ * policy of its own: the role's default policy is a dependency of the function, and naming the
+ * function's ARN there would be a cycle.
+ */
+function grantInvokeSelf(fn: SluiceFunction): void {
+  new Policy(fn, 'InvokeSelf', {
+    roles: [fn.role],
+    statements: [
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.function.functionArn] }),
+    ],
+  });
 }
 
 /** Wiring only: which construct gets which permission lives here, each construct owns its resources. */
@@ -186,6 +200,7 @@ export class SluiceStack extends Stack {
       threads: (fn) => store.grantReadWrite(fn.role),
       notifier: (fn) => secrets.grantRead('slack-bot-token', fn.role),
       deployments: (fn) => secrets.grantRead('github-token', fn.role),
+      deferral: (fn) => grantInvokeSelf(fn),
     };
     const functions: Record<FunctionName, SluiceFunction> = {
       ...tasks.functions,

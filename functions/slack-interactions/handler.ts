@@ -4,6 +4,7 @@ import { awsConfig } from '../shared/aws/config-port.js';
 import { awsApprovals } from '../shared/aws/dynamodb-approval-store.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
+import { awsDeferral } from '../shared/aws/lambda-deferral.js';
 import { awsSecrets } from '../shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
 import { awsNotifier } from '../shared/aws/slack-notifier.js';
@@ -17,7 +18,14 @@ import {
 import type { ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { log } from '../shared/log.js';
-import { type Ports, systemClock, type TaskDelivery } from '../shared/ports/index.js';
+import {
+  type DeferredSlackEvent,
+  isDeferredSlackEvent,
+  type Ports,
+  type SlackAction,
+  systemClock,
+  type TaskDelivery,
+} from '../shared/ports/index.js';
 import { despiteContention, isTerminal, stopRelease } from '../shared/release-control.js';
 import { checkSlackSignature } from '../shared/slack-signature.js';
 
@@ -73,24 +81,40 @@ export function parseBlockActions(body: string): BlockActions | undefined {
 /** The ports SlackInteractions uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type SlackInteractionsPorts = Pick<
   Ports,
-  'config' | 'secrets' | 'approvals' | 'releases' | 'orchestrator' | 'trafficRouter' | 'notifier' | 'now'
+  | 'config'
+  | 'secrets'
+  | 'approvals'
+  | 'releases'
+  | 'orchestrator'
+  | 'trafficRouter'
+  | 'notifier'
+  | 'deferral'
+  | 'now'
 >;
 
 /**
  * Slack interactivity (POST /slack/interactions): verify X-Slack-Signature over the raw body
- * before reading it, then act on Approve / Reject / Abort. One decision per approval (a
- * conditional write), then SendTaskSuccess or SendTaskFailure, then the message says who decided.
- * Nothing here returns, logs or records the task token.
+ * before reading it, answer 200 at once and act on Approve / Reject / Abort / Promote now in a
+ * second, asynchronous invocation of this function (a DeferredSlackEvent): Slack shows an error
+ * unless it has a 200 within 3 s ("Acknowledging requests"), and does not retry. One decision
+ * per approval (a conditional write), then SendTaskSuccess or SendTaskFailure, then the message
+ * says who decided. Nothing here returns, logs or records the task token.
  */
 export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
-  middy<APIGatewayProxyEventV2, Response, Error, Context>()
+  middy<APIGatewayProxyEventV2 | DeferredSlackEvent, Response, Error, Context>()
     .use({
       onError: async function answerUnexpectedError(request) {
         log.error('slack interaction failed', { error: request.error?.name, reason: request.error?.message });
+        // A deferred action's error is thrown on, so Lambda retries the asynchronous invocation.
+        if (isDeferredSlackEvent(request.event)) return;
         request.response = json(500, { error: 'internal error' });
       },
     })
     .handler(async function receiveSlackInteraction(event) {
+      if (isDeferredSlackEvent(event)) {
+        await act(ports, event.sluiceDeferredSlackAction);
+        return ack(); // an asynchronous invocation's result goes nowhere
+      }
       const p = ports;
       const body = rawBody(event);
       const checkWith = (secret: string) =>
@@ -110,42 +134,58 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
       }
       const payload = parseBlockActions(body);
       if (!payload) return json(400, { error: 'not a block_actions payload with a button action' });
-      const action = payload.actions[0]!;
-      const user = payload.user.id;
-      const say = (text: string) =>
-        p
-          .notifier()
-          .respond(payload.response_url, { ...ephemeral(text), ephemeral: true })
-          .catch((error: Error) => log.warn('response_url failed', { reason: error.message }));
-
-      if (action.action_id === ACTIONS.approve || action.action_id === ACTIONS.reject) {
-        const outcome = await decide(p, action.value, action.action_id === ACTIONS.approve, user).catch(
-          async (error: Error) => {
-            if (error.name === 'ApprovalDeliveryError')
-              await say(
-                'Your decision is recorded but has not reached the release yet; click again to send it.',
-              );
-            throw error;
-          },
-        );
-        log.info('approval click', { approvalId: action.value, user, outcome: outcome.kind });
-        if (outcome.say) await say(outcome.say);
-        return ack();
+      const button = payload.actions[0]!;
+      if (!KNOWN_ACTIONS.has(button.action_id))
+        return json(400, { error: `unknown action ${button.action_id}` });
+      const action: SlackAction = {
+        actionId: button.action_id,
+        value: button.value,
+        user: payload.user.id,
+        responseUrl: payload.response_url,
+      };
+      try {
+        await p.deferral().defer(action);
+      } catch (error) {
+        // Not queued (e.g. Invoke throttled): act now, within this invocation's own timeout.
+        log.warn('deferring the click failed; acting on it now', { error: (error as Error).name });
+        await act(p, action);
       }
-      if (action.action_id === ACTIONS.promoteNow) {
-        const outcome = await promoteNow(p, action.value, user);
-        log.info('promote-now click', { release: action.value, user, outcome });
-        await say(outcome);
-        return ack();
-      }
-      if (action.action_id === ACTIONS.abort) {
-        const outcome = await abort(p, action.value, user);
-        log.info('abort click', { release: action.value, user, outcome });
-        await say(outcome);
-        return ack();
-      }
-      return json(400, { error: `unknown action ${action.action_id}` });
+      return ack();
     });
+
+const KNOWN_ACTIONS = new Set<string>([ACTIONS.approve, ACTIONS.reject, ACTIONS.promoteNow, ACTIONS.abort]);
+
+/** Acts on a verified click and tells the user through response_url. */
+async function act(p: SlackInteractionsPorts, action: SlackAction): Promise<void> {
+  const { actionId, value, user } = action;
+  const say = (text: string) =>
+    p
+      .notifier()
+      .respond(action.responseUrl, { ...ephemeral(text), ephemeral: true })
+      .catch((error: Error) => log.warn('response_url failed', { reason: error.message }));
+
+  if (actionId === ACTIONS.approve || actionId === ACTIONS.reject) {
+    const outcome = await decide(p, value, actionId === ACTIONS.approve, user).catch(async (error: Error) => {
+      if (error.name === 'ApprovalDeliveryError')
+        await say('Your decision is recorded but has not reached the release yet; click again to send it.');
+      throw error;
+    });
+    log.info('approval click', { approvalId: value, user, outcome: outcome.kind });
+    if (outcome.say) await say(outcome.say);
+    return;
+  }
+  if (actionId === ACTIONS.promoteNow) {
+    const outcome = await promoteNow(p, value, user);
+    log.info('promote-now click', { release: value, user, outcome });
+    await say(outcome);
+    return;
+  }
+  if (actionId === ACTIONS.abort) {
+    const outcome = await abort(p, value, user);
+    log.info('abort click', { release: value, user, outcome });
+    await say(outcome);
+  }
+}
 
 type Outcome = { kind: string; say?: string };
 
@@ -364,5 +404,6 @@ export const handler = createSlackInteractionsHandler({
   orchestrator: awsOrchestrator,
   trafficRouter: awsTrafficRouter,
   notifier: awsNotifier,
+  deferral: awsDeferral,
   now: systemClock,
 });

@@ -93,6 +93,7 @@ function slackRequest(secrets: Secrets, signingSecret: string) {
     orchestrator: () => orchestrator,
     trafficRouter: new FakeLoadBalancer().router,
     notifier: () => new LocalSlack(),
+    deferral: () => ({ defer: async () => undefined }),
     now: () => new Date(NOW),
   })(
     interactionEvent(body, slackHeaders(signingSecret, body, Math.floor(Date.parse(NOW) / 1000))),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MemoryApprovalStore } from '../../embedded/adapters/approval-store.js';
+import { InProcessDeferral } from '../../embedded/adapters/deferral.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { LocalSlack } from '../../embedded/adapters/slack.js';
 import { lambdaContext } from '../../embedded/engine.js';
@@ -7,7 +8,7 @@ import { formBody, interactionEvent, slackHeaders } from '../../embedded/slack-i
 import type { Approval } from '../../functions/shared/domain/approval.js';
 import { newRecord } from '../../functions/shared/domain/records.js';
 import { setLogSink } from '../../functions/shared/log.js';
-import type { Orchestrator } from '../../functions/shared/ports/index.js';
+import type { Deferral, DeferredSlackEvent, Orchestrator } from '../../functions/shared/ports/index.js';
 import { slackSignature } from '../../functions/shared/slack-signature.js';
 import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
 import { exampleConfig } from '../support/config.js';
@@ -89,7 +90,14 @@ class RecordingOrchestrator implements Orchestrator {
   }
 }
 
-async function setup(approvalOverrides: Partial<Approval> = {}) {
+/**
+ * How a click's action reaches its second invocation: `inline` runs it through the same handler
+ * at once (the embedded runtime's InProcessDeferral); `queued` only keeps the events, as Lambda's
+ * queue does until it invokes the function again; `unavailable` fails to queue (Invoke throttled).
+ */
+type DeferralMode = 'inline' | 'queued' | 'unavailable';
+
+async function setup(approvalOverrides: Partial<Approval> = {}, mode: DeferralMode = 'inline') {
   const config = exampleConfig();
   const prod = config.environments.find((e) => e.name === 'prod')!;
   if (prod.approval.type === 'slack') prod.approval.approvers = [APPROVER, GROUP];
@@ -117,6 +125,16 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
     ...approvalOverrides,
   };
   await approvals.create(approval, TOKEN);
+  const queued: DeferredSlackEvent[] = [];
+  const inline = new InProcessDeferral((event) => handler(event, lambdaContext('slack-interactions')));
+  const deferral: Deferral = {
+    defer: async (action) => {
+      if (mode === 'unavailable')
+        throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
+      if (mode === 'queued') queued.push({ sluiceDeferredSlackAction: action });
+      else await inline.defer(action);
+    },
+  };
   const handler = createSlackInteractionsHandler({
     config: () => config,
     secrets: () => ({ get: async () => SECRET, reread: async () => SECRET }),
@@ -125,15 +143,33 @@ async function setup(approvalOverrides: Partial<Approval> = {}) {
     orchestrator: () => orchestrator,
     trafficRouter: lb.router,
     notifier: () => slack,
+    deferral: () => deferral,
     now: () => NOW,
   });
+  /** Lambda invoking the function with the queued events, as it does after the click was answered. */
+  const runQueued = async () => {
+    for (const event of queued.splice(0)) await handler(event, lambdaContext('slack-interactions'));
+  };
   const send = (body: string, headers: Record<string, string>) =>
     handler(interactionEvent(body, headers), lambdaContext('slack-interactions'));
   const click = (user = APPROVER, action = 'sluice_approve', id = approval.id) => {
     const body = formBody(fixture(id, user, action));
     return send(body, slackHeaders(SECRET, body, nowSeconds));
   };
-  return { approval, approvals, releases, slack, orchestrator, send, click, input, lb, prod };
+  return {
+    approval,
+    approvals,
+    releases,
+    slack,
+    orchestrator,
+    send,
+    click,
+    input,
+    lb,
+    prod,
+    queued,
+    runQueued,
+  };
 }
 
 describe('Handler: slack-interactions', () => {
@@ -148,6 +184,77 @@ describe('Handler: slack-interactions', () => {
   afterEach(() => {
     setLogSink(restore);
     process.env.SLUICE_LOG_LEVEL = previousLevel;
+  });
+
+  describe('Method: acknowledgement', () => {
+    // Slack: "you only have 3 seconds to respond before Slack registers a timeout error", and it
+    // does not retry (Bolt, "Acknowledging requests"; for FaaS it advises acknowledging first and
+    // working in another invocation, "lazy listeners"). Lambda's asynchronous invocation queues
+    // the event and answers at once (Lambda developer guide, "Asynchronous invocation").
+    it('answers 200 before deciding: the click is queued for a second invocation, which then decides', async () => {
+      // Prepare
+      const { click, orchestrator, approvals, approval, queued, runQueued } = await setup({}, 'queued');
+
+      // Act
+      const answer = await click();
+
+      // Assess: acknowledged with nothing decided or sent yet, and no task token in the queued event
+      expect(answer.statusCode).toBe(200);
+      expect(orchestrator.attempts).toBe(0);
+      expect((await approvals.get(approval.id))?.status).toBe('pending');
+      expect(queued).toEqual([
+        {
+          sluiceDeferredSlackAction: {
+            actionId: 'sluice_approve',
+            value: approval.id,
+            user: APPROVER,
+            responseUrl: expect.stringMatching(/^https:\/\/hooks\.slack\.com\//),
+          },
+        },
+      ]);
+      expect(JSON.stringify(queued)).not.toContain(TOKEN);
+
+      // Act: Lambda runs the queued event
+      await runQueued();
+
+      // Assess
+      expect(orchestrator.successes).toEqual([
+        { token: TOKEN, output: expect.objectContaining({ approvedBy: APPROVER }) },
+      ]);
+      expect((await approvals.get(approval.id))?.status).toBe('approved');
+    });
+
+    it('acts within the click when the action cannot be queued (Invoke throttled)', async () => {
+      const { click, orchestrator } = await setup({}, 'unavailable');
+
+      const answer = await click();
+
+      expect(answer.statusCode).toBe(200);
+      expect(orchestrator.successes).toHaveLength(1);
+    });
+
+    it('queues nothing for a click it refuses (bad signature, unknown action)', async () => {
+      const { send, approval, queued } = await setup({}, 'queued');
+      const unsigned = formBody(fixture(approval.id));
+      const unknown = formBody(fixture(approval.id, APPROVER, 'sluice_launch'));
+
+      const refused = await send(unsigned, {
+        'x-slack-request-timestamp': String(nowSeconds),
+        'x-slack-signature': 'v0=00',
+      });
+      const bad = await send(unknown, slackHeaders(SECRET, unknown, nowSeconds));
+
+      expect([refused.statusCode, bad.statusCode]).toEqual([401, 400]);
+      expect(queued).toEqual([]);
+    });
+
+    it('throws a deferred action’s failure, so Lambda retries the asynchronous invocation', async () => {
+      const { click, orchestrator, runQueued } = await setup({}, 'queued');
+      orchestrator.failNext.push(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      await click();
+
+      await expect(runQueued()).rejects.toMatchObject({ name: 'ApprovalDeliveryError' });
+    });
   });
 
   describe('Method: signature', () => {
@@ -340,8 +447,8 @@ describe('Handler: slack-interactions', () => {
       // Act
       const answer = await click();
 
-      // Assess
-      expect(answer.statusCode).toBe(500);
+      // Assess: acknowledged; the deferred run failed (Lambda retries it), and says so
+      expect(answer.statusCode).toBe(200);
       expect(slack.messages.some((m) => m.ephemeral && /expired/.test(m.text))).toBe(false);
       expect(slack.messages.at(-1)?.text).toContain('recorded but has not reached the release');
       expect(await approvals.get(approval.id)).toMatchObject({ status: 'approved', decidedBy: APPROVER });

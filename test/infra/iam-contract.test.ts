@@ -121,6 +121,8 @@ beforeAll(async () => {
         AWS_ACCESS_KEY_ID: 'contract',
         AWS_SECRET_ACCESS_KEY: 'contract',
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynalite.port}`,
+        // Lambda sets it to the function's name; the resolver names functions by logical id.
+        AWS_LAMBDA_FUNCTION_NAME: functionIds.get(fn),
       });
       if (env.SLUICE_TABLE_NAME)
         await createReleaseTable(dynaliteClient(dynalite.port), env.SLUICE_TABLE_NAME);
@@ -129,9 +131,15 @@ beforeAll(async () => {
           execution: FUNCTION_EXECUTION_ACCESS[fn] ?? [],
           secrets: FUNCTION_SECRETS[fn] ?? [],
         };
-        // A port's calls depend on the environment, and on these options only for the two ports that read them.
+        // A port's calls depend on the environment, on these options for the two ports that read them, and on the function itself for deferral.
         const relevant =
-          port === 'orchestrator' ? options.execution : port === 'secrets' ? options.secrets : [];
+          port === 'orchestrator'
+            ? options.execution
+            : port === 'secrets'
+              ? options.secrets
+              : port === 'deferral'
+                ? [fn]
+                : [];
         const key = JSON.stringify([port, relevant, env]);
         if (!drives.has(key)) drives.set(key, await drivePort(port, inputs, options));
         for (const call of drives.get(key)!) {

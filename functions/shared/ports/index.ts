@@ -3,6 +3,7 @@ import type { AlarmSource } from './alarm-source.js';
 import type { ApprovalStore, ThreadStore } from './approvals.js';
 import type { ArtifactVerifier } from './artifact-verifier.js';
 import type { BuildVerifier, CheckReporter } from './build-verifier.js';
+import type { Deferral } from './deferral.js';
 import type { Deployer } from './deployer.js';
 import type { DeploymentTracker, Notifier } from './notifier.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -15,6 +16,8 @@ export type { AlarmEpisode, AlarmSource, AlarmState, AlarmStatus } from './alarm
 export type { ApprovalStore, DecideResult, ThreadState, ThreadStore } from './approvals.js';
 export type { ArtifactVerifier, ImageReport, Severity } from './artifact-verifier.js';
 export type { BuildVerifier, CheckReporter, CheckRun, CheckRunReport } from './build-verifier.js';
+export type { Deferral, DeferredSlackEvent, SlackAction } from './deferral.js';
+export { isDeferredSlackEvent } from './deferral.js';
 export type { Deployer, DeployRequest, DeployResult, ResizeRequest, ResizeResult } from './deployer.js';
 export type {
   ChatMessage,
@@ -66,6 +69,8 @@ export interface Ports {
   notifier(): Notifier;
   /** GitHub Deployments and their statuses. */
   deployments(): DeploymentTracker;
+  /** Work that runs after the caller has its answer (a Slack click's 3 s). */
+  deferral(): Deferral;
   now(): Date;
 }
 

