@@ -320,14 +320,15 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     return input;
   }
 
-  const received = (input: ReleaseInput) =>
+  const received = (input: ReleaseInput, receivedAt = NOW) =>
     pushes.record({
       branch: input.release.branch,
       sha: input.release.sha,
       before: input.release.before!,
       pushedAt: input.release.pushedAt!,
-      receivedAt: NOW,
+      receivedAt,
     });
+  const later = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
 
   const begin = (input: ReleaseInput) =>
     createBeginReleaseHandler({
@@ -446,12 +447,12 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     expect((await store.lockHolder('dev'))?.releaseId).toBe(c.release.id);
   });
 
-  it('goes by arrival, and says so, when the push in between never arrives within the wait', async () => {
+  it('goes by receipt time, and says so, when the push in between never arrives within the wait', async () => {
     // Prepare: b's delivery failed for good (GitHub does not redeliver by itself); the clock runs 6 s per reading
     const a = pushOf('a');
     const c = pushOf('c', 'b');
     await holding(a);
-    await received(c);
+    await received(c, later(1_000));
     let t = Date.parse(NOW);
     clock = () => {
       t += 6_000;
@@ -465,7 +466,7 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     expect(await store.get(a.release.id, 'dev')).toMatchObject({
       status: 'superseded',
       cause: {
-        message: `superseded by release ${c.release.id} (${shortOf(c)}): push ${shaOf('b').slice(0, 7)} between ${shortOf(c)} and ${shortOf(a)} was not received within 10 s (or its record expired), so the later arrival counts as newer`,
+        message: `superseded by release ${c.release.id} (${shortOf(c)}): push ${shaOf('b').slice(0, 7)} between ${shortOf(c)} and ${shortOf(a)} was not received within 10 s (or its record expired); the webhook received ${shortOf(c)} (${c.release.branch}) 1000 ms after ${shortOf(a)} (${a.release.branch})`,
       },
     });
   });
@@ -474,7 +475,8 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     // Prepare: c's push came 60 s ago; b (between a and c) never arrived; the clock stands still
     const a = pushOf('a');
     const c = pushOf('c', 'b');
-    await holding(a);
+    await received(a, new Date(Date.parse(NOW) - 120_000).toISOString());
+    await begin(a);
     await pushes.record({
       branch: c.release.branch,
       sha: c.release.sha,
@@ -492,7 +494,7 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     // Act
     await begin(c);
 
-    // Assess: ordered by arrival at once, without polling for b
+    // Assess: ordered by receipt at once, without polling for b
     expect(await store.get(a.release.id, 'dev')).toMatchObject({
       status: 'superseded',
       cause: { message: expect.stringContaining('was not received within 10 s') },
@@ -535,11 +537,12 @@ describe('Handler: begin-release, in the order of the pushes', () => {
   it('reports losing the lock round after round as ContentionError, for the state machine to retry', async () => {
     // Prepare: each time this release tries, yet another release (that nothing orders before it) has just taken the lock
     const c = pushOf('c');
-    await received(c);
+    await received(c, later(1_000));
     let n = 0;
     const acquire = store.acquireLock.bind(store);
     store.acquireLock = async (environment, owner) => {
       const other = pushOf(`other-${n++}`);
+      await received(other);
       await store.create({ ...recordOf(other), status: 'pending', targets: undefined });
       await store.releaseLock(environment, (await store.lockHolder(environment)) ?? owner);
       await acquire(environment, { releaseId: other.release.id, executionName: other.executionName });

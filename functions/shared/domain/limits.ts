@@ -31,6 +31,8 @@ export interface WorstCase {
 
 export interface WorstCaseInput {
   concurrency: 'supersede' | 'queue' | 'reject';
+  /** Anything but `newest-only` (the default is `newer-first`) can queue behind another branch's release. */
+  otherBranches?: 'newer-first' | 'newest-only' | 'first-come';
   /** The longest buildTimeout of the routes that enter this environment. */
   buildSeconds?: number;
   deploySeconds: number;
@@ -44,7 +46,10 @@ export interface WorstCaseInput {
 /** Each part of the longest a release of this environment can run. */
 export function worstCase(env: WorstCaseInput): WorstCase {
   return {
-    queue: env.concurrency === 'queue' ? QUEUE_WAIT_SECONDS : 0,
+    queue:
+      env.concurrency === 'queue' || (env.otherBranches ?? 'newer-first') !== 'newest-only'
+        ? QUEUE_WAIT_SECONDS
+        : 0,
     build: env.buildSeconds ?? BUILD_WAIT_SECONDS,
     deploy: env.deploySeconds,
     approval: env.approvalSeconds,
