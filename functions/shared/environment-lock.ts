@@ -31,7 +31,9 @@ const LOCK_ROUNDS = 5;
  * a release older than the one holding the environment, or than the newest one of its branch
  * that already began there, ends `superseded` at once and moves nothing. A newer one applies the
  * environment's policy to the holder: supersede (stop it, roll it back, then run), queue (retry
- * later), reject. Losing a race for the lock is contention (ContentionError, retried), never a failure.
+ * later), reject. A holder of another branch is met by `otherBranches` (ADR 0006): by default an
+ * older push waits its turn. Losing a race for the lock is contention (ContentionError, retried),
+ * never a failure.
  */
 export async function acquireEnvironment(
   input: ReleaseInput,
