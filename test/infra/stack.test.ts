@@ -546,7 +546,16 @@ describe('Stack: Sluice', () => {
     // of up to 256 jobs sends a check_run `created` per job to the same URL as the pushes.
     it('gives POST /webhooks/github its own throttle, room for a 256-job matrix of check events twice over, created after the route', () => {
       const [[stageId, stage]] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage')) as [
-        [string, { Properties: Record<string, any>; DependsOn?: string[] }],
+        [
+          string,
+          {
+            Properties: {
+              RouteSettings?: Record<string, { ThrottlingBurstLimit?: number; ThrottlingRateLimit?: number }>;
+              DefaultRouteSettings: { ThrottlingBurstLimit: number };
+            };
+            DependsOn?: string[];
+          },
+        ],
       ];
       const github = stage.Properties.RouteSettings?.['POST /webhooks/github'];
       expect(github?.ThrottlingBurstLimit).toBeGreaterThanOrEqual(2 * 256);

@@ -87,9 +87,10 @@ export function byReceipt(a: PushRef, b: PushRef, why: string): Exclude<PushOrde
       how: `${why}; the webhook received ${shortSha(ta > tb ? a.sha : b.sha)} (${ta > tb ? a.branch : b.branch}) ${Math.abs(ta - tb)} ms after ${shortSha(ta > tb ? b.sha : a.sha)} (${ta > tb ? b.branch : a.branch})`,
     };
   }
+  const aNewer = a.sha > b.sha;
   return {
-    order: a.sha > b.sha ? 'newer' : 'older',
-    how: `${why}, and their receipt times do not tell them apart; ${shortSha(a.sha > b.sha ? a.sha : b.sha)} counts as newer by commit id`,
+    order: aNewer ? 'newer' : 'older',
+    how: `${why}, and their receipt times do not tell them apart; ${shortSha((aNewer ? a : b).sha)} counts as newer by commit id`,
   };
 }
 
