@@ -4,8 +4,10 @@ import { ConfigError } from '../../functions/shared/domain/config.js';
 import {
   DEPLOY_FUNCTION_TIMEOUT_SECONDS,
   MAX_DEPLOY_WAIT_SECONDS,
+  QUEUE_WAIT_SECONDS,
   RELEASE_EXECUTION_TIMEOUT_SECONDS,
   renderImageTag,
+  worstCase,
 } from '../../functions/shared/domain/limits.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
 import { definitionFile } from '../../statemachines/definitions.js';
@@ -65,6 +67,26 @@ describe('Domain: AWS limits a config is held to', () => {
     expect(problem).toMatch(/^ {2}environments\[2\]: a release here can take /);
     expect(problem).toContain('queue wait 1h + build wait 1h + deploy 10m + approval 4h + bakes 20h');
     expect(problem).toContain('more than a release execution may run (24h)');
+  });
+
+  // A release of another branch that waits for the holder (otherBranches newer-first or
+  // first-come, ADR 0006) spends up to the queue retrier's hour before it begins.
+  it('counts the queue wait for an environment where a release of another branch may wait, and not with newest-only', () => {
+    const base = {
+      concurrency: 'supersede' as const,
+      deploySeconds: 0,
+      approvalSeconds: 0,
+      bakeSeconds: [60],
+      extensionSeconds: 0,
+      watchSeconds: 60,
+    };
+
+    expect(worstCase(base).queue).toBe(QUEUE_WAIT_SECONDS);
+    expect(worstCase({ ...base, otherBranches: 'first-come' }).queue).toBe(QUEUE_WAIT_SECONDS);
+    expect(worstCase({ ...base, otherBranches: 'newest-only' }).queue).toBe(0);
+    expect(worstCase({ ...base, concurrency: 'queue', otherBranches: 'newest-only' }).queue).toBe(
+      QUEUE_WAIT_SECONDS,
+    );
   });
 
   it('refuses a listener in another region than the others: Sluice reaches them all from one', () => {
