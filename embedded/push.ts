@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 /**
  * A GitHub push event payload for a commit on a branch, shaped as GitHub sends it. `before` is
  * the commit the branch moved from; without one, the push creates the branch (all zeros), so
- * nothing orders it against other pushes but `pushedAt` (Unix seconds, default now) and arrival.
+ * nothing orders it against other pushes but `pushedAt` (Unix seconds, default now) and receipt time.
  */
 export function pushPayload(
   repository: string,

@@ -5,11 +5,15 @@ export class MemoryPushLog implements PushLog {
   private readonly pushes = new Map<string, PushRecord>();
   private readonly heads = new Map<string, BranchHead>();
 
-  async record(push: PushRecord): Promise<void> {
+  async record(push: PushRecord): Promise<boolean> {
     const key = `${push.branch}\n${push.sha}`;
     const first = this.pushes.get(key);
-    if (first && first.before === push.before) return;
+    const redelivery = push.deliveryId
+      ? first?.deliveryId === push.deliveryId
+      : first !== undefined && first.before === push.before;
+    if (redelivery) return false;
     this.pushes.set(key, structuredClone(push));
+    return true;
   }
 
   async get(branch: string, sha: string): Promise<PushRecord | undefined> {

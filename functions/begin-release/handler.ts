@@ -3,7 +3,12 @@ import { awsPushes } from '../shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../shared/aws/dynamodb-release-store.js';
 import { awsTrafficRouter } from '../shared/aws/elbv2-traffic-router.js';
 import { awsOrchestrator } from '../shared/aws/sfn-orchestrator.js';
-import { ListenerStateError, ReleaseStoppedError, StickinessError } from '../shared/domain/errors.js';
+import {
+  ListenerStateError,
+  ReleaseQueuedError,
+  ReleaseStoppedError,
+  StickinessError,
+} from '../shared/domain/errors.js';
 import { newAttempt, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { stickinessProblem } from '../shared/domain/stickiness.js';
@@ -43,6 +48,16 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
       // Ended (superseded, aborted) while this task waited or ran past its timeout: never revive it.
       // An earlier attempt's ended record (another execution name) is what a new attempt replaces.
       if (existing && sameAttempt && isTerminal(existing)) throw await stopped(existing.status);
+      // The same commit released here by another execution still running (pushed to a branch of
+      // another route, R6): one record per commit and environment, so this one waits for it.
+      if (existing && !sameAttempt && !isTerminal(existing)) {
+        const other = await p.orchestrator().describeExecution(existing.executionName);
+        if (other?.status === 'RUNNING') {
+          throw new ReleaseQueuedError(
+            `commit ${input.release.sha.slice(0, 7)} is being released in ${environment.name} by execution ${existing.executionName} (branch ${existing.branch}); this release waits for it to end`,
+          );
+        }
+      }
       if (!existing) {
         await releases.create({ ...newRecord(input, p.now()), status: 'pending' });
       } else if (!sameAttempt) {

@@ -45,12 +45,15 @@ const MAX_ATTEMPTS = 50;
  * Starts the push's pipeline. A name is taken for 90 days by any execution, closed or not
  * (StartExecution API reference), so a redelivery lands on the same name and starts nothing,
  * while a re-push of a commit whose last attempt failed, was aborted or rolled back starts the
- * next attempt under a suffixed name. A running or succeeded attempt stays the answer.
+ * next attempt under a suffixed name. A new push (`fresh`: not a redelivery of the recorded
+ * push) of a commit whose attempt succeeded starts the next attempt too: the branch moved back
+ * to it, e.g. a force push to roll back (review R6). A running attempt stays the answer.
  */
 async function startPipeline(
   p: GithubWebhookPorts,
   event: PushEvent,
   deliveryId: string | undefined,
+  fresh: boolean,
 ): Promise<{ plan: ReleasePlan; started: boolean; status?: string }> {
   for (let attempt = 1; ; attempt++) {
     const plan = planRelease(p.config(), event, deliveryId, attempt) as ReleasePlan;
@@ -58,9 +61,12 @@ async function startPipeline(
     const result = await orchestrator.startPipeline(plan.pipeline.input);
     if (result.started) return { plan, started: true };
     const status = await orchestrator.executionStatus(plan.pipeline.executionName, 'pipeline');
-    if (status === 'RUNNING' || status === 'SUCCEEDED' || status === undefined || attempt >= MAX_ATTEMPTS) {
-      return { plan, started: false, ...(status ? { status } : {}) };
-    }
+    const done =
+      status === 'RUNNING' ||
+      status === undefined ||
+      (status === 'SUCCEEDED' && !fresh) ||
+      attempt >= MAX_ATTEMPTS;
+    if (done) return { plan, started: false, ...(status ? { status } : {}) };
   }
 }
 
@@ -180,9 +186,9 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
       // Recorded before anything starts, so that every release that reaches a lock can order
       // itself against the others by the branch's push chain (BeginRelease, domain/push-order.ts).
       // A push log that cannot be written never loses the push (GitHub does not redeliver a failed
-      // delivery by itself): the release still starts, ordered by push time and arrival.
+      // delivery by itself): the release still starts, ordered by push time and commit id.
       const { release: pushed } = plan;
-      await p
+      const fresh = await p
         .pushes()
         .record({
           branch: pushed.branch,
@@ -192,13 +198,15 @@ export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
           receivedAt: p.now().toISOString(),
           ...(deliveryId ? { deliveryId } : {}),
         })
-        .catch((error: unknown) =>
-          log.warn('push not recorded; releases of this push are ordered by push time and arrival', {
+        .catch((error: unknown) => {
+          log.warn('push not recorded; releases of this push are ordered by push time and commit id', {
             deliveryId,
             error: (error as Error).name,
-          }),
-        );
-      const started = await startPipeline(p, payload as PushEvent, deliveryId);
+          });
+          // Unknown whether it is a redelivery: a succeeded pipeline of the commit stays the answer.
+          return false;
+        });
+      const started = await startPipeline(p, payload as PushEvent, deliveryId, fresh);
       const { pipeline, release, route } = started.plan;
       log.info(started.started ? 'pipeline started' : 'duplicate delivery', {
         deliveryId,

@@ -5,7 +5,7 @@ import {
   ReleaseQueuedError,
   ReleaseSupersededError,
 } from './domain/errors.js';
-import { orderPushes, type PushOrder, type PushRef, shortSha } from './domain/push-order.js';
+import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from './domain/push-order.js';
 import type { ReleaseInput, ReleaseRecord, Targets } from './domain/release.js';
 import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from './ports/index.js';
 import { isOwner, isTerminal, type StopPorts, stopRelease } from './release-control.js';
@@ -19,7 +19,7 @@ import { isOwner, isTerminal, type StopPorts, stopRelease } from './release-cont
 /** What taking an environment for a release touches: ending others, and the push log to order them. */
 export type AcquirePorts = StopPorts & Pick<Ports, 'pushes'>;
 
-/** How long a release waits for a push between it and another to be received before arrival order decides. */
+/** How long a release waits for a push between it and another to be received before receipt time decides. */
 export const PUSH_WAIT_MS = 10_000;
 const PUSH_POLL_MS = 200;
 /** Rounds of finding the lock taken by yet another release before handing the retry to the state machine. */
@@ -31,7 +31,9 @@ const LOCK_ROUNDS = 5;
  * a release older than the one holding the environment, or than the newest one of its branch
  * that already began there, ends `superseded` at once and moves nothing. A newer one applies the
  * environment's policy to the holder: supersede (stop it, roll it back, then run), queue (retry
- * later), reject. Losing a race for the lock is contention (ContentionError, retried), never a failure.
+ * later), reject. A holder of another branch is met by `otherBranches` (ADR 0006): by default an
+ * older push waits its turn. Losing a race for the lock is contention (ContentionError, retried),
+ * never a failure.
  */
 export async function acquireEnvironment(
   input: ReleaseInput,
@@ -92,6 +94,17 @@ async function contend(
     return undefined;
   }
   const order = await orderAgainst(input, { branch: holding.branch, sha: holding.sha }, ports, wait);
+  // Across branches an older push is not contained in the newer one (only a branch's push chain
+  // says that), so by default it waits its turn rather than being dropped (ADR 0006).
+  const policy = environment.otherBranches ?? 'newer-first';
+  if (
+    holding.branch !== input.release.branch &&
+    (policy === 'first-come' || (policy === 'newer-first' && order.order === 'older'))
+  ) {
+    throw new ReleaseQueuedError(
+      `release ${holder.releaseId} of ${holding.branch} holds ${environment.name}${order.order === 'older' ? ` (${order.how})` : ''}; a release of another branch waits for it to end (otherBranches: ${policy})`,
+    );
+  }
   if (order.order === 'older') {
     await endSuperseded(
       input,
@@ -184,7 +197,7 @@ async function waitUntil(input: ReleaseInput, ports: Pick<Ports, 'pushes'>, wait
  * Orders this release's push against another's by the push log, waiting (within the release's
  * PushWait) for a push between them that has not been received yet. GitHub does not redeliver a
  * failed delivery by itself, so one that never comes does not hold the environment: then the
- * later arrival counts as newer, and the record says so.
+ * push received later counts as newer, and the record says so.
  */
 async function orderAgainst(
   input: ReleaseInput,
@@ -194,11 +207,13 @@ async function orderAgainst(
 ): Promise<Exclude<PushOrder, { order: 'unknown' }>> {
   const { release } = input;
   const log = ports.pushes();
+  const own = await log.get(release.branch, release.sha);
   const me: PushRef = {
     branch: release.branch,
     sha: release.sha,
     ...(release.before ? { before: release.before } : {}),
     ...(release.pushedAt !== undefined ? { pushedAt: release.pushedAt } : {}),
+    ...(own?.receivedAt ? { receivedAt: own.receivedAt } : {}),
   };
   const recorded = await log.get(other.branch, other.sha);
   const them: PushRef = { ...recorded, ...other };
@@ -210,10 +225,11 @@ async function orderAgainst(
     const order = await orderPushes(me, them, beforeOf);
     if (order.order !== 'unknown') return order;
     if (wait.polls <= 0 || ports.now().getTime() >= (await waitUntil(input, ports, wait))) {
-      return {
-        order: 'newer',
-        how: `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s (or its record expired), so the later arrival counts as newer`,
-      };
+      return byReceipt(
+        me,
+        them,
+        `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s (or its record expired)`,
+      );
     }
     wait.polls--;
     await sleep(PUSH_POLL_MS);

@@ -1,6 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -15,16 +21,31 @@ export interface WebhookEndpointsProps {
   /** Bundled into each function as its config file. */
   readonly config: SluiceConfig;
   /**
-   * Steady-state requests per second the API accepts before answering 429.
-   * @default 10
+   * Steady-state requests per second each route without its own limit (Slack clicks) accepts
+   * before answering 429.
+   * @default 50
    */
   readonly rateLimit?: number;
   /**
-   * Requests the API accepts in a burst.
-   * @default 20
+   * Requests each route without its own limit accepts in a burst.
+   * @default 200
    */
   readonly burstLimit?: number;
+  /**
+   * Steady-state requests per second of POST /webhooks/github: pushes and every check_run and
+   * check_suite event of the repository.
+   * @default 100
+   */
+  readonly githubRateLimit?: number;
+  /**
+   * Requests POST /webhooks/github accepts in a burst.
+   * @default 1000
+   */
+  readonly githubBurstLimit?: number;
 }
+
+/** The GitHub webhook route's key, as the stage's route settings name it. */
+export const GITHUB_WEBHOOK_ROUTE_KEY = 'POST /webhooks/github';
 
 /**
  * Sluice's public endpoints, on one HTTP API:
@@ -33,7 +54,7 @@ export interface WebhookEndpointsProps {
  * Why an HTTP API and not a Lambda Function URL: both are unauthenticated at the edge (GitHub
  * signs with HMAC over the raw body, which neither IAM nor a JWT authorizer can check, so the
  * handler verifies X-Hub-Signature-256 first). The HTTP API adds what a Function URL lacks:
- * stage throttling, so a flood of unsigned requests is cut off at the API instead of running
+ * throttling per route, so a flood of unsigned requests is cut off at the API instead of running
  * Lambdas and Secrets Manager reads (reserved concurrency would do it too, but fails to deploy in
  * accounts with the default concurrency quota of 10), access logs, and one base URL the Slack
  * interactions endpoint will share.
@@ -65,7 +86,7 @@ export class WebhookEndpoints extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.rateLimit ?? 10, burstLimit: props.burstLimit ?? 20 },
+      throttle: { rateLimit: props.rateLimit ?? 50, burstLimit: props.burstLimit ?? 200 },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -82,11 +103,25 @@ export class WebhookEndpoints extends Construct {
       },
     });
 
-    this.api.addRoutes({
+    const [githubRoute] = this.api.addRoutes({
       path: '/webhooks/github',
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('GithubWebhookIntegration', this.githubWebhook.function),
     });
+    // A 429 loses a push for good: GitHub does not redeliver a failed delivery by itself
+    // ("Handling failed webhook deliveries"), and a CI matrix starting sends a check_run `created`
+    // per job (up to 256) to the same URL within seconds. So the route gets its own, larger limit
+    // (route-level throttling, RouteSettings of AWS::ApiGatewayV2::Stage; the account's limit is
+    // 10,000 requests per second, burst 5,000). The HMAC check answers a forged request in
+    // milliseconds. Review R9; docs/deploy.md "Known hazards".
+    (this.stage.node.defaultChild as CfnStage).routeSettings = {
+      [GITHUB_WEBHOOK_ROUTE_KEY]: {
+        ThrottlingRateLimit: props.githubRateLimit ?? 100,
+        ThrottlingBurstLimit: props.githubBurstLimit ?? 1000,
+      },
+    };
+    // RouteSettings is JSON (CloudFormation's own key names); it names a route that must exist first.
+    if (githubRoute) this.stage.node.addDependency(githubRoute);
     // POST /slack/interactions is added to this API by SlackEndpoints.
 
     // The $default stage serves at the API's root.

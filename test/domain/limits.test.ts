@@ -7,10 +7,12 @@ import {
   PIPELINE_EXECUTION_TIMEOUT_SECONDS,
   PIPELINE_FIXED_OVERHEAD_SECONDS,
   PIPELINE_STAGE_OVERHEAD_SECONDS,
+  QUEUE_WAIT_SECONDS,
   RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS,
   RELEASE_EXECUTION_TIMEOUT_SECONDS,
   renderImageTag,
   SCAN_WAIT_SECONDS,
+  worstCase,
 } from '../../functions/shared/domain/limits.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
 import {
@@ -175,6 +177,26 @@ describe('Domain: AWS limits a config is held to', () => {
         /^ {2}releaseBranches: a push on this route \(main\) can take .*, more than a pipeline execution may run \(72h\)/,
       ),
     ]);
+  });
+
+  // A release of another branch that waits for the holder (otherBranches newer-first or
+  // first-come, ADR 0006) spends up to the queue retrier's hour before it begins.
+  it('counts the queue wait for an environment where a release of another branch may wait, and not with newest-only', () => {
+    const base = {
+      concurrency: 'supersede' as const,
+      deploySeconds: 0,
+      approvalSeconds: 0,
+      bakeSeconds: [60],
+      extensionSeconds: 0,
+      watchSeconds: 60,
+    };
+
+    expect(worstCase(base).queue).toBe(QUEUE_WAIT_SECONDS);
+    expect(worstCase({ ...base, otherBranches: 'first-come' }).queue).toBe(QUEUE_WAIT_SECONDS);
+    expect(worstCase({ ...base, otherBranches: 'newest-only' }).queue).toBe(0);
+    expect(worstCase({ ...base, concurrency: 'queue', otherBranches: 'newest-only' }).queue).toBe(
+      QUEUE_WAIT_SECONDS,
+    );
   });
 
   it('refuses a listener in another region than the others: Sluice reaches them all from one', () => {

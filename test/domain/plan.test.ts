@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
+import { routeTag } from '../../functions/shared/domain/execution-name.js';
 import type { PushEvent, ReleasePlan } from '../../functions/shared/domain/plan.js';
 import { planRelease, releaseId } from '../../functions/shared/domain/plan.js';
 import { exampleConfig } from '../support/config.js';
 import { fixture } from '../support/github.js';
 
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
+const TAG = routeTag({ name: 'release/*, main', environments: ['dev', 'staging', 'prod'] });
 const DELIVERY = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
 
 // CommonJS require: swc drops import attributes, and jest warns on a JSON import without one.
@@ -81,9 +83,9 @@ describe('Domain: planRelease', () => {
         },
       });
       expect(plan.environments.map((env) => [env.name, env.startsOn, env.executionName])).toEqual([
-        ['dev', 'push', `dev-acme-checkout-${SHA}`],
-        ['staging', 'promotion', `staging-acme-checkout-${SHA}`],
-        ['prod', 'promotion', `prod-acme-checkout-${SHA}`],
+        ['dev', 'push', `dev-acme-checkout-${TAG}-${SHA}`],
+        ['staging', 'promotion', `staging-acme-checkout-${TAG}-${SHA}`],
+        ['prod', 'promotion', `prod-acme-checkout-${TAG}-${SHA}`],
       ]);
     });
 
@@ -159,6 +161,7 @@ describe('Domain: planRelease', () => {
         watchSeconds: 300,
         insufficientData: { policy: 'extend', maxExtensionSeconds: 600 },
         concurrency: 'supersede',
+        otherBranches: 'newer-first',
       });
       // prod sets no previousDesiredCount: its previous version keeps running for a rollback
       expect(plan.environments[2]?.input.environment.deploy).not.toHaveProperty('previousDesiredCount');
@@ -209,11 +212,35 @@ describe('Domain: planRelease', () => {
 
       // Assess
       expect(plan.release.repository).toBe('acme/checkout');
-      expect(plan.environments[0]?.executionName).toBe(`dev-acme-checkout-${SHA}`);
+      expect(plan.environments[0]?.executionName).toBe(`dev-acme-checkout-${TAG}-${SHA}`);
     });
   });
 
   describe('Routes', () => {
+    // StartExecution refuses a name used by any execution in the last 90 days (StartExecution API
+    // reference): a commit first pushed to hotfix/* and then to main would otherwise never leave prod (R6).
+    it('names the pipeline and its environments apart for the same commit pushed to branches of two routes', () => {
+      // Act
+      const main = planRelease(exampleConfig(), {
+        ...fixture('push-release-branch'),
+        ref: 'refs/heads/main',
+      }) as ReleasePlan;
+      const hotfix = planRelease(exampleConfig(), {
+        ...fixture('push-release-branch'),
+        ref: 'refs/heads/hotfix/x',
+      }) as ReleasePlan;
+
+      // Assess
+      expect(main.pipeline.executionName).not.toBe(hotfix.pipeline.executionName);
+      expect(main.environments.at(-1)?.executionName).not.toBe(hotfix.environments[0]?.executionName);
+      for (const name of [main, hotfix].flatMap((p) => [
+        p.pipeline.executionName,
+        ...p.environments.map((e) => e.executionName),
+      ])) {
+        expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+      }
+    });
+
     it('plans a hotfix push for the hotfix route: prod alone', () => {
       const event: PushEvent = { ...fixture('push-release-branch'), ref: 'refs/heads/hotfix/cve-1' };
 
@@ -228,7 +255,7 @@ describe('Domain: planRelease', () => {
       const plan = expectRelease(planRelease(config, fixture('push-release-branch'), DELIVERY, 3));
 
       expect(plan.release.attempt).toBe(3);
-      expect(plan.pipeline.executionName).toMatch(/^pipeline-acme-checkout-[0-9a-f]{40}-a3$/);
+      expect(plan.pipeline.executionName).toMatch(/^pipeline-acme-checkout-r[0-9a-f]{6}-[0-9a-f]{40}-a3$/);
       for (const env of plan.environments) expect(env.executionName).toMatch(/-a3$/);
     });
   });

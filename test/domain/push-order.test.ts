@@ -145,19 +145,44 @@ describe('Domain: orderPushes', () => {
       expect(asked).toEqual([]);
     });
 
-    it('counts the later arrival as newer when both were pushed in the same second', async () => {
+    // Not the order in which releases reach a lock: that is the order of their executions, which a
+    // release walking dev and staging first reaches last (issue 16, item 6).
+    it('goes by the time the webhook received each push when both were pushed in the same second', async () => {
+      // Prepare: B was received 5 ms after A
+      const a = { ...push(B, ZERO, 1_767_225_600, 'release/1'), receivedAt: '2026-01-01T00:00:00.100Z' };
+      const b = { ...push(A, ZERO, 1_767_225_600, 'hotfix/x'), receivedAt: '2026-01-01T00:00:00.105Z' };
+
       // Act
-      const order = await orderPushes(
+      const older = await orderPushes(a, b, beforeOf);
+      const newer = await orderPushes(b, a, beforeOf);
+
+      // Assess: the same verdict whichever asks
+      expect(older).toEqual({
+        order: 'older',
+        how: 'bbbbbbb (release/1) and aaaaaaa (hotfix/x) were pushed in the same second; the webhook received aaaaaaa (hotfix/x) 5 ms after bbbbbbb (release/1)',
+      });
+      expect(newer).toEqual({
+        order: 'newer',
+        how: 'aaaaaaa (hotfix/x) and bbbbbbb (release/1) were pushed in the same second; the webhook received aaaaaaa (hotfix/x) 5 ms after bbbbbbb (release/1)',
+      });
+    });
+
+    it('falls back to the commit ids, the same verdict either way round, when the receipts tie or are unknown', async () => {
+      // Act
+      const one = await orderPushes(
         push(A, ZERO, 1_767_225_600, 'release/1'),
         push(B, ZERO, 1_767_225_600, 'release/2'),
         beforeOf,
       );
+      const other = await orderPushes(
+        push(B, ZERO, 1_767_225_600, 'release/2'),
+        push(A, ZERO, 1_767_225_600, 'release/1'),
+        beforeOf,
+      );
 
       // Assess
-      expect(order).toEqual({
-        order: 'newer',
-        how: 'nothing orders aaaaaaa (release/1) and bbbbbbb (release/2), so the later arrival counts as newer',
-      });
+      expect([one.order, other.order]).toEqual(['older', 'newer']);
+      expect(one).toMatchObject({ how: expect.stringContaining('bbbbbbb counts as newer by commit id') });
     });
   });
 
@@ -170,7 +195,10 @@ describe('Domain: orderPushes', () => {
       const order = await orderPushes(push(D, ZERO), push(B, A), beforeOf);
 
       // Assess
-      expect(order).toMatchObject({ order: 'newer', how: expect.stringContaining('later arrival') });
+      expect(order).toMatchObject({
+        order: 'newer',
+        how: expect.stringContaining('counts as newer by commit id'),
+      });
       expect(asked).not.toContain(ZERO);
     });
 
@@ -182,7 +210,7 @@ describe('Domain: orderPushes', () => {
       const order = await orderPushes(push(A, B), push(C, ZERO), beforeOf);
 
       // Assess
-      expect(order).toMatchObject({ order: 'newer', how: expect.stringContaining('later arrival') });
+      expect(order).toMatchObject({ how: expect.stringContaining('counts as newer by commit id') });
       expect(asked.length).toBeLessThanOrEqual(2);
     });
 
@@ -194,7 +222,10 @@ describe('Domain: orderPushes', () => {
       const order = await orderPushes(push(D, A), push(C, ZERO), beforeOf);
 
       // Assess
-      expect(order).toMatchObject({ order: 'newer', how: expect.stringContaining('later arrival') });
+      expect(order).toMatchObject({
+        order: 'newer',
+        how: expect.stringContaining('counts as newer by commit id'),
+      });
       expect(asked.length).toBeLessThanOrEqual(3);
     });
 
@@ -244,7 +275,10 @@ describe('Domain: orderPushes', () => {
       const order = await orderPushes(untimed(chain[150]!), untimed(chain[0]!), beforeOf);
 
       // Assess
-      expect(order).toMatchObject({ order: 'newer', how: expect.stringContaining('later arrival') });
+      expect(order).toMatchObject({
+        order: 'newer',
+        how: expect.stringContaining('counts as newer by commit id'),
+      });
       expect(order).not.toMatchObject({ how: expect.stringContaining('pushes later') });
       expect(asked.length).toBeLessThanOrEqual(2 * MAX_CHAIN_HOPS);
     });

@@ -363,14 +363,15 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     return input;
   }
 
-  const received = (input: ReleaseInput) =>
+  const received = (input: ReleaseInput, receivedAt = NOW) =>
     pushes.record({
       branch: input.release.branch,
       sha: input.release.sha,
       before: input.release.before!,
       pushedAt: input.release.pushedAt!,
-      receivedAt: NOW,
+      receivedAt,
     });
+  const later = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
 
   const begin = (input: ReleaseInput) =>
     createBeginReleaseHandler({
@@ -489,12 +490,12 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     expect((await store.lockHolder('dev'))?.releaseId).toBe(c.release.id);
   });
 
-  it('goes by arrival, and says so, when the push in between never arrives within the wait', async () => {
+  it('goes by receipt time, and says so, when the push in between never arrives within the wait', async () => {
     // Prepare: b's delivery failed for good (GitHub does not redeliver by itself); the clock runs 6 s per reading
     const a = pushOf('a');
     const c = pushOf('c', 'b');
     await holding(a);
-    await received(c);
+    await received(c, later(1_000));
     let t = Date.parse(NOW);
     clock = () => {
       t += 6_000;
@@ -508,7 +509,7 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     expect(await store.get(a.release.id, 'dev')).toMatchObject({
       status: 'superseded',
       cause: {
-        message: `superseded by release ${c.release.id} (${shortOf(c)}): push ${shaOf('b').slice(0, 7)} between ${shortOf(c)} and ${shortOf(a)} was not received within 10 s (or its record expired), so the later arrival counts as newer`,
+        message: `superseded by release ${c.release.id} (${shortOf(c)}): push ${shaOf('b').slice(0, 7)} between ${shortOf(c)} and ${shortOf(a)} was not received within 10 s (or its record expired); the webhook received ${shortOf(c)} (${c.release.branch}) 1000 ms after ${shortOf(a)} (${a.release.branch})`,
       },
     });
   });
@@ -517,7 +518,8 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     // Prepare: c's push came 60 s ago; b (between a and c) never arrived; the clock stands still
     const a = pushOf('a');
     const c = pushOf('c', 'b');
-    await holding(a);
+    await received(a, new Date(Date.parse(NOW) - 120_000).toISOString());
+    await begin(a);
     await pushes.record({
       branch: c.release.branch,
       sha: c.release.sha,
@@ -535,7 +537,7 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     // Act
     await begin(c);
 
-    // Assess: ordered by arrival at once, without polling for b
+    // Assess: ordered by receipt at once, without polling for b
     expect(await store.get(a.release.id, 'dev')).toMatchObject({
       status: 'superseded',
       cause: { message: expect.stringContaining('was not received within 10 s') },
@@ -575,14 +577,125 @@ describe('Handler: begin-release, in the order of the pushes', () => {
     expect(await store.get(c.release.id, 'dev')).toMatchObject({ status: 'in_progress' });
   });
 
+  describe('against a release of another branch (otherBranches, ADR 0006)', () => {
+    /** A push of `label` to `branch`, received `ms` after NOW, all in the same second of push time. */
+    async function onBranch(label: string, branch: string, ms: number) {
+      const input = pushOf(label);
+      input.release.branch = branch;
+      input.executionName = `dev-acme-checkout-${branch.replace(/\W/g, '')}-${input.release.sha}`;
+      await received(input, later(ms));
+      return input;
+    }
+
+    // The reported case (issue 16, item 6): release/1.0 pushed, hotfix/x pushed 5 ms later; the
+    // release reaches the lock last because it walked dev and staging first.
+    it('lets an older push of another branch wait for the newer holder (newer-first, the default), instead of superseding it', async () => {
+      // Prepare
+      const hotfix = await onBranch('hotfix', 'hotfix/x', 5);
+      const release = await onBranch('release', 'release/1.0', 0);
+      await begin(hotfix);
+
+      // Act + Assess
+      await expect(begin(release)).rejects.toMatchObject({
+        name: 'ReleaseQueuedError',
+        message: expect.stringContaining('received'),
+      });
+      expect(await store.get(hotfix.release.id, 'dev')).toMatchObject({ status: 'in_progress' });
+      expect(await store.get(release.release.id, 'dev')).toMatchObject({ status: 'pending' });
+      expect(orchestrator.stops).toEqual([]);
+    });
+
+    it('lets a newer push of another branch supersede the holder (newer-first with concurrency supersede)', async () => {
+      // Prepare
+      const release = await onBranch('release', 'release/1.0', 0);
+      const hotfix = await onBranch('hotfix', 'hotfix/x', 5);
+      await begin(release);
+
+      // Act
+      await begin(hotfix);
+
+      // Assess
+      expect(await store.get(release.release.id, 'dev')).toMatchObject({
+        status: 'superseded',
+        cause: { message: expect.stringContaining('5 ms after') },
+      });
+      expect((await store.lockHolder('dev'))?.releaseId).toBe(hotfix.release.id);
+    });
+
+    it('ends an older push of another branch superseded with newest-only', async () => {
+      // Prepare
+      const hotfix = await onBranch('hotfix', 'hotfix/x', 5);
+      const release = await onBranch('release', 'release/1.0', 0);
+      await begin(hotfix);
+      release.environment.otherBranches = 'newest-only';
+
+      // Act + Assess
+      await expect(begin(release)).rejects.toMatchObject({ name: 'ReleaseSupersededError' });
+      expect(await store.get(release.release.id, 'dev')).toMatchObject({ status: 'superseded' });
+    });
+
+    it('lets neither stop the other with first-come: a newer push waits too', async () => {
+      // Prepare
+      const release = await onBranch('release', 'release/1.0', 0);
+      const hotfix = await onBranch('hotfix', 'hotfix/x', 5);
+      await begin(release);
+      hotfix.environment.otherBranches = 'first-come';
+
+      // Act + Assess
+      await expect(begin(hotfix)).rejects.toMatchObject({ name: 'ReleaseQueuedError' });
+      expect(await store.get(release.release.id, 'dev')).toMatchObject({ status: 'in_progress' });
+    });
+  });
+
+  // One record per commit and environment: the same commit pushed to a branch of another route
+  // (its own execution name, R6) must not overwrite the record of the execution that releases it.
+  it('waits while another running execution releases the same commit here, then takes over as a new attempt', async () => {
+    // Prepare
+    const viaHotfix = pushOf('same');
+    viaHotfix.release.branch = 'hotfix/x';
+    viaHotfix.executionName = 'dev-acme-checkout-rhotfix-same';
+    await received(viaHotfix);
+    await begin(viaHotfix);
+    const viaMain = pushOf('same');
+    viaMain.release.branch = 'main';
+    viaMain.executionName = 'dev-acme-checkout-rmain-same';
+    await received(viaMain, later(1_000));
+
+    // Act + Assess: while the hotfix execution runs
+    await expect(begin(viaMain)).rejects.toMatchObject({
+      name: 'ReleaseQueuedError',
+      message: expect.stringContaining(
+        'is being released in dev by execution dev-acme-checkout-rhotfix-same',
+      ),
+    });
+    expect(await store.get(viaHotfix.release.id, 'dev')).toMatchObject({
+      executionName: 'dev-acme-checkout-rhotfix-same',
+      status: 'in_progress',
+    });
+
+    // Act + Assess: once it succeeded and freed the lock
+    await store.update(viaHotfix.release.id, 'dev', { status: 'succeeded' }, { event: 'succeeded' });
+    await store.releaseLock('dev', {
+      releaseId: viaHotfix.release.id,
+      executionName: viaHotfix.executionName,
+    });
+    orchestrator.ended.set(viaHotfix.executionName, { status: 'SUCCEEDED' });
+    await begin(viaMain);
+    expect(await store.get(viaMain.release.id, 'dev')).toMatchObject({
+      executionName: 'dev-acme-checkout-rmain-same',
+      status: 'in_progress',
+    });
+  });
+
   it('reports losing the lock round after round as ContentionError, for the state machine to retry', async () => {
     // Prepare: each time this release tries, yet another release (that nothing orders before it) has just taken the lock
     const c = pushOf('c');
-    await received(c);
+    await received(c, later(1_000));
     let n = 0;
     const acquire = store.acquireLock.bind(store);
     store.acquireLock = async (environment, owner) => {
       const other = pushOf(`other-${n++}`);
+      await received(other);
       await store.create({ ...recordOf(other), status: 'pending', targets: undefined });
       await store.releaseLock(environment, (await store.lockHolder(environment)) ?? owner);
       await acquire(environment, { releaseId: other.release.id, executionName: other.executionName });

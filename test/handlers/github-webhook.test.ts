@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { MemoryPushLog } from '../../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { createGithubWebhookHandler } from '../../functions/github-webhook/handler.js';
+import { routeTag } from '../../functions/shared/domain/execution-name.js';
 import type { PipelineInput } from '../../functions/shared/domain/release.js';
 import { setLogSink } from '../../functions/shared/log.js';
 import type {
@@ -18,9 +19,10 @@ import { fixedClock, NOW } from '../support/ports.js';
 
 const SECRET = "It's a Secret to Everybody: 7f3a9c1e5b";
 const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246';
-const DEV_EXECUTION = `dev-acme-checkout-${SHA}`;
-const PIPELINE = `pipeline-acme-checkout-${SHA}`;
 const ROUTE = { route: 'release/*, main', environments: ['dev', 'staging', 'prod'] };
+const TAG = routeTag({ name: ROUTE.route, environments: ROUTE.environments });
+const DEV_EXECUTION = `dev-acme-checkout-${TAG}-${SHA}`;
+const PIPELINE = `pipeline-acme-checkout-${TAG}-${SHA}`;
 
 const unused = async (): Promise<never> => {
   throw new Error('not used by the webhook');
@@ -266,18 +268,48 @@ describe('Handler: github-webhook', () => {
       });
     });
 
-    it('lands a redelivered push with a new delivery id on the same execution name', async () => {
-      // Act: the first delivery's pipeline succeeded before the push is delivered again
-      const first = await push('push-release-branch', { delivery: 'delivery-a' });
+    it('answers a redelivery (same delivery id) of a push whose pipeline succeeded as a duplicate', async () => {
+      // Act
+      await push('push-release-branch', { delivery: 'delivery-a' });
       orchestrator.executions.set(PIPELINE, 'SUCCEEDED');
-      const redelivered = await push('push-release-branch', { delivery: 'delivery-b' });
+      const redelivered = await push('push-release-branch', { delivery: 'delivery-a' });
 
       // Assess
-      expect(first.statusCode).toBe(202);
       expect(redelivered.statusCode).toBe(200);
       expect(bodyOf(redelivered)).toMatchObject({ duplicate: true, started: false, status: 'SUCCEEDED' });
-      const names = orchestrator.asked.map((i) => i.pipeline.executionName);
-      expect(names).toEqual([PIPELINE, PIPELINE]);
+      expect(orchestrator.asked.map((i) => i.pipeline.executionName)).toEqual([PIPELINE, PIPELINE]);
+    });
+
+    // StartExecution refuses a name used in the last 90 days, "regardless of input" once the
+    // execution closed (StartExecution API reference), and X-GitHub-Delivery names the event, so a
+    // new id is a new push: the branch came back to the commit, e.g. a force push to roll back (R6).
+    it('starts the next attempt for a new push (another delivery id) of a commit whose pipeline succeeded', async () => {
+      // Act
+      await push('push-release-branch', { delivery: 'delivery-a' });
+      orchestrator.executions.set(PIPELINE, 'SUCCEEDED');
+      const pushedAgain = await push('push-release-branch', { delivery: 'delivery-b' });
+
+      // Assess
+      expect(pushedAgain.statusCode).toBe(202);
+      expect(bodyOf(pushedAgain)).toMatchObject({
+        started: true,
+        attempt: 2,
+        executionName: `${PIPELINE}-a2`,
+      });
+    });
+
+    it('answers a new push of a commit whose pipeline still runs with that pipeline', async () => {
+      // Act
+      await push('push-release-branch', { delivery: 'delivery-a' });
+      const pushedAgain = await push('push-release-branch', { delivery: 'delivery-b' });
+
+      // Assess
+      expect(pushedAgain.statusCode).toBe(200);
+      expect(bodyOf(pushedAgain)).toMatchObject({
+        duplicate: true,
+        status: 'RUNNING',
+        executionName: PIPELINE,
+      });
     });
   });
 
@@ -307,12 +339,13 @@ describe('Handler: github-webhook', () => {
     it('keeps the first receipt of a redelivered push', async () => {
       // Act
       await push('push-release-branch', { delivery: 'delivery-a' });
-      await push('push-release-branch', { delivery: 'delivery-b' });
+      await push('push-release-branch', { delivery: 'delivery-a' });
 
       // Assess
-      expect((await pushes.get('release/1.4', '6113728f27ae82c7b1a177c8d03f9e96e0adf246'))?.deliveryId).toBe(
-        'delivery-a',
-      );
+      expect(await pushes.get('release/1.4', '6113728f27ae82c7b1a177c8d03f9e96e0adf246')).toMatchObject({
+        deliveryId: 'delivery-a',
+        receivedAt: NOW,
+      });
     });
 
     it('still starts the release when the push log cannot be written (GitHub would not redeliver a 500)', async () => {
@@ -333,7 +366,10 @@ describe('Handler: github-webhook', () => {
     it('records nothing for a push that is not a release', async () => {
       // Prepare
       const recorded: unknown[] = [];
-      pushes.record = async (push) => void recorded.push(push);
+      pushes.record = async (push) => {
+        recorded.push(push);
+        return true;
+      };
 
       // Act
       await push('push-tag');

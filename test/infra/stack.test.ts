@@ -555,7 +555,10 @@ describe('Stack: Sluice', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/github' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: '$default',
-        DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: Match.anyValue(),
+          ThrottlingBurstLimit: Match.anyValue(),
+        },
         AccessLogSettings: { DestinationArn: Match.anyValue() },
       });
       template.hasOutput('GithubWebhookUrl', {});
@@ -568,6 +571,39 @@ describe('Stack: Sluice', () => {
         Description: string;
       };
       expect(Description).toMatch(/Pushes, Check suites and Check runs/);
+    });
+
+    // Review R9. A throttled delivery is answered 429 and lost: "GitHub does not automatically
+    // redeliver failed deliveries" (GitHub docs, Handling failed webhook deliveries); a CI matrix
+    // of up to 256 jobs sends a check_run `created` per job to the same URL as the pushes.
+    it('gives POST /webhooks/github its own throttle, room for a 256-job matrix of check events twice over, created after the route', () => {
+      const [[stageId, stage]] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage')) as [
+        [
+          string,
+          {
+            Properties: {
+              RouteSettings?: Record<string, { ThrottlingBurstLimit?: number; ThrottlingRateLimit?: number }>;
+              DefaultRouteSettings: { ThrottlingBurstLimit: number };
+            };
+            DependsOn?: string[];
+          },
+        ],
+      ];
+      const github = stage.Properties.RouteSettings?.['POST /webhooks/github'];
+      expect(github?.ThrottlingBurstLimit).toBeGreaterThanOrEqual(2 * 256);
+      expect(github?.ThrottlingRateLimit).toBeGreaterThanOrEqual(50);
+      // Route-level limits may not exceed the account's (10,000 rps, burst 5,000 by default).
+      expect(github?.ThrottlingBurstLimit).toBeLessThanOrEqual(5000);
+      // Slack clicks (and any route without its own settings) keep a burst well above a person's clicks.
+      expect(stage.Properties.DefaultRouteSettings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(100);
+      const [routeId] = Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(
+        ([, route]) =>
+          (route as { Properties: { RouteKey: string } }).Properties.RouteKey === 'POST /webhooks/github',
+      )!;
+      expect({ stageId, dependsOn: stage.DependsOn ?? [] }).toEqual({
+        stageId,
+        dependsOn: expect.arrayContaining([routeId]),
+      });
     });
 
     it('routes POST /slack/interactions on the same API, and feeds the notifier from the table stream', () => {

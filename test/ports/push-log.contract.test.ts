@@ -68,21 +68,58 @@ describe.each(logs)('Contract: PushLog (%s)', (_, make) => {
       expect(await log.get(branch, B)).toEqual(pushed);
     });
 
-    it('keeps the first receipt of a redelivery (same before)', async () => {
+    // GitHub: X-GitHub-Delivery is "unique per event, not per delivery" (github/docs#32822; the
+    // deliveries API's `guid` is "shared with all deliveries ... for this event"): a redelivery carries it.
+    it('keeps the first receipt of a redelivery (same delivery id) and says it is not new', async () => {
       // Prepare
       const log = await make();
       const branch = newBranch();
       const first = pushOf(branch, B, A, { receivedAt: '2026-01-01T00:00:01.000Z', deliveryId: 'first' });
 
       // Act
-      await log.record(first);
-      await log.record({ ...first, receivedAt: '2026-01-01T00:05:00.000Z', deliveryId: 'redelivered' });
+      const recorded = await log.record(first);
+      const again = await log.record({ ...first, receivedAt: '2026-01-01T00:05:00.000Z' });
 
       // Assess
+      expect([recorded, again]).toEqual([true, false]);
       expect(await log.get(branch, B)).toMatchObject({
         receivedAt: '2026-01-01T00:00:01.000Z',
         deliveryId: 'first',
       });
+    });
+
+    it('records a new push of the same commit from the same before (another delivery id) as new', async () => {
+      // Prepare: A → B, then back to A, then B again: the third push repeats the first's before
+      const log = await make();
+      const branch = newBranch();
+      await log.record(pushOf(branch, B, A, { deliveryId: 'first' }));
+
+      // Act
+      const again = await log.record(
+        pushOf(branch, B, A, { deliveryId: 'third', receivedAt: '2026-01-01T00:09:00.000Z' }),
+      );
+
+      // Assess
+      expect(again).toBe(true);
+      expect(await log.get(branch, B)).toMatchObject({
+        deliveryId: 'third',
+        receivedAt: '2026-01-01T00:09:00.000Z',
+      });
+    });
+
+    it('without delivery ids, keeps the first receipt of a push with the same before', async () => {
+      // Prepare
+      const log = await make();
+      const branch = newBranch();
+      const { deliveryId: _, ...first } = pushOf(branch, B, A);
+
+      // Act
+      await log.record(first);
+      const again = await log.record({ ...first, receivedAt: '2026-01-01T00:05:00.000Z' });
+
+      // Assess
+      expect(again).toBe(false);
+      expect(await log.get(branch, B)).toMatchObject({ receivedAt: first.receivedAt });
     });
 
     it('replaces the push of a commit pushed again from elsewhere (another before)', async () => {

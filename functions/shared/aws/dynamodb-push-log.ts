@@ -21,21 +21,39 @@ export class DynamoDbPushLog implements PushLog {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  /** A redelivery (same `before`) keeps the first receipt; a re-push of the commit from elsewhere replaces it. */
-  async record(push: PushRecord): Promise<void> {
+  /** A redelivery (same delivery id, or without one the same `before`) keeps the first receipt; a new push of the commit replaces it. */
+  async record(push: PushRecord): Promise<boolean> {
     const expiresAt = Math.floor(Date.parse(push.receivedAt) / 1000) + PUSH_TTL_SECONDS;
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...pushKey(push.branch, push.sha), push, before: push.before ?? '', expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk) OR #before <> :before',
-          ExpressionAttributeNames: { '#before': 'before' },
-          ExpressionAttributeValues: { ':before': push.before ?? '' },
+          Item: {
+            ...pushKey(push.branch, push.sha),
+            push,
+            before: push.before ?? '',
+            ...(push.deliveryId ? { deliveryId: push.deliveryId } : {}),
+            expiresAt,
+          },
+          ...(push.deliveryId
+            ? {
+                // A comparison with a missing attribute is false: a push recorded without an id is replaced.
+                ConditionExpression:
+                  'attribute_not_exists(pk) OR attribute_not_exists(#delivery) OR #delivery <> :delivery',
+                ExpressionAttributeNames: { '#delivery': 'deliveryId' },
+                ExpressionAttributeValues: { ':delivery': push.deliveryId },
+              }
+            : {
+                ConditionExpression: 'attribute_not_exists(pk) OR #before <> :before',
+                ExpressionAttributeNames: { '#before': 'before' },
+                ExpressionAttributeValues: { ':before': push.before ?? '' },
+              }),
         }),
       );
+      return true;
     } catch (error) {
       if (!isNamed(error, 'ConditionalCheckFailedException')) throw error;
+      return false;
     }
   }
 

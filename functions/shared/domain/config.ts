@@ -130,6 +130,14 @@ const Environment = z
       .default({ policy: 'fail', maxExtension: 300 }),
     /** What a newer push does while a release runs in this environment. */
     concurrency: z.enum(['supersede', 'queue', 'reject']).default('supersede'),
+    /**
+     * How a release meets one of another branch here, where push time says less than a branch's
+     * push chain (ADR 0006). `newer-first`: a newer push (by push time, then receipt) applies
+     * `concurrency` to the holder; an older one waits its turn instead of ending superseded.
+     * `newest-only`: an older one ends superseded. `first-come`: neither stops the other; each
+     * waits for the holder to end.
+     */
+    otherBranches: z.enum(['newer-first', 'newest-only', 'first-come']).default('newer-first'),
     /** After this environment succeeded, how long the pipeline waits (its alarms checked at the end) before the next one. */
     soak: duration.default(0),
     /** With `ecs`: where the image is, and what its scan findings may hold. */
@@ -188,6 +196,7 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
     fieldOf(noData, 'policy') === 'extend' ? seconds(fieldOf(noData, 'maxExtension')) : 0;
   const watchSeconds = seconds(fieldOf(env, 'watch'));
   const concurrency = fieldOf(env, 'concurrency');
+  const otherBranches = fieldOf(env, 'otherBranches');
   const known = (n: number | undefined): n is number => n !== undefined;
   if (
     !bakes.every(known) ||
@@ -198,6 +207,7 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
   }
   return worstCase({
     concurrency,
+    ...(otherBranches === 'newest-only' ? { otherBranches } : {}),
     buildSeconds,
     scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
     deploySeconds: deploySeconds!,

@@ -114,7 +114,7 @@ export class ScanPendingError extends SluiceError {
 export class BuildPendingError extends SluiceError {
   override name = 'BuildPendingError';
 }
-/** The environment's queue policy: another release holds the lock; the state machine retries. */
+/** Another release holds the environment and this one waits for it (concurrency `queue`, otherBranches, or the same commit released by another execution); the state machine retries. */
 export class ReleaseQueuedError extends SluiceError {
   override name = 'ReleaseQueuedError';
 }

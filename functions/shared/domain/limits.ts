@@ -54,6 +54,8 @@ export interface WorstCase {
 
 export interface WorstCaseInput {
   concurrency: 'supersede' | 'queue' | 'reject';
+  /** Anything but `newest-only` (the default is `newer-first`) can queue behind another branch's release. */
+  otherBranches?: 'newer-first' | 'newest-only' | 'first-come';
   /** The longest buildTimeout of the routes that enter this environment. */
   buildSeconds?: number;
   /** Whether Deploy waits for the image's scan (scan.failOn is set). */
@@ -69,7 +71,10 @@ export interface WorstCaseInput {
 /** Each part of the longest a release of this environment can run. */
 export function worstCase(env: WorstCaseInput): WorstCase {
   return {
-    queue: env.concurrency === 'queue' ? QUEUE_WAIT_SECONDS : 0,
+    queue:
+      env.concurrency === 'queue' || (env.otherBranches ?? 'newer-first') !== 'newest-only'
+        ? QUEUE_WAIT_SECONDS
+        : 0,
     build: env.buildSeconds ?? BUILD_WAIT_SECONDS,
     scan: env.scanned ? SCAN_WAIT_SECONDS : 0,
     deploy: env.deploySeconds,

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig, SluiceConfig } from './config.js';
-import { attemptName, executionName } from './execution-name.js';
+import { attemptName, executionName, routeTag } from './execution-name.js';
 import { matchesAny } from './glob.js';
 import { renderImageTag } from './limits.js';
 import type { EnvironmentInput, PipelineInput, ReleaseInput, ReleaseRef, StepInput } from './release.js';
@@ -115,6 +115,7 @@ export function environmentInput(
       maxExtensionSeconds: env.insufficientData.maxExtension,
     },
     concurrency: env.concurrency,
+    otherBranches: env.otherBranches,
   };
 }
 
@@ -182,6 +183,9 @@ export function planRelease(
     attempt,
   };
 
+  // The route is part of every name: the same commit pushed to a branch of another route is
+  // another pipeline, not a duplicate (StartExecution refuses a name used in the last 90 days).
+  const tag = routeTag(route);
   const environments = route.environments.map((envName, i): EnvironmentPlan => {
     const env = config.environments.find((e) => e.name === envName)!;
     const steps: StepInput[] = env.steps.map((step, index) => ({
@@ -189,7 +193,7 @@ export function planRelease(
       weight: step.weight,
       bakeSeconds: step.bake,
     }));
-    const name = attemptName(executionName(env.name, config.repository, event.after), attempt);
+    const name = attemptName(executionName(env.name, config.repository, event.after, tag), attempt);
     const bakes = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
     const last = i === route.environments.length - 1;
     return {
@@ -208,7 +212,7 @@ export function planRelease(
       soakSeconds: last ? 0 : env.soak,
     };
   });
-  const pipelineName = attemptName(executionName('pipeline', config.repository, event.after), attempt);
+  const pipelineName = attemptName(executionName('pipeline', config.repository, event.after, tag), attempt);
 
   return {
     kind: 'release',

@@ -4,7 +4,8 @@
  * says nothing about the order of the pushes. The pushes say it themselves: a push event's
  * `before` is "the SHA of the most recent commit on ref before the push" (GitHub's push event
  * payload), so on one branch the pushes form a chain, each one's `before` the previous one's
- * `after`. Across branches only `repository.pushed_at` (whole seconds) orders them.
+ * `after`. Across branches only `repository.pushed_at` (whole seconds) orders them, and in the
+ * same second the time the webhook received each push (never the order releases reach a lock).
  */
 
 /** What ordering needs to know of a push. */
@@ -16,6 +17,8 @@ export interface PushRef {
   before?: string;
   /** `repository.pushed_at` of the push event: Unix seconds. */
   pushedAt?: number;
+  /** When the webhook received the push (ISO, milliseconds): breaks a tie of `pushedAt`. */
+  receivedAt?: string;
 }
 
 export type PushOrder =
@@ -69,25 +72,45 @@ function byTime(a: PushRef, b: PushRef): PushOrder | undefined {
 }
 
 /**
+ * The last word on two pushes nothing else orders (other branches in the same second, a gap
+ * nobody filled, a recreated branch): the one the webhook received later is newer. Equal or
+ * unknown receipts (a push log that could not be written) fall back to the commit ids, so both
+ * releases reach the same verdict whichever asks.
+ */
+export function byReceipt(a: PushRef, b: PushRef, why: string): Exclude<PushOrder, { order: 'unknown' }> {
+  if (a.sha === b.sha) return { order: 'same' };
+  const at = (p: PushRef) => (p.receivedAt ? Date.parse(p.receivedAt) : Number.NaN);
+  const [ta, tb] = [at(a), at(b)];
+  if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) {
+    return {
+      order: ta > tb ? 'newer' : 'older',
+      how: `${why}; the webhook received ${shortSha(ta > tb ? a.sha : b.sha)} (${ta > tb ? a.branch : b.branch}) ${Math.abs(ta - tb)} ms after ${shortSha(ta > tb ? b.sha : a.sha)} (${ta > tb ? b.branch : a.branch})`,
+    };
+  }
+  const aNewer = a.sha > b.sha;
+  return {
+    order: aNewer ? 'newer' : 'older',
+    how: `${why}, and their receipt times do not tell them apart; ${shortSha((aNewer ? a : b).sha)} counts as newer by commit id`,
+  };
+}
+
+/**
  * How push `a` stands to push `b`: by the branch's push chain where it connects them, else by
  * push time; `unknown` names a push in between that has not been received yet. Two pushes that
- * nothing orders (other branches in the same second, a recreated branch) count `a` as newer:
- * it is the later arrival.
+ * nothing else orders (other branches in the same second, a recreated branch) go by receipt.
  */
 export async function orderPushes(a: PushRef, b: PushRef, beforeOf: BeforeOf): Promise<PushOrder> {
   if (a.sha === b.sha) return { order: 'same' };
-  const arrival: PushOrder = {
-    order: 'newer',
-    how: `nothing orders ${shortSha(a.sha)} (${a.branch}) and ${shortSha(b.sha)} (${b.branch}), so the later arrival counts as newer`,
-  };
-  if (a.branch !== b.branch) return byTime(a, b) ?? arrival;
+  const untold = `${shortSha(a.sha)} (${a.branch}) and ${shortSha(b.sha)} (${b.branch}) were pushed in the same second`;
+  if (a.branch !== b.branch) return byTime(a, b) ?? byReceipt(a, b, untold);
 
   const fromA = await walkBack(a, b.sha, beforeOf);
   if (fromA.reached) {
     // A force push back to an earlier commit links the two both ways (A, then B on top, then A
     // again): the commits alone cannot say which push is newer, so the chain decides nothing.
     const cycle = await walkBack(b, a.sha, beforeOf, fromA.hops + 1);
-    if (cycle.reached) return byTime(a, b) ?? arrival;
+    if (cycle.reached)
+      return byTime(a, b) ?? byReceipt(a, b, `${untold}, and a force push links them both ways`);
     return {
       order: 'newer',
       how: `${shortSha(a.sha)} was pushed to ${a.branch} after ${shortSha(b.sha)} (${pushes(fromA.hops)})`,
@@ -101,5 +124,8 @@ export async function orderPushes(a: PushRef, b: PushRef, beforeOf: BeforeOf): P
     };
   }
   const gap = fromA.gap ?? fromB.gap;
-  return byTime(a, b) ?? (gap ? { order: 'unknown', missing: gap } : arrival);
+  return (
+    byTime(a, b) ??
+    (gap ? { order: 'unknown', missing: gap } : byReceipt(a, b, `${untold}, and no push chain links them`))
+  );
 }

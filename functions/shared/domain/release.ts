@@ -62,6 +62,8 @@ export interface EnvironmentInput {
   watchSeconds: number;
   insufficientData: { policy: 'fail' | 'extend'; maxExtensionSeconds: number };
   concurrency: 'supersede' | 'queue' | 'reject';
+  /** How a release of another branch is met (config `otherBranches`); absent in inputs of older versions: `newer-first`. */
+  otherBranches?: 'newer-first' | 'newest-only' | 'first-come';
 }
 
 export interface StepInput {

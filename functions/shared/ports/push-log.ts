@@ -22,8 +22,12 @@ export interface BranchHead {
  * particular order; the pushes' own `before` → `after` chain says which is newer.
  */
 export interface PushLog {
-  /** Records a push; a redelivery (same branch, commit and `before`) keeps the first receipt. */
-  record(push: PushRecord): Promise<void>;
+  /**
+   * Records a push. A redelivery keeps the first receipt: the same delivery id (GitHub's
+   * X-GitHub-Delivery names the event, and its redeliveries carry it too), or, without ids, the
+   * same branch, commit and `before`. True when the push was recorded as a new one.
+   */
+  record(push: PushRecord): Promise<boolean>;
   /** The recorded push that moved `branch` to `sha`, if any. */
   get(branch: string, sha: string): Promise<PushRecord | undefined>;
   head(environment: string, branch: string): Promise<BranchHead | undefined>;
