@@ -159,7 +159,7 @@ describe('Domain: AWS limits a config is held to', () => {
     const problems = problemsOf(document);
 
     expect(problems).toEqual([
-      "  routes[0]: a push on this route (release/*, main) can take 73h 56m (dev 21h 1m + soak 4h, staging 21h 45m + soak 4h, prod 21h 30m, and the pipeline's own steps 1h 40m), more than a pipeline execution may run (72h); shorten the soaks or the environments' releases, or split the route",
+      "  routes[0]: a push on this route (release/*, main) can take 76h 56m (dev 22h 1m + soak 4h, staging 22h 45m + soak 4h, prod 22h 30m, and the pipeline's own steps 1h 40m), more than a pipeline execution may run (72h); shorten the soaks or the environments' releases, or split the route",
     ]);
     expect(problems[0]).toContain('more than a pipeline execution may run (72h)');
   });

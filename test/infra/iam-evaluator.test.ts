@@ -357,8 +357,8 @@ describe('SDK command → IAM authorization (iam-data)', () => {
     await expect(
       authorizationsFor({ service: 'ECS', command: 'CreateService', input: {} }, ctx),
     ).rejects.toThrow(/RESOURCES/);
-    await expect(authorizationsFor({ service: 'Lambda', command: 'Invoke', input: {} }, ctx)).rejects.toThrow(
-      /IAM_SERVICE/,
-    );
+    await expect(
+      authorizationsFor({ service: 'SQS', command: 'SendMessage', input: {} }, ctx),
+    ).rejects.toThrow(/IAM_SERVICE/);
   });
 });
