@@ -210,7 +210,9 @@ function listenerChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[
       ),
     );
   } else {
-    checks.push(ok('listener', `one forward action with blue and green (${where(env)})`));
+    checks.push(
+      ok('listener', `one forward action with blue and green on the ${env.ruleArn ? 'rule' : 'listener'}`),
+    );
   }
   const groupCheck = targetGroupCheck(env, facts, listener.loadBalancerArn);
   checks.push(groupCheck);
@@ -328,11 +330,12 @@ function healthCheck(env: EnvironmentConfig, facts: EnvironmentFacts, live: stri
     );
   if (!group.value) return fail('targets', `the live group (${side}) does not exist`, 'see targetGroups');
   const { healthy, registered } = group.value;
-  if (healthy < env.minHealthyTargets)
+  // minHealthyTargets gates the idle group before each shift; the live group needs a healthy target for a rollback to restore to.
+  if (healthy === 0)
     return fail(
       'targets',
-      `the live group (${side}) has ${healthy} healthy of ${registered} registered targets; minHealthyTargets is ${env.minHealthyTargets}`,
-      `register healthy targets in ${side} (${live}) before releasing: a rollback restores traffic to it`,
+      `the live group (${side}) has no healthy target (${registered} registered): it serves errors now, and a rollback would restore traffic to it`,
+      `register healthy targets in ${side} (${live}), or fix their health check`,
     );
   return ok('targets', `the live group (${side}) has ${healthy} healthy of ${registered} registered targets`);
 }
