@@ -40,10 +40,11 @@ interface DoctorOptions {
   region?: string;
   config: string;
   json?: boolean;
+  /** @default the token `sluice serve` wrote to .sluice/api-token */
+  apiToken?: string;
 }
 
-async function embeddedReport(url: string): Promise<DoctorReport> {
-  const token = readApiToken();
+async function embeddedReport(url: string, token = readApiToken()): Promise<DoctorReport> {
   if (!token)
     throw new Unavailable(
       'no API token in .sluice/api-token: is `sluice serve` running from this directory?',
@@ -73,7 +74,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<0 | 1 | 2> {
         stack: opts.stack,
         ...(opts.region ? { clientConfig: { region: opts.region } } : {}),
       });
-    } else report = await embeddedReport(opts.url);
+    } else report = await embeddedReport(opts.url, opts.apiToken ?? readApiToken());
   } catch (error) {
     console.error(`sluice doctor could not run: ${(error as Error).message}`);
     return 2;
