@@ -310,7 +310,7 @@ export async function alarmFacts(client: CloudWatchClient, names: string[]): Pro
   return facts;
 }
 
-async function ecsFacts(client: ECSClient, env: EnvironmentConfig): Promise<EcsFacts> {
+export async function ecsFacts(client: ECSClient, env: EnvironmentConfig): Promise<EcsFacts> {
   const deploy = env.deploy;
   if (deploy.provider !== 'ecs') throw new Error('not an ECS environment');
   const { clusters = [] } = await client.send(new DescribeClustersCommand({ clusters: [deploy.cluster] }));
