@@ -152,6 +152,11 @@ const fail = (id: string, detail: string, fix: string): Check => ({ id, status: 
 const unreadable = (id: string, what: string, error: string, permission: string): Check =>
   fail(id, `cannot read ${what}: ${error}`, `give the caller ${permission}, then run doctor again`);
 
+/** A target group's or load balancer's name from its ARN, for one-line details. */
+export function shortName(arn: string): string {
+  return /:(?:targetgroup|loadbalancer\/(?:app|net))\/([^/]+)\//.exec(arn)?.[1] ?? arn;
+}
+
 const REQUIRED_EVENTS = ['push', 'check_suite', 'check_run'] as const;
 
 /** Every check of one environment, in a stable order. */
@@ -205,7 +210,7 @@ function listenerChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[
     checks.push(
       fail(
         'listener',
-        `the forward action lists ${groups.join(', ') || 'no group'}, not exactly blue ${blue} and green ${green}`,
+        `the forward action lists ${groups.map(shortName).join(', ') || 'no group'}, not exactly blue ${shortName(blue)} and green ${shortName(green)}`,
         'make the forward action list the two configured target groups and no other (ForwardConfig.TargetGroups)',
       ),
     );
@@ -232,7 +237,7 @@ function targetGroupCheck(env: EnvironmentConfig, facts: EnvironmentFacts, loadB
       );
     if (!group.value) problems.push(`${side} ${env.targetGroups[side]} does not exist`);
     else if (!group.value.loadBalancerArns.includes(loadBalancerArn))
-      problems.push(`${side} is not attached to the listener's load balancer ${loadBalancerArn}`);
+      problems.push(`${side} is not attached to the listener's load balancer ${shortName(loadBalancerArn)}`);
   }
   return problems.length > 0
     ? fail(
@@ -292,7 +297,7 @@ function trafficChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[]
     checks.push(
       fail(
         'traffic',
-        `the listener sends traffic to ${reading.groups.join(', ')}, outside blue and green`,
+        `the listener sends traffic to ${reading.groups.map(shortName).join(', ')}, outside blue and green`,
         'set the forward action to blue 100 / green 0 (or the reverse) before the first release',
       ),
     );
@@ -335,7 +340,7 @@ function healthCheck(env: EnvironmentConfig, facts: EnvironmentFacts, live: stri
     return fail(
       'targets',
       `the live group (${side}) has no healthy target (${registered} registered): it serves errors now, and a rollback would restore traffic to it`,
-      `register healthy targets in ${side} (${live}), or fix their health check`,
+      `register healthy targets in ${side} (${shortName(live)}), or fix their health check`,
     );
   return ok('targets', `the live group (${side}) has ${healthy} healthy of ${registered} registered targets`);
 }
@@ -479,7 +484,7 @@ function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] 
           )
         : fail(
             `ecs:${side}`,
-            `service ${name} is behind ${service.targetGroupArns.join(', ') || 'no target group'}, not ${side} ${env.targetGroups[side]}`,
+            `service ${name} is behind ${service.targetGroupArns.map(shortName).join(', ') || 'no target group'}, not ${side} ${shortName(env.targetGroups[side])}`,
             `attach ${name} to the ${side} target group (its loadBalancers), or swap deploy.services`,
           ),
     );
