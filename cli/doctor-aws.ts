@@ -134,6 +134,7 @@ export async function awsDoctor(config: SluiceConfig, options: AwsDoctorOptions)
   const environments: Record<string, EnvironmentFacts> = {};
   for (const env of config.environments) {
     environments[env.name] = {
+      readAt: new Date().toISOString(),
       listener: await awsRead(() => listenerFacts(elbv2, env)),
       targetGroups: {
         blue: await awsRead(() => targetGroupFacts(elbv2, env.targetGroups.blue)),

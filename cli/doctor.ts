@@ -30,7 +30,7 @@ export function formatDoctor(report: DoctorReport): string {
     'global',
     ...formatChecks(report.global),
     '',
-    `${count('ok')} ok, ${count('warn')} warnings, ${count('fail')} failed`,
+    `${count('ok')} ok, ${count('warn')} warning${count('warn') === 1 ? '' : 's'}, ${count('fail')} failed`,
   ].join('\n');
 }
 

@@ -319,19 +319,33 @@ describe('Function: judgeEnvironment', () => {
       expect(check.fix).toMatch(new RegExp(`resolve what ${first} reports`));
     });
 
-    it('warns about INSUFFICIENT_DATA, naming the insufficientData policy that applies', () => {
-      const alarms = read(
+    const noData = (since: string) =>
+      read(
         staging.alarms.map((name) => ({
           name,
           kind: 'metric' as const,
           state: 'INSUFFICIENT_DATA' as const,
+          stateSince: since,
+          periodSeconds: 60,
         })),
       );
 
-      const check = byId(judgeEnvironment(staging, healthy({ alarms })), `alarm:${first}:state`);
+    it('warns about INSUFFICIENT_DATA for longer than a period, naming the insufficientData policy', () => {
+      const facts = healthy({ alarms: noData('2026-12-04T10:00:00Z'), readAt: '2026-12-04T10:05:00Z' });
+
+      const check = byId(judgeEnvironment(staging, facts), `alarm:${first}:state`);
 
       expect(check.status).toBe('warn');
       expect(check.detail).toContain('insufficientData policy extend: a bake waits up to 600s');
+    });
+
+    it('accepts INSUFFICIENT_DATA within the first period of a new alarm', () => {
+      const facts = healthy({ alarms: noData('2026-12-04T10:00:00Z'), readAt: '2026-12-04T10:00:30Z' });
+
+      expect(byId(judgeEnvironment(staging, facts), `alarm:${first}:state`)).toMatchObject({
+        status: 'ok',
+        detail: expect.stringContaining('within its first period (60s)'),
+      });
     });
   });
 

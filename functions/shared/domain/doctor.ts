@@ -103,6 +103,8 @@ export interface EnvironmentFacts {
   ecs?: Read<EcsFacts>;
   /** With artifact set; undefined where the runtime has no ECR (embedded). */
   repository?: Read<RepositoryFacts>;
+  /** When the facts were read (ISO), to tell an alarm just created from one without data for longer than its period. */
+  readAt?: string;
   /** Where a check does not apply to this runtime, why (e.g. the embedded deployer stands in for ECS). */
   standIns?: { deploy?: string; artifact?: string };
 }
@@ -413,11 +415,11 @@ function alarmChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
           'create the alarm, or grant cloudwatch:DescribeAlarms on * (composite alarms are returned only to that scope)',
         ),
       ];
-    return [ok(id, `${alarm.kind} alarm, returned`), alarmStateCheck(env, alarm)];
+    return [ok(id, `${alarm.kind} alarm, returned`), alarmStateCheck(env, alarm, facts.readAt)];
   });
 }
 
-function alarmStateCheck(env: EnvironmentConfig, alarm: AlarmFacts): Check {
+function alarmStateCheck(env: EnvironmentConfig, alarm: AlarmFacts, readAt: string | undefined): Check {
   const id = `alarm:${alarm.name}:state`;
   if (alarm.state === 'ALARM')
     return warn(
@@ -426,6 +428,13 @@ function alarmStateCheck(env: EnvironmentConfig, alarm: AlarmFacts): Check {
       `resolve what ${alarm.name} reports, or fix its threshold, before releasing`,
     );
   if (alarm.state === 'INSUFFICIENT_DATA') {
+    const waited =
+      readAt && alarm.stateSince ? (Date.parse(readAt) - Date.parse(alarm.stateSince)) / 1000 : undefined;
+    if (waited !== undefined && alarm.periodSeconds !== undefined && waited <= alarm.periodSeconds)
+      return ok(
+        id,
+        `${alarm.name} has no data yet, for ${Math.round(waited)}s: within its first period (${alarm.periodSeconds}s)`,
+      );
     const policy =
       env.insufficientData.policy === 'extend'
         ? `insufficientData policy extend: a bake waits up to ${env.insufficientData.maxExtension}s more for data, then fails`
