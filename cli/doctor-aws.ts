@@ -28,7 +28,11 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineCommand,
+  type DescribeStateMachineCommandOutput,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Octokit } from '@octokit/core';
 import { WebClient } from '@slack/web-api';
@@ -43,6 +47,7 @@ import {
 import {
   type AlarmFacts,
   type DoctorReport,
+  definitionDrift,
   type EcsFacts,
   type EnvironmentFacts,
   type GlobalFacts,
@@ -57,6 +62,7 @@ import {
   type WebhookFacts,
 } from '../functions/shared/domain/doctor.js';
 import type { SecretName } from '../functions/shared/ports/secrets.js';
+import { readDefinition } from '../statemachines/definitions.js';
 
 /** Doctor could not run at all (no credentials, no stack): exit 2 with the reason. */
 export class DoctorUnavailableError extends Error {
@@ -164,11 +170,8 @@ export async function awsDoctor(config: SluiceConfig, options: AwsDoctorOptions)
     caller,
     configDigest: { local: configDigest(config), deployed: outputs.ConfigDigest },
     stateMachines: [
-      { name: 'release', status: await awsRead(() => stateMachineStatus(sfn, outputs.StateMachineArn)) },
-      {
-        name: 'pipeline',
-        status: await awsRead(() => stateMachineStatus(sfn, outputs.PipelineStateMachineArn)),
-      },
+      await stateMachineFacts(sfn, 'release', outputs.StateMachineArn),
+      await stateMachineFacts(sfn, 'pipeline', outputs.PipelineStateMachineArn),
     ],
     secrets: await Promise.all(
       SECRET_NAMES.map((name) => awsRead(() => secretFacts(secretsManager, name, names[name]))),
@@ -392,14 +395,24 @@ async function repositoryFacts(client: ECRClient, name: string): Promise<Reposit
   }
 }
 
-async function stateMachineStatus(client: SFNClient, arn: string | undefined): Promise<string | undefined> {
-  if (!arn) return undefined;
+/** DescribeStateMachine: its status, and where its definition first differs from the local file. */
+async function stateMachineFacts(
+  client: SFNClient,
+  name: 'release' | 'pipeline',
+  arn: string | undefined,
+): Promise<GlobalFacts['stateMachines'][number]> {
+  if (!arn) return { name, status: { ok: true, value: undefined } };
+  let described: DescribeStateMachineCommandOutput;
   try {
-    return (await client.send(new DescribeStateMachineCommand({ stateMachineArn: arn }))).status;
+    described = await client.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
   } catch (error) {
-    if (isNamed(error, 'StateMachineDoesNotExist')) return undefined;
-    throw error;
+    if (isNamed(error, 'StateMachineDoesNotExist')) return { name, status: { ok: true, value: undefined } };
+    return { name, status: { ok: false, error: describeSdkError(error) } };
   }
+  const drift = await awsRead(async () =>
+    definitionDrift(JSON.parse(readDefinition(name)), JSON.parse(described.definition ?? '{}')),
+  );
+  return { name, status: { ok: true, value: described.status }, drift };
 }
 
 /** DescribeSecret: whether the secret exists and which staging labels it has; never its value. */

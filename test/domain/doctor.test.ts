@@ -1,6 +1,8 @@
+import { localDefinition } from '../../embedded/asl.js';
 import type { EnvironmentConfig, SluiceConfig } from '../../functions/shared/domain/config.js';
 import {
   type Check,
+  definitionDrift,
   doctorExitCode,
   type EcsFacts,
   type EnvironmentFacts,
@@ -13,6 +15,7 @@ import {
   type WebhookFacts,
 } from '../../functions/shared/domain/doctor.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import { readDefinition } from '../../statemachines/definitions.js';
 import { exampleConfig } from '../support/config.js';
 
 // Prepare (shared): the example config's staging (ECS, previousDesiredCount 0, artifact with a scan
@@ -466,6 +469,37 @@ describe('Function: judgeEnvironment', () => {
       });
 
       expect(byId(judgeEnvironment(staging, healthy({ repository })), 'ecr').status).toBe('fail');
+    });
+  });
+});
+
+describe('Function: definitionDrift', () => {
+  const local = JSON.parse(readDefinition('release'));
+
+  it('matches the local file to a deployed definition with its placeholders substituted', () => {
+    expect(definitionDrift(local, JSON.parse(localDefinition('release')))).toBeUndefined();
+  });
+
+  it('names the path where a deployed definition differs', () => {
+    const deployed = JSON.parse(localDefinition('release'));
+    const [first] = Object.keys(deployed.States) as [string];
+    deployed.States[first].Comment = 'edited in the console';
+
+    expect(definitionDrift(local, deployed)).toBe(`$.States.${first}.Comment`);
+  });
+
+  it('fails an ACTIVE state machine whose definition drifted, saying which checkout to deploy', () => {
+    const checks = judgeGlobal(config, {
+      stateMachines: [
+        { name: 'release', status: read('ACTIVE'), drift: read('$.States.Deploy.TimeoutSeconds') },
+      ],
+      secrets: [],
+    });
+
+    expect(byId(checks, 'stateMachine:release')).toMatchObject({
+      status: 'fail',
+      detail:
+        'the deployed release definition differs from statemachines/release.asl.json at $.States.Deploy.TimeoutSeconds',
     });
   });
 });

@@ -142,7 +142,12 @@ export interface GlobalFacts {
   /** A doctor target that cannot compare (embedded) leaves it undefined. */
   configDigest?: { local: string; deployed: string };
   caller?: string;
-  stateMachines: { name: 'release' | 'pipeline'; status: Read<string | undefined> }[];
+  stateMachines: {
+    name: 'release' | 'pipeline';
+    status: Read<string | undefined>;
+    /** Where the deployed definition first differs from the local file (see definitionDrift); undefined when it does not. */
+    drift?: Read<string | undefined>;
+  }[];
   secrets: Read<SecretFacts>[];
   github?: Read<WebhookFacts>;
   slack?: SlackFacts;
@@ -599,8 +604,29 @@ export function judgeGlobal(config: SluiceConfig, facts: GlobalFacts): Check[] {
           'states:DescribeStateMachine',
         ),
       );
+    else if (machine.status.value === 'ACTIVE' && machine.drift && !machine.drift.ok)
+      checks.push(
+        warn(
+          id,
+          `the ${machine.name} state machine is ACTIVE; its definition could not be compared: ${machine.drift.error}`,
+          'run doctor from a checkout of Sluice',
+        ),
+      );
+    else if (machine.status.value === 'ACTIVE' && machine.drift?.ok && machine.drift.value)
+      checks.push(
+        fail(
+          id,
+          `the deployed ${machine.name} definition differs from statemachines/${machine.name}.asl.json at ${machine.drift.value}`,
+          'deploy this checkout (cdk deploy), or run doctor from the checkout the stack was deployed from',
+        ),
+      );
     else if (machine.status.value === 'ACTIVE')
-      checks.push(ok(id, `the ${machine.name} state machine is ACTIVE`));
+      checks.push(
+        ok(
+          id,
+          `the ${machine.name} state machine is ACTIVE${machine.drift ? ', its definition as in the local file' : ''}`,
+        ),
+      );
     else
       checks.push(
         fail(
@@ -637,6 +663,38 @@ export function judgeGlobal(config: SluiceConfig, facts: GlobalFacts): Check[] {
   if (facts.github) checks.push(...webhookChecks(facts.github));
   if (facts.slack) checks.push(...slackChecks(facts.slack));
   return checks;
+}
+
+/**
+ * Where a deployed definition first differs from the local file, as a JSONPath; undefined when it
+ * does not. A string holding a `${Placeholder}` in the file matches any string: the stack
+ * substitutes ARNs there (definitionSubstitutions).
+ */
+export function definitionDrift(local: unknown, deployed: unknown, path = '$'): string | undefined {
+  if (typeof local === 'string' && local.includes('${'))
+    return typeof deployed === 'string' ? undefined : path;
+  if (Array.isArray(local)) {
+    if (!Array.isArray(deployed) || deployed.length !== local.length) return path;
+    for (const [i, item] of local.entries()) {
+      const drift = definitionDrift(item, deployed[i], `${path}[${i}]`);
+      if (drift) return drift;
+    }
+    return undefined;
+  }
+  if (typeof local === 'object' && local !== null) {
+    if (typeof deployed !== 'object' || deployed === null || Array.isArray(deployed)) return path;
+    const keys = new Set([...Object.keys(local), ...Object.keys(deployed)]);
+    for (const key of keys) {
+      const drift = definitionDrift(
+        (local as Record<string, unknown>)[key],
+        (deployed as Record<string, unknown>)[key],
+        `${path}.${key}`,
+      );
+      if (drift) return drift;
+    }
+    return undefined;
+  }
+  return local === deployed ? undefined : path;
 }
 
 /** The secrets this config reads: Slack's only when an environment or the threads use Slack. */
