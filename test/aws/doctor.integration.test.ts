@@ -3,8 +3,11 @@
  * their load balancers, ECR scan-on-push, metric alarms and their state, Secrets Manager, Step
  * Functions, CloudFormation outputs, STS) with GitHub and Slack as loopback servers.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -23,11 +26,14 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { stringify } from 'yaml';
 import { awsDoctor, DoctorUnavailableError } from '../../cli/doctor-aws.js';
 import { localDefinition } from '../../embedded/asl.js';
+import { deployedConfig, loadConfig } from '../../embedded/config.js';
 import { createReleaseTable } from '../../embedded/dynalite.js';
 import { configDigest, parseConfig, type SluiceConfig } from '../../functions/shared/domain/config.js';
 import { type Check, type DoctorReport, doctorExitCode } from '../../functions/shared/domain/doctor.js';
+import { runCli } from '../support/cli.js';
 import { exampleDocument } from '../support/config.js';
 import { type Moto, startMoto } from '../support/moto.js';
 import { describeWithTool } from '../support/tools.js';
@@ -346,6 +352,83 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
     });
     expect(check(report.global, 'slack:approver:U024BE7LH').status).toBe('ok');
     expect(doctorExitCode(report)).toBe(1);
+  });
+
+  describe('Command: sluice doctor --stack', () => {
+    const saved = { ...process.env };
+    let file: string;
+
+    beforeAll(async () => {
+      // The CLI builds its clients from the environment, as a user's shell does.
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_REGION: 'us-east-1',
+      });
+      // Another service without Slack: its secrets do not exist, so nothing reaches GitHub or Slack.
+      const doc = {
+        ...exampleDocument(),
+        service: 'other',
+        environments: [{ ...structuredClone(config.environments[0]), approval: { type: 'none' } }],
+      };
+      doc.routes = [{ branches: ['release/*'], environments: ['staging'] }];
+      delete doc.embedded;
+      for (const env of doc.environments) {
+        Object.assign(env, {
+          watch: `${env.watch}s`,
+          soak: `${env.soak}s`,
+          steps: env.steps.map((s: { weight: number; bake: number }) => ({
+            weight: s.weight,
+            bake: `${s.bake}s`,
+          })),
+        });
+        delete env.insufficientData;
+        delete env.deploy.timeout;
+      }
+      file = join(mkdtempSync(join(tmpdir(), 'sluice-doctor-')), 'sluice.config.yaml');
+      writeFileSync(file, stringify(doc));
+      await new CloudFormationClient(moto.clientConfig).send(
+        new CreateStackCommand({
+          StackName: 'sluice-other',
+          TemplateBody: JSON.stringify({
+            Resources: { Queue: { Type: 'AWS::SQS::Queue' } },
+            Outputs: {
+              StateMachineArn: { Value: 'arn:aws:states:us-east-1:123456789012:stateMachine:release' },
+              ConfigDigest: { Value: configDigest(deployedConfig(loadConfig(file))) },
+              GithubWebhookUrl: { Value: WEBHOOK_URL },
+            },
+          }),
+        }),
+      );
+    });
+
+    afterAll(() => {
+      for (const key of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'])
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+    });
+
+    it('exits 1 and prints the issue’s JSON shape when a check fails', async () => {
+      const { code, output } = await runCli('doctor', '--stack', 'sluice-other', '-c', file, '--json');
+
+      expect(code).toBe(1);
+      const report = JSON.parse(output) as DoctorReport;
+      expect(Object.keys(report).sort()).toEqual(['environments', 'global']);
+      expect(report.environments.map((e) => e.name)).toEqual(['staging']);
+      expect(check(report.global, 'config').status).toBe('ok');
+      expect(check(report.global, 'secret:github-token')).toMatchObject({
+        status: 'fail',
+        detail: 'sluice/other/github-token does not exist',
+      });
+    });
+
+    it('exits 2 with the reason when the stack does not exist', async () => {
+      const { code, output } = await runCli('doctor', '--stack', 'no-such-stack', '-c', file);
+
+      expect(code).toBe(2);
+      expect(output).toMatch(/^sluice doctor could not run: cannot read stack no-such-stack: /);
+    });
   });
 
   it('refuses to run (exit 2) against a stack that does not exist', async () => {
