@@ -111,27 +111,46 @@ async function stackOutputs(client: CloudFormationClient, stack: string): Promis
  * Slack/GitHub reads only. Throws DoctorUnavailableError when it cannot start (no credentials, no stack).
  */
 export async function awsDoctor(config: SluiceConfig, options: AwsDoctorOptions): Promise<DoctorReport> {
+  const clients: { destroy(): void }[] = [];
   const cc = { ...options.clientConfig };
+  /** A client for this run; each is closed when the run ends. */
+  const client = <C extends { destroy(): void }>(created: C): C => {
+    clients.push(created);
+    return created;
+  };
+  try {
+    return await diagnose(config, options, cc, client);
+  } finally {
+    for (const c of clients) c.destroy();
+  }
+}
+
+async function diagnose(
+  config: SluiceConfig,
+  options: AwsDoctorOptions,
+  cc: NonNullable<AwsDoctorOptions['clientConfig']>,
+  client: <C extends { destroy(): void }>(created: C) => C,
+): Promise<DoctorReport> {
   let caller: string;
   try {
-    caller = (await new STSClient(cc).send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown';
+    caller = (await client(new STSClient(cc)).send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown';
   } catch (error) {
     throw new DoctorUnavailableError(`no usable AWS credentials: ${describeSdkError(error)}`);
   }
-  const outputs = await stackOutputs(new CloudFormationClient(cc), options.stack);
+  const outputs = await stackOutputs(client(new CloudFormationClient(cc)), options.stack);
   if (!outputs.ConfigDigest || !outputs.StateMachineArn)
     throw new DoctorUnavailableError(
       `stack ${options.stack} has no ConfigDigest output: is it a Sluice stack?`,
     );
 
-  const elbv2 = new ElasticLoadBalancingV2Client(cc);
-  const cloudwatch = new CloudWatchClient(cc);
-  const ecs = new ECSClient(cc);
-  const ecr = new ECRClient(cc);
-  const secretsManager = new SecretsManagerClient(cc);
-  const sfn = new SFNClient(cc);
+  const elbv2 = client(new ElasticLoadBalancingV2Client(cc));
+  const cloudwatch = client(new CloudWatchClient(cc));
+  const ecs = client(new ECSClient(cc));
+  const ecr = client(new ECRClient(cc));
+  const secretsManager = client(new SecretsManagerClient(cc));
+  const sfn = client(new SFNClient(cc));
   const store = outputs.ReleaseTableName
-    ? new DynamoDbReleaseStore(new DynamoDBClient(cc), outputs.ReleaseTableName)
+    ? new DynamoDbReleaseStore(client(new DynamoDBClient(cc)), outputs.ReleaseTableName)
     : undefined;
   const records = store
     ? await awsRead(() => store.list())
@@ -200,7 +219,6 @@ export async function awsDoctor(config: SluiceConfig, options: AwsDoctorOptions)
         )
       : { auth: { ok: false, error: `no bot token: ${slack.error}` }, channels: [], approvers: [] };
   }
-  for (const client of [elbv2, cloudwatch, ecs, ecr, secretsManager, sfn]) client.destroy();
   return judge(config, environments, global);
 }
 
@@ -491,14 +509,17 @@ export async function slackFacts(client: WebClient, config: SluiceConfig): Promi
   const channels = await Promise.all(
     slackChannels(config).map(async (channel) => ({
       channel,
-      member: await attemptSlack(async () => {
-        try {
-          return (await client.conversations.info({ channel })).channel?.is_member ?? false;
-        } catch (error) {
-          if (slackError(error) === 'channel_not_found') return undefined;
-          throw error;
-        }
-      }),
+      // conversations.info takes a channel id; a #name cannot be looked up without listing every channel.
+      member: channel.startsWith('#')
+        ? ({ ok: true, value: 'by-name' } as const)
+        : await attemptSlack(async () => {
+            try {
+              return (await client.conversations.info({ channel })).channel?.is_member ?? false;
+            } catch (error) {
+              if (slackError(error) === 'channel_not_found') return undefined;
+              throw error;
+            }
+          }),
     })),
   );
   const ids = [

@@ -606,6 +606,20 @@ describe('Function: judgeGlobal', () => {
     expect(check.fix).toBe('invite it: /invite @<your Sluice app> in #releases');
   });
 
+  it('warns about a channel named #name: its membership cannot be looked up by name', () => {
+    const channels = [{ channel: '#releases', member: read('by-name' as const) }];
+
+    const check = byId(
+      judgeGlobal(config, { ...base, slack: slack({ channels }) }),
+      'slack:channel:#releases',
+    );
+
+    expect(check).toMatchObject({
+      status: 'warn',
+      fix: 'use the channel id (C…, in the channel’s details) in the config',
+    });
+  });
+
   it('fails an unknown approver and a failed auth.test', () => {
     const approver = byId(
       judgeGlobal(config, { ...base, slack: slack({ approvers: [{ id: 'U0NOPE', exists: read(false) }] }) }),

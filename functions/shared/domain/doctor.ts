@@ -132,8 +132,11 @@ export interface WebhookFacts {
 
 export interface SlackFacts {
   auth: Read<{ userId: string; team: string }>;
-  /** Per channel Sluice posts to: whether the bot is a member; undefined when the channel was not found. */
-  channels: { channel: string; member: Read<boolean | undefined> }[];
+  /**
+   * Per channel Sluice posts to: whether the bot is a member; undefined when the channel was not
+   * found; 'by-name' when the config names it (#name) rather than by id, so it was not looked up.
+   */
+  channels: { channel: string; member: Read<boolean | undefined | 'by-name'> }[];
   /** Per approver id (user U…/W… or group S…): whether Slack knows it. */
   approvers: { id: string; exists: Read<boolean> }[];
 }
@@ -777,6 +780,14 @@ function slackChecks(slack: SlackFacts): Check[] {
           id,
           `cannot read ${channel}: ${member.error}`,
           'give the bot channels:read (and groups:read for a private channel)',
+        ),
+      );
+    else if (member.value === 'by-name')
+      checks.push(
+        warn(
+          id,
+          `channel ${channel} is named, not given by id: membership not checked (Slack's conversations.info takes an id)`,
+          'use the channel id (C…, in the channel’s details) in the config',
         ),
       );
     else if (member.value === undefined)
