@@ -42,6 +42,7 @@ import { describeSdkError, isNamed } from '../functions/shared/aws/sdk-errors.js
 import {
   configDigest,
   type EnvironmentConfig,
+  routesOf,
   type SluiceConfig,
 } from '../functions/shared/domain/config.js';
 import {
@@ -55,12 +56,14 @@ import {
   type ListenerFacts,
   type Read,
   type RepositoryFacts,
+  type RequiredCheckFacts,
   type SecretFacts,
   type ServiceFacts,
   type SlackFacts,
   type TargetGroupFacts,
   type WebhookFacts,
 } from '../functions/shared/domain/doctor.js';
+import { matchesAny } from '../functions/shared/domain/glob.js';
 import type { SecretName } from '../functions/shared/ports/secrets.js';
 import { readDefinition } from '../statemachines/definitions.js';
 
@@ -207,6 +210,9 @@ async function diagnose(
       ? await awsRead(() =>
           webhookFacts(config.repository, github.value, outputs.GithubWebhookUrl!, options.githubApiUrl),
         )
+      : { ok: false, error: `no GitHub token: ${github.error}` };
+    global.requiredChecks = github.ok
+      ? await awsRead(() => requiredCheckFacts(config, github.value, options.githubApiUrl))
       : { ok: false, error: `no GitHub token: ${github.error}` };
   }
   const channels = slackChannels(config);
@@ -474,6 +480,38 @@ export async function webhookFacts(
         message: h.last_response.message ?? null,
       },
     })),
+  };
+}
+
+/**
+ * GitHub REST: the first page of branches, the head of the first that a route takes, and its
+ * check runs ("List check runs for a Git reference"), each with the app that created it.
+ */
+export async function requiredCheckFacts(
+  config: SluiceConfig,
+  token: string,
+  baseUrl?: string,
+): Promise<RequiredCheckFacts | undefined> {
+  const octokit = new Octokit({ auth: token, ...(baseUrl ? { baseUrl } : {}) });
+  const [owner, repo] = config.repository.split('/') as [string, string];
+  const globs = routesOf(config).flatMap((r) => r.branches);
+  const { data: branches } = await octokit.request('GET /repos/{owner}/{repo}/branches', {
+    owner,
+    repo,
+    per_page: 100,
+  });
+  const branch = branches.find((b) => matchesAny(globs, b.name));
+  if (!branch) return undefined;
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+    owner,
+    repo,
+    ref: branch.commit.sha,
+    per_page: 100,
+  });
+  return {
+    branch: branch.name,
+    sha: branch.commit.sha,
+    runs: data.check_runs.map((r) => ({ name: r.name, appId: r.app?.id })),
   };
 }
 

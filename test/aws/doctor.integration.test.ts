@@ -40,6 +40,7 @@ import { describeWithTool } from '../support/tools.js';
 
 const TASK_ROLE = 'arn:aws:iam::123456789012:role/checkout-task';
 const WEBHOOK_URL = 'https://abc.lambda-url.us-east-1.on.aws/';
+const RELEASE_SHA = 'b'.repeat(40);
 
 /** A loopback HTTP server answering each path with `answer(path)` as JSON. */
 async function loopback(
@@ -244,8 +245,22 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
     );
 
     // GitHub REST "List repository webhooks": the hook misses check_run.
-    github = await loopback((path) =>
-      path === '/repos/acme/checkout/hooks'
+    github = await loopback((path) => {
+      // GitHub REST "List branches" and "List check runs for a Git reference": `test` came from another app.
+      if (path === '/repos/acme/checkout/branches')
+        return [
+          { name: 'feature/x', commit: { sha: 'a'.repeat(40) } },
+          { name: 'release/1.4', commit: { sha: RELEASE_SHA } },
+        ];
+      if (path === `/repos/acme/checkout/commits/${RELEASE_SHA}/check-runs`)
+        return {
+          total_count: 2,
+          check_runs: [
+            { name: 'build', app: { id: 15368 } },
+            { name: 'test', app: { id: 4242 } },
+          ],
+        };
+      return path === '/repos/acme/checkout/hooks'
         ? [
             {
               id: 1,
@@ -255,8 +270,8 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
               last_response: { code: 200, status: 'active', message: 'OK' },
             },
           ]
-        : { message: 'Not Found' },
-    );
+        : { message: 'Not Found' };
+    });
     // Slack Web API: the bot exists; conversations.info says it is not a member of the channel.
     slack = await loopback((path) => {
       if (path.endsWith('/auth.test')) return { ok: true, user_id: 'UBOT', team: 'Acme' };
@@ -341,6 +356,17 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
     expect(check(report.global, 'github:webhook')).toMatchObject({
       status: 'fail',
       fix: 'subscribe it to check_run ("Let me select individual events")',
+    });
+  });
+
+  it("fails a required check created by another app than checks.appId, on a release branch's head", () => {
+    expect(github.paths).toContain(`/repos/acme/checkout/commits/${RELEASE_SHA}/check-runs`);
+    expect(check(report.global, 'github:checks')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(
+        'on release/1.4@bbbbbbb, test (from app 4242) did not come from checks.appId 15368',
+      ),
+      fix: 'set checks.appId to the app that creates the required checks, or create them from that app',
     });
   });
 

@@ -593,6 +593,44 @@ describe('Function: judgeGlobal', () => {
     expect(last).toMatchObject({ status: 'warn', fix: expect.stringContaining('401') });
   });
 
+  describe('Check: github:checks', () => {
+    const runs = (...list: [string, number][]) =>
+      read({
+        branch: 'release/1.4',
+        sha: 'c'.repeat(40),
+        runs: list.map(([name, appId]) => ({ name, appId })),
+      });
+
+    it('passes when every required check ran from the pinned app', () => {
+      const check = byId(
+        judgeGlobal(config, { ...base, requiredChecks: runs(['build', 15368], ['test', 15368]) }),
+        'github:checks',
+      );
+
+      expect(check).toMatchObject({
+        status: 'ok',
+        detail: 'on release/1.4@ccccccc, every required check ran from app 15368',
+      });
+    });
+
+    it('fails a required check from another app, and warns about one that never ran', () => {
+      const foreign = byId(
+        judgeGlobal(config, { ...base, requiredChecks: runs(['build', 15368], ['test', 99]) }),
+        'github:checks',
+      );
+      const missing = byId(
+        judgeGlobal(config, { ...base, requiredChecks: runs(['build', 15368]) }),
+        'github:checks',
+      );
+
+      expect(foreign).toMatchObject({ status: 'fail', fix: expect.stringContaining('set checks.appId') });
+      expect(missing).toMatchObject({
+        status: 'warn',
+        detail: expect.stringContaining('no check run named test'),
+      });
+    });
+  });
+
   it('fails when the bot is not in the approval channel, with the invite', () => {
     const check = byId(
       judgeGlobal(config, {

@@ -130,6 +130,13 @@ export interface WebhookFacts {
   }[];
 }
 
+/** The check runs on the head of a release branch, to see that the required checks come from the pinned app. */
+export interface RequiredCheckFacts {
+  branch: string;
+  sha: string;
+  runs: { name: string; appId: number | undefined }[];
+}
+
 export interface SlackFacts {
   auth: Read<{ userId: string; team: string }>;
   /**
@@ -153,6 +160,8 @@ export interface GlobalFacts {
   }[];
   secrets: Read<SecretFacts>[];
   github?: Read<WebhookFacts>;
+  /** Undefined inside the Read when no branch of the repository matches a route. */
+  requiredChecks?: Read<RequiredCheckFacts | undefined>;
   slack?: SlackFacts;
 }
 
@@ -664,6 +673,7 @@ export function judgeGlobal(config: SluiceConfig, facts: GlobalFacts): Check[] {
     );
   }
   if (facts.github) checks.push(...webhookChecks(facts.github));
+  if (facts.requiredChecks) checks.push(requiredChecksCheck(config, facts.requiredChecks));
   if (facts.slack) checks.push(...slackChecks(facts.slack));
   return checks;
 }
@@ -760,6 +770,43 @@ function webhookChecks(github: Read<WebhookFacts>): Check[] {
       ),
     );
   return checks;
+}
+
+function requiredChecksCheck(config: SluiceConfig, facts: Read<RequiredCheckFacts | undefined>): Check {
+  const id = 'github:checks';
+  const { appId } = config.checks;
+  if (config.requiredChecks.length === 0) return ok(id, 'no required checks configured');
+  if (!facts.ok)
+    return fail(
+      id,
+      `cannot read the check runs: ${facts.error}`,
+      'give the github-token secret a token with checks: read and contents: read',
+    );
+  if (!facts.value) return ok(id, 'no branch of the repository matches a route yet: nothing to look at');
+  const { branch, sha, runs } = facts.value;
+  const at = `${branch}@${sha.slice(0, 7)}`;
+  const foreign: string[] = [];
+  const missing: string[] = [];
+  for (const name of config.requiredChecks) {
+    const named = runs.filter((r) => r.name === name);
+    if (named.some((r) => r.appId === appId)) continue;
+    if (named.length > 0)
+      foreign.push(`${name} (from app ${[...new Set(named.map((r) => r.appId))].join(', ')})`);
+    else missing.push(name);
+  }
+  if (foreign.length > 0)
+    return fail(
+      id,
+      `on ${at}, ${foreign.join(', ')} did not come from checks.appId ${appId}: Sluice ignores them and the release waits its buildTimeout, then fails`,
+      'set checks.appId to the app that creates the required checks, or create them from that app',
+    );
+  if (missing.length > 0)
+    return warn(
+      id,
+      `on ${at}, no check run named ${missing.join(', ')}: a release of that commit would wait its buildTimeout, then fail`,
+      'check the required check names against the jobs your CI runs on release branches (requiredChecks)',
+    );
+  return ok(id, `on ${at}, every required check ran from app ${appId}`);
 }
 
 function slackChecks(slack: SlackFacts): Check[] {
