@@ -290,8 +290,10 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
   }, 60_000);
 
   afterAll(async () => {
-    github?.server.close();
-    slack?.server.close();
+    for (const api of [github, slack]) {
+      api?.server.closeAllConnections();
+      api?.server.close();
+    }
     await moto?.stop();
   });
 
