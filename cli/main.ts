@@ -13,6 +13,7 @@ import {
 } from '../functions/shared/manual-control.js';
 import { stackEnvironmentWorstCase } from '../infra/lambda-environment.js';
 import { checkStateMachines } from './asl-check.js';
+import { addDoctorCommand, DoctorExit } from './doctor.js';
 import { formatPlan, formatStatus } from './format.js';
 
 /** Exit codes: 0 done, 1 the job failed, 2 bad input (config, arguments). */
@@ -219,6 +220,8 @@ export async function main(argv: string[]): Promise<number> {
       printJson({ aborted: records.map((r) => ({ environment: r.environment, status: r.status })) });
     });
 
+  addDoctorCommand(program);
+
   program
     .command('approve')
     .description('approve a pending approval, as a signed Slack click on `sluice serve`')
@@ -243,7 +246,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof Exit) return error.code;
+    if (error instanceof Exit || error instanceof DoctorExit) return error.code;
     if (error instanceof ConfigError) {
       console.error(error.message);
       return EXIT.badInput;

@@ -10,6 +10,7 @@ import {
   ManualActionError,
   rollbackEnvironment,
 } from '../functions/shared/manual-control.js';
+import { embeddedDoctor } from './doctor.js';
 import { lambdaContext } from './engine.js';
 import { clickAsSlack, pendingApprovals } from './local-approvals.js';
 import { pageHtml } from './page.js';
@@ -161,6 +162,8 @@ export function createApp(runtime: EmbeddedRuntime, options: AppOptions): Hono {
   );
 
   app.get('/api/status', async (c) => c.json({ environments: await environmentStatus(runtime.ports) }));
+
+  app.get('/api/doctor', async (c) => c.json(await embeddedDoctor(runtime)));
 
   app.get('/api/releases', async (c) => c.json({ releases: groupReleases(await store.list()) }));
 

@@ -1,0 +1,593 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetRegistryScanningConfigurationCommand,
+  type RegistryScanningRule,
+} from '@aws-sdk/client-ecr';
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+} from '@aws-sdk/client-ecs';
+import {
+  type Action,
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  type Listener,
+  type TargetGroup,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeStateMachineCommand,
+  type DescribeStateMachineCommandOutput,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Octokit } from '@octokit/core';
+import { WebClient } from '@slack/web-api';
+import { DynamoDbReleaseStore } from '../functions/shared/aws/dynamodb-release-store.js';
+import { weightsOf } from '../functions/shared/aws/elbv2-traffic-router.js';
+import { describeSdkError, isNamed } from '../functions/shared/aws/sdk-errors.js';
+import {
+  configDigest,
+  type EnvironmentConfig,
+  routesOf,
+  type SluiceConfig,
+} from '../functions/shared/domain/config.js';
+import {
+  type AlarmFacts,
+  type DoctorReport,
+  definitionDrift,
+  type EcsFacts,
+  type EnvironmentFacts,
+  type GlobalFacts,
+  judge,
+  type ListenerFacts,
+  type Read,
+  type RepositoryFacts,
+  type RequiredCheckFacts,
+  type SecretFacts,
+  type ServiceFacts,
+  type SlackFacts,
+  type TargetGroupFacts,
+  type WebhookFacts,
+} from '../functions/shared/domain/doctor.js';
+import { matchesAny } from '../functions/shared/domain/glob.js';
+import type { SecretName } from '../functions/shared/ports/secrets.js';
+import { readDefinition } from '../statemachines/definitions.js';
+
+/** Doctor could not run at all (no credentials, no stack): exit 2 with the reason. */
+export class DoctorUnavailableError extends Error {
+  override name = 'DoctorUnavailableError';
+}
+
+export interface AwsDoctorOptions {
+  stack: string;
+  /** SDK client settings: region, and in tests endpoint and credentials. */
+  clientConfig?: {
+    region?: string;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+  /** @default the names infra/constructs/sluice-secrets.ts gives a service */
+  secretNames?: Partial<Record<SecretName, string>>;
+  /** @default https://api.github.com */
+  githubApiUrl?: string;
+  /** @default https://slack.com/api/ */
+  slackApiUrl?: string;
+}
+
+const SECRET_NAMES: SecretName[] = ['github-webhook', 'github-token', 'slack-signing', 'slack-bot-token'];
+
+async function awsRead<T>(fn: () => Promise<T>): Promise<Read<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (error) {
+    return { ok: false, error: describeSdkError(error) };
+  }
+}
+
+async function stackOutputs(client: CloudFormationClient, stack: string): Promise<Record<string, string>> {
+  try {
+    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stack }));
+    return Object.fromEntries(
+      (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+    );
+  } catch (error) {
+    throw new DoctorUnavailableError(`cannot read stack ${stack}: ${describeSdkError(error)}`);
+  }
+}
+
+/**
+ * The doctor over a deployed Sluice with the caller's credentials: Describe*, Get*, List* and
+ * Slack/GitHub reads only. Throws DoctorUnavailableError when it cannot start (no credentials, no stack).
+ */
+export async function awsDoctor(config: SluiceConfig, options: AwsDoctorOptions): Promise<DoctorReport> {
+  const clients: { destroy(): void }[] = [];
+  const cc = { ...options.clientConfig };
+  /** A client for this run; each is closed when the run ends. */
+  const client = <C extends { destroy(): void }>(created: C): C => {
+    clients.push(created);
+    return created;
+  };
+  try {
+    return await diagnose(config, options, cc, client);
+  } finally {
+    for (const c of clients) c.destroy();
+  }
+}
+
+async function diagnose(
+  config: SluiceConfig,
+  options: AwsDoctorOptions,
+  cc: NonNullable<AwsDoctorOptions['clientConfig']>,
+  client: <C extends { destroy(): void }>(created: C) => C,
+): Promise<DoctorReport> {
+  let caller: string;
+  try {
+    caller = (await client(new STSClient(cc)).send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown';
+  } catch (error) {
+    throw new DoctorUnavailableError(`no usable AWS credentials: ${describeSdkError(error)}`);
+  }
+  const outputs = await stackOutputs(client(new CloudFormationClient(cc)), options.stack);
+  if (!outputs.ConfigDigest || !outputs.StateMachineArn)
+    throw new DoctorUnavailableError(
+      `stack ${options.stack} has no ConfigDigest output: is it a Sluice stack?`,
+    );
+
+  const elbv2 = client(new ElasticLoadBalancingV2Client(cc));
+  const cloudwatch = client(new CloudWatchClient(cc));
+  const ecs = client(new ECSClient(cc));
+  const ecr = client(new ECRClient(cc));
+  const secretsManager = client(new SecretsManagerClient(cc));
+  const sfn = client(new SFNClient(cc));
+  const store = outputs.ReleaseTableName
+    ? new DynamoDbReleaseStore(client(new DynamoDBClient(cc)), outputs.ReleaseTableName)
+    : undefined;
+  const records = store
+    ? await awsRead(() => store.list())
+    : ({ ok: false, error: 'the stack has no ReleaseTableName output' } as const);
+
+  const environments: Record<string, EnvironmentFacts> = {};
+  for (const env of config.environments) {
+    environments[env.name] = {
+      readAt: new Date().toISOString(),
+      listener: await awsRead(() => listenerFacts(elbv2, env)),
+      targetGroups: {
+        blue: await awsRead(() => targetGroupFacts(elbv2, env.targetGroups.blue)),
+        green: await awsRead(() => targetGroupFacts(elbv2, env.targetGroups.green)),
+      },
+      alarms: await awsRead(() => alarmFacts(cloudwatch, env.alarms)),
+      releases: records.ok
+        ? {
+            ok: true,
+            value: records.value
+              .filter((r) => r.environment === env.name)
+              .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+          }
+        : records,
+      lock: store
+        ? await awsRead(() => store.lockHolder(env.name))
+        : { ok: false, error: 'no release table' },
+      ...(env.deploy.provider === 'ecs' ? { ecs: await awsRead(() => ecsFacts(ecs, env)) } : {}),
+      ...(env.artifact
+        ? { repository: await awsRead(() => repositoryFacts(ecr, env.artifact!.repository)) }
+        : {}),
+    };
+  }
+
+  const names = { ...defaultSecretNames(config.service), ...options.secretNames };
+  const global: GlobalFacts = {
+    caller,
+    configDigest: { local: configDigest(config), deployed: outputs.ConfigDigest },
+    stateMachines: [
+      await stateMachineFacts(sfn, 'release', outputs.StateMachineArn),
+      await stateMachineFacts(sfn, 'pipeline', outputs.PipelineStateMachineArn),
+    ],
+    secrets: await Promise.all(
+      SECRET_NAMES.map((name) => awsRead(() => secretFacts(secretsManager, name, names[name]))),
+    ),
+  };
+  const token = (name: SecretName) =>
+    awsRead(
+      async () =>
+        (await secretsManager.send(new GetSecretValueCommand({ SecretId: names[name] }))).SecretString ?? '',
+    );
+  if (outputs.GithubWebhookUrl) {
+    const github = await token('github-token');
+    global.github = github.ok
+      ? await awsRead(() =>
+          webhookFacts(config.repository, github.value, outputs.GithubWebhookUrl!, options.githubApiUrl),
+        )
+      : { ok: false, error: `no GitHub token: ${github.error}` };
+    global.requiredChecks = github.ok
+      ? await awsRead(() => requiredCheckFacts(config, github.value, options.githubApiUrl))
+      : { ok: false, error: `no GitHub token: ${github.error}` };
+  }
+  const channels = slackChannels(config);
+  if (channels.length > 0) {
+    const slack = await token('slack-bot-token');
+    global.slack = slack.ok
+      ? await slackFacts(
+          new WebClient(slack.value, options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+          config,
+        )
+      : { auth: { ok: false, error: `no bot token: ${slack.error}` }, channels: [], approvers: [] };
+  }
+  return judge(config, environments, global);
+}
+
+/** infra/constructs/sluice-secrets.ts names each secret after the service unless the app overrides it. */
+export function defaultSecretNames(service: string): Record<SecretName, string> {
+  return Object.fromEntries(SECRET_NAMES.map((n) => [n, `sluice/${service}/${n}`])) as Record<
+    SecretName,
+    string
+  >;
+}
+
+async function listenerFacts(
+  client: ElasticLoadBalancingV2Client,
+  env: EnvironmentConfig,
+): Promise<ListenerFacts | undefined> {
+  let listener: Listener | undefined;
+  try {
+    listener = (await client.send(new DescribeListenersCommand({ ListenerArns: [env.listenerArn] })))
+      .Listeners?.[0];
+  } catch (error) {
+    if (isNamed(error, 'ListenerNotFoundException', 'ListenerNotFound')) return undefined;
+    throw error;
+  }
+  if (!listener) return undefined;
+  let actions: Action[] = listener.DefaultActions ?? [];
+  if (env.ruleArn) {
+    try {
+      const { Rules } = await client.send(new DescribeRulesCommand({ RuleArns: [env.ruleArn] }));
+      if (!Rules?.[0]) return undefined;
+      actions = Rules[0].Actions ?? [];
+    } catch (error) {
+      if (isNamed(error, 'RuleNotFoundException', 'RuleNotFound')) return undefined;
+      throw error;
+    }
+  }
+  return {
+    loadBalancerArn: listener.LoadBalancerArn ?? '',
+    forwardActions: actions
+      .filter((a) => a.Type === 'forward')
+      .map((forward) => {
+        const stickiness = forward.ForwardConfig?.TargetGroupStickinessConfig;
+        return {
+          targetGroups: Object.entries(weightsOf(forward)).map(([arn, weight]) => ({ arn, weight })),
+          ...(stickiness?.Enabled && stickiness.DurationSeconds !== undefined
+            ? { stickinessSeconds: stickiness.DurationSeconds }
+            : {}),
+        };
+      }),
+  };
+}
+
+async function targetGroupFacts(
+  client: ElasticLoadBalancingV2Client,
+  arn: string,
+): Promise<TargetGroupFacts | undefined> {
+  let group: TargetGroup | undefined;
+  try {
+    group = (await client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] })))
+      .TargetGroups?.[0];
+  } catch (error) {
+    if (isNamed(error, 'TargetGroupNotFoundException', 'TargetGroupNotFound')) return undefined;
+    throw error;
+  }
+  if (!group) return undefined;
+  const { TargetHealthDescriptions = [] } = await client.send(
+    new DescribeTargetHealthCommand({ TargetGroupArn: arn }),
+  );
+  return {
+    loadBalancerArns: group.LoadBalancerArns ?? [],
+    registered: TargetHealthDescriptions.length,
+    healthy: TargetHealthDescriptions.filter((d) => d.TargetHealth?.State === 'healthy').length,
+  };
+}
+
+/**
+ * Without AlarmTypes, DescribeAlarms returns metric alarms only (CloudWatch API reference,
+ * DescribeAlarms), so both types are asked for; a composite alarm still comes back only to a
+ * caller whose cloudwatch:DescribeAlarms is scoped to *.
+ */
+export async function alarmFacts(client: CloudWatchClient, names: string[]): Promise<AlarmFacts[]> {
+  if (names.length === 0) return [];
+  const facts: AlarmFacts[] = [];
+  for (let i = 0; i < names.length; i += 100) {
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new DescribeAlarmsCommand({
+          AlarmNames: names.slice(i, i + 100),
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      );
+      for (const a of page.MetricAlarms ?? [])
+        facts.push({
+          name: a.AlarmName ?? '',
+          kind: 'metric',
+          state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmFacts['state'],
+          ...(a.StateUpdatedTimestamp ? { stateSince: a.StateUpdatedTimestamp.toISOString() } : {}),
+          ...(a.Period ? { periodSeconds: a.Period * (a.EvaluationPeriods ?? 1) } : {}),
+        });
+      for (const a of page.CompositeAlarms ?? [])
+        facts.push({
+          name: a.AlarmName ?? '',
+          kind: 'composite',
+          state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmFacts['state'],
+          ...(a.StateUpdatedTimestamp ? { stateSince: a.StateUpdatedTimestamp.toISOString() } : {}),
+        });
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return facts;
+}
+
+export async function ecsFacts(client: ECSClient, env: EnvironmentConfig): Promise<EcsFacts> {
+  const deploy = env.deploy;
+  if (deploy.provider !== 'ecs') throw new Error('not an ECS environment');
+  const { clusters = [] } = await client.send(new DescribeClustersCommand({ clusters: [deploy.cluster] }));
+  const cluster = clusters[0]?.status;
+  if (!cluster) return { cluster: undefined, services: { blue: undefined, green: undefined } };
+  const { services = [] } = await client.send(
+    new DescribeServicesCommand({
+      cluster: deploy.cluster,
+      services: [deploy.services.blue, deploy.services.green],
+    }),
+  );
+  const roles = new Map<string, string[]>();
+  const facts = async (name: string): Promise<ServiceFacts | undefined> => {
+    const s = services.find((x) => x.serviceName === name || x.serviceArn?.endsWith(`/${name}`));
+    if (!s) return undefined;
+    const taskDefinition = s.taskDefinition;
+    if (taskDefinition && !roles.has(taskDefinition)) {
+      const { taskDefinition: td } = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+      roles.set(
+        taskDefinition,
+        [td?.taskRoleArn, td?.executionRoleArn].filter((r): r is string => !!r),
+      );
+    }
+    const breaker = s.deploymentConfiguration?.deploymentCircuitBreaker;
+    return {
+      status: s.status ?? 'UNKNOWN',
+      targetGroupArns: (s.loadBalancers ?? []).flatMap((lb) =>
+        lb.targetGroupArn ? [lb.targetGroupArn] : [],
+      ),
+      ...(breaker ? { circuitBreaker: { enable: !!breaker.enable, rollback: !!breaker.rollback } } : {}),
+      deploymentController: s.deploymentController?.type ?? 'ECS',
+      desiredCount: s.desiredCount ?? 0,
+      runningCount: s.runningCount ?? 0,
+      roles: taskDefinition ? (roles.get(taskDefinition) ?? []) : [],
+    };
+  };
+  return {
+    cluster,
+    services: { blue: await facts(deploy.services.blue), green: await facts(deploy.services.green) },
+  };
+}
+
+/** ECR's repository filters: `*` stands for zero or more characters; a filter without one matches names containing it. */
+export function filterMatches(filter: string, repository: string): boolean {
+  if (!filter.includes('*')) return repository.includes(filter);
+  const pattern = filter
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${pattern}$`).test(repository);
+}
+
+function ruleCovers(rules: RegistryScanningRule[], repository: string): boolean {
+  return rules.some(
+    (rule) =>
+      (rule.scanFrequency === 'SCAN_ON_PUSH' || rule.scanFrequency === 'CONTINUOUS_SCAN') &&
+      (rule.repositoryFilters ?? []).some((f) => filterMatches(f.filter ?? '', repository)),
+  );
+}
+
+async function repositoryFacts(client: ECRClient, name: string): Promise<RepositoryFacts> {
+  const registry = await client.send(new GetRegistryScanningConfigurationCommand({}));
+  const scanType = registry.scanningConfiguration?.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC';
+  const covers = ruleCovers(registry.scanningConfiguration?.rules ?? [], name);
+  try {
+    const { repositories = [] } = await client.send(
+      new DescribeRepositoriesCommand({ repositoryNames: [name] }),
+    );
+    return {
+      exists: repositories.length > 0,
+      scanOnPush: !!repositories[0]?.imageScanningConfiguration?.scanOnPush,
+      registry: { scanType, ruleCovers: covers },
+    };
+  } catch (error) {
+    if (isNamed(error, 'RepositoryNotFoundException'))
+      return { exists: false, scanOnPush: false, registry: { scanType, ruleCovers: covers } };
+    throw error;
+  }
+}
+
+/** DescribeStateMachine: its status, and where its definition first differs from the local file. */
+async function stateMachineFacts(
+  client: SFNClient,
+  name: 'release' | 'pipeline',
+  arn: string | undefined,
+): Promise<GlobalFacts['stateMachines'][number]> {
+  if (!arn) return { name, status: { ok: true, value: undefined } };
+  let described: DescribeStateMachineCommandOutput;
+  try {
+    described = await client.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+  } catch (error) {
+    if (isNamed(error, 'StateMachineDoesNotExist')) return { name, status: { ok: true, value: undefined } };
+    return { name, status: { ok: false, error: describeSdkError(error) } };
+  }
+  const drift = await awsRead(async () =>
+    definitionDrift(JSON.parse(readDefinition(name)), JSON.parse(described.definition ?? '{}')),
+  );
+  return { name, status: { ok: true, value: described.status }, drift };
+}
+
+/** DescribeSecret: whether the secret exists and which staging labels it has; never its value. */
+async function secretFacts(
+  client: SecretsManagerClient,
+  name: SecretName,
+  location: string,
+): Promise<SecretFacts> {
+  try {
+    const described = await client.send(new DescribeSecretCommand({ SecretId: location }));
+    const stages = Object.values(described.VersionIdsToStages ?? {}).flat();
+    return { name, location, exists: !described.DeletedDate, stages: [...new Set(stages)] };
+  } catch (error) {
+    if (isNamed(error, 'ResourceNotFoundException')) return { name, location, exists: false, stages: [] };
+    throw error;
+  }
+}
+
+/**
+ * GitHub REST, "List repository webhooks": each hook's config.url, active, events and
+ * last_response (the last delivery's status code).
+ */
+export async function webhookFacts(
+  repository: string,
+  token: string,
+  expectedUrl: string,
+  baseUrl?: string,
+): Promise<WebhookFacts> {
+  const octokit = new Octokit({ auth: token, ...(baseUrl ? { baseUrl } : {}) });
+  const [owner, repo] = repository.split('/') as [string, string];
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/hooks', { owner, repo, per_page: 100 });
+  return {
+    expectedUrl,
+    hooks: data.map((h) => ({
+      url: h.config.url ?? '',
+      active: h.active,
+      events: h.events,
+      lastResponse: {
+        code: h.last_response.code,
+        status: h.last_response.status ?? '',
+        message: h.last_response.message ?? null,
+      },
+    })),
+  };
+}
+
+/**
+ * GitHub REST: the first page of branches, the head of the first that a route takes, and its
+ * check runs ("List check runs for a Git reference"), each with the app that created it.
+ */
+export async function requiredCheckFacts(
+  config: SluiceConfig,
+  token: string,
+  baseUrl?: string,
+): Promise<RequiredCheckFacts | undefined> {
+  const octokit = new Octokit({ auth: token, ...(baseUrl ? { baseUrl } : {}) });
+  const [owner, repo] = config.repository.split('/') as [string, string];
+  const globs = routesOf(config).flatMap((r) => r.branches);
+  const { data: branches } = await octokit.request('GET /repos/{owner}/{repo}/branches', {
+    owner,
+    repo,
+    per_page: 100,
+  });
+  const branch = branches.find((b) => matchesAny(globs, b.name));
+  if (!branch) return undefined;
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+    owner,
+    repo,
+    ref: branch.commit.sha,
+    per_page: 100,
+  });
+  return {
+    branch: branch.name,
+    sha: branch.commit.sha,
+    runs: data.check_runs.map((r) => ({ name: r.name, appId: r.app?.id })),
+  };
+}
+
+/** Every channel Sluice posts to: each Slack approval's, and the release threads' channel. */
+export function slackChannels(config: SluiceConfig): string[] {
+  const channels = config.environments.flatMap((e) =>
+    e.approval.type === 'slack' ? [e.approval.channel] : [],
+  );
+  if (config.slack) channels.push(config.slack.channel);
+  return [...new Set(channels)];
+}
+
+const slackError = (error: unknown) =>
+  (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
+
+/**
+ * Slack Web API: auth.test names the bot; conversations.info says `is_member` for the caller;
+ * users.info and usergroups.list find the approvers (user group ids start with S).
+ */
+export async function slackFacts(client: WebClient, config: SluiceConfig): Promise<SlackFacts> {
+  const attemptSlack = async <T>(fn: () => Promise<T>): Promise<Read<T>> => {
+    try {
+      return { ok: true, value: await fn() };
+    } catch (error) {
+      return { ok: false, error: slackError(error) };
+    }
+  };
+  const auth = await attemptSlack(async () => {
+    const r = await client.auth.test();
+    return { userId: r.user_id ?? '', team: r.team ?? '' };
+  });
+  if (!auth.ok) return { auth, channels: [], approvers: [] };
+  const channels = await Promise.all(
+    slackChannels(config).map(async (channel) => ({
+      channel,
+      // conversations.info takes a channel id; a #name cannot be looked up without listing every channel.
+      member: channel.startsWith('#')
+        ? ({ ok: true, value: 'by-name' } as const)
+        : await attemptSlack(async () => {
+            try {
+              return (await client.conversations.info({ channel })).channel?.is_member ?? false;
+            } catch (error) {
+              if (slackError(error) === 'channel_not_found') return undefined;
+              throw error;
+            }
+          }),
+    })),
+  );
+  const ids = [
+    ...new Set(config.environments.flatMap((e) => (e.approval.type === 'slack' ? e.approval.approvers : []))),
+  ];
+  let groups: Read<string[]> | undefined;
+  const approvers = [];
+  for (const id of ids) {
+    if (id.startsWith('S')) {
+      groups ??= await attemptSlack(async () =>
+        ((await client.usergroups.list({})).usergroups ?? []).map((g) => g.id ?? ''),
+      );
+      approvers.push({
+        id,
+        exists: groups.ok ? { ok: true as const, value: groups.value.includes(id) } : groups,
+      });
+    } else {
+      approvers.push({
+        id,
+        exists: await attemptSlack(async () => {
+          try {
+            const user = (await client.users.info({ user: id })).user;
+            return !!user && !user.deleted;
+          } catch (error) {
+            if (slackError(error) === 'user_not_found') return false;
+            throw error;
+          }
+        }),
+      });
+    }
+  }
+  return { auth, channels, approvers };
+}
