@@ -25,6 +25,12 @@ export const LAMBDA_BUNDLE = {
   externalModules: [] as string[],
   /** Prefer the ESM build of a dependency, which tree-shakes. */
   mainFields: ['module', 'main'],
+  /**
+   * The SDK's default credential chain, replaced by its first link: Lambda always provides the
+   * role's keys in the environment (see the module's comment). Relative to the project root, where
+   * NodejsFunction runs esbuild (locally, and as /asset-input in Docker).
+   */
+  alias: { '@aws-sdk/credential-provider-node': './functions/shared/aws/lambda-credentials.ts' },
 } as const;
 
 /** A POSIX shell word that stands for exactly `value`, whatever it holds. */
@@ -58,6 +64,9 @@ export function cdkBundling(files: Readonly<Record<string, string>> = {}): Bundl
     banner: LAMBDA_BUNDLE.banner,
     externalModules: [...LAMBDA_BUNDLE.externalModules],
     mainFields: [...LAMBDA_BUNDLE.mainFields],
+    esbuildArgs: Object.fromEntries(
+      Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => [`--alias:${from}`, to]),
+    ),
     forceDockerBundling: false,
     commandHooks: {
       beforeBundling: () => [],
@@ -81,5 +90,6 @@ export function esbuildOptions(entryPoint: string, outfile: string): BuildOption
     banner: { js: LAMBDA_BUNDLE.banner },
     external: [...LAMBDA_BUNDLE.externalModules],
     mainFields: [...LAMBDA_BUNDLE.mainFields],
+    alias: { ...LAMBDA_BUNDLE.alias },
   };
 }
