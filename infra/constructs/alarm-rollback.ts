@@ -1,12 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  type Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
 import type { SluiceConfig } from '../../functions/shared/domain/config.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 import { SluiceFunction } from './sluice-function.js';
 
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
@@ -85,24 +91,14 @@ export class AlarmRollback extends Construct {
     super(scope, id);
     const alarmEventMaxAge = props.alarmEventMaxAge ?? Duration.minutes(15);
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+    const parked = deadLetterQueue(this, {
+      ids: { queue: 'DeadLetterQueue', alarm: 'DeadLetterAlarm' },
       alarmDescription:
         'Sluice: an alarm or execution-ended event was not handled; a release may not have been rolled back. Inspect the queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmActions: props.deadLetterAlarmActions,
     });
-    for (const action of props.deadLetterAlarmActions ?? []) this.deadLetterAlarm.addAlarmAction(action);
+    this.deadLetterQueue = parked.queue;
+    this.deadLetterAlarm = parked.alarm;
 
     this.alarmRollback = new SluiceFunction(this, 'AlarmRollbackFunction', {
       entry: props.alarmRollbackEntry,

@@ -1,15 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  type Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
 import { SLACK_INTERACTION_TIMEOUT_SECONDS } from '../../functions/shared/domain/approval.js';
 import type { SluiceConfig } from '../../functions/shared/domain/config.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 import { SluiceFunction } from './sluice-function.js';
 
 export interface SlackEndpointsProps {
@@ -65,25 +71,14 @@ export class SlackEndpoints extends Construct {
       description: 'Sluice: post release threads to Slack and deployment statuses to GitHub',
       timeout: Duration.seconds(30),
     });
-    this.notifierDeadLetters = new Queue(this, 'NotifierDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.notifierDeadLetterAlarm = new Alarm(this, 'NotifierDeadLetterAlarm', {
+    const parked = deadLetterQueue(this, {
+      ids: { queue: 'NotifierDeadLetters', alarm: 'NotifierDeadLetterAlarm' },
       alarmDescription:
         'Sluice: a release notification (Slack thread message or GitHub deployment status) was dropped after its retries; releases and traffic are not affected, approval requests are posted by the release itself. Inspect the queue.',
-      metric: this.notifierDeadLetters.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmActions: props.notifierDeadLetterAlarmActions,
     });
-    for (const action of props.notifierDeadLetterAlarmActions ?? [])
-      this.notifierDeadLetterAlarm.addAlarmAction(action);
+    this.notifierDeadLetters = parked.queue;
+    this.notifierDeadLetterAlarm = parked.alarm;
     this.releaseNotifier.function.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.LATEST,
