@@ -592,6 +592,10 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
         status: 'fail',
         detail: 'sluice/other/github-token does not exist',
       });
+      // Its template names no secret: the defaults, and why.
+      expect(check(report.global, 'secret:names').detail).toBe(
+        'secret names from the defaults sluice/other/… (the template names none)',
+      );
     });
 
     it('exits 2 with the reason when the stack does not exist', async () => {
