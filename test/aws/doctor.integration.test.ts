@@ -473,15 +473,17 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
   it('fails the disabled execution rule and the alarm the rules do not match; passes the alarm rule on its function', () => {
     // EventBridge DescribeRule (State, EventPattern) and ListTargetsByRule (Arn), named by the
     // stack's resources (CloudFormation ListStackResources: a rule's physical id is its name).
-    const rules = report.global.filter((c) => c.id.startsWith('rule:'));
-    const alarmRule = rules.find((c) => c.id.includes('AlarmStateRule'));
-    const executionRule = rules.find((c) => c.id.includes('ExecutionEndedRule'));
-
-    expect(alarmRule).toMatchObject({ status: 'ok', detail: 'ENABLED, targets the alarm-rollback function' });
-    expect(executionRule).toMatchObject({
-      status: 'fail',
-      fix: `aws events enable-rule --name ${executionRule!.id.slice('rule:'.length)}`,
+    expect(check(report.global, 'rule:alarm')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(
+        /^sluice-checkout-AlarmRollbackAlarmStateRule5F0E0C2B-\w+ is ENABLED and targets the alarm-rollback function$/,
+      ),
     });
+    const executionRule = check(report.global, 'rule:executionEnded');
+    expect(executionRule.status).toBe('fail');
+    expect(executionRule.fix).toMatch(
+      /^aws events enable-rule --name sluice-checkout-AlarmRollbackExecutionEndedRuleA1B2C3D4-\w+$/,
+    );
     expect(check(report.global, 'rule:alarms')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('no alarm-state rule of the stack matches checkout-latency'),

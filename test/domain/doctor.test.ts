@@ -658,15 +658,16 @@ describe('Function: judgeGlobal', () => {
       const checks = judgeGlobal(config, { ...base, rules: read(rules()) });
 
       expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
-      expect(byId(checks, 'rule:Sluice-checkout-AlarmStateRule').detail).toBe(
-        'ENABLED, targets the alarm-rollback function',
+      expect(byId(checks, 'rule:alarm').detail).toBe(
+        'Sluice-checkout-AlarmStateRule is ENABLED and targets the alarm-rollback function',
       );
+      expect(byId(checks, 'rule:executionEnded').status).toBe('ok');
     });
 
     it('fails a disabled rule, with the command that enables it', () => {
       const check = byId(
         judgeGlobal(config, { ...base, rules: read(rules({ state: 'DISABLED' })) }),
-        'rule:Sluice-checkout-AlarmStateRule',
+        'rule:alarm',
       );
 
       expect(check).toMatchObject({
@@ -682,7 +683,7 @@ describe('Function: judgeGlobal', () => {
         rules: read(rules({ targets: [other], alarmNames: alarms.slice(1) }).slice(0, 1)),
       });
 
-      expect(byId(checks, 'rule:Sluice-checkout-AlarmStateRule')).toMatchObject({
+      expect(byId(checks, 'rule:alarm')).toMatchObject({
         status: 'fail',
         fix: 'deploy the stack again (cdk deploy) to restore its targets',
       });

@@ -796,8 +796,12 @@ function ruleChecks(config: SluiceConfig, rules: Read<RuleFacts[]>): Check[] {
       ),
     ];
   const checks: Check[] = [];
-  for (const rule of rules.value) {
-    const id = `rule:${rule.name}`;
+  let alarmRules = 0;
+  for (const rule of [...rules.value].sort((a, b) => a.name.localeCompare(b.name))) {
+    // Stable ids (rule:alarm, rule:alarm2, …, rule:executionEnded): CloudFormation names the rules.
+    alarmRules += rule.kind === 'alarm' ? 1 : 0;
+    const id =
+      rule.kind === 'alarm' ? `rule:alarm${alarmRules > 1 ? alarmRules : ''}` : 'rule:executionEnded';
     const what =
       rule.kind === 'alarm'
         ? 'an alarm entering ALARM rolls nothing back outside a bake'
@@ -816,7 +820,10 @@ function ruleChecks(config: SluiceConfig, rules: Read<RuleFacts[]>): Check[] {
       );
     else
       checks.push(
-        ok(id, `ENABLED, targets the ${rule.kind === 'alarm' ? 'alarm-rollback' : 'release-guard'} function`),
+        ok(
+          id,
+          `${rule.name} is ENABLED and targets the ${rule.kind === 'alarm' ? 'alarm-rollback' : 'release-guard'} function`,
+        ),
       );
   }
   if (!rules.value.some((r) => r.kind === 'executionEnded'))
