@@ -394,7 +394,8 @@ export async function ruleFacts(
 }
 
 /**
- * GetQueueAttributes ApproximateNumberOfMessages (the visible ones; nothing is received), and the
+ * GetQueueAttributes ApproximateNumberOfMessages plus …NotVisible (a message someone is reading
+ * is still there; nothing is received here), and the
  * CloudWatch metric AWS/SQS ApproximateAgeOfOldestMessage, which SQS reports while the queue holds
  * an active message (SQS Developer Guide, "Available CloudWatch metrics for Amazon SQS").
  */
