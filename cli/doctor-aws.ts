@@ -1,5 +1,15 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListStackResourcesCommand,
+  type StackResourceSummary,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeRepositoriesCommand,
@@ -24,6 +34,11 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListTargetsByRuleCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
@@ -33,6 +48,7 @@ import {
   type DescribeStateMachineCommandOutput,
   SFNClient,
 } from '@aws-sdk/client-sfn';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Octokit } from '@octokit/core';
 import { WebClient } from '@slack/web-api';
@@ -47,6 +63,7 @@ import {
 } from '../functions/shared/domain/config.js';
 import {
   type AlarmFacts,
+  type DeadLetterFacts,
   type DoctorReport,
   definitionDrift,
   type EcsFacts,
@@ -57,6 +74,7 @@ import {
   type Read,
   type RepositoryFacts,
   type RequiredCheckFacts,
+  type RuleFacts,
   type SecretFacts,
   type ServiceFacts,
   type SlackFacts,
@@ -80,7 +98,7 @@ export interface AwsDoctorOptions {
     endpoint?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
-  /** @default the names infra/constructs/sluice-secrets.ts gives a service */
+  /** @default the names in the stack's template, else those infra/constructs/sluice-secrets.ts gives a service */
   secretNames?: Partial<Record<SecretName, string>>;
   /** @default https://api.github.com */
   githubApiUrl?: string;
@@ -140,7 +158,8 @@ async function diagnose(
   } catch (error) {
     throw new DoctorUnavailableError(`no usable AWS credentials: ${describeSdkError(error)}`);
   }
-  const outputs = await stackOutputs(client(new CloudFormationClient(cc)), options.stack);
+  const cloudformation = client(new CloudFormationClient(cc));
+  const outputs = await stackOutputs(cloudformation, options.stack);
   if (!outputs.ConfigDigest || !outputs.StateMachineArn)
     throw new DoctorUnavailableError(
       `stack ${options.stack} has no ConfigDigest output: is it a Sluice stack?`,
@@ -187,7 +206,25 @@ async function diagnose(
     };
   }
 
-  const names = { ...defaultSecretNames(config.service), ...options.secretNames };
+  const deployed = await awsRead(() => deployedSecretNames(cloudformation, options.stack));
+  const names = {
+    ...defaultSecretNames(config.service),
+    ...(deployed.ok ? deployed.value : {}),
+    ...options.secretNames,
+  };
+  const secretNamesFrom = options.secretNames
+    ? 'the caller'
+    : deployed.ok && Object.keys(deployed.value).length > 0
+      ? `the stack's template (the functions' ${SECRET_VARIABLES['github-token']} and others)`
+      : `the defaults sluice/${config.service}/… (${deployed.ok ? 'the template names none' : `the template could not be read: ${deployed.error}`})`;
+  const resources = await awsRead(() => stackResources(cloudformation, options.stack));
+  const sqs = client(new SQSClient(cc));
+  const deadLetters = (
+    [
+      ['alarm', outputs.DeadLetterQueueUrl],
+      ['notifier', outputs.NotifierDeadLetterQueueUrl],
+    ] as const
+  ).flatMap(([queue, url]) => (url ? [{ queue, url }] : []));
   const global: GlobalFacts = {
     caller,
     configDigest: { local: configDigest(config), deployed: outputs.ConfigDigest },
@@ -198,6 +235,19 @@ async function diagnose(
     secrets: await Promise.all(
       SECRET_NAMES.map((name) => awsRead(() => secretFacts(secretsManager, name, names[name]))),
     ),
+    secretNamesFrom,
+    deadLetters: await Promise.all(
+      deadLetters.map(
+        async ({ queue, url }): Promise<DeadLetterFacts> => ({
+          queue,
+          url,
+          messages: await awsRead(() => deadLetterMessages(sqs, cloudwatch, url)),
+        }),
+      ),
+    ),
+    rules: resources.ok
+      ? await awsRead(() => ruleFacts(client(new EventBridgeClient(cc)), resources.value))
+      : resources,
   };
   const token = (name: SecretName) =>
     awsRead(
@@ -226,6 +276,166 @@ async function diagnose(
       : { auth: { ok: false, error: `no bot token: ${slack.error}` }, channels: [], approvers: [] };
   }
   return judge(config, environments, global);
+}
+
+/** The Lambda environment variables that carry each secret's name (infra/lambda-environment.ts). */
+const SECRET_VARIABLES: Record<SecretName, string> = {
+  'github-webhook': 'SLUICE_GITHUB_WEBHOOK_SECRET_NAME',
+  'github-token': 'SLUICE_GITHUB_TOKEN_SECRET_NAME',
+  'slack-signing': 'SLUICE_SLACK_SIGNING_SECRET_NAME',
+  'slack-bot-token': 'SLUICE_SLACK_BOT_TOKEN_SECRET_NAME',
+};
+
+/**
+ * The secret names the stack was deployed with, from its template (CloudFormation GetTemplate):
+ * the functions' environment holds each name as a literal string, overrides included. Lambda's
+ * GetFunctionConfiguration would say the same, but would need lambda:GetFunctionConfiguration too.
+ */
+export async function deployedSecretNames(
+  client: CloudFormationClient,
+  stack: string,
+): Promise<Partial<Record<SecretName, string>>> {
+  const { TemplateBody } = await client.send(new GetTemplateCommand({ StackName: stack }));
+  // A CDK template is JSON; a YAML body (not Sluice's) names nothing here.
+  let template: { Resources?: Record<string, { Type?: string; Properties?: Record<string, unknown> }> };
+  try {
+    template = JSON.parse(TemplateBody ?? '{}');
+  } catch {
+    return {};
+  }
+  const names: Partial<Record<SecretName, string>> = {};
+  for (const resource of Object.values(template.Resources ?? {})) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const variables = (
+      resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
+    )?.Variables;
+    for (const name of SECRET_NAMES) {
+      const value = variables?.[SECRET_VARIABLES[name]];
+      if (typeof value === 'string' && !names[name]) names[name] = value;
+    }
+  }
+  return names;
+}
+
+/** ListStackResources, every page. */
+async function stackResources(client: CloudFormationClient, stack: string): Promise<StackResourceSummary[]> {
+  const resources: StackResourceSummary[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new ListStackResourcesCommand({ StackName: stack, ...(NextToken ? { NextToken } : {}) }),
+    );
+    resources.push(...(page.StackResourceSummaries ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return resources;
+}
+
+/**
+ * The safety net's rules by their logical ids (construct ids in infra/constructs/alarm-rollback.ts
+ * are a contract): AlarmRollbackAlarmStateRule… to the AlarmRollbackAlarmRollbackFunction…, and
+ * AlarmRollbackExecutionEndedRule… to AlarmRollbackReleaseGuardFunction…. A rule's physical id is
+ * its name (CloudFormation, AWS::Events::Rule: Ref returns the rule name on the default bus).
+ */
+export async function ruleFacts(
+  client: EventBridgeClient,
+  resources: StackResourceSummary[],
+): Promise<RuleFacts[]> {
+  const physical = (prefix: string, type: string) =>
+    resources.filter(
+      (r) => r.ResourceType === type && r.LogicalResourceId?.startsWith(prefix) && r.PhysicalResourceId,
+    );
+  const functionName = (prefix: string) => physical(prefix, 'AWS::Lambda::Function')[0]?.PhysicalResourceId;
+  const expected = {
+    alarm: functionName('AlarmRollbackAlarmRollbackFunction'),
+    executionEnded: functionName('AlarmRollbackReleaseGuardFunction'),
+  };
+  const rules = [
+    ...physical('AlarmRollbackAlarmStateRule', 'AWS::Events::Rule').map((r) => ({
+      r,
+      kind: 'alarm' as const,
+    })),
+    ...physical('AlarmRollbackExecutionEndedRule', 'AWS::Events::Rule').map((r) => ({
+      r,
+      kind: 'executionEnded' as const,
+    })),
+  ];
+  const facts: RuleFacts[] = [];
+  for (const { r, kind } of rules) {
+    const name = r.PhysicalResourceId!;
+    const rule = await client.send(new DescribeRuleCommand({ Name: name }));
+    const targets: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new ListTargetsByRuleCommand({ Rule: name, ...(NextToken ? { NextToken } : {}) }),
+      );
+      targets.push(...(page.Targets ?? []).flatMap((t) => (t.Arn ? [t.Arn] : [])));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    const fn = expected[kind];
+    const pattern = JSON.parse(rule.EventPattern ?? '{}') as { detail?: { alarmName?: unknown } };
+    const alarmNames = pattern.detail?.alarmName;
+    facts.push({
+      name,
+      kind,
+      state: rule.State ?? 'UNKNOWN',
+      targets,
+      // A target names the function by ARN; the stack resource gives its name.
+      expectedTarget: fn
+        ? (targets.find((t) => t.endsWith(`:function:${fn}`)) ?? `function ${fn}`)
+        : undefined,
+      ...(kind === 'alarm' && Array.isArray(alarmNames)
+        ? { alarmNames: alarmNames.filter((a): a is string => typeof a === 'string') }
+        : {}),
+    });
+  }
+  return facts;
+}
+
+/**
+ * GetQueueAttributes ApproximateNumberOfMessages plus …NotVisible (a message someone is reading
+ * is still there; nothing is received here), and the
+ * CloudWatch metric AWS/SQS ApproximateAgeOfOldestMessage, which SQS reports while the queue holds
+ * an active message (SQS Developer Guide, "Available CloudWatch metrics for Amazon SQS").
+ */
+export async function deadLetterMessages(
+  sqs: SQSClient,
+  cloudwatch: CloudWatchClient,
+  url: string,
+  now = new Date(),
+): Promise<{ count: number; oldestSeconds?: number }> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  const count =
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  if (count === 0) return { count };
+  const queueName = url.split('/').at(-1) ?? url;
+  try {
+    const { Datapoints = [] } = await cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: queueName }],
+        StartTime: new Date(now.getTime() - 3600_000),
+        EndTime: now,
+        Period: 60,
+        Statistics: ['Maximum'],
+      }),
+    );
+    const latest = Datapoints.filter((d) => d.Timestamp && d.Maximum !== undefined).sort(
+      (a, b) => b.Timestamp!.getTime() - a.Timestamp!.getTime(),
+    )[0];
+    return latest ? { count, oldestSeconds: latest.Maximum! } : { count };
+  } catch {
+    // The count stands without the age; cloudwatch:GetMetricStatistics may not be granted.
+    return { count };
+  }
 }
 
 /** infra/constructs/sluice-secrets.ts names each secret after the service unless the app overrides it. */

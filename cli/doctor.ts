@@ -88,7 +88,7 @@ export function addDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
-      'check a setup before the first release: listener, stickiness, alarms, ECS, ECR, secrets, GitHub, Slack (read-only: no check changes anything)',
+      'check a setup before the first release: listener, alarms, ECS, ECR, secrets, dead letters, rules, GitHub, Slack (read-only: no check changes anything)',
     )
     .option('-u, --url <url>', 'the `sluice serve` URL', 'http://127.0.0.1:8787')
     .option('--stack <name>', 'check this deployed CloudFormation stack with your AWS credentials')
@@ -97,7 +97,7 @@ export function addDoctorCommand(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nRead-only: doctor only describes, lists and reads (AWS Describe*/Get*/List*, GitHub and Slack reads); it changes nothing.\nExit codes: 0 nothing fails, 1 a check fails, 2 doctor could not run (no credentials, no stack, no `sluice serve`).',
+      '\nRead-only: doctor only describes, lists and reads (AWS Describe*/Get*/List*; dead-letter queues are counted, never received; GitHub and Slack reads); it changes nothing.\nExit codes: 0 nothing fails, 1 a check fails, 2 doctor could not run (no credentials, no stack, no `sluice serve`).',
     )
     .action(async (opts: DoctorOptions) => {
       throw new DoctorExit(await runDoctor(opts));

@@ -1,7 +1,9 @@
 /**
  * `sluice doctor --stack` against moto_server (ELBv2 listeners and stickiness, ECS services and
  * their load balancers, ECR scan-on-push, metric alarms and their state, Secrets Manager, Step
- * Functions, CloudFormation outputs, STS) with GitHub and Slack as loopback servers.
+ * Functions, CloudFormation outputs, stack resources and template, EventBridge rules and their
+ * targets, SQS message counts, CloudWatch metric statistics, STS) with GitHub and Slack as
+ * loopback servers.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import {
@@ -26,6 +33,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { stringify } from 'yaml';
 import { awsDoctor, DoctorUnavailableError } from '../../cli/doctor-aws.js';
 import { localDefinition } from '../../embedded/asl.js';
@@ -41,6 +49,7 @@ import { describeWithTool } from '../support/tools.js';
 const TASK_ROLE = 'arn:aws:iam::123456789012:role/checkout-task';
 const WEBHOOK_URL = 'https://abc.lambda-url.us-east-1.on.aws/';
 const RELEASE_SHA = 'b'.repeat(40);
+const WEBHOOK_SECRET = 'acme/checkout/webhook-secret';
 
 /** A loopback HTTP server answering each path with `answer(path)` as JSON. */
 async function loopback(
@@ -147,6 +156,7 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
       },
       alarms: ['checkout-5xx', 'checkout-latency'],
       approval: { type: 'slack', channel: 'C0RELEASES', approvers: ['U024BE7LH'] },
+      minHealthyTargets: 2,
     });
     doc.environments = [staging];
     doc.routes = [{ branches: ['release/*'], environments: ['staging'] }];
@@ -208,12 +218,35 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
       }),
     );
 
-    // Secrets: all but slack-signing.
+    // Secrets: all but slack-signing; the deploy renamed github-webhook (secretNames), so only
+    // the stack's template says where it is.
     const secrets = new SecretsManagerClient(cc);
-    for (const name of ['github-webhook', 'github-token', 'slack-bot-token'])
-      await secrets.send(
-        new CreateSecretCommand({ Name: `sluice/checkout/${name}`, SecretString: `${name}-value` }),
-      );
+    for (const name of [WEBHOOK_SECRET, 'sluice/checkout/github-token', 'sluice/checkout/slack-bot-token'])
+      await secrets.send(new CreateSecretCommand({ Name: name, SecretString: `${name}-value` }));
+
+    // SQS: two events in the alarm and guard dead-letter queue, 40 min old by the CloudWatch metric
+    // (moto accepts PutMetricData in AWS/SQS, which AWS reserves for SQS itself); the notifier's is empty.
+    const sqs = new SQSClient(cc);
+    const queueUrl = async (QueueName: string) =>
+      (await sqs.send(new CreateQueueCommand({ QueueName }))).QueueUrl!;
+    const deadLetters = await queueUrl('Sluice-checkout-DeadLetterQueue');
+    const notifierDeadLetters = await queueUrl('Sluice-checkout-NotifierDeadLetters');
+    for (const body of ['{"detail-type":"CloudWatch Alarm State Change"}', '{"requestContext":{}}'])
+      await sqs.send(new SendMessageCommand({ QueueUrl: deadLetters, MessageBody: body }));
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/SQS',
+        MetricData: [
+          {
+            MetricName: 'ApproximateAgeOfOldestMessage',
+            Dimensions: [{ Name: 'QueueName', Value: 'Sluice-checkout-DeadLetterQueue' }],
+            Timestamp: new Date(Date.now() - 60_000),
+            Value: 2400,
+            Unit: 'Seconds',
+          },
+        ],
+      }),
+    );
 
     // Step Functions: the release state machine; the pipeline's output names one that is gone.
     const { stateMachineArn } = await new SFNClient(cc).send(
@@ -233,12 +266,75 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
       ReleaseTableName: 'sluice-releases',
       ConfigDigest: configDigest(config),
       GithubWebhookUrl: WEBHOOK_URL,
+      DeadLetterQueueUrl: deadLetters,
+      NotifierDeadLetterQueueUrl: notifierDeadLetters,
     };
+    // CloudFormation: the safety net's functions and rules under the logical ids the CDK gives them
+    // (AlarmRollback/AlarmStateRule → AlarmRollbackAlarmStateRule<hash>); the execution rule is
+    // DISABLED and the alarm rule matches checkout-5xx only.
+    const fn = (variables: Record<string, string>) => ({
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: { 'Fn::GetAtt': ['FunctionRole', 'Arn'] },
+        Code: { ZipFile: 'exports.handler = async () => undefined;' },
+        Environment: { Variables: variables },
+      },
+    });
+    const target = (logicalId: string) => [{ Id: 'Target0', Arn: { 'Fn::GetAtt': [logicalId, 'Arn'] } }];
     await new CloudFormationClient(cc).send(
       new CreateStackCommand({
         StackName: 'sluice-checkout',
+        Capabilities: ['CAPABILITY_IAM'],
         TemplateBody: JSON.stringify({
-          Resources: { Queue: { Type: 'AWS::SQS::Queue' } },
+          Resources: {
+            FunctionRole: {
+              Type: 'AWS::IAM::Role',
+              Properties: {
+                AssumeRolePolicyDocument: {
+                  Version: '2012-10-17',
+                  Statement: [
+                    {
+                      Effect: 'Allow',
+                      Principal: { Service: 'lambda.amazonaws.com' },
+                      Action: 'sts:AssumeRole',
+                    },
+                  ],
+                },
+              },
+            },
+            AlarmRollbackAlarmRollbackFunction3C2A9F6E: fn({
+              SLUICE_GITHUB_WEBHOOK_SECRET_NAME: WEBHOOK_SECRET,
+              SLUICE_GITHUB_TOKEN_SECRET_NAME: 'sluice/checkout/github-token',
+              SLUICE_SLACK_SIGNING_SECRET_NAME: 'sluice/checkout/slack-signing',
+              SLUICE_SLACK_BOT_TOKEN_SECRET_NAME: 'sluice/checkout/slack-bot-token',
+            }),
+            AlarmRollbackReleaseGuardFunction0B1D7E44: fn({}),
+            AlarmRollbackAlarmStateRule5F0E0C2B: {
+              Type: 'AWS::Events::Rule',
+              Properties: {
+                State: 'ENABLED',
+                EventPattern: {
+                  source: ['aws.cloudwatch'],
+                  'detail-type': ['CloudWatch Alarm State Change'],
+                  detail: { alarmName: ['checkout-5xx'], state: { value: ['ALARM'] } },
+                },
+                Targets: target('AlarmRollbackAlarmRollbackFunction3C2A9F6E'),
+              },
+            },
+            AlarmRollbackExecutionEndedRuleA1B2C3D4: {
+              Type: 'AWS::Events::Rule',
+              Properties: {
+                State: 'DISABLED',
+                EventPattern: {
+                  source: ['aws.states'],
+                  'detail-type': ['Step Functions Execution Status Change'],
+                },
+                Targets: target('AlarmRollbackReleaseGuardFunction0B1D7E44'),
+              },
+            },
+          },
           Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])),
         }),
       }),
@@ -353,6 +449,55 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
     expect(check(report.global, 'config').status).toBe('ok');
   });
 
+  it('reads the secret names from the stack template, so a renamed secret is checked where it is', () => {
+    expect(check(report.global, 'secret:github-webhook')).toMatchObject({
+      status: 'ok',
+      detail: `${WEBHOOK_SECRET} has a current value`,
+    });
+    expect(check(report.global, 'secret:names').detail).toMatch(/^secret names from the stack's template/);
+  });
+
+  it('fails the alarm dead-letter queue holding 2 messages, with the age of the oldest; passes the empty notifier queue', () => {
+    // SQS GetQueueAttributes ApproximateNumberOfMessages; the age is CloudWatch's AWS/SQS
+    // ApproximateAgeOfOldestMessage (SQS Developer Guide, "Available CloudWatch metrics").
+    expect(check(report.global, 'deadLetters:alarm')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(
+        /^2 messages in \S+Sluice-checkout-DeadLetterQueue; the oldest is 40 min old: .* a release may not have been rolled back$/,
+      ),
+      fix: expect.stringContaining('aws sqs receive-message --queue-url'),
+    });
+    expect(check(report.global, 'deadLetters:notifier').status).toBe('ok');
+  });
+
+  it('fails the disabled execution rule and the alarm the rules do not match; passes the alarm rule on its function', () => {
+    // EventBridge DescribeRule (State, EventPattern) and ListTargetsByRule (Arn), named by the
+    // stack's resources (CloudFormation ListStackResources: a rule's physical id is its name).
+    expect(check(report.global, 'rule:alarm')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(
+        /^sluice-checkout-AlarmRollbackAlarmStateRule5F0E0C2B-\w+ is ENABLED and targets the alarm-rollback function$/,
+      ),
+    });
+    const executionRule = check(report.global, 'rule:executionEnded');
+    expect(executionRule.status).toBe('fail');
+    expect(executionRule.fix).toMatch(
+      /^aws events enable-rule --name sluice-checkout-AlarmRollbackExecutionEndedRuleA1B2C3D4-\w+$/,
+    );
+    expect(check(report.global, 'rule:alarms')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('no alarm-state rule of the stack matches checkout-latency'),
+    });
+  });
+
+  it("fails the live service's desired count below minHealthyTargets", () => {
+    expect(check(staging(), 'ecs:blue:count')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('wants 1 task, fewer than minHealthyTargets (2)'),
+      fix: 'aws ecs update-service --cluster checkout --service checkout-blue --desired-count 2, or lower minHealthyTargets of staging',
+    });
+  });
+
   it('fails the webhook not subscribed to check_run, read with the github-token secret', () => {
     expect(github.paths).toContain('/repos/acme/checkout/hooks');
     expect(check(report.global, 'github:webhook')).toMatchObject({
@@ -449,6 +594,10 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
         status: 'fail',
         detail: 'sluice/other/github-token does not exist',
       });
+      // Its template names no secret: the defaults, and why.
+      expect(check(report.global, 'secret:names').detail).toBe(
+        'secret names from the defaults sluice/other/… (the template names none)',
+      );
     });
 
     it('exits 2 with the reason when the stack does not exist', async () => {

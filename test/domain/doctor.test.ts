@@ -2,13 +2,16 @@ import { localDefinition } from '../../embedded/asl.js';
 import type { EnvironmentConfig, SluiceConfig } from '../../functions/shared/domain/config.js';
 import {
   type Check,
+  type DeadLetterFacts,
   definitionDrift,
+  describeAge,
   doctorExitCode,
   type EcsFacts,
   type EnvironmentFacts,
   type GlobalFacts,
   judgeEnvironment,
   judgeGlobal,
+  type RuleFacts,
   read,
   type ServiceFacts,
   type SlackFacts,
@@ -407,6 +410,42 @@ describe('Function: judgeEnvironment', () => {
       });
     });
 
+    it('fails a live service that wants fewer tasks than minHealthyTargets, with the command to scale it', () => {
+      // ecs-deployer.ts sizes the new version like the live service; the gate before each shift
+      // waits for minHealthyTargets healthy targets in the idle group.
+      const env = { ...withPassRoles, minHealthyTargets: 3 };
+
+      const checks = judgeEnvironment(env, healthy());
+
+      expect(byId(checks, 'ecs:blue:count')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining('wants 2 tasks, fewer than minHealthyTargets (3)'),
+        fix: 'aws ecs update-service --cluster checkout-staging --service checkout-staging-blue --desired-count 3, or lower minHealthyTargets of staging',
+      });
+      // The idle side (green) is not held to it: the deploy sizes it.
+      expect(byId(checks, 'ecs:green:count').status).toBe('ok');
+      expect(
+        byId(judgeEnvironment({ ...env, minHealthyTargets: 2 }, healthy()), 'ecs:blue:count'),
+      ).toMatchObject({
+        status: 'ok',
+        detail: '2 running of 2 desired',
+      });
+    });
+
+    it('warns when a service runs fewer tasks than it wants', () => {
+      const facts = healthy(
+        {},
+        { services: { blue: service('blue'), green: service('green', { runningCount: 0 }) } },
+      );
+
+      expect(byId(judgeEnvironment(withPassRoles, facts), 'ecs:green:count')).toMatchObject({
+        status: 'warn',
+        detail:
+          'service checkout-staging-green runs 0 of 2 desired tasks: a deployment is under way, or tasks fail to start',
+        fix: "aws ecs describe-services --cluster checkout-staging --services checkout-staging-green --query 'services[0].events[:5]'",
+      });
+    });
+
     it('warns when passRoles is unset and fails when it misses a task role', () => {
       expect(byId(judgeEnvironment(staging, healthy()), 'ecs:passRoles')).toMatchObject({
         status: 'warn',
@@ -542,6 +581,127 @@ describe('Function: judgeGlobal', () => {
     });
 
     expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
+  });
+
+  describe('Check: deadLetters', () => {
+    const queue = (
+      name: DeadLetterFacts['queue'],
+      count: number,
+      oldestSeconds?: number,
+    ): DeadLetterFacts => ({
+      queue: name,
+      url: `https://sqs.us-east-1.amazonaws.com/123456789012/${name}-dlq`,
+      messages: read({ count, ...(oldestSeconds === undefined ? {} : { oldestSeconds }) }),
+    });
+
+    it('passes empty queues', () => {
+      const checks = judgeGlobal(config, { ...base, deadLetters: [queue('alarm', 0), queue('notifier', 0)] });
+
+      expect(byId(checks, 'deadLetters:alarm')).toMatchObject({ status: 'ok' });
+      expect(byId(checks, 'deadLetters:notifier')).toMatchObject({ status: 'ok' });
+    });
+
+    it('fails messages in the alarm and guard queue (a release may not have been rolled back), with count and age', () => {
+      const check = byId(
+        judgeGlobal(config, { ...base, deadLetters: [queue('alarm', 3, 7200)] }),
+        'deadLetters:alarm',
+      );
+
+      expect(check).toMatchObject({
+        status: 'fail',
+        detail:
+          '3 messages in https://sqs.us-east-1.amazonaws.com/123456789012/alarm-dlq; the oldest is 2 h old: an alarm or execution-ended event was not handled, a release may not have been rolled back',
+      });
+      expect(check.fix).toMatch(/^read them \(aws sqs receive-message --queue-url \S+alarm-dlq/);
+    });
+
+    it('warns about dropped notifications, saying when the age is unknown', () => {
+      const check = byId(
+        judgeGlobal(config, { ...base, deadLetters: [queue('notifier', 1)] }),
+        'deadLetters:notifier',
+      );
+
+      expect(check).toMatchObject({ status: 'warn', fix: expect.stringContaining('purge the queue') });
+      expect(check.detail).toContain('1 message in');
+      expect(check.detail).toContain('age is unknown');
+    });
+
+    it('describes ages in the largest whole unit', () => {
+      expect([59, 600, 7200, 3 * 86400].map(describeAge)).toEqual(['59s', '10 min', '2 h', '3 d']);
+    });
+  });
+
+  describe('Check: rules', () => {
+    const ROLLBACK = 'arn:aws:lambda:us-east-1:123456789012:function:Sluice-checkout-AlarmRollback';
+    const GUARD = 'arn:aws:lambda:us-east-1:123456789012:function:Sluice-checkout-ReleaseGuard';
+    const alarms = [...new Set(config.environments.flatMap((e) => e.alarms))];
+    const rules = (over: Partial<RuleFacts> = {}): RuleFacts[] => [
+      {
+        name: 'Sluice-checkout-AlarmStateRule',
+        kind: 'alarm',
+        state: 'ENABLED',
+        targets: [ROLLBACK],
+        expectedTarget: ROLLBACK,
+        alarmNames: alarms,
+        ...over,
+      },
+      {
+        name: 'Sluice-checkout-ExecutionEndedRule',
+        kind: 'executionEnded',
+        state: 'ENABLED',
+        targets: [GUARD],
+        expectedTarget: GUARD,
+      },
+    ];
+
+    it('passes enabled rules that target their functions and cover every alarm', () => {
+      const checks = judgeGlobal(config, { ...base, rules: read(rules()) });
+
+      expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
+      expect(byId(checks, 'rule:alarm').detail).toBe(
+        'Sluice-checkout-AlarmStateRule is ENABLED and targets the alarm-rollback function',
+      );
+      expect(byId(checks, 'rule:executionEnded').status).toBe('ok');
+    });
+
+    it('fails a disabled rule, with the command that enables it', () => {
+      const check = byId(
+        judgeGlobal(config, { ...base, rules: read(rules({ state: 'DISABLED' })) }),
+        'rule:alarm',
+      );
+
+      expect(check).toMatchObject({
+        status: 'fail',
+        fix: 'aws events enable-rule --name Sluice-checkout-AlarmStateRule',
+      });
+    });
+
+    it('fails a rule that targets another function, an alarm no rule matches, and a missing execution rule', () => {
+      const other = 'arn:aws:lambda:us-east-1:123456789012:function:someone-else';
+      const checks = judgeGlobal(config, {
+        ...base,
+        rules: read(rules({ targets: [other], alarmNames: alarms.slice(1) }).slice(0, 1)),
+      });
+
+      expect(byId(checks, 'rule:alarm')).toMatchObject({
+        status: 'fail',
+        fix: 'deploy the stack again (cdk deploy) to restore its targets',
+      });
+      expect(byId(checks, 'rule:alarms')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringContaining(`matches ${alarms[0]}:`),
+      });
+      expect(byId(checks, 'rule:executionEnded').status).toBe('fail');
+    });
+
+    it('fails with the permissions to grant when the rules cannot be read', () => {
+      const check = byId(
+        judgeGlobal(config, { ...base, rules: { ok: false, error: 'AccessDenied' } }),
+        'rules',
+      );
+
+      expect(check.fix).toContain('events:DescribeRule');
+    });
   });
 
   it('fails a missing secret the config needs, with the command that creates it', () => {

@@ -148,6 +148,30 @@ export interface SlackFacts {
   approvers: { id: string; exists: Read<boolean> }[];
 }
 
+/** One of the stack's dead-letter queues: what is waiting in it, never the messages themselves. */
+export interface DeadLetterFacts {
+  /** alarm: the alarm-rollback and release-guard events; notifier: release notifications. */
+  queue: 'alarm' | 'notifier';
+  url: string;
+  /** ApproximateNumberOfMessages, and the oldest message's age in seconds when CloudWatch has a datapoint. */
+  messages: Read<{ count: number; oldestSeconds?: number }>;
+}
+
+/** One EventBridge rule of the stack's safety net, as DescribeRule and ListTargetsByRule return it. */
+export interface RuleFacts {
+  name: string;
+  /** alarm: an alarm-state rule (to alarm-rollback); executionEnded: the execution-status rule (to release-guard). */
+  kind: 'alarm' | 'executionEnded';
+  /** ENABLED, DISABLED, … */
+  state: string;
+  /** The ARNs the rule targets. */
+  targets: string[];
+  /** The ARN of the function the stack meant it to target; undefined when the stack has no such function. */
+  expectedTarget: string | undefined;
+  /** An alarm rule's alarm names (its pattern's detail.alarmName). */
+  alarmNames?: string[];
+}
+
 export interface GlobalFacts {
   /** A doctor target that cannot compare (embedded) leaves it undefined. */
   configDigest?: { local: string; deployed: string };
@@ -159,6 +183,12 @@ export interface GlobalFacts {
     drift?: Read<string | undefined>;
   }[];
   secrets: Read<SecretFacts>[];
+  /** Where the secret names came from (the stack's template, or the defaults and why). */
+  secretNamesFrom?: string;
+  /** The stack's dead-letter queues; undefined where the runtime has none (embedded). */
+  deadLetters?: DeadLetterFacts[];
+  /** The stack's alarm-state and execution-status rules; undefined where the runtime has none (embedded). */
+  rules?: Read<RuleFacts[]>;
   github?: Read<WebhookFacts>;
   /** Undefined inside the Read when no branch of the repository matches a route. */
   requiredChecks?: Read<RequiredCheckFacts | undefined>;
@@ -514,6 +544,7 @@ function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] 
             `attach ${name} to the ${side} target group (its loadBalancers), or swap deploy.services`,
           ),
     );
+    checks.push(countCheck(env, facts, side, service));
     const breaker = service.circuitBreaker;
     checks.push(
       breaker?.enable && breaker.rollback
@@ -536,6 +567,44 @@ function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] 
   }
   checks.push(passRolesCheck(env, ecs));
   return checks;
+}
+
+/** The side the listener serves now, when it serves one group wholly. */
+function liveSide(env: EnvironmentConfig, facts: EnvironmentFacts): 'blue' | 'green' | undefined {
+  if (!facts.listener.ok || facts.listener.value?.forwardActions.length !== 1) return undefined;
+  const weights: Weights = Object.fromEntries(
+    facts.listener.value.forwardActions[0]!.targetGroups.map((g) => [g.arn, g.weight]),
+  );
+  const reading = readListener(weights, env.targetGroups);
+  if (reading.kind !== 'settled') return undefined;
+  return reading.targets.live === env.targetGroups.blue ? 'blue' : 'green';
+}
+
+function countCheck(
+  env: EnvironmentConfig,
+  facts: EnvironmentFacts,
+  side: 'blue' | 'green',
+  service: ServiceFacts,
+): Check {
+  const deploy = env.deploy as Extract<EnvironmentConfig['deploy'], { provider: 'ecs' }>;
+  const name = deploy.services[side];
+  const id = `ecs:${side}:count`;
+  const { desiredCount, runningCount } = service;
+  // The deployer sizes the new version like the live service (ecs-deployer.ts), and the idle group
+  // must reach minHealthyTargets healthy targets before each shift.
+  if (liveSide(env, facts) === side && desiredCount < env.minHealthyTargets)
+    return fail(
+      id,
+      `the live service ${name} wants ${desiredCount} task${desiredCount === 1 ? '' : 's'}, fewer than minHealthyTargets (${env.minHealthyTargets}): the new version is sized the same, so the first shift waits for healthy targets until it fails`,
+      `aws ecs update-service --cluster ${deploy.cluster} --service ${name} --desired-count ${env.minHealthyTargets}, or lower minHealthyTargets of ${env.name}`,
+    );
+  if (runningCount !== desiredCount)
+    return warn(
+      id,
+      `service ${name} runs ${runningCount} of ${desiredCount} desired tasks: a deployment is under way, or tasks fail to start`,
+      `aws ecs describe-services --cluster ${deploy.cluster} --services ${name} --query 'services[0].events[:5]'`,
+    );
+  return ok(id, `${runningCount} running of ${desiredCount} desired`);
 }
 
 function passRolesCheck(env: EnvironmentConfig, ecs: EcsFacts): Check {
@@ -672,9 +741,109 @@ export function judgeGlobal(config: SluiceConfig, facts: GlobalFacts): Check[] {
       ),
     );
   }
+  if (facts.secretNamesFrom) checks.push(ok('secret:names', `secret names from ${facts.secretNamesFrom}`));
+  for (const queue of facts.deadLetters ?? []) checks.push(deadLetterCheck(queue));
+  if (facts.rules) checks.push(...ruleChecks(config, facts.rules));
   if (facts.github) checks.push(...webhookChecks(facts.github));
   if (facts.requiredChecks) checks.push(requiredChecksCheck(config, facts.requiredChecks));
   if (facts.slack) checks.push(...slackChecks(facts.slack));
+  return checks;
+}
+
+/** An age in seconds, in the largest whole unit (s, min, h, d). */
+export function describeAge(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)}s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} d`;
+}
+
+function deadLetterCheck({ queue, url, messages }: DeadLetterFacts): Check {
+  const id = `deadLetters:${queue}`;
+  if (!messages.ok)
+    return unreadable(id, `the dead-letter queue ${url}`, messages.error, 'sqs:GetQueueAttributes');
+  const { count, oldestSeconds } = messages.value;
+  if (count === 0)
+    return ok(id, `the ${queue === 'alarm' ? 'alarm and guard' : 'notifier'} dead-letter queue is empty`);
+  const age =
+    oldestSeconds === undefined
+      ? 'the oldest message’s age is unknown (no ApproximateAgeOfOldestMessage datapoint in the last hour)'
+      : `the oldest is ${describeAge(oldestSeconds)} old`;
+  const messagesIn = `${count} message${count === 1 ? '' : 's'} in ${url}; ${age}`;
+  // Reading the messages (ReceiveMessage) would hide them from the next reader for the visibility
+  // timeout: doctor counts them and leaves the reading to the user.
+  return queue === 'alarm'
+    ? fail(
+        id,
+        `${messagesIn}: an alarm or execution-ended event was not handled, a release may not have been rolled back`,
+        `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10), check each release with \`sluice status\` and the listener's weights, roll back by hand where needed, then purge the queue`,
+      )
+    : warn(
+        id,
+        `${messagesIn}: release notifications (Slack threads, GitHub deployment statuses) were dropped`,
+        `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10) for the failure, fix the Slack or GitHub token, then purge the queue`,
+      );
+}
+
+function ruleChecks(config: SluiceConfig, rules: Read<RuleFacts[]>): Check[] {
+  if (!rules.ok)
+    return [
+      unreadable(
+        'rules',
+        'the stack’s EventBridge rules',
+        rules.error,
+        'cloudformation:ListStackResources, events:DescribeRule and events:ListTargetsByRule',
+      ),
+    ];
+  const checks: Check[] = [];
+  let alarmRules = 0;
+  for (const rule of [...rules.value].sort((a, b) => a.name.localeCompare(b.name))) {
+    // Stable ids (rule:alarm, rule:alarm2, …, rule:executionEnded): CloudFormation names the rules.
+    alarmRules += rule.kind === 'alarm' ? 1 : 0;
+    const id =
+      rule.kind === 'alarm' ? `rule:alarm${alarmRules > 1 ? alarmRules : ''}` : 'rule:executionEnded';
+    const what =
+      rule.kind === 'alarm'
+        ? 'an alarm entering ALARM rolls nothing back outside a bake'
+        : 'a failed, timed-out or aborted release is not checked for split traffic or a held lock';
+    if (rule.state !== 'ENABLED')
+      checks.push(
+        fail(id, `rule ${rule.name} is ${rule.state}: ${what}`, `aws events enable-rule --name ${rule.name}`),
+      );
+    else if (!rule.expectedTarget || !rule.targets.includes(rule.expectedTarget))
+      checks.push(
+        fail(
+          id,
+          `rule ${rule.name} targets ${rule.targets.join(', ') || 'nothing'}, not the stack's ${rule.kind === 'alarm' ? 'alarm-rollback' : 'release-guard'} function: ${what}`,
+          'deploy the stack again (cdk deploy) to restore its targets',
+        ),
+      );
+    else
+      checks.push(
+        ok(
+          id,
+          `${rule.name} is ENABLED and targets the ${rule.kind === 'alarm' ? 'alarm-rollback' : 'release-guard'} function`,
+        ),
+      );
+  }
+  if (!rules.value.some((r) => r.kind === 'executionEnded'))
+    checks.push(
+      fail(
+        'rule:executionEnded',
+        'the stack has no execution-status rule: a failed release is not checked for split traffic',
+        'deploy the stack again (cdk deploy)',
+      ),
+    );
+  const watched = new Set(rules.value.flatMap((r) => (r.kind === 'alarm' ? (r.alarmNames ?? []) : [])));
+  const unwatched = [...new Set(config.environments.flatMap((e) => e.alarms))].filter((a) => !watched.has(a));
+  if (unwatched.length > 0)
+    checks.push(
+      fail(
+        'rule:alarms',
+        `no alarm-state rule of the stack matches ${unwatched.join(', ')}: their ALARM rolls nothing back between bake checks`,
+        'deploy this config (cdk deploy): the stack makes its alarm rules from the config’s alarms',
+      ),
+    );
   return checks;
 }
 
