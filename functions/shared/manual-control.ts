@@ -4,7 +4,13 @@ import { groupToRestore, listenerDrift, type Side } from './domain/restore.js';
 import { describeWeights, readListener, stepWeights } from './domain/traffic.js';
 import { log } from './log.js';
 import type { Ports, TrafficReader } from './ports/index.js';
-import { despiteContention, isTerminal, type StopPorts, stopRelease } from './release-control.js';
+import {
+  despiteContention,
+  isTerminal,
+  type StopPorts,
+  stopRelease,
+  stopUnfinished,
+} from './release-control.js';
 
 /** Who asked for a manual action, and why: both go into the release record. */
 export interface Actor {
@@ -36,7 +42,8 @@ export async function abortRelease(
     (r) => r.releaseId === releaseId && r.environment !== PIPELINE_RECORD,
   );
   if (records.length === 0) throw new ManualActionError(`no release ${releaseId}`);
-  const running = records.filter((r) => !isTerminal(r));
+  const running: ReleaseRecord[] = [];
+  for (const record of records) if (await stopUnfinished(ports, record)) running.push(record);
   if (running.length === 0) throw new ManualActionError(`release ${releaseId} has already ended`);
   const ended: ReleaseRecord[] = [];
   for (const record of running) {

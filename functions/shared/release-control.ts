@@ -64,6 +64,22 @@ export async function mayUndoOwnWrite(
   return holding?.executionName !== holder.executionName || holding.targets === undefined;
 }
 
+/**
+ * Whether a stop from outside has (still) something to do: the release runs, or it ended but
+ * still holds its environment's lock, which only a stop that did not finish leaves (stopRelease
+ * marks the record first and frees the lock last). While it holds the lock no newer release can
+ * have moved the listener, so finishing the stop cannot flip anyone else's traffic. A retried
+ * abort (Lambda retries a failed asynchronous invocation) finishes the stop it started.
+ */
+export async function stopUnfinished(
+  ports: Pick<StopPorts, 'releases'>,
+  record: ReleaseRecord,
+): Promise<boolean> {
+  if (!isTerminal(record)) return true;
+  const holder = await ports.releases().lockHolder(record.environment);
+  return holder !== undefined && isOwner(holder, record);
+}
+
 export function isTerminal(record: ReleaseRecord | undefined): boolean {
   return record !== undefined && TERMINAL_STATUSES.includes(record.status);
 }

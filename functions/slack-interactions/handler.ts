@@ -26,7 +26,7 @@ import {
   systemClock,
   type TaskDelivery,
 } from '../shared/ports/index.js';
-import { despiteContention, isTerminal, stopRelease } from '../shared/release-control.js';
+import { despiteContention, isTerminal, stopRelease, stopUnfinished } from '../shared/release-control.js';
 import { checkSlackSignature } from '../shared/slack-signature.js';
 
 type Response = APIGatewayProxyStructuredResultV2;
@@ -351,7 +351,8 @@ async function abort(p: SlackInteractionsPorts, value: string, user: string): Pr
     return `Only ${environment}'s approvers may abort its release.`;
   }
   const record = await p.releases().get(releaseId, environment);
-  if (!record || isTerminal(record)) return 'That release has already ended; nothing was changed.';
+  if (!record || !(await stopUnfinished(p, record)))
+    return 'That release has already ended; nothing was changed.';
   const message = `aborted by <@${user}> in Slack`;
   const { restored } = await despiteContention(() =>
     stopRelease(p, { releaseId, executionName: record.executionName, environment }, env, 'aborted', {

@@ -629,6 +629,58 @@ describe('Handler: slack-interactions', () => {
       expect(slack.messages.at(-1)?.text).toContain(`all traffic is back on ${targets.live}`);
     });
 
+    // Lambda retries a failed asynchronous invocation twice (developer guide, "Asynchronous
+    // invocation"): the retried abort must finish the stop the first run started.
+    it('finishes on a retried abort what a refused write left: traffic restored, read back, lock freed', async () => {
+      // Prepare: a canary at 25%, and a load balancer that refuses the abort's first write
+      const { click, releases, input, lb, prod, queued, runQueued } = await setup({}, 'queued');
+      const targets = blueLive(input);
+      lb.serve(prod, { [targets.live]: 75, [targets.idle]: 25 });
+      await releases.update(
+        input.release.id,
+        'prod',
+        { targets, steps: [{ index: 1, weight: 25, observed: {}, at: NOW.toISOString() }] },
+        { event: 'shifted' },
+      );
+      await releases.acquireLock('prod', { releaseId: input.release.id, executionName: input.executionName });
+      await click(APPROVER, 'sluice_abort', `${input.release.id}|prod`);
+      const event = queued[0]!;
+      lb.refuseWrites('Rate exceeded');
+      await expect(runQueued()).rejects.toMatchObject({ name: 'RollbackError' });
+      expect((await releases.get(input.release.id, 'prod'))?.status).toBe('aborted');
+
+      // Act: Lambda runs the same event again
+      lb.applyWrites();
+      queued.push(event);
+      await runQueued();
+
+      // Assess
+      expect(lb.serving(prod)).toEqual({ [targets.live]: 100, [targets.idle]: 0 });
+      expect(await releases.get(input.release.id, 'prod')).toMatchObject({
+        status: 'aborted',
+        restoredAt: NOW.toISOString(),
+      });
+      expect(await releases.lockHolder('prod')).toBeUndefined();
+    });
+
+    it('leaves alone a release that ended by itself and freed its lock', async () => {
+      const { click, releases, input, lb, prod, orchestrator, slack } = await setup();
+      const targets = blueLive(input);
+      lb.serve(prod, { [targets.live]: 0, [targets.idle]: 100 });
+      await releases.update(
+        input.release.id,
+        'prod',
+        { targets, status: 'succeeded' },
+        { event: 'succeeded' },
+      );
+
+      await click(APPROVER, 'sluice_abort', `${input.release.id}|prod`);
+
+      expect(lb.serving(prod)).toEqual({ [targets.live]: 0, [targets.idle]: 100 });
+      expect(orchestrator.stops).toHaveLength(0);
+      expect(slack.messages.at(-1)?.text).toContain('already ended');
+    });
+
     it('refuses an abort from someone who is not an approver', async () => {
       const { click, orchestrator, input } = await setup();
 

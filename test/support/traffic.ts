@@ -77,6 +77,12 @@ export class FakeLoadBalancer {
     return this;
   }
 
+  /** Applies writes again after ignoreWrites or refuseWrites. */
+  applyWrites(): this {
+    this.mode = { kind: 'apply' };
+    return this;
+  }
+
   /** Runs once per accepted write, after it lands and before the router reads back. */
   onWrite(hook: (weights: Weights) => Promise<void> | void): this {
     this.afterWrite = hook;
