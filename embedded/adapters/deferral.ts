@@ -1,5 +1,5 @@
 import { log } from '../../functions/shared/log.js';
-import type { Deferral, DeferredSlackEvent, SlackAction } from '../../functions/shared/ports/index.js';
+import type { Deferral, DeferredSlackEvent } from '../../functions/shared/ports/index.js';
 
 /**
  * The local stand-in for Lambda's asynchronous self-invocation: the deferred action runs through
@@ -10,8 +10,8 @@ import type { Deferral, DeferredSlackEvent, SlackAction } from '../../functions/
 export class InProcessDeferral implements Deferral {
   constructor(private readonly run: (event: DeferredSlackEvent) => Promise<unknown>) {}
 
-  async defer(action: SlackAction): Promise<void> {
-    await this.run({ sluiceDeferredSlackAction: action }).catch((error: Error) =>
+  async defer(event: DeferredSlackEvent): Promise<void> {
+    await this.run(event).catch((error: Error) =>
       log.warn('deferred slack action failed', { error: error.name, reason: error.message }),
     );
   }

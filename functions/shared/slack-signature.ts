@@ -30,3 +30,21 @@ export function checkSlackSignature(request: {
   const given = Buffer.from(signature);
   return expected.length === given.length && timingSafeEqual(expected, given) ? 'valid' : 'mismatch';
 }
+
+/**
+ * A click handed to a second invocation is sealed with the signing secret: the deferred event
+ * reaches the function through lambda:InvokeFunction, which other principals may hold, and must
+ * not let them decide as an approver without Slack's signature. HMAC-SHA256 over the issue time
+ * and the action's JSON, under a key derived for this purpose alone.
+ */
+export function sealDeferred(secret: string, issuedAt: number, actionJson: string): string {
+  const key = createHmac('sha256', secret).update('sluice-deferred-slack-action-v1').digest();
+  return createHmac('sha256', key).update(`${issuedAt}:${actionJson}`).digest('hex');
+}
+
+/** Whether a deferred event's seal holds, compared in constant time. */
+export function sealHolds(secret: string, issuedAt: number, actionJson: string, seal: string): boolean {
+  const expected = Buffer.from(sealDeferred(secret, issuedAt, actionJson));
+  const given = Buffer.from(seal);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}

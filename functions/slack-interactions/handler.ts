@@ -27,7 +27,7 @@ import {
   type TaskDelivery,
 } from '../shared/ports/index.js';
 import { despiteContention, isTerminal, stopRelease, stopUnfinished } from '../shared/release-control.js';
-import { checkSlackSignature } from '../shared/slack-signature.js';
+import { checkSlackSignature, sealDeferred, sealHolds } from '../shared/slack-signature.js';
 
 type Response = APIGatewayProxyStructuredResultV2;
 
@@ -112,7 +112,7 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
     })
     .handler(async function receiveSlackInteraction(event) {
       if (isDeferredSlackEvent(event)) {
-        await act(ports, event.sluiceDeferredSlackAction);
+        if (await sealed(ports, event)) await act(ports, event.sluiceDeferredSlackAction);
         return ack(); // an asynchronous invocation's result goes nowhere
       }
       const p = ports;
@@ -125,9 +125,13 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
           body,
           nowSeconds: Math.floor(p.now().getTime() / 1000),
         });
-      let check = checkWith(await p.secrets().get('slack-signing'));
+      let secret = await p.secrets().get('slack-signing');
+      let check = checkWith(secret);
       // The cached secret may predate a rotation: read it again (rate-limited) before refusing.
-      if (check === 'mismatch') check = checkWith(await p.secrets().reread('slack-signing'));
+      if (check === 'mismatch') {
+        secret = await p.secrets().reread('slack-signing');
+        check = checkWith(secret);
+      }
       if (check !== 'valid') {
         log.warn('slack interaction refused', { check });
         return json(401, { error: `signature ${check}` });
@@ -143,8 +147,10 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
         user: payload.user.id,
         responseUrl: payload.response_url,
       };
+      const issuedAt = Math.floor(p.now().getTime() / 1000);
+      const seal = sealDeferred(secret, issuedAt, JSON.stringify(action));
       try {
-        await p.deferral().defer(action);
+        await p.deferral().defer({ sluiceDeferredSlackAction: action, issuedAt, seal });
       } catch (error) {
         // Not queued (e.g. Invoke throttled): act now, within this invocation's own timeout.
         log.warn('deferring the click failed; acting on it now', { error: (error as Error).name });
@@ -152,6 +158,29 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
       }
       return ack();
     });
+
+/**
+ * A deferred event older than this is refused: Lambda keeps an asynchronous event at most
+ * DEFERRED_MAX_EVENT_AGE_SECONDS (the stack sets it), and Slack's response_url lasts 30 minutes.
+ */
+export const DEFERRED_MAX_EVENT_AGE_SECONDS = 15 * 60;
+
+/** Whether the deferred event was sealed by this function, recently; anything else is refused unread. */
+async function sealed(p: SlackInteractionsPorts, event: DeferredSlackEvent): Promise<boolean> {
+  const { issuedAt, seal, sluiceDeferredSlackAction: action } = event;
+  const age = Math.floor(p.now().getTime() / 1000) - issuedAt;
+  const json = JSON.stringify(action);
+  const holds =
+    typeof seal === 'string' &&
+    Number.isInteger(issuedAt) &&
+    (sealHolds(await p.secrets().get('slack-signing'), issuedAt, json, seal) ||
+      sealHolds(await p.secrets().reread('slack-signing'), issuedAt, json, seal));
+  if (!holds || age < -60 || age > DEFERRED_MAX_EVENT_AGE_SECONDS + 60) {
+    log.warn('deferred slack action refused', { sealHolds: holds, ageSeconds: age });
+    return false;
+  }
+  return true;
+}
 
 const KNOWN_ACTIONS = new Set<string>([ACTIONS.approve, ACTIONS.reject, ACTIONS.promoteNow, ACTIONS.abort]);
 

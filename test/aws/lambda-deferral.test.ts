@@ -3,7 +3,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { awsDeferral, LambdaDeferral } from '../../functions/shared/aws/lambda-deferral.js';
 import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
-import { isDeferredSlackEvent, type SlackAction } from '../../functions/shared/ports/index.js';
+import {
+  type DeferredSlackEvent,
+  isDeferredSlackEvent,
+  type SlackAction,
+} from '../../functions/shared/ports/index.js';
 
 /*
  * Lambda's documented behaviour this adapter relies on:
@@ -22,6 +26,12 @@ const ACTION: SlackAction = {
   responseUrl: 'https://hooks.slack.com/actions/T9TK3CUKW/397677982144/yJfcAmqSZUhPrArTnaIX35Ks',
 };
 
+const EVENT: DeferredSlackEvent = {
+  sluiceDeferredSlackAction: ACTION,
+  issuedAt: 1_796_385_600,
+  seal: 'ab'.repeat(32),
+};
+
 describe('Class: LambdaDeferral', () => {
   beforeEach(() => lambda.reset());
 
@@ -35,7 +45,7 @@ describe('Class: LambdaDeferral', () => {
       );
 
       // Act
-      await deferral.defer(ACTION);
+      await deferral.defer(EVENT);
 
       // Assess
       expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
@@ -46,7 +56,7 @@ describe('Class: LambdaDeferral', () => {
       });
       const event = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array));
       expect(isDeferredSlackEvent(event)).toBe(true);
-      expect(event).toEqual({ sluiceDeferredSlackAction: ACTION });
+      expect(event).toEqual(EVENT);
     });
 
     it('throws when Lambda refuses to queue the event, so the click is acted on at once', async () => {
@@ -55,7 +65,7 @@ describe('Class: LambdaDeferral', () => {
         .rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
       const deferral = new LambdaDeferral(new LambdaClient({ region: 'us-east-1' }), 'fn');
 
-      await expect(deferral.defer(ACTION)).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+      await expect(deferral.defer(EVENT)).rejects.toMatchObject({ name: 'TooManyRequestsException' });
     });
   });
 
@@ -72,7 +82,7 @@ describe('Class: LambdaDeferral', () => {
       process.env.AWS_LAMBDA_FUNCTION_NAME = 'Sluice-checkout-SlackInteractionsFunction-AbC123';
       resetAwsPorts();
 
-      await awsDeferral().defer(ACTION);
+      await awsDeferral().defer(EVENT);
 
       expect(lambda).toHaveReceivedCommandWith(InvokeCommand, {
         FunctionName: 'Sluice-checkout-SlackInteractionsFunction-AbC123',

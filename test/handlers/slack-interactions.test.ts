@@ -9,8 +9,11 @@ import type { Approval } from '../../functions/shared/domain/approval.js';
 import { newRecord } from '../../functions/shared/domain/records.js';
 import { setLogSink } from '../../functions/shared/log.js';
 import type { Deferral, DeferredSlackEvent, Orchestrator } from '../../functions/shared/ports/index.js';
-import { slackSignature } from '../../functions/shared/slack-signature.js';
-import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
+import { sealDeferred, slackSignature } from '../../functions/shared/slack-signature.js';
+import {
+  createSlackInteractionsHandler,
+  DEFERRED_MAX_EVENT_AGE_SECONDS,
+} from '../../functions/slack-interactions/handler.js';
 import { exampleConfig } from '../support/config.js';
 import { blueLive, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';
@@ -128,11 +131,11 @@ async function setup(approvalOverrides: Partial<Approval> = {}, mode: DeferralMo
   const queued: DeferredSlackEvent[] = [];
   const inline = new InProcessDeferral((event) => handler(event, lambdaContext('slack-interactions')));
   const deferral: Deferral = {
-    defer: async (action) => {
+    defer: async (event) => {
       if (mode === 'unavailable')
         throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' });
-      if (mode === 'queued') queued.push({ sluiceDeferredSlackAction: action });
-      else await inline.defer(action);
+      if (mode === 'queued') queued.push(event);
+      else await inline.defer(event);
     },
   };
   const handler = createSlackInteractionsHandler({
@@ -210,6 +213,8 @@ describe('Handler: slack-interactions', () => {
             user: APPROVER,
             responseUrl: expect.stringMatching(/^https:\/\/hooks\.slack\.com\//),
           },
+          issuedAt: nowSeconds,
+          seal: expect.stringMatching(/^[0-9a-f]{64}$/),
         },
       ]);
       expect(JSON.stringify(queued)).not.toContain(TOKEN);
@@ -246,6 +251,53 @@ describe('Handler: slack-interactions', () => {
 
       expect([refused.statusCode, bad.statusCode]).toEqual([401, 400]);
       expect(queued).toEqual([]);
+    });
+
+    // Anyone allowed lambda:InvokeFunction on the function can send it an event: only a seal made
+    // with the signing secret after Slack's signature held lets a deferred action act.
+    it.each([
+      ['without a seal', (e: DeferredSlackEvent) => ({ ...e, seal: '' })],
+      [
+        'with another user put in after sealing',
+        (e: DeferredSlackEvent) => ({
+          ...e,
+          sluiceDeferredSlackAction: { ...e.sluiceDeferredSlackAction, user: OTHER_APPROVER },
+        }),
+      ],
+      [
+        'sealed with another secret',
+        (e: DeferredSlackEvent) => ({
+          ...e,
+          seal: sealDeferred(
+            'not-the-signing-secret',
+            e.issuedAt,
+            JSON.stringify(e.sluiceDeferredSlackAction),
+          ),
+        }),
+      ],
+      [
+        'older than Lambda keeps an event',
+        (e: DeferredSlackEvent) => {
+          const issuedAt = e.issuedAt - DEFERRED_MAX_EVENT_AGE_SECONDS - 120;
+          return {
+            ...e,
+            issuedAt,
+            seal: sealDeferred(SECRET, issuedAt, JSON.stringify(e.sluiceDeferredSlackAction)),
+          };
+        },
+      ],
+    ])('refuses a deferred event %s, deciding nothing', async (_, forge) => {
+      // Prepare: a genuine click's event, then altered
+      const { click, orchestrator, approvals, approval, queued, runQueued } = await setup({}, 'queued');
+      await click();
+      queued.push(forge(queued.pop()!));
+
+      // Act
+      await runQueued();
+
+      // Assess
+      expect(orchestrator.attempts).toBe(0);
+      expect((await approvals.get(approval.id))?.status).toBe('pending');
     });
 
     it('throws a deferred action’s failure, so Lambda retries the asynchronous invocation', async () => {

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Deferral, DeferredSlackEvent, SlackAction } from '../ports/deferral.js';
+import type { Deferral, DeferredSlackEvent } from '../ports/deferral.js';
 import { once } from './once.js';
 
 /**
@@ -13,8 +13,7 @@ export class LambdaDeferral implements Deferral {
     private readonly functionName: string,
   ) {}
 
-  async defer(action: SlackAction): Promise<void> {
-    const event: DeferredSlackEvent = { sluiceDeferredSlackAction: action };
+  async defer(event: DeferredSlackEvent): Promise<void> {
     await this.client.send(
       new InvokeCommand({
         FunctionName: this.functionName,
@@ -30,5 +29,9 @@ export const awsDeferral = (): Deferral =>
     // Lambda sets AWS_LAMBDA_FUNCTION_NAME in every function's environment (reserved variables).
     const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
     if (!name) throw new Error('AWS_LAMBDA_FUNCTION_NAME is not set: deferral runs only inside Lambda');
-    return new LambdaDeferral(new LambdaClient({}), name);
+    // A hung Invoke must leave time to act on the click at once (the handler's fallback).
+    return new LambdaDeferral(
+      new LambdaClient({ requestHandler: { requestTimeout: 1_000, connectionTimeout: 1_000 } }),
+      name,
+    );
   });

@@ -13,13 +13,20 @@ export interface SlackAction {
  * (secrets, user groups, DynamoDB, SendTaskSuccess, StopExecution) can take longer.
  */
 export interface Deferral {
-  /** Queues the action; resolves once it is queued, not once it ran. */
-  defer(action: SlackAction): Promise<void>;
+  /** Queues the sealed action; resolves once it is queued, not once it ran. */
+  defer(event: DeferredSlackEvent): Promise<void>;
 }
 
-/** The event a deferred Slack action arrives as: a direct invocation, never an HTTP request. */
+/**
+ * The event a deferred Slack action arrives as: a direct invocation, never an HTTP request. The
+ * seal (HMAC with the signing secret over `issuedAt` and the action) proves the function itself
+ * queued it after checking Slack's signature.
+ */
 export interface DeferredSlackEvent {
   sluiceDeferredSlackAction: SlackAction;
+  /** Seconds since the epoch when the click was verified. */
+  issuedAt: number;
+  seal: string;
 }
 
 export const isDeferredSlackEvent = (event: unknown): event is DeferredSlackEvent =>

@@ -267,10 +267,14 @@ export const DRIVERS: Record<PortName, Driver> = {
   // The function invokes itself: AWS_LAMBDA_FUNCTION_NAME is set to the function being checked.
   deferral: async () => {
     await watch(awsDeferral()).defer({
-      actionId: 'sluice_approve',
-      value: 'ap_1',
-      user: 'U1',
-      responseUrl: 'https://hooks.slack.com/actions/T/1/x',
+      sluiceDeferredSlackAction: {
+        actionId: 'sluice_approve',
+        value: 'ap_1',
+        user: 'U1',
+        responseUrl: 'https://hooks.slack.com/actions/T/1/x',
+      },
+      issuedAt: 1_796_385_600,
+      seal: 'ab'.repeat(32),
     });
   },
   now: async () => undefined,
