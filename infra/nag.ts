@@ -145,6 +145,16 @@ export function acknowledgeFindings(scopes: NagScopes): void {
     "This queue is the release notifier's dead-letter queue (the stream event source's on-failure destination); it has an alarm on visible messages",
   );
   ack(
+    slack.clickDeadLetters,
+    'AwsSolutions-SQS3',
+    "This queue is the on-failure destination of slack-interactions' asynchronous self-invocation (a click that failed after its retries); it has an alarm on visible messages",
+  );
+  ack(
+    slack.clickDeadLetters,
+    'Serverless-SQSRedrivePolicy',
+    'This queue is itself a dead-letter queue; nothing consumes it automatically, so there is nothing to redrive to',
+  );
+  ack(
     slack.notifierDeadLetters,
     'Serverless-SQSRedrivePolicy',
     'This queue is itself a dead-letter queue; nothing consumes it automatically, so there is nothing to redrive to',

@@ -12,6 +12,7 @@ import {
   ACTIONS,
   APPROVAL_REJECTED,
   type Approval,
+  DEFERRED_MAX_EVENT_AGE_SECONDS,
   mayApprove,
   SLACK_INTERACTION_TIMEOUT_SECONDS,
 } from '../shared/domain/approval.js';
@@ -158,12 +159,6 @@ export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
       }
       return ack();
     });
-
-/**
- * A deferred event older than this is refused: Lambda keeps an asynchronous event at most
- * DEFERRED_MAX_EVENT_AGE_SECONDS (the stack sets it), and Slack's response_url lasts 30 minutes.
- */
-export const DEFERRED_MAX_EVENT_AGE_SECONDS = 15 * 60;
 
 /** Whether the deferred event was sealed by this function, recently; anything else is refused unread. */
 async function sealed(p: SlackInteractionsPorts, event: DeferredSlackEvent): Promise<boolean> {

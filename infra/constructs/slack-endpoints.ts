@@ -4,11 +4,15 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LambdaEnvInput } from '../../functions/shared/aws/env.js';
-import { SLACK_INTERACTION_TIMEOUT_SECONDS } from '../../functions/shared/domain/approval.js';
+import {
+  DEFERRED_MAX_EVENT_AGE_SECONDS,
+  SLACK_INTERACTION_TIMEOUT_SECONDS,
+} from '../../functions/shared/domain/approval.js';
 import type { SluiceConfig } from '../../functions/shared/domain/config.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import { SluiceFunction } from './sluice-function.js';
@@ -39,6 +43,9 @@ export class SlackEndpoints extends Construct {
   /** Stream batches the notifier could not deliver after its retries: its own, not the rollback queue. */
   readonly notifierDeadLetters: Queue;
   readonly notifierDeadLetterAlarm: Alarm;
+  /** Clicks whose second invocation failed after Lambda's retries, or waited too long. */
+  readonly clickDeadLetters: Queue;
+  readonly clickDeadLetterAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: SlackEndpointsProps) {
     super(scope, id);
@@ -51,6 +58,22 @@ export class SlackEndpoints extends Construct {
       // retry: a longer timeout only lets a decision that started finish (its send, its record).
       timeout: Duration.seconds(SLACK_INTERACTION_TIMEOUT_SECONDS),
       memorySize: 512,
+    });
+    // The click's second invocation (an asynchronous self-invocation): two retries, as Lambda's
+    // default, but kept at most as long as the handler accepts the event, and parked with an
+    // alarm when it fails for good, since its approver was answered 200 already.
+    const clicks = deadLetterQueue(this, {
+      ids: { queue: 'ClickDeadLetters', alarm: 'ClickDeadLetterAlarm' },
+      alarmDescription:
+        'Sluice: a Slack click (approve, reject, abort or promote now) was answered but not acted on after its retries. An abort may not have restored traffic: run `sluice status` and, if needed, `sluice abort` or `sluice rollback`. Inspect the queue.',
+      alarmActions: props.notifierDeadLetterAlarmActions,
+    });
+    this.clickDeadLetters = clicks.queue;
+    this.clickDeadLetterAlarm = clicks.alarm;
+    this.slackInteractions.function.configureAsyncInvoke({
+      maxEventAge: Duration.seconds(DEFERRED_MAX_EVENT_AGE_SECONDS),
+      retryAttempts: 2,
+      onFailure: new SqsDestination(clicks.queue),
     });
     props.api.addRoutes({
       path: '/slack/interactions',

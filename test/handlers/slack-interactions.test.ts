@@ -5,15 +5,12 @@ import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store
 import { LocalSlack } from '../../embedded/adapters/slack.js';
 import { lambdaContext } from '../../embedded/engine.js';
 import { formBody, interactionEvent, slackHeaders } from '../../embedded/slack-interaction.js';
-import type { Approval } from '../../functions/shared/domain/approval.js';
+import { type Approval, DEFERRED_MAX_EVENT_AGE_SECONDS } from '../../functions/shared/domain/approval.js';
 import { newRecord } from '../../functions/shared/domain/records.js';
 import { setLogSink } from '../../functions/shared/log.js';
 import type { Deferral, DeferredSlackEvent, Orchestrator } from '../../functions/shared/ports/index.js';
 import { sealDeferred, slackSignature } from '../../functions/shared/slack-signature.js';
-import {
-  createSlackInteractionsHandler,
-  DEFERRED_MAX_EVENT_AGE_SECONDS,
-} from '../../functions/slack-interactions/handler.js';
+import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
 import { exampleConfig } from '../support/config.js';
 import { blueLive, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';

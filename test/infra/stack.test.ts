@@ -6,6 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../../embedded/config.js';
 import { LambdaEnvSchema } from '../../functions/shared/aws/env.js';
+import { DEFERRED_MAX_EVENT_AGE_SECONDS } from '../../functions/shared/domain/approval.js';
 import {
   ALARM_STATE_CHANGE,
   alarmPattern,
@@ -421,7 +422,8 @@ describe('Stack: Sluice', () => {
     });
 
     it('alarms as soon as the dead-letter queue holds a message', () => {
-      template.resourceCountIs('AWS::SQS::Queue', 2);
+      // The safety net's, the notifier's and the Slack clicks' (each with its own alarm).
+      template.resourceCountIs('AWS::SQS::Queue', 3);
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
@@ -439,7 +441,11 @@ describe('Stack: Sluice', () => {
     });
 
     it('sends failed asynchronous invocations of both handlers to the dead-letter queue', () => {
-      const configs = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
+      const configs = Object.values(resources).filter(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+          !JSON.stringify(r.Properties.FunctionName).includes('SlackInteractions'),
+      );
       expect(configs).toHaveLength(2);
       for (const c of configs) {
         expect(c.Properties.DestinationConfig.OnFailure.Destination).toEqual({
@@ -645,6 +651,27 @@ describe('Stack: Sluice', () => {
         ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('SlackSlackInteractions'),
       )?.[1];
       expect(fn?.Properties.Timeout).toBeGreaterThanOrEqual(10);
+    });
+
+    // Lambda asynchronous invocation: an event is retried (MaximumRetryAttempts) and kept at most
+    // MaximumEventAgeInSeconds, then sent to the on-failure destination or dropped. The approver
+    // was answered 200 already, so a click that fails for good must be parked and paged.
+    it('keeps a queued click no longer than the handler accepts it, and parks one that fails with an alarm', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: Match.stringLikeRegexp('^SlackSlackInteractionsFunction') },
+        MaximumEventAgeInSeconds: DEFERRED_MAX_EVENT_AGE_SECONDS,
+        MaximumRetryAttempts: 2,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClickDeadLetters'), 'Arn'] } },
+        },
+      });
+      const alarms = Object.values(resources).filter(
+        (r) =>
+          r.Type === 'AWS::CloudWatch::Alarm' &&
+          JSON.stringify(r.Properties.Dimensions ?? []).includes('ClickDeadLetters'),
+      );
+      expect(alarms).toHaveLength(1);
+      expect(alarms[0]!.Properties.AlarmDescription).toContain('not acted on');
     });
   });
 });

@@ -34,6 +34,13 @@ export interface ApprovalDecision {
  */
 export const SLACK_INTERACTION_TIMEOUT_SECONDS = 15;
 
+/**
+ * How long Lambda keeps a click queued for the function's second invocation (the stack's
+ * MaximumEventAgeInSeconds) and the oldest deferred event the handler accepts: Slack's
+ * response_url lasts 30 minutes, and a click acted on much later would surprise its approver.
+ */
+export const DEFERRED_MAX_EVENT_AGE_SECONDS = 15 * 60;
+
 /** The Slack action ids of the approval message and of a baking release's thread. */
 export const ACTIONS = {
   approve: 'sluice_approve',
