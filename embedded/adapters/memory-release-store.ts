@@ -59,6 +59,10 @@ export class MemoryReleaseStore implements ReleaseStore {
     return [...this.records.values()].sort(newestFirst).map((r) => structuredClone(r));
   }
 
+  async recordsOf(releaseId: string): Promise<ReleaseRecord[]> {
+    return [...this.records.values()].filter((r) => r.releaseId === releaseId).map((r) => structuredClone(r));
+  }
+
   async waitingForChecks(sha: string): Promise<ReleaseRecord[]> {
     return [...this.records.values()]
       .filter((r) => r.sha === sha && r.buildWait)

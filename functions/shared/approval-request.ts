@@ -18,8 +18,8 @@ export async function postApprovalRequest(
   env: EnvironmentConfig,
   channel: string,
 ): Promise<PostedMessage> {
-  const evidence = (await p.releases().list()).filter(
-    (r) => r.releaseId === record.releaseId && r.environment !== record.environment,
+  const evidence = (await p.releases().recordsOf(record.releaseId)).filter(
+    (r) => r.environment !== record.environment,
   );
   const approvers = env.approval.type === 'slack' ? env.approval.approvers : [];
   const thread = await p.threads().get(record.releaseId, record.environment);

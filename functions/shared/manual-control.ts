@@ -38,8 +38,8 @@ export async function abortRelease(
   actor: Actor,
 ): Promise<ReleaseRecord[]> {
   // The pipeline's own record ends by itself: its running environment's failure stops it.
-  const records = (await ports.releases().list()).filter(
-    (r) => r.releaseId === releaseId && r.environment !== PIPELINE_RECORD,
+  const records = (await ports.releases().recordsOf(releaseId)).filter(
+    (r) => r.environment !== PIPELINE_RECORD,
   );
   if (records.length === 0) throw new ManualActionError(`no release ${releaseId}`);
   const running: ReleaseRecord[] = [];

@@ -120,6 +120,18 @@ describe.each([
     expect((await store.list()).map((r) => r.releaseId)).toEqual(['new', 'old']);
   });
 
+  it('finds the records of one release, every environment of it and no other release', async () => {
+    const store = await make();
+    await store.create(record('r1', '2026-01-01T00:00:00.000Z'));
+    await store.create({ ...record('r1', '2026-01-01T00:10:00.000Z'), environment: 'prod' });
+    await store.create(record('r10', '2026-01-02T00:00:00.000Z'));
+
+    const found = await store.recordsOf('r1');
+
+    expect(found.map((r) => `${r.releaseId}/${r.environment}`).sort()).toEqual(['r1/dev', 'r1/prod']);
+    expect(await store.recordsOf('r2')).toEqual([]);
+  });
+
   it('finds the records of a commit that wait for check runs, and forgets them once they stop waiting', async () => {
     // Prepare: two releases of one commit, one of another commit, all waiting
     const store = await make();

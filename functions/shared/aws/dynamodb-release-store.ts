@@ -164,6 +164,24 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     return records.sort(newestFirst);
   }
 
+  /** A Query on the release's partition (`RELEASE#<id>`), consistent: it may follow a write. */
+  async recordsOf(releaseId: string): Promise<ReleaseRecord[]> {
+    const records: ReleaseRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${RELEASE_PREFIX}${releaseId}` },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of (page.Items ?? []) as RecordItem[]) records.push(item.record);
+    }
+    return records;
+  }
+
   /** Reads the wait items of the commit, then each record (a stale wait item is skipped). */
   async waitingForChecks(sha: string): Promise<ReleaseRecord[]> {
     const waiting: ReleaseRecord[] = [];

@@ -26,6 +26,8 @@ export interface ReleaseStore {
   ): Promise<ReleaseRecord>;
   /** Every record, newest first. */
   list(): Promise<ReleaseRecord[]>;
+  /** The records of one release, one per environment (and its pipeline's): a lookup by key, never a read of the whole table. */
+  recordsOf(releaseId: string): Promise<ReleaseRecord[]>;
   /**
    * The records of `sha` whose VerifyBuild waits for check runs (`buildWait` set): what a
    * completed check wakes. A lookup by commit, never a read of the whole table.

@@ -344,6 +344,7 @@ export const DRIVERS: Record<PortName, Driver> = {
         },
       );
       await store.waitingForChecks(record.sha);
+      await store.recordsOf(record.releaseId);
       await store.update(
         record.releaseId,
         record.environment,
