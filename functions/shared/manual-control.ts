@@ -172,37 +172,36 @@ async function restoreSplit(
   const other = group === env.targetGroups.blue ? env.targetGroups.green : env.targetGroups.blue;
   const router = ports.trafficRouter(env);
   await requireHealthy(router, env, group);
-  const observed = await router.shift({ [group]: 100, [other]: 0 });
 
-  const now = ports.now().toISOString();
   const detail = `${cause.message}: the listener was split (${split}); all traffic on ${side} (${group}), as ${choice.why}`;
   const subject = records.find((r) => r.targets);
-  let recorded: ReleaseRecord | undefined;
   if (subject && !isTerminal(subject)) {
-    await ports
-      .orchestrator()
-      .stopExecution(subject.executionName, cause.error ?? 'ManualRollback', cause.message);
-    recorded = await store
+    // As stopRelease does: the record is marked (and the execution stopped) before the write, so
+    // a ShiftTraffic still in flight sees the end and undoes its own write instead of splitting again.
+    await store
       .update(
         subject.releaseId,
         env.name,
-        { status: 'rolled_back', cause, endedAt: now, restoredAt: now, restoredTo: group },
-        { event: 'rolled_back', detail },
+        { status: 'rolled_back', cause, endedAt: ports.now().toISOString() },
+        { event: 'rolled_back', detail: cause.message },
         { whileRunning: true },
       )
       .catch((error: unknown) => {
         if ((error as Error).name !== 'ReleaseStoppedError') throw error;
-        return undefined;
       });
+    await ports
+      .orchestrator()
+      .stopExecution(subject.executionName, cause.error ?? 'ManualRollback', cause.message);
   }
-  if (subject && !recorded) {
-    recorded = await store.update(
-      subject.releaseId,
-      env.name,
-      { restoredAt: now, restoredTo: group },
-      { event: 'traffic_restored', detail },
-    );
-  }
+  const observed = await router.shift({ [group]: 100, [other]: 0 });
+  const recorded = subject
+    ? await store.update(
+        subject.releaseId,
+        env.name,
+        { restoredAt: ports.now().toISOString(), restoredTo: group },
+        { event: 'traffic_restored', detail },
+      )
+    : undefined;
   if (!recorded)
     log.warn('manual rollback with no release record to carry it', { environment: env.name, detail });
   return {

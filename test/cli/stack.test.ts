@@ -12,6 +12,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -69,6 +70,10 @@ describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with
     dynamo.on(DeleteCommand).callsFake(table.delete);
     dynamo.on(ScanCommand).callsFake(() => ({
       Items: [...table.items.values()].filter((item) => item.pk.startsWith('RELEASE#')),
+      $metadata: {},
+    }));
+    dynamo.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: { ':pk': string } }) => ({
+      Items: [...table.items.values()].filter((item) => item.pk === input.ExpressionAttributeValues[':pk']),
       $metadata: {},
     }));
     serving = { [blue]: 90, [green]: 10 };
