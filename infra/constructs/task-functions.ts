@@ -23,7 +23,7 @@ interface TaskSpec {
   memorySize?: number;
 }
 
-const TASKS: Record<TaskName, TaskSpec> = {
+export const TASKS: Record<TaskName, TaskSpec> = {
   BeginRelease: {
     dir: 'begin-release',
     description: 'Sluice: take the environment lock and read the live target group',

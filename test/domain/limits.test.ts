@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseConfigFile } from '../../embedded/config.js';
 import { ConfigError } from '../../functions/shared/domain/config.js';
 import {
+  APPROVAL_REQUEST_RETRY_SECONDS,
   DEPLOY_FUNCTION_TIMEOUT_SECONDS,
   MAX_DEPLOY_WAIT_SECONDS,
   PIPELINE_EXECUTION_TIMEOUT_SECONDS,
@@ -10,11 +11,14 @@ import {
   QUEUE_WAIT_SECONDS,
   RELEASE_ENVIRONMENT_TASK_TIMEOUT_SECONDS,
   RELEASE_EXECUTION_TIMEOUT_SECONDS,
+  RELEASE_FIXED_TASKS_SECONDS,
+  RELEASE_STEP_TASKS_SECONDS,
   renderImageTag,
   SCAN_WAIT_SECONDS,
   worstCase,
 } from '../../functions/shared/domain/limits.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
+import { TASKS } from '../../infra/constructs/task-functions.js';
 import {
   type AslMachine,
   CHILD_EXECUTION_RESOURCE,
@@ -94,6 +98,43 @@ describe('Domain: AWS limits a config is held to', () => {
     expect(perStage.reduce((a, b) => a + b)).toBeLessThanOrEqual(PIPELINE_STAGE_OVERHEAD_SECONDS);
   });
 
+  // A waitForTaskToken Task whose Lambda fails (Slack refused the post: ApprovalRequestError) fails
+  // at once; each retry runs the Lambda again, at most for its timeout, after the retrier's wait.
+  it('budgets what RequestApproval’s retries of a refused Slack post can add', () => {
+    const states = taskStates(JSON.parse(readFileSync(definitionFile('release'), 'utf8')));
+    const retrier = states.RequestApproval?.Retry?.find((r) =>
+      r.ErrorEquals.includes('ApprovalRequestError'),
+    );
+    expect(retrier).toBeDefined();
+    const waits = taskRetryWaitSeconds({ Type: 'Task', Retry: [retrier!] });
+    const attempts = retrier!.MaxAttempts ?? 3;
+    const lambdaSeconds = TASKS.RequestApproval.timeout.toSeconds();
+
+    expect(waits + attempts * lambdaSeconds).toBeLessThanOrEqual(APPROVAL_REQUEST_RETRY_SECONDS);
+  });
+
+  it('budgets the release’s own Tasks: once per release, and per canary step with the waits for healthy targets', () => {
+    const states = taskStates(JSON.parse(readFileSync(definitionFile('release'), 'utf8')));
+    const once = [
+      'BeginRelease',
+      'Promote',
+      'CheckAlarmsAfterRelease',
+      'Complete',
+      'ScaleDownPrevious',
+      'Rollback',
+    ];
+    const fixed = once.map((name) => states[name]!.TimeoutSeconds!);
+    const shift = states.ShiftTraffic!;
+    const healthWait = shift.Retry!.find((r) => r.ErrorEquals.includes('NotEnoughHealthyTargetsError'))!;
+    const perStep =
+      shift.TimeoutSeconds! +
+      states.CheckAlarms!.TimeoutSeconds! +
+      taskRetryWaitSeconds({ Type: 'Task', Retry: [healthWait] });
+
+    expect(fixed.reduce((a, b) => a + b)).toBeLessThanOrEqual(RELEASE_FIXED_TASKS_SECONDS);
+    expect(perStep).toBeLessThanOrEqual(RELEASE_STEP_TASKS_SECONDS);
+  });
+
   // Amazon States Language, Retry: IntervalSeconds before the first retry, multiplied by
   // BackoffRate each time, capped at MaxDelaySeconds; MaxAttempts retries (defaults 1, 2.0, 3).
   it('counts a Task’s worst case as every attempt timing out plus every retry interval', () => {
@@ -143,7 +184,7 @@ describe('Domain: AWS limits a config is held to', () => {
     expect(rest).toEqual([]);
     expect(problem).toMatch(/^ {2}environments\[2\]: a release here can take /);
     expect(problem).toContain(
-      'queue wait 1h + build wait 1h + scan wait 10m + deploy 10m + approval 4h + bakes 20h',
+      "queue wait 1h + build wait 1h + scan wait 10m + deploy 10m + approval 4h + approval request retries 50m + the release's own steps 38m 20s + bakes 20h",
     );
     expect(problem).toContain('more than a release execution may run (24h)');
   });
@@ -159,7 +200,7 @@ describe('Domain: AWS limits a config is held to', () => {
     const problems = problemsOf(document);
 
     expect(problems).toEqual([
-      "  routes[0]: a push on this route (release/*, main) can take 76h 56m (dev 22h 1m + soak 4h, staging 22h 45m + soak 4h, prod 22h 30m, and the pipeline's own steps 1h 40m), more than a pipeline execution may run (72h); shorten the soaks or the environments' releases, or split the route",
+      "  routes[0]: a push on this route (release/*, main) can take 79h 21m (dev 22h 32m 40s + soak 4h, staging 23h 16m 40s + soak 4h, prod 23h 51m 40s, and the pipeline's own steps 1h 40m), more than a pipeline execution may run (72h); shorten the soaks or the environments' releases, or split the route",
     ]);
     expect(problems[0]).toContain('more than a pipeline execution may run (72h)');
   });

@@ -39,6 +39,20 @@ export const QUEUE_WAIT_SECONDS = 30 * 120;
 export const SCAN_WAIT_SECONDS = 20 * 30;
 /** A route's default buildTimeout: how long VerifyBuild may wait for CI. */
 export const BUILD_WAIT_SECONDS = 3600;
+/**
+ * release.asl.json's RequestApproval retrier on ApprovalRequestError (Slack refused the post):
+ * its retry waits plus each failed attempt at the RequestApproval Lambda's timeout. A test
+ * computes it from the ASL and holds this above it.
+ */
+export const APPROVAL_REQUEST_RETRY_SECONDS = 3_000;
+/**
+ * The release's own Tasks outside the waits counted on their own (queue, build, scan, deploy,
+ * approval): BeginRelease, Promote, the post-release check, Complete, ScaleDownPrevious and
+ * Rollback once, each at its Task timeout; and per canary step ShiftTraffic and CheckAlarms at
+ * theirs plus ShiftTraffic's waits for healthy targets. A test computes both from the ASL.
+ */
+export const RELEASE_FIXED_TASKS_SECONDS = 1_500;
+export const RELEASE_STEP_TASKS_SECONDS = 400;
 
 /** What one environment's release can take at most, part by part. */
 export interface WorstCase {
@@ -47,6 +61,8 @@ export interface WorstCase {
   scan: number;
   deploy: number;
   approval: number;
+  approvalRequest: number;
+  tasks: number;
   bakes: number;
   extensions: number;
   watch: number;
@@ -79,6 +95,8 @@ export function worstCase(env: WorstCaseInput): WorstCase {
     scan: env.scanned ? SCAN_WAIT_SECONDS : 0,
     deploy: env.deploySeconds,
     approval: env.approvalSeconds,
+    approvalRequest: env.approvalSeconds > 0 ? APPROVAL_REQUEST_RETRY_SECONDS : 0,
+    tasks: RELEASE_FIXED_TASKS_SECONDS + RELEASE_STEP_TASKS_SECONDS * env.bakeSeconds.length,
     bakes: env.bakeSeconds.reduce((a, b) => a + b, 0),
     // Each bake, and the watch, may be extended once up to the limit.
     extensions: env.extensionSeconds * (env.bakeSeconds.length + 1),
@@ -97,6 +115,8 @@ export function describeWorstCase(parts: WorstCase): string {
     scan: 'scan wait',
     deploy: 'deploy',
     approval: 'approval',
+    approvalRequest: 'approval request retries',
+    tasks: "the release's own steps",
     bakes: 'bakes',
     extensions: 'no-data extensions',
     watch: 'watch',
