@@ -8,7 +8,14 @@ import {
 import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from './domain/push-order.js';
 import type { ReleaseInput, ReleaseRecord, Targets } from './domain/release.js';
 import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from './ports/index.js';
-import { isOwner, isTerminal, type StopPorts, stopRelease } from './release-control.js';
+import {
+  isOwner,
+  isTerminal,
+  MANUAL_LOCK_TTL_MS,
+  manualLockSince,
+  type StopPorts,
+  stopRelease,
+} from './release-control.js';
 
 /*
  * Taking an environment for a release: one lock per environment (a conditional write), given in
@@ -69,6 +76,14 @@ async function contend(
 ): Promise<Targets | undefined> {
   const { environment } = input;
   const store = ports.releases();
+  // An operator's rollback holds the lock for the seconds it takes to restore and read back: a
+  // release waits for it rather than clearing it (one left by a crashed CLI is stale after a while).
+  const manualSince = manualLockSince(holder);
+  if (manualSince !== undefined && ports.now().getTime() - manualSince < MANUAL_LOCK_TTL_MS) {
+    throw new ReleaseQueuedError(
+      `an operator's rollback holds ${environment.name} since ${new Date(manualSince).toISOString()}; the release waits for it`,
+    );
+  }
   const holding = await store.get(holder.releaseId, environment.name);
   // A holder whose execution no longer runs will never free the lock itself: its end event
   // went astray (the guard's dead-letter queue) or it crashed before recording an outcome.

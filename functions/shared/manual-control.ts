@@ -7,6 +7,7 @@ import type { Ports, TrafficReader } from './ports/index.js';
 import {
   despiteContention,
   isTerminal,
+  manualLockOwner,
   type StopPorts,
   stopRelease,
   stopUnfinished,
@@ -100,7 +101,7 @@ export async function rollbackEnvironment(
     return { action: 'stopped', releaseId: holder.releaseId, live: record?.targets?.live ?? 'unknown' };
   }
 
-  const owner = { releaseId: 'manual-rollback', executionName: `manual-${ports.now().getTime()}` };
+  const owner = manualLockOwner(ports.now());
   const lock = await store.acquireLock(env.name, owner);
   if (!lock.acquired)
     throw new ManualActionError(`environment ${env.name} is busy with ${lock.holder.releaseId}`);

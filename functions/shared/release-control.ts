@@ -80,6 +80,23 @@ export async function stopUnfinished(
   return holder !== undefined && isOwner(holder, record);
 }
 
+/** The lock owner of an operator's action (a manual rollback): no record, the time it began in its name. */
+export const MANUAL_LOCK_RELEASE_ID = 'manual-rollback';
+/** A manual action takes seconds; a manual lock older than this was left by a crashed CLI, and is stale. */
+export const MANUAL_LOCK_TTL_MS = 10 * 60_000;
+
+export const manualLockOwner = (now: Date): LockOwner => ({
+  releaseId: MANUAL_LOCK_RELEASE_ID,
+  executionName: `manual-${now.getTime()}`,
+});
+
+/** When an operator's action took the lock, or undefined for a release's lock. */
+export function manualLockSince(holder: LockOwner): number | undefined {
+  if (holder.releaseId !== MANUAL_LOCK_RELEASE_ID) return undefined;
+  const since = Number(holder.executionName.replace(/^manual-/, ''));
+  return Number.isFinite(since) ? since : 0;
+}
+
 export function isTerminal(record: ReleaseRecord | undefined): boolean {
   return record !== undefined && TERMINAL_STATUSES.includes(record.status);
 }

@@ -9,6 +9,7 @@ import {
   type Orchestrator,
   systemClock,
 } from '../../functions/shared/ports/index.js';
+import { MANUAL_LOCK_TTL_MS, manualLockOwner } from '../../functions/shared/release-control.js';
 import { shaOf } from '../scenarios/harness.js';
 import { fixedClock, NOW, taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';
@@ -320,6 +321,28 @@ describe('Handler: begin-release', () => {
     // Act + Assess
     await expect(begin()).rejects.toMatchObject({ name: 'ReleaseLockedError' });
     expect(orchestrator.stops).toHaveLength(0);
+  });
+
+  describe('a lock an operator’s rollback holds', () => {
+    it('waits for it (ReleaseQueuedError) instead of clearing it, whatever the policy', async () => {
+      // Prepare: `sluice rollback` took dev's lock a minute ago and is restoring the listener
+      const owner = manualLockOwner(new Date(fixedClock().getTime() - 60_000));
+      await store.acquireLock('dev', owner);
+
+      // Act + Assess
+      await expect(begin()).rejects.toMatchObject({ name: 'ReleaseQueuedError' });
+      expect(await lock()).toEqual(owner);
+      expect(lb.writes).toEqual([]);
+    });
+
+    it('clears one a crashed CLI left behind, once it is older than a manual action can take', async () => {
+      const owner = manualLockOwner(new Date(fixedClock().getTime() - MANUAL_LOCK_TTL_MS - 1_000));
+      await store.acquireLock('dev', owner);
+
+      await begin();
+
+      expect(await lock()).toEqual({ releaseId: input.release.id, executionName: input.executionName });
+    });
   });
 
   it('fails with ReleaseQueuedError, for the state machine to retry, when the policy is queue', async () => {
