@@ -43,7 +43,7 @@ import { configDigest, parseConfig, type SluiceConfig } from '../../functions/sh
 import { type Check, type DoctorReport, doctorExitCode } from '../../functions/shared/domain/doctor.js';
 import { runCli } from '../support/cli.js';
 import { exampleDocument } from '../support/config.js';
-import { type Moto, startMoto } from '../support/moto.js';
+import { type MotoServer, startMoto } from '../support/moto-server.js';
 import { describeWithTool } from '../support/tools.js';
 
 const TASK_ROLE = 'arn:aws:iam::123456789012:role/checkout-task';
@@ -76,7 +76,7 @@ const check = (checks: Check[], id: string) => {
 };
 
 describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
-  let moto: Moto;
+  let moto: MotoServer;
   let config: SluiceConfig;
   let github: Awaited<ReturnType<typeof loopback>>;
   let slack: Awaited<ReturnType<typeof loopback>>;

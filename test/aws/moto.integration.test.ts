@@ -30,19 +30,8 @@ const CREDENTIALS = MOTO_CREDENTIALS;
 let moto: MotoServer | undefined;
 let endpoint: string;
 
-/** moto starts with a default VPC and subnets; the EC2 SDK is not a dependency, so ask with one query call. */
-async function defaultSubnets(): Promise<string[]> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/20260101/${REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: 'Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=default-for-az&Filter.1.Value.1=true',
-  });
-  const xml = await response.text();
-  return [...xml.matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1]!);
-}
+/** moto starts with a default VPC and its default subnets. */
+const defaultSubnets = () => moto!.defaultSubnets();
 
 const clients: { destroy(): void }[] = [];
 

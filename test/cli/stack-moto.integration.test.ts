@@ -27,13 +27,7 @@ import { configDigest } from '../../functions/shared/domain/config.js';
 import type { ReleaseRecord, Weights } from '../../functions/shared/domain/release.js';
 import { runCli } from '../support/cli.js';
 import { exampleDocument } from '../support/config.js';
-import {
-  defaultSubnets,
-  MOTO_CREDENTIALS,
-  MOTO_REGION,
-  type MotoServer,
-  startMoto,
-} from '../support/moto-server.js';
+import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from '../support/moto-server.js';
 import { recordOf, releaseInput } from '../support/release.js';
 import { describeWithTool } from '../support/tools.js';
 
@@ -117,7 +111,7 @@ describeWithTool('moto_server', 'The CLI against a deployed stack on moto_server
       new CreateLoadBalancerCommand({
         Name: 'checkout-dev',
         Type: 'application',
-        Subnets: (await defaultSubnets(moto.endpoint)).slice(0, 2),
+        Subnets: (await moto.defaultSubnets()).slice(0, 2),
       }),
     );
     const group = async (Name: string, ip: string) => {

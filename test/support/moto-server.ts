@@ -4,9 +4,17 @@ import { createServer } from 'node:net';
 export const MOTO_REGION = 'us-east-1';
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-/** A moto_server on a free loopback port, and how to stop it. */
+/** A moto_server on a free loopback port, and how to reach and stop it. */
 export interface MotoServer {
   endpoint: string;
+  clientConfig: {
+    endpoint: string;
+    region: string;
+    credentials: typeof MOTO_CREDENTIALS;
+    maxAttempts: number;
+  };
+  /** The default VPC's default subnets (the EC2 SDK is not a dependency: one query call). */
+  defaultSubnets(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -35,39 +43,38 @@ export async function startMoto(timeoutMs = 15_000): Promise<MotoServer> {
   moto.once('error', (error) => {
     spawnError = error;
   });
-  const stop = async () => {
-    if (moto.pid === undefined || moto.exitCode !== null) return;
-    const exited = new Promise((resolve) => moto.once('exit', resolve));
-    process.kill(-moto.pid, 'SIGTERM');
-    await exited;
-  };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (spawnError) throw new Error(`moto_server could not start (is it on PATH?): ${spawnError.message}`);
     if (moto.exitCode !== null) throw new Error(`moto_server exited with ${moto.exitCode}`);
     try {
       await fetch(`${endpoint}/moto-api/`);
-      return { endpoint, stop };
+      break;
     } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
-      }
+      if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${endpoint}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-}
-
-/** moto starts with a default VPC and subnets; the EC2 SDK is not a dependency, so ask with one query call. */
-export async function defaultSubnets(endpoint: string): Promise<string[]> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${MOTO_CREDENTIALS.accessKeyId}/20260101/${MOTO_REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+  return {
+    endpoint,
+    clientConfig: { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, maxAttempts: 1 },
+    async defaultSubnets() {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `AWS4-HMAC-SHA256 Credential=${MOTO_CREDENTIALS.accessKeyId}/20260101/${MOTO_REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+        },
+        body: 'Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=default-for-az&Filter.1.Value.1=true',
+      });
+      const xml = await response.text();
+      return [...xml.matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1]!);
     },
-    body: 'Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=default-for-az&Filter.1.Value.1=true',
-  });
-  const xml = await response.text();
-  return [...xml.matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].map((m) => m[1]!);
+    async stop() {
+      if (moto.pid === undefined || moto.exitCode !== null) return;
+      const exited = new Promise((resolve) => moto.once('exit', resolve));
+      process.kill(-moto.pid, 'SIGTERM');
+      await exited;
+    },
+  };
 }
