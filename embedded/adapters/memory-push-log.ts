@@ -5,14 +5,19 @@ export class MemoryPushLog implements PushLog {
   private readonly pushes = new Map<string, PushRecord>();
   private readonly heads = new Map<string, BranchHead>();
 
+  /** Every delivery id each commit's pushes arrived with: a redelivery of any of them is a no-op. */
+  private readonly deliveries = new Map<string, Set<string>>();
+
   async record(push: PushRecord): Promise<boolean> {
     const key = `${push.branch}\n${push.sha}`;
     const first = this.pushes.get(key);
+    const seen = this.deliveries.get(key) ?? new Set<string>();
     const redelivery = push.deliveryId
-      ? first?.deliveryId === push.deliveryId
+      ? seen.has(push.deliveryId)
       : first !== undefined && first.before === push.before;
     if (redelivery) return false;
     this.pushes.set(key, structuredClone(push));
+    if (push.deliveryId) this.deliveries.set(key, seen.add(push.deliveryId));
     return true;
   }
 

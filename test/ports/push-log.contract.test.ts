@@ -107,6 +107,26 @@ describe.each(logs)('Contract: PushLog (%s)', (_, make) => {
       });
     });
 
+    it('keeps the newer receipt when an older delivery of the commit is redelivered after a new push of it', async () => {
+      // Prepare: B pushed (first), pushed again (third); then someone redelivers the first
+      const log = await make();
+      const branch = newBranch();
+      await log.record(pushOf(branch, B, A, { deliveryId: 'first' }));
+      await log.record(pushOf(branch, B, A, { deliveryId: 'third', receivedAt: '2026-01-01T00:09:00.000Z' }));
+
+      // Act
+      const redelivered = await log.record(
+        pushOf(branch, B, A, { deliveryId: 'first', receivedAt: '2026-01-01T00:20:00.000Z' }),
+      );
+
+      // Assess: a redelivery is a no-op, whichever delivery it repeats
+      expect(redelivered).toBe(false);
+      expect(await log.get(branch, B)).toMatchObject({
+        deliveryId: 'third',
+        receivedAt: '2026-01-01T00:09:00.000Z',
+      });
+    });
+
     it('without delivery ids, keeps the first receipt of a push with the same before', async () => {
       // Prepare
       const log = await make();

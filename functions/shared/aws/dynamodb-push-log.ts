@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BranchHead, PushLog, PushRecord } from '../ports/push-log.js';
 import { readLambdaEnv } from './env.js';
 import { once } from './once.js';
@@ -21,32 +21,46 @@ export class DynamoDbPushLog implements PushLog {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  /** A redelivery (same delivery id, or without one the same `before`) keeps the first receipt; a new push of the commit replaces it. */
+  /**
+   * A redelivery (a delivery id this commit's pushes already arrived with, or without one the same
+   * `before`) keeps what is recorded; a new push of the commit replaces it. The item keeps every
+   * delivery id it was written with, so a late redelivery of an older one is a no-op too.
+   */
   async record(push: PushRecord): Promise<boolean> {
     const expiresAt = Math.floor(Date.parse(push.receivedAt) / 1000) + PUSH_TTL_SECONDS;
     try {
       await this.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: {
-            ...pushKey(push.branch, push.sha),
-            push,
-            before: push.before ?? '',
-            ...(push.deliveryId ? { deliveryId: push.deliveryId } : {}),
-            expiresAt,
-          },
+          Key: pushKey(push.branch, push.sha),
           ...(push.deliveryId
             ? {
-                // A comparison with a missing attribute is false: a push recorded without an id is replaced.
-                ConditionExpression:
-                  'attribute_not_exists(pk) OR attribute_not_exists(#delivery) OR #delivery <> :delivery',
-                ExpressionAttributeNames: { '#delivery': 'deliveryId' },
-                ExpressionAttributeValues: { ':delivery': push.deliveryId },
+                // contains() on a missing attribute is false: a push recorded without ids is replaced.
+                UpdateExpression:
+                  'SET #push = :push, #before = :before, expiresAt = :expiresAt ADD #deliveries :ids',
+                ConditionExpression: 'attribute_not_exists(pk) OR NOT contains(#deliveries, :delivery)',
+                ExpressionAttributeNames: {
+                  '#push': 'push',
+                  '#before': 'before',
+                  '#deliveries': 'deliveries',
+                },
+                ExpressionAttributeValues: {
+                  ':push': push,
+                  ':before': push.before ?? '',
+                  ':expiresAt': expiresAt,
+                  ':ids': new Set([push.deliveryId]),
+                  ':delivery': push.deliveryId,
+                },
               }
             : {
+                UpdateExpression: 'SET #push = :push, #before = :before, expiresAt = :expiresAt',
                 ConditionExpression: 'attribute_not_exists(pk) OR #before <> :before',
-                ExpressionAttributeNames: { '#before': 'before' },
-                ExpressionAttributeValues: { ':before': push.before ?? '' },
+                ExpressionAttributeNames: { '#push': 'push', '#before': 'before' },
+                ExpressionAttributeValues: {
+                  ':push': push,
+                  ':before': push.before ?? '',
+                  ':expiresAt': expiresAt,
+                },
               }),
         }),
       );
