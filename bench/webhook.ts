@@ -23,7 +23,7 @@ import { MemoryPushLog } from '../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../embedded/adapters/memory-release-store.js';
 import { deployedConfig, loadConfig } from '../embedded/config.js';
 import { lambdaContext } from '../embedded/engine.js';
-import { createGithubWebhookHandler } from '../functions/github-webhook/handler.js';
+import { createGithubWebhookHandler } from '../functions/github-webhook/github-webhook.js';
 import { CONFIG_FILE_NAME } from '../functions/shared/aws/config-port.js';
 import { configJson } from '../functions/shared/domain/config.js';
 import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';

@@ -1,16 +1,16 @@
 import './polyfills.js';
 import { join } from 'node:path';
-import { createAlarmRollbackHandler } from '../functions/alarm-rollback/handler.js';
-import { createBeginReleaseHandler } from '../functions/begin-release/handler.js';
-import { createCheckAlarmsHandler } from '../functions/check-alarms/handler.js';
-import { createDeployHandler } from '../functions/deploy/handler.js';
-import { createGithubWebhookHandler } from '../functions/github-webhook/handler.js';
-import { createRecordPipelineHandler } from '../functions/record-pipeline/handler.js';
-import { createRecordReleaseHandler } from '../functions/record-release/handler.js';
-import { createReleaseGuardHandler } from '../functions/release-guard/handler.js';
-import { createReleaseNotifierHandler } from '../functions/release-notifier/handler.js';
-import { createRequestApprovalHandler } from '../functions/request-approval/handler.js';
-import { createRollbackHandler } from '../functions/rollback/handler.js';
+import { createAlarmRollbackHandler } from '../functions/alarm-rollback/alarm-rollback.js';
+import { createBeginReleaseHandler } from '../functions/begin-release/begin-release.js';
+import { createCheckAlarmsHandler } from '../functions/check-alarms/check-alarms.js';
+import { createDeployHandler } from '../functions/deploy/deploy.js';
+import { createGithubWebhookHandler } from '../functions/github-webhook/github-webhook.js';
+import { createRecordPipelineHandler } from '../functions/record-pipeline/record-pipeline.js';
+import { createRecordReleaseHandler } from '../functions/record-release/record-release.js';
+import { createReleaseGuardHandler } from '../functions/release-guard/release-guard.js';
+import { createReleaseNotifierHandler } from '../functions/release-notifier/release-notifier.js';
+import { createRequestApprovalHandler } from '../functions/request-approval/request-approval.js';
+import { createRollbackHandler } from '../functions/rollback/rollback.js';
 import { GitHubBuildVerifier } from '../functions/shared/aws/github-build-verifier.js';
 import type {
   ApprovalStore,
@@ -19,9 +19,9 @@ import type {
   ReleaseStore,
   ThreadStore,
 } from '../functions/shared/ports/index.js';
-import { createShiftTrafficHandler } from '../functions/shift-traffic/handler.js';
-import { createSlackInteractionsHandler } from '../functions/slack-interactions/handler.js';
-import { createVerifyBuildHandler } from '../functions/verify-build/handler.js';
+import { createShiftTrafficHandler } from '../functions/shift-traffic/shift-traffic.js';
+import { createSlackInteractionsHandler } from '../functions/slack-interactions/slack-interactions.js';
+import { createVerifyBuildHandler } from '../functions/verify-build/verify-build.js';
 import {
   DEFINITION_TASK_FUNCTIONS,
   type DefinitionName,

@@ -1,19 +1,19 @@
-import type { AlarmRollbackPorts } from '../functions/alarm-rollback/handler.js';
-import type { BeginReleasePorts } from '../functions/begin-release/handler.js';
-import type { CheckAlarmsPorts } from '../functions/check-alarms/handler.js';
-import type { DeployPorts } from '../functions/deploy/handler.js';
-import type { GithubWebhookPorts } from '../functions/github-webhook/handler.js';
-import type { RecordPipelinePorts } from '../functions/record-pipeline/handler.js';
-import type { RecordReleasePorts } from '../functions/record-release/handler.js';
-import type { ReleaseGuardPorts } from '../functions/release-guard/handler.js';
-import type { ReleaseNotifierPorts } from '../functions/release-notifier/handler.js';
-import type { RequestApprovalPorts } from '../functions/request-approval/handler.js';
-import type { RollbackPorts } from '../functions/rollback/handler.js';
+import type { AlarmRollbackPorts } from '../functions/alarm-rollback/alarm-rollback.js';
+import type { BeginReleasePorts } from '../functions/begin-release/begin-release.js';
+import type { CheckAlarmsPorts } from '../functions/check-alarms/check-alarms.js';
+import type { DeployPorts } from '../functions/deploy/deploy.js';
+import type { GithubWebhookPorts } from '../functions/github-webhook/github-webhook.js';
+import type { RecordPipelinePorts } from '../functions/record-pipeline/record-pipeline.js';
+import type { RecordReleasePorts } from '../functions/record-release/record-release.js';
+import type { ReleaseGuardPorts } from '../functions/release-guard/release-guard.js';
+import type { ReleaseNotifierPorts } from '../functions/release-notifier/release-notifier.js';
+import type { RequestApprovalPorts } from '../functions/request-approval/request-approval.js';
+import type { RollbackPorts } from '../functions/rollback/rollback.js';
 import type { PortName } from '../functions/shared/ports/index.js';
 import type { SecretName } from '../functions/shared/ports/secrets.js';
-import type { ShiftTrafficPorts } from '../functions/shift-traffic/handler.js';
-import type { SlackInteractionsPorts } from '../functions/slack-interactions/handler.js';
-import type { VerifyBuildPorts } from '../functions/verify-build/handler.js';
+import type { ShiftTrafficPorts } from '../functions/shift-traffic/shift-traffic.js';
+import type { SlackInteractionsPorts } from '../functions/slack-interactions/slack-interactions.js';
+import type { VerifyBuildPorts } from '../functions/verify-build/verify-build.js';
 
 /**
  * The ports of every Lambda function, as its handler declares them. The stack grants each

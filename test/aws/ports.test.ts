@@ -10,7 +10,7 @@ import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
 import { awsSecrets, SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
 import { systemClock } from '../../functions/shared/ports/index.js';
-import { createShiftTrafficHandler } from '../../functions/shift-traffic/handler.js';
+import { createShiftTrafficHandler } from '../../functions/shift-traffic/shift-traffic.js';
 import { functionCodeDir } from '../support/lambda.js';
 
 const CONFIG_FILE = fileURLToPath(new URL('../../sluice.config.yaml', import.meta.url));

@@ -2,7 +2,7 @@ import { MemoryPushLog } from '../../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { LocalTrafficRouter } from '../../embedded/adapters/traffic-router.js';
 import { LocalAlb } from '../../embedded/alb.js';
-import { createBeginReleaseHandler } from '../../functions/begin-release/handler.js';
+import { createBeginReleaseHandler } from '../../functions/begin-release/begin-release.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import {
   type ExecutionDescription,

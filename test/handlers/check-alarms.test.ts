@@ -1,5 +1,5 @@
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
-import { createCheckAlarmsHandler } from '../../functions/check-alarms/handler.js';
+import { createCheckAlarmsHandler } from '../../functions/check-alarms/check-alarms.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import type {
   AlarmEpisode,

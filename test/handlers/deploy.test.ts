@@ -1,6 +1,6 @@
 import { LocalArtifacts } from '../../embedded/adapters/artifacts.js';
 import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
-import { createDeployHandler } from '../../functions/deploy/handler.js';
+import { createDeployHandler } from '../../functions/deploy/deploy.js';
 import { DeployError } from '../../functions/shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../../functions/shared/domain/release.js';
 import type { Deployer, DeployRequest, ResizeRequest } from '../../functions/shared/ports/index.js';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MemoryPushLog } from '../../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
-import { createGithubWebhookHandler } from '../../functions/github-webhook/handler.js';
+import { createGithubWebhookHandler } from '../../functions/github-webhook/github-webhook.js';
 import { routeTag } from '../../functions/shared/domain/execution-name.js';
 import type { PipelineInput } from '../../functions/shared/domain/release.js';
 import { setLogSink } from '../../functions/shared/log.js';

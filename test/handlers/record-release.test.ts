@@ -1,4 +1,4 @@
-import { createRecordReleaseHandler } from '../../functions/record-release/handler.js';
+import { createRecordReleaseHandler } from '../../functions/record-release/record-release.js';
 import { fixedClock, storeWith, taskContext } from '../support/ports.js';
 import { blueLive, releaseInput } from '../support/release.js';
 

@@ -1,4 +1,4 @@
-import { createReleaseGuardHandler } from '../../functions/release-guard/handler.js';
+import { createReleaseGuardHandler } from '../../functions/release-guard/release-guard.js';
 import type { ReleaseInput, ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { fixedClock, NOW, storeWith, taskContext } from '../support/ports.js';
 import { releaseInput } from '../support/release.js';

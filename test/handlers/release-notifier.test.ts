@@ -4,7 +4,7 @@ import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store
 import { LocalSlack } from '../../embedded/adapters/slack.js';
 import { lambdaContext } from '../../embedded/engine.js';
 import { streamEvent } from '../../embedded/notifications.js';
-import { createReleaseNotifierHandler } from '../../functions/release-notifier/handler.js';
+import { createReleaseNotifierHandler } from '../../functions/release-notifier/release-notifier.js';
 import { newRecord } from '../../functions/shared/domain/records.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { exampleConfig } from '../support/config.js';

@@ -1,5 +1,5 @@
 import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
-import { createRollbackHandler } from '../../functions/rollback/handler.js';
+import { createRollbackHandler } from '../../functions/rollback/rollback.js';
 import type { ReleaseInput, Targets } from '../../functions/shared/domain/release.js';
 import { fixedClock, NOW, storeWith, taskContext } from '../support/ports.js';
 import { blueLive, releaseInput } from '../support/release.js';

@@ -6,9 +6,9 @@ import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store
 import { LocalSlack } from '../../embedded/adapters/slack.js';
 import { lambdaContext } from '../../embedded/engine.js';
 import { interactionEvent, slackHeaders } from '../../embedded/slack-interaction.js';
-import { createGithubWebhookHandler } from '../../functions/github-webhook/handler.js';
+import { createGithubWebhookHandler } from '../../functions/github-webhook/github-webhook.js';
 import type { Orchestrator, SecretName, Secrets } from '../../functions/shared/ports/index.js';
-import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
+import { createSlackInteractionsHandler } from '../../functions/slack-interactions/slack-interactions.js';
 import { exampleConfig } from '../support/config.js';
 import { fixedClock, NOW } from '../support/ports.js';
 import { FakeLoadBalancer } from '../support/traffic.js';

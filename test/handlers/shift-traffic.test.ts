@@ -1,6 +1,6 @@
 import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
-import { createShiftTrafficHandler } from '../../functions/shift-traffic/handler.js';
+import { createShiftTrafficHandler } from '../../functions/shift-traffic/shift-traffic.js';
 import { fixedClock, NOW, storeWith, taskContext } from '../support/ports.js';
 import { blueLive, recordOf, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';

@@ -10,7 +10,7 @@ import { newRecord } from '../../functions/shared/domain/records.js';
 import { setLogSink } from '../../functions/shared/log.js';
 import type { Deferral, DeferredSlackEvent, Orchestrator } from '../../functions/shared/ports/index.js';
 import { sealDeferred, slackSignature } from '../../functions/shared/slack-signature.js';
-import { createSlackInteractionsHandler } from '../../functions/slack-interactions/handler.js';
+import { createSlackInteractionsHandler } from '../../functions/slack-interactions/slack-interactions.js';
 import { exampleConfig } from '../support/config.js';
 import { blueLive, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';

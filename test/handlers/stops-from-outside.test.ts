@@ -1,5 +1,5 @@
 import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
-import { createAlarmRollbackHandler } from '../../functions/alarm-rollback/handler.js';
+import { createAlarmRollbackHandler } from '../../functions/alarm-rollback/alarm-rollback.js';
 import { ContentionError } from '../../functions/shared/domain/errors.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import { abortRelease } from '../../functions/shared/manual-control.js';

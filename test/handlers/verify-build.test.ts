@@ -1,7 +1,7 @@
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import type { BuildVerifier, CheckRun, Orchestrator } from '../../functions/shared/ports/index.js';
-import { createVerifyBuildHandler } from '../../functions/verify-build/handler.js';
+import { createVerifyBuildHandler } from '../../functions/verify-build/verify-build.js';
 import { ACTIONS_APP_ID } from '../support/check-runs.js';
 import { taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';

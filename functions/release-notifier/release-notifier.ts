@@ -1,0 +1,136 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
+import { postApprovalRequest } from '../shared/approval-request.js';
+import type { EnvironmentConfig } from '../shared/domain/config.js';
+import type { ReleaseRecord } from '../shared/domain/release.js';
+import { PIPELINE_RECORD } from '../shared/domain/release.js';
+import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
+import { taskHandler } from '../shared/handler.js';
+import type { DeploymentState, Ports, ThreadState } from '../shared/ports/index.js';
+
+/** The ports ReleaseNotifier uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
+export type ReleaseNotifierPorts = Pick<
+  Ports,
+  'config' | 'releases' | 'approvals' | 'threads' | 'notifier' | 'deployments'
+>;
+
+/** GitHub deployment state for a history event, if that event changes it. */
+function deploymentState(event: string, record: ReleaseRecord): DeploymentState | undefined {
+  if (event === 'started' || event === 'approved') return 'in_progress';
+  if (event === 'promoted' || event === 'succeeded') return 'success';
+  if (
+    ['rolled_back', 'failed', 'aborted', 'superseded', 'rejected', 'not_started', 'guard'].includes(event)
+  ) {
+    return record.status === 'succeeded' ? undefined : 'failure';
+  }
+  return undefined;
+}
+
+/** The Slack channel of an environment's thread: its approval's channel, else the config's. */
+export function threadChannel(
+  ports: Pick<Ports, 'config'>,
+  env: EnvironmentConfig | undefined,
+): string | undefined {
+  if (env?.approval.type === 'slack') return env.approval.channel;
+  return ports.config().slack?.channel;
+}
+
+/**
+ * Brings one release's Slack thread and GitHub deployment up to date with its record: every
+ * history entry not yet told is posted once, in order. Progress is saved after each entry, so a
+ * retry after a failure (the stream retries; nothing in the release waits on this) continues
+ * where it stopped.
+ */
+export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseRecord): Promise<ThreadState> {
+  const threads = p.threads();
+  const state: ThreadState = (await threads.get(record.releaseId, record.environment)) ?? {
+    releaseId: record.releaseId,
+    environment: record.environment,
+    notified: 0,
+    deployed: 0,
+  };
+  const config = p.config();
+  const env = config.environments.find((e) => e.name === record.environment);
+  const channel = threadChannel(p, env);
+  if (channel && env) {
+    const notifier = p.notifier();
+    if (!state.threadTs) {
+      const root = await notifier.post(channel, threadRoot(record));
+      Object.assign(state, { channel: root.channel, threadTs: root.ts });
+      await threads.put(state);
+    }
+    const thread = { ts: state.threadTs! };
+    for (let i = state.notified; i < record.history.length; i++) {
+      const entry = record.history[i]!;
+      if (entry.event === 'approval_requested' && record.approval) {
+        const approval = await p.approvals().get(record.approval.id);
+        // RequestApproval posts it itself; this only covers one posted by an older version.
+        if (approval?.status === 'pending' && !approval.message) {
+          await postApprovalRequest(p, approval, record, env, state.channel ?? channel);
+        }
+      } else {
+        const message = historyMessage(record, entry, i);
+        if (message) await notifier.post(state.channel ?? channel, message, thread);
+      }
+      state.notified = i + 1;
+      await threads.put(state);
+    }
+  }
+
+  const deployments = p.deployments();
+  for (let i = state.deployed; i < record.history.length; i++) {
+    const entry = record.history[i]!;
+    const wanted = deploymentState(entry.event, record);
+    if (entry.event === 'started' && state.deploymentId === undefined) {
+      state.deploymentId = await deployments.create({
+        repository: record.repository,
+        sha: record.sha,
+        environment: record.environment,
+        description: `Sluice release ${record.releaseId}`,
+      });
+      await threads.put(state);
+    }
+    if (wanted && state.deploymentId !== undefined) {
+      await deployments.setStatus(record.repository, state.deploymentId, wanted, entry.detail ?? entry.event);
+    }
+    state.deployed = i + 1;
+    await threads.put(state);
+  }
+  return state;
+}
+
+/** The release records in a DynamoDB stream batch (inserts and updates of RELEASE# items). */
+export function streamRecords(event: DynamoDBStreamEvent): ReleaseRecord[] {
+  const records: ReleaseRecord[] = [];
+  for (const change of event.Records ?? []) {
+    const image = change.dynamodb?.NewImage;
+    if (!image || change.eventName === 'REMOVE') continue;
+    const item = unmarshall(image as Record<string, AttributeValue> as never) as {
+      pk?: string;
+      record?: ReleaseRecord;
+    };
+    if (item.pk?.startsWith('RELEASE#') && item.record) records.push(item.record);
+  }
+  return records;
+}
+
+/**
+ * Release notifications: the release table's stream → one Slack thread per release and
+ * environment, and GitHub deployment statuses. A failure throws, and the stream retries the batch.
+ */
+export const createReleaseNotifierHandler = (ports: ReleaseNotifierPorts) =>
+  taskHandler<DynamoDBStreamEvent, { notified: number }, ReleaseNotifierPorts>(
+    'ReleaseNotifier',
+    ports,
+    async (event, p) => {
+      const latest = new Map<string, ReleaseRecord>();
+      // Within a batch, only each record's newest image matters: the history is append-only.
+      for (const record of streamRecords(event)) {
+        // A pipeline's own record reports through its "Sluice plan" check run, not a thread.
+        if (record.environment === PIPELINE_RECORD) continue;
+        latest.set(`${record.releaseId}\n${record.environment}`, record);
+      }
+      for (const record of latest.values()) await notifyRelease(p, record);
+      return { notified: latest.size };
+    },
+  );
