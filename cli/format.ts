@@ -1,6 +1,6 @@
+import type { EnvironmentStatus } from '../functions/shared/control/manual-control.js';
 import { formatDuration } from '../functions/shared/domain/duration.js';
 import type { Ignored, ReleasePlan } from '../functions/shared/domain/plan.js';
-import type { EnvironmentStatus } from '../functions/shared/manual-control.js';
 
 /** A plan as a person reads it in a terminal. */
 export function formatPlan(plan: ReleasePlan | Ignored): string {

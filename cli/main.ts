@@ -2,15 +2,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { apiTokenFile, readApiToken } from '../embedded/api-token.js';
 import { configJsonSchema, DEFAULT_CONFIG_FILE, deployedConfig, loadConfig } from '../embedded/config.js';
-import { ConfigError } from '../functions/shared/domain/config.js';
-import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
-import type { Side } from '../functions/shared/domain/restore.js';
 import {
   abortRelease,
   type EnvironmentStatus,
   environmentStatus,
   rollbackEnvironment,
-} from '../functions/shared/manual-control.js';
+} from '../functions/shared/control/manual-control.js';
+import { ConfigError } from '../functions/shared/domain/config.js';
+import { type PushEvent, planRelease } from '../functions/shared/domain/plan.js';
+import type { Side } from '../functions/shared/domain/restore.js';
 import { stackEnvironmentWorstCase } from '../infra/lambda-environment.js';
 import { checkStateMachines } from './asl-check.js';
 import { addDoctorCommand, DoctorExit } from './doctor.js';

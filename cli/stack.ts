@@ -10,8 +10,8 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDbReleaseStore } from '../functions/shared/aws/dynamodb-release-store.js';
 import { Elbv2TrafficRouter } from '../functions/shared/aws/elbv2-traffic-router.js';
 import { SfnOrchestrator } from '../functions/shared/aws/sfn-orchestrator.js';
+import type { ManualControlPorts, StatusPorts } from '../functions/shared/control/manual-control.js';
 import { configDigest, type SluiceConfig } from '../functions/shared/domain/config.js';
-import type { ManualControlPorts, StatusPorts } from '../functions/shared/manual-control.js';
 import { systemClock } from '../functions/shared/ports/index.js';
 
 /** The outputs of the Sluice stack that the terminal commands need (infra/sluice-stack.ts). */

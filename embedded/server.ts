@@ -9,7 +9,7 @@ import {
   groupReleases,
   ManualActionError,
   rollbackEnvironment,
-} from '../functions/shared/manual-control.js';
+} from '../functions/shared/control/manual-control.js';
 import { embeddedDoctor } from './doctor.js';
 import { lambdaContext } from './engine.js';
 import { clickAsSlack, pendingApprovals } from './local-approvals.js';

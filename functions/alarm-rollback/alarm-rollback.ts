@@ -1,8 +1,8 @@
+import { despiteContention, stopRelease } from '../shared/control/release-control.js';
 import { AlarmStateChangeEventSchema, parseEvent } from '../shared/domain/events.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import { log } from '../shared/log.js';
 import type { Ports } from '../shared/ports/index.js';
-import { despiteContention, stopRelease } from '../shared/release-control.js';
 
 export type AlarmRollbackResult =
   | { action: 'ignored'; reason: string }
@@ -20,7 +20,7 @@ export type AlarmRollbackPorts = Pick<
  * group to 100% directly, then stops the execution with the alarm as its cause.
  */
 export const createAlarmRollbackHandler = (ports: AlarmRollbackPorts) =>
-  taskHandler<unknown, AlarmRollbackResult, AlarmRollbackPorts>('AlarmRollback', ports, async (raw, p) => {
+  lambdaHandler<unknown, AlarmRollbackResult, AlarmRollbackPorts>('AlarmRollback', ports, async (raw, p) => {
     const event = parseEvent(AlarmStateChangeEventSchema, raw, 'CloudWatch Alarm State Change');
     const { alarmName, state } = event.detail;
     const ignore = (reason: string): AlarmRollbackResult => {

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { acquireEnvironment } from '../shared/control/environment-lock.js';
+import { isTerminal, restoreTraffic } from '../shared/control/release-control.js';
 import {
   ListenerStateError,
   ReleaseQueuedError,
@@ -9,10 +11,8 @@ import { newAttempt, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { stickinessProblem } from '../shared/domain/stickiness.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
-import { acquireEnvironment } from '../shared/environment-lock.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
-import { isTerminal, restoreTraffic } from '../shared/release-control.js';
 
 /** The ports BeginRelease uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'pushes' | 'orchestrator' | 'now'>;
@@ -23,7 +23,7 @@ export type BeginReleasePorts = Pick<Ports, 'trafficRouter' | 'releases' | 'push
  * where the listener forwards to the live one alone.
  */
 export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
-  taskHandler<{ input: ReleaseInput }, Targets, BeginReleasePorts>(
+  lambdaHandler<{ input: ReleaseInput }, Targets, BeginReleasePorts>(
     'BeginRelease',
     ports,
     async ({ input }, p) => {

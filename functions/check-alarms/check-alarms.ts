@@ -1,7 +1,7 @@
 import { judgeAlarms } from '../shared/domain/alarms.js';
 import { AlarmFiredError, AlarmNotFoundError, InsufficientDataError } from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
@@ -26,7 +26,7 @@ export type CheckAlarmsPorts = Pick<Ports, 'alarms' | 'releases' | 'now'>;
  * post-release watch (the first line is the alarm event itself, handled by alarm-rollback).
  */
 export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
-  taskHandler<Input, Output, CheckAlarmsPorts>('CheckAlarms', ports, async (input, p) => {
+  lambdaHandler<Input, Output, CheckAlarmsPorts>('CheckAlarms', ports, async (input, p) => {
     const { environment } = input;
     const statuses = environment.alarms.length > 0 ? await p.alarms().describe(environment.alarms) : [];
     const verdict = judgeAlarms(statuses, {

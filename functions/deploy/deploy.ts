@@ -6,7 +6,7 @@ import {
   ScanPendingError,
 } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
@@ -24,7 +24,7 @@ export type DeployPorts = Pick<Ports, 'trafficReader' | 'deployer' | 'releases' 
  * findings stay below the environment's `scan.failOn`.
  */
 export const createDeployHandler = (ports: DeployPorts) =>
-  taskHandler<Input, { deployed: string } | { scaledDown: string }, DeployPorts>(
+  lambdaHandler<Input, { deployed: string } | { scaledDown: string }, DeployPorts>(
     'Deploy',
     ports,
     async (input, p) => {

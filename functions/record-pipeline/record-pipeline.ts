@@ -7,7 +7,7 @@ import {
   type ReleaseRecord,
   type StageInput,
 } from '../shared/domain/release.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import { log } from '../shared/log.js';
 import type { CheckRunReport, Ports } from '../shared/ports/index.js';
 
@@ -27,7 +27,7 @@ export type RecordPipelinePorts = Pick<Ports, 'releases' | 'checkReporter' | 'no
  * run write is logged and recorded, nothing more.
  */
 export const createRecordPipelineHandler = (ports: RecordPipelinePorts) =>
-  taskHandler<Input, { error: string; cause: string }, RecordPipelinePorts>(
+  lambdaHandler<Input, { error: string; cause: string }, RecordPipelinePorts>(
     'RecordPipeline',
     ports,
     async (input, p) => {

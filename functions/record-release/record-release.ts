@@ -1,9 +1,9 @@
+import { isTerminal } from '../shared/control/release-control.js';
 import { describeCaught, ReleaseStoppedError } from '../shared/domain/errors.js';
 import { causeOf, newAttempt, newRecord } from '../shared/domain/records.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
-import { isTerminal } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   targets?: Targets;
@@ -16,7 +16,7 @@ export type RecordReleasePorts = Pick<Ports, 'releases' | 'now'>;
 
 /** Records the milestones that move no traffic: promotion, success, and a release that could not begin. */
 export const createRecordReleaseHandler = (ports: RecordReleasePorts) =>
-  taskHandler<Input, { error: string; cause: string }, RecordReleasePorts>(
+  lambdaHandler<Input, { error: string; cause: string }, RecordReleasePorts>(
     'RecordRelease',
     ports,
     async (input, p) => {

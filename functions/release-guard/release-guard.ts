@@ -1,11 +1,11 @@
+import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
 import { InvalidInputError } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
 import type { ReleaseInput, ReleaseRecord } from '../shared/domain/release.js';
 import { readListener } from '../shared/domain/traffic.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import { log } from '../shared/log.js';
 import type { Ports } from '../shared/ports/index.js';
-import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/release-control.js';
 
 export type GuardResult = { action: 'none'; reason: string } | { action: 'restored'; releaseId: string };
 
@@ -19,7 +19,7 @@ export type ReleaseGuardPorts = Pick<Ports, 'trafficRouter' | 'releases' | 'now'
  * and the lock is free. Idempotent: after a clean rollback it reads the listener and writes nothing.
  */
 export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
-  taskHandler<unknown, GuardResult, ReleaseGuardPorts>('ReleaseGuard', ports, async (raw, p) => {
+  lambdaHandler<unknown, GuardResult, ReleaseGuardPorts>('ReleaseGuard', ports, async (raw, p) => {
     const event = parseEvent(ExecutionStatusChangeSchema, raw, 'Step Functions Execution Status Change');
     const { status, input: rawInput, error, cause } = event.detail;
     if (status === 'SUCCEEDED' || status === 'RUNNING')

@@ -1,11 +1,11 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
-import { postApprovalRequest } from '../shared/approval-request.js';
+import { postApprovalRequest } from '../shared/control/approval-request.js';
 import type { EnvironmentConfig } from '../shared/domain/config.js';
 import type { ReleaseRecord } from '../shared/domain/release.js';
 import { PIPELINE_RECORD } from '../shared/domain/release.js';
 import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { DeploymentState, Ports, ThreadState } from '../shared/ports/index.js';
 
 /** The ports ReleaseNotifier uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
@@ -119,7 +119,7 @@ export function streamRecords(event: DynamoDBStreamEvent): ReleaseRecord[] {
  * environment, and GitHub deployment statuses. A failure throws, and the stream retries the batch.
  */
 export const createReleaseNotifierHandler = (ports: ReleaseNotifierPorts) =>
-  taskHandler<DynamoDBStreamEvent, { notified: number }, ReleaseNotifierPorts>(
+  lambdaHandler<DynamoDBStreamEvent, { notified: number }, ReleaseNotifierPorts>(
     'ReleaseNotifier',
     ports,
     async (event, p) => {

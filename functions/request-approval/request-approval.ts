@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { postApprovalRequest } from '../shared/approval-request.js';
+import { postApprovalRequest } from '../shared/control/approval-request.js';
 import type { Approval } from '../shared/domain/approval.js';
 import { ApprovalRequestError, InvalidInputError } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
@@ -30,7 +30,7 @@ export const newApprovalId = () => `ap_${randomBytes(9).toString('base64url')}`;
  * What this returns is ignored by Step Functions and carries no token.
  */
 export const createRequestApprovalHandler = (ports: RequestApprovalPorts) =>
-  taskHandler<Input, { approvalId: string }, RequestApprovalPorts>(
+  lambdaHandler<Input, { approvalId: string }, RequestApprovalPorts>(
     'RequestApproval',
     ports,
     async (input, p) => {

@@ -1,9 +1,9 @@
+import { isTerminal, mayUndoOwnWrite, restoreTraffic } from '../shared/control/release-control.js';
 import { NotEnoughHealthyTargetsError, ReleaseStoppedError } from '../shared/domain/errors.js';
 import type { ReleaseInput, StepInput, Targets, Weights } from '../shared/domain/release.js';
 import { stepWeights } from '../shared/domain/traffic.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
-import { isTerminal, mayUndoOwnWrite, restoreTraffic } from '../shared/release-control.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   targets: Targets;
@@ -18,7 +18,7 @@ export type ShiftTrafficPorts = Pick<Ports, 'trafficRouter' | 'releases' | 'now'
  * from the load balancer. If the release was stopped meanwhile, the write is undone.
  */
 export const createShiftTrafficHandler = (ports: ShiftTrafficPorts) =>
-  taskHandler<Input, { observed: Weights }, ShiftTrafficPorts>('ShiftTraffic', ports, async (input, p) => {
+  lambdaHandler<Input, { observed: Weights }, ShiftTrafficPorts>('ShiftTraffic', ports, async (input, p) => {
     const { release, environment, targets, step } = input;
     const store = p.releases();
     const router = p.trafficRouter(environment);

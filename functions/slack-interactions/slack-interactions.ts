@@ -1,6 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import {
+  despiteContention,
+  isTerminal,
+  stopRelease,
+  stopUnfinished,
+} from '../shared/control/release-control.js';
+import {
   ACTIONS,
   APPROVAL_REJECTED,
   type Approval,
@@ -18,7 +24,6 @@ import {
   type SlackAction,
   type TaskDelivery,
 } from '../shared/ports/index.js';
-import { despiteContention, isTerminal, stopRelease, stopUnfinished } from '../shared/release-control.js';
 import { checkSlackSignature, sealDeferred, sealHolds } from '../shared/slack-signature.js';
 
 type Response = APIGatewayProxyStructuredResultV2;

@@ -1,7 +1,7 @@
 import { judgeChecks } from '../shared/domain/checks.js';
 import { BuildNotVerifiedError, InvalidInputError } from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
-import { taskHandler } from '../shared/handler.js';
+import { lambdaHandler } from '../shared/lambda-handler.js';
 import { log } from '../shared/log.js';
 import type { Orchestrator, Ports } from '../shared/ports/index.js';
 
@@ -23,7 +23,7 @@ export type VerifyBuildPorts = Pick<Ports, 'buildVerifier' | 'orchestrator' | 'r
  * `{ recheck: true }`) or its timeout polls again. Past the route's build timeout, pending is rejected.
  */
 export const createVerifyBuildHandler = (ports: VerifyBuildPorts) =>
-  taskHandler<Input, { waiting: boolean }, VerifyBuildPorts>('VerifyBuild', ports, async (input, p) => {
+  lambdaHandler<Input, { waiting: boolean }, VerifyBuildPorts>('VerifyBuild', ports, async (input, p) => {
     const { release, environment, taskToken } = input;
     if (typeof taskToken !== 'string' || taskToken.length === 0) {
       throw new InvalidInputError('VerifyBuild needs the task token ($$.Task.Token)');

@@ -25,7 +25,7 @@ import { deployedSecretNames, ruleFacts } from '../../cli/doctor-aws.js';
 import { loadConfig } from '../../embedded/config.js';
 import { addSluice } from '../../infra/sluice-app.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const config = loadConfig(join(root, 'sluice.config.yaml'));
 const app = new App({
   outdir: mkdtempSync(join(tmpdir(), 'sluice-cdk-')),

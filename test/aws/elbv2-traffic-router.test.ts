@@ -17,12 +17,12 @@ import {
   weightsOf,
   withWeights,
 } from '../../functions/shared/aws/elbv2-traffic-router.js';
+import { restoreTraffic } from '../../functions/shared/control/release-control.js';
 import {
   InvalidInputError,
   ListenerStateError,
   TrafficShiftError,
 } from '../../functions/shared/domain/errors.js';
-import { restoreTraffic } from '../../functions/shared/release-control.js';
 
 const LISTENER = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/web/abc/def';
 const RULE = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener-rule/app/web/abc/def/ghi';

@@ -19,8 +19,8 @@ import { CloudWatchAlarmSource } from '../../functions/shared/aws/cloudwatch-ala
 import { Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-router.js';
 import { SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
+import { restoreTraffic } from '../../functions/shared/control/release-control.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
-import { restoreTraffic } from '../../functions/shared/release-control.js';
 import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from '../support/moto-server.js';
 import { describeWithTool } from '../support/tools.js';
 

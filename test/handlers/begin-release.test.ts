@@ -3,13 +3,13 @@ import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store
 import { LocalTrafficRouter } from '../../embedded/adapters/traffic-router.js';
 import { LocalAlb } from '../../embedded/alb.js';
 import { createBeginReleaseHandler } from '../../functions/begin-release/begin-release.js';
+import { MANUAL_LOCK_TTL_MS, manualLockOwner } from '../../functions/shared/control/release-control.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import {
   type ExecutionDescription,
   type Orchestrator,
   systemClock,
 } from '../../functions/shared/ports/index.js';
-import { MANUAL_LOCK_TTL_MS, manualLockOwner } from '../../functions/shared/release-control.js';
 import { shaOf } from '../scenarios/harness.js';
 import { fixedClock, NOW, taskContext } from '../support/ports.js';
 import { recordOf, releaseInput } from '../support/release.js';

@@ -1,8 +1,8 @@
 import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { createAlarmRollbackHandler } from '../../functions/alarm-rollback/alarm-rollback.js';
+import { abortRelease } from '../../functions/shared/control/manual-control.js';
 import { ContentionError } from '../../functions/shared/domain/errors.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
-import { abortRelease } from '../../functions/shared/manual-control.js';
 import type { Orchestrator } from '../../functions/shared/ports/index.js';
 import { exampleConfig } from '../support/config.js';
 import { fixedClock, NOW, storeWith, taskContext } from '../support/ports.js';

@@ -12,7 +12,7 @@ import { cdkBundling, esbuildOptions, LAMBDA_BUNDLE } from '../../infra/bundling
  * bundles replace the SDK's default credential chain with its first link, fromEnv.
  */
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const PROBE = join(root, 'test/fixtures/bundling/credentials-probe.ts');
 
 describe('Bundling: the Lambda credential chain', () => {

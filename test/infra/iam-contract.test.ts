@@ -43,7 +43,7 @@ import { releaseInput } from '../support/release.js';
  * suite until it is driven, mapped to its action and resource, and allowed by a policy.
  */
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 // The example config, with dev shifting a listener rule instead of the listener's default
 // action, so that both ways of shifting traffic (ModifyListener and ModifyRule) are checked.
 const DEV_RULE =

@@ -27,7 +27,7 @@ import { addSluice } from '../../infra/sluice-app.js';
 // measured, `{"KEY":"value",…}` with a value's quotes escaped (terraform-aws-github-runner#3594),
 // and LocalStack's AWS-validated test measures `json.dumps(environment)` (localstack#6862).
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const config = deployedConfig(loadConfig(join(root, 'sluice.config.yaml')));
 const fixtureEntry = join(root, 'test/fixtures/lambda/config-handler.ts');
 const outdir = () => mkdtempSync(join(tmpdir(), 'sluice-cdk-env-'));

@@ -24,7 +24,7 @@ import { addSluice } from '../../infra/sluice-app.js';
 import { SluiceStack } from '../../infra/sluice-stack.js';
 import { placeholders as aslPlaceholders } from '../../statemachines/definitions.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const config = loadConfig(join(root, 'sluice.config.yaml'));
 
 // One synth for the whole file; bundling skipped (the assets are not what these tests check).

@@ -23,7 +23,7 @@ import {
  * it, so a change anywhere (ASL, construct, config) that breaks one fails here.
  */
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const config = loadConfig(join(root, 'sluice.config.yaml'));
 
 // One synth for the whole file; bundling skipped (the assets are not what these tests check).

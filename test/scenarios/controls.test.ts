@@ -1,6 +1,6 @@
 import { lambdaContext } from '../../embedded/engine.js';
 import { createApp } from '../../embedded/server.js';
-import { environmentStatus } from '../../functions/shared/manual-control.js';
+import { environmentStatus } from '../../functions/shared/control/manual-control.js';
 import { ALARM, BLUE, GREEN, Scenario, shaOf } from './harness.js';
 
 let scenario: Scenario | undefined;

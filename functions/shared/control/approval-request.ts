@@ -1,8 +1,8 @@
-import type { Approval } from './domain/approval.js';
-import type { EnvironmentConfig } from './domain/config.js';
-import type { ReleaseRecord } from './domain/release.js';
-import { approvalRequest } from './domain/slack-messages.js';
-import type { Ports, PostedMessage } from './ports/index.js';
+import type { Approval } from '../domain/approval.js';
+import type { EnvironmentConfig } from '../domain/config.js';
+import type { ReleaseRecord } from '../domain/release.js';
+import { approvalRequest } from '../domain/slack-messages.js';
+import type { Ports, PostedMessage } from '../ports/index.js';
 
 /** What posting an approval request touches. */
 export type ApprovalRequestPorts = Pick<Ports, 'releases' | 'approvals' | 'threads' | 'notifier'>;

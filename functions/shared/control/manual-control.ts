@@ -1,9 +1,9 @@
-import type { EnvironmentConfig } from './domain/config.js';
-import { PIPELINE_RECORD, type ReleaseCause, type ReleaseRecord, type Weights } from './domain/release.js';
-import { groupToRestore, listenerDrift, type Side } from './domain/restore.js';
-import { describeWeights, readListener, stepWeights } from './domain/traffic.js';
-import { log } from './log.js';
-import type { Ports, TrafficReader } from './ports/index.js';
+import type { EnvironmentConfig } from '../domain/config.js';
+import { PIPELINE_RECORD, type ReleaseCause, type ReleaseRecord, type Weights } from '../domain/release.js';
+import { groupToRestore, listenerDrift, type Side } from '../domain/restore.js';
+import { describeWeights, readListener, stepWeights } from '../domain/traffic.js';
+import { log } from '../log.js';
+import type { Ports, TrafficReader } from '../ports/index.js';
 import {
   despiteContention,
   isTerminal,

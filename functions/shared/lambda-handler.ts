@@ -26,7 +26,7 @@ function releaseFields(input: unknown): Record<string, string> {
  * name as the Lambda errorType, which is what the state machine's Retry and Catch match. Every
  * log line of the invocation carries the Lambda request id, the execution name and the release id.
  */
-export function taskHandler<TInput, TOutput, TPorts>(
+export function lambdaHandler<TInput, TOutput, TPorts>(
   name: string,
   ports: TPorts,
   fn: (input: TInput, ports: TPorts) => Promise<TOutput>,

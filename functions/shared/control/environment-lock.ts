@@ -4,10 +4,10 @@ import {
   ReleaseLockedError,
   ReleaseQueuedError,
   ReleaseSupersededError,
-} from './domain/errors.js';
-import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from './domain/push-order.js';
-import type { ReleaseInput, ReleaseRecord, Targets } from './domain/release.js';
-import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from './ports/index.js';
+} from '../domain/errors.js';
+import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from '../domain/push-order.js';
+import type { ReleaseInput, ReleaseRecord, Targets } from '../domain/release.js';
+import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from '../ports/index.js';
 import {
   isOwner,
   isTerminal,

@@ -1,9 +1,9 @@
-import { RollbackError } from './domain/errors.js';
-import type { ReleaseCause, ReleaseRecord, ReleaseStatus, Targets } from './domain/release.js';
-import { TERMINAL_STATUSES } from './domain/release.js';
-import { restoredWeights, weightsMatch } from './domain/traffic.js';
-import { log } from './log.js';
-import type { ListenerRef, LockOwner, Ports } from './ports/index.js';
+import { RollbackError } from '../domain/errors.js';
+import type { ReleaseCause, ReleaseRecord, ReleaseStatus, Targets } from '../domain/release.js';
+import { TERMINAL_STATUSES } from '../domain/release.js';
+import { restoredWeights, weightsMatch } from '../domain/traffic.js';
+import { log } from '../log.js';
+import type { ListenerRef, LockOwner, Ports } from '../ports/index.js';
 
 /**
  * Puts all traffic back on the live group and proves it by reading the listener back.
