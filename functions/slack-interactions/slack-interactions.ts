@@ -1,11 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import {
-  despiteContention,
-  isTerminal,
-  stopRelease,
-  stopUnfinished,
-} from '../shared/control/release-control.js';
+import { despiteContention, stopRelease, stopUnfinished } from '../shared/control/release-control.js';
 import {
   ACTIONS,
   APPROVAL_REJECTED,
@@ -14,7 +9,7 @@ import {
   mayApprove,
   SLACK_INTERACTION_TIMEOUT_SECONDS,
 } from '../shared/domain/approval.js';
-import type { ReleaseRecord } from '../shared/domain/release.js';
+import { isTerminal, type ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { log } from '../shared/log.js';
 import {
@@ -349,7 +344,7 @@ async function deliver(
 
 /** A decision that is recorded but not yet delivered to the waiting task; retrying delivers it. */
 export class ApprovalDeliveryError extends Error {
-  override name = 'ApprovalDeliveryError';
+  override readonly name = 'ApprovalDeliveryError';
 }
 
 function alreadyDecided(approval: Approval): string {
