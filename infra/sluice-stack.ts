@@ -247,5 +247,9 @@ export class SluiceStack extends Stack {
       description: 'Release notifications (Slack threads, GitHub deployment statuses) dropped after retries',
       value: slack.notifierDeadLetters.queueUrl,
     });
+    new CfnOutput(this, 'ClickDeadLetterQueueUrl', {
+      description: 'Slack clicks answered but not acted on after their retries (read by `sluice doctor`)',
+      value: slack.clickDeadLetters.queueUrl,
+    });
   }
 }

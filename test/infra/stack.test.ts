@@ -642,6 +642,7 @@ describe('Stack: Sluice', () => {
       expect(alarms[0]!.Properties.AlarmDescription).toContain('release notification');
       expect(alarms[0]!.Properties.AlarmDescription).not.toContain('rolled back');
       template.hasOutput('NotifierDeadLetterQueueUrl', {});
+      template.hasOutput('ClickDeadLetterQueueUrl', {});
     });
 
     // Slack gives up after 3 s and does not retry an interaction; the Lambda must outlive that to

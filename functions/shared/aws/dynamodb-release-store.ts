@@ -129,7 +129,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             log.warn('build wait item not written; the slow poll stands in', {
               releaseId,
               environment,
-              error: (error as Error).name,
+              error,
             }),
           );
         }
