@@ -140,11 +140,8 @@ export function passRolesOf(config: SluiceConfig, fromContext: string[] = []): s
   ]);
 }
 
-/** Registers a task definition revision with the new image and points the idle service at it. */
-export function ecsDeployStatements(
-  config: SluiceConfig,
-  options: EcsDeployStatementsOptions = {},
-): PolicyStatement[] {
+/** Both sides' ECS services of every ECS environment, and the accounts and regions they live in. */
+function ecsServices(config: SluiceConfig): { services: string[]; regions: ArnParts[] } {
   const services: string[] = [];
   const accounts = new Map<string, ArnParts>();
   for (const env of config.environments) {
@@ -157,13 +154,34 @@ export function ecsDeployStatements(
       );
     }
   }
+  return { services: unique(services), regions: [...accounts.values()] };
+}
+
+/** Resizes the configured services (ScaleDown): DescribeServices and UpdateService on them, nothing else. */
+export function ecsScaleStatements(config: SluiceConfig): PolicyStatement[] {
+  const { services } = ecsServices(config);
   if (services.length === 0) return [];
-  const regions = [...accounts.values()];
+  return [
+    new PolicyStatement({
+      sid: 'ResizeConfiguredServices',
+      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+      resources: services,
+    }),
+  ];
+}
+
+/** Registers a task definition revision with the new image and points the idle service at it. */
+export function ecsDeployStatements(
+  config: SluiceConfig,
+  options: EcsDeployStatementsOptions = {},
+): PolicyStatement[] {
+  const { services, regions } = ecsServices(config);
+  if (services.length === 0) return [];
   return [
     new PolicyStatement({
       sid: 'DeployToConfiguredServices',
       actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-      resources: unique(services),
+      resources: services,
     }),
     new PolicyStatement({
       sid: 'RegisterTaskDefinitionRevisions',
@@ -198,6 +216,7 @@ export const ENVIRONMENT_PORTS = [
   'trafficRouter',
   'alarms',
   'deployer',
+  'serviceScaler',
   'artifacts',
 ] as const satisfies readonly PortName[];
 export type EnvironmentPort = (typeof ENVIRONMENT_PORTS)[number];
@@ -222,6 +241,7 @@ export function environmentPortStatements(
     trafficRouter: () => [...trafficReadStatements(), ...trafficWriteStatements(config)],
     alarms: () => alarmReadStatements(config),
     deployer: () => ecsDeployStatements(config, options),
+    serviceScaler: () => ecsScaleStatements(config),
     artifacts: () => ecrReadStatements(config),
   };
   const statements = new Map<string, PolicyStatement>();

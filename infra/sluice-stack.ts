@@ -273,6 +273,7 @@ export class SluiceStack extends Stack {
       pushes: (fn) => store.grantReadWrite(fn.role),
       alarms: (fn) => grant(fn, environmentPortStatements(local, ['alarms'])),
       deployer: (fn) => grant(fn, environmentPortStatements(local, ['deployer'], { passRoleArns })),
+      serviceScaler: (fn) => grant(fn, environmentPortStatements(local, ['serviceScaler'])),
       buildVerifier: (fn) => secrets.grantRead('github-token', fn.role),
       checkReporter: (fn) => secrets.grantRead('github-token', fn.role),
       artifacts: (fn) => grant(fn, environmentPortStatements(local, ['artifacts'])),
@@ -336,6 +337,10 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'NotifierDeadLetterQueueUrl', {
       description: 'Release notifications (Slack threads, GitHub deployment statuses) dropped after retries',
       value: slack.notifierDeadLetters.queueUrl,
+    });
+    new CfnOutput(this, 'ClickDeadLetterQueueUrl', {
+      description: 'Slack clicks answered but not acted on after their retries (read by `sluice doctor`)',
+      value: slack.clickDeadLetters.queueUrl,
     });
   }
 }

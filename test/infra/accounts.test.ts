@@ -222,12 +222,12 @@ describe('Trust policy of an environment role (sts:AssumeRole across accounts)',
       const context: Record<string, string> = env === prod ? { 'sts:ExternalId': PROD_EXTERNAL_ID } : {};
       const admitted = names.filter((name) => sts(env, caller(name), 'sts:AssumeRole', context));
       // The rule, stated here on its own: the ELBv2 ports always touch the environment; the
-      // alarms, deployer and artifacts ports only where it has alarms, an ECS deploy, an image.
+      // alarms, deployer/serviceScaler and artifacts ports only where it has alarms, an ECS deploy, an image.
       const touches = (port: string) =>
         port === 'trafficReader' ||
         port === 'trafficRouter' ||
         (port === 'alarms' && spec.alarms.length > 0) ||
-        (port === 'deployer' && spec.deploy.provider === 'ecs') ||
+        ((port === 'deployer' || port === 'serviceScaler') && spec.deploy.provider === 'ecs') ||
         (port === 'artifacts' && spec.artifact !== undefined);
       const expected = names.filter((name) => (FUNCTION_PORTS[name] as readonly string[]).some(touches));
       expect(admitted.sort()).toEqual(expected.sort());
