@@ -1,5 +1,6 @@
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { SluiceConfig } from '../functions/shared/domain/config.js';
+import type { PortName } from '../functions/shared/ports/index.js';
 
 /**
  * The IAM statements Sluice's Lambdas need, derived from the config alone: every mutating action
@@ -139,11 +140,8 @@ export function passRolesOf(config: SluiceConfig, fromContext: string[] = []): s
   ]);
 }
 
-/** Registers a task definition revision with the new image and points the idle service at it. */
-export function ecsDeployStatements(
-  config: SluiceConfig,
-  options: EcsDeployStatementsOptions = {},
-): PolicyStatement[] {
+/** Both sides' ECS services of every ECS environment, and the accounts and regions they live in. */
+function ecsServices(config: SluiceConfig): { services: string[]; regions: ArnParts[] } {
   const services: string[] = [];
   const accounts = new Map<string, ArnParts>();
   for (const env of config.environments) {
@@ -156,13 +154,34 @@ export function ecsDeployStatements(
       );
     }
   }
+  return { services: unique(services), regions: [...accounts.values()] };
+}
+
+/** Resizes the configured services (ScaleDown): DescribeServices and UpdateService on them, nothing else. */
+export function ecsScaleStatements(config: SluiceConfig): PolicyStatement[] {
+  const { services } = ecsServices(config);
   if (services.length === 0) return [];
-  const regions = [...accounts.values()];
+  return [
+    new PolicyStatement({
+      sid: 'ResizeConfiguredServices',
+      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+      resources: services,
+    }),
+  ];
+}
+
+/** Registers a task definition revision with the new image and points the idle service at it. */
+export function ecsDeployStatements(
+  config: SluiceConfig,
+  options: EcsDeployStatementsOptions = {},
+): PolicyStatement[] {
+  const { services, regions } = ecsServices(config);
+  if (services.length === 0) return [];
   return [
     new PolicyStatement({
       sid: 'DeployToConfiguredServices',
       actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-      resources: unique(services),
+      resources: services,
     }),
     new PolicyStatement({
       sid: 'RegisterTaskDefinitionRevisions',
@@ -189,6 +208,47 @@ export function ecsDeployStatements(
       conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     }),
   ];
+}
+
+/** The ports that reach an environment's own resources (its load balancer, alarms, services, images). */
+export const ENVIRONMENT_PORTS = [
+  'trafficReader',
+  'trafficRouter',
+  'alarms',
+  'deployer',
+  'serviceScaler',
+  'artifacts',
+] as const satisfies readonly PortName[];
+export type EnvironmentPort = (typeof ENVIRONMENT_PORTS)[number];
+
+export const isEnvironmentPort = (port: PortName): port is EnvironmentPort =>
+  (ENVIRONMENT_PORTS as readonly PortName[]).includes(port);
+
+/**
+ * The statements of environment ports over the config's environments: what a function holding
+ * them is granted in a single account, and what an environment's role in its own account holds
+ * (infra/target-stack.ts). One function for both, so the two cannot drift apart. Statements that
+ * two ports share (the ELBv2 reads) appear once.
+ */
+export function environmentPortStatements(
+  config: SluiceConfig,
+  ports: readonly EnvironmentPort[],
+  options: EcsDeployStatementsOptions = {},
+): PolicyStatement[] {
+  if (config.environments.length === 0) return [];
+  const byPort: Record<EnvironmentPort, () => PolicyStatement[]> = {
+    trafficReader: () => trafficReadStatements(),
+    trafficRouter: () => [...trafficReadStatements(), ...trafficWriteStatements(config)],
+    alarms: () => alarmReadStatements(config),
+    deployer: () => ecsDeployStatements(config, options),
+    serviceScaler: () => ecsScaleStatements(config),
+    artifacts: () => ecrReadStatements(config),
+  };
+  const statements = new Map<string, PolicyStatement>();
+  for (const port of ports) {
+    for (const statement of byPort[port]()) statements.set(statement.sid ?? `${statements.size}`, statement);
+  }
+  return [...statements.values()];
 }
 
 /** DescribeImages and DescribeImageScanFindings on the ECR repositories environments name (`artifact.repository`). */

@@ -1,4 +1,6 @@
+import { messageOf } from '../domain/caught.js';
 import type { EnvironmentConfig } from '../domain/config.js';
+import { ReleaseStoppedError } from '../domain/errors.js';
 import {
   isTerminal,
   PIPELINE_RECORD,
@@ -193,7 +195,7 @@ async function restoreSplit(
         { whileRunning: true },
       )
       .catch((error: unknown) => {
-        if ((error as Error).name !== 'ReleaseStoppedError') throw error;
+        if (!(error instanceof ReleaseStoppedError)) throw error;
       });
     await ports
       .orchestrator()
@@ -268,7 +270,7 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
           ...common,
           traffic: 'unreadable',
           live: 'unreadable',
-          error: (error as Error).message,
+          error: messageOf(error),
         };
       }
       const reading = readListener(weights, env.targetGroups);
