@@ -1,5 +1,6 @@
 import type { AlarmState } from '../ports/alarm-source.js';
 import type { SecretName } from '../ports/secrets.js';
+import { messageOf } from './caught.js';
 import type { EnvironmentConfig, SluiceConfig } from './config.js';
 import type { ReleaseRecord, Weights } from './release.js';
 import { stickinessProblem } from './stickiness.js';
@@ -34,7 +35,7 @@ export async function attempt<T>(fn: () => Promise<T> | T): Promise<Read<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, error: messageOf(error) };
   }
 }
 
