@@ -99,6 +99,21 @@ export function alarmReadStatements(config: SluiceConfig): PolicyStatement[] {
   ];
 }
 
+/**
+ * GetMetricData for the canary analysis. CloudWatch metrics have no ARN: the action's only
+ * resource type (`dataset`) is for OTLP metrics, so classic metrics such as AWS/ApplicationELB
+ * are readable only with Resource * (Service Authorization Reference, Amazon CloudWatch).
+ */
+export function metricReadStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'ReadTargetGroupMetrics',
+      actions: ['cloudwatch:GetMetricData'],
+      resources: ['*'],
+    }),
+  ];
+}
+
 export interface EcsDeployStatementsOptions {
   /**
    * Roles the new task definition revisions may carry (task and execution roles). ECS copies
