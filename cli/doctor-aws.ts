@@ -223,6 +223,7 @@ async function diagnose(
     [
       ['alarm', outputs.DeadLetterQueueUrl],
       ['notifier', outputs.NotifierDeadLetterQueueUrl],
+      ['clicks', outputs.ClickDeadLetterQueueUrl],
     ] as const
   ).flatMap(([queue, url]) => (url ? [{ queue, url }] : []));
   const global: GlobalFacts = {

@@ -25,6 +25,7 @@ import {
   arnParts,
   ecrReadStatements,
   ecsDeployStatements,
+  ecsScaleStatements,
   ecsWildcardReasons,
   passRolesOf,
   trafficReadStatements,
@@ -184,6 +185,7 @@ export class SluiceStack extends Stack {
       pushes: (fn) => store.grantReadWrite(fn.role),
       alarms: (fn) => grant(fn, alarmReadStatements(config)),
       deployer: (fn) => grant(fn, ecsStatements),
+      serviceScaler: (fn) => grant(fn, ecsScaleStatements(config)),
       buildVerifier: (fn) => secrets.grantRead('github-token', fn.role),
       checkReporter: (fn) => secrets.grantRead('github-token', fn.role),
       artifacts: (fn) => grant(fn, ecrReadStatements(config)),
@@ -246,6 +248,10 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'NotifierDeadLetterQueueUrl', {
       description: 'Release notifications (Slack threads, GitHub deployment statuses) dropped after retries',
       value: slack.notifierDeadLetters.queueUrl,
+    });
+    new CfnOutput(this, 'ClickDeadLetterQueueUrl', {
+      description: 'Slack clicks answered but not acted on after their retries (read by `sluice doctor`)',
+      value: slack.clickDeadLetters.queueUrl,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { assertRunning, newestFirst } from '../../functions/shared/domain/records.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import { type AdHocFreeze, type FreezeRecord, freezeInForce } from '../../functions/shared/domain/windows.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared/ports/release-store.js';
 
 /**
@@ -11,6 +12,8 @@ import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared
 export class MemoryReleaseStore implements ReleaseStore {
   private readonly records = new Map<string, ReleaseRecord>();
   private readonly locks = new Map<string, LockOwner>();
+  /** Per environment, newest first; the first is in force unless it ended. */
+  private readonly freezes = new Map<string, FreezeRecord[]>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -88,5 +91,27 @@ export class MemoryReleaseStore implements ReleaseStore {
   async lockHolder(environment: string): Promise<LockOwner | undefined> {
     const holder = this.locks.get(environment);
     return holder && { ...holder };
+  }
+
+  async startFreeze(freeze: AdHocFreeze): Promise<void> {
+    await this.endFreeze(freeze.environment, freeze.by, freeze.startedAt);
+    this.freezes.set(freeze.environment, [{ ...freeze }, ...(this.freezes.get(freeze.environment) ?? [])]);
+  }
+
+  async endFreeze(environment: string, by: string, at: string): Promise<FreezeRecord | undefined> {
+    const [current, ...older] = this.freezes.get(environment) ?? [];
+    if (!current || current.endedAt !== undefined) return undefined;
+    const ended = { ...current, endedBy: by, endedAt: at };
+    this.freezes.set(environment, [ended, ...older]);
+    return { ...ended };
+  }
+
+  async activeFreeze(environment: string, at: Date): Promise<AdHocFreeze | undefined> {
+    const current = this.freezes.get(environment)?.[0];
+    return freezeInForce(current, at) ? { ...current } : undefined;
+  }
+
+  async freezeLog(environment: string): Promise<FreezeRecord[]> {
+    return (this.freezes.get(environment) ?? []).map((f) => ({ ...f }));
   }
 }

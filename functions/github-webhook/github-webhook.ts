@@ -1,31 +1,8 @@
-import middy from '@middy/core';
 import { verify } from '@octokit/webhooks-methods';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type PushEvent, planRelease, type ReleasePlan } from '../shared/domain/plan.js';
+import { type HttpRequest, type HttpResponse, httpHandler, json } from '../shared/http.js';
 import { log } from '../shared/log.js';
 import type { Ports } from '../shared/ports/index.js';
-
-type Response = APIGatewayProxyStructuredResultV2;
-
-const json = (statusCode: number, body: Record<string, unknown>): Response => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-
-/** Function URLs and HTTP APIs hand over the body as text, or base64 when it is not. */
-function rawBody(event: APIGatewayProxyEventV2): string {
-  const body = event.body ?? '';
-  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-}
-
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted) return value;
-  }
-  return undefined;
-}
 
 /** The ports GithubWebhook uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type GithubWebhookPorts = Pick<
@@ -96,10 +73,7 @@ async function wakeWaitingReleases(p: GithubWebhookPorts, sha: string): Promise<
       await p.orchestrator().sendTaskSuccess(record.buildWait!.taskToken, { recheck: true });
       woken.push(record.executionName);
     } catch (error) {
-      log.info('waiting release not woken', {
-        executionName: record.executionName,
-        reason: (error as Error).name,
-      });
+      log.info('waiting release not woken', { executionName: record.executionName, error });
     }
   }
   return woken;
@@ -112,110 +86,100 @@ async function wakeWaitingReleases(p: GithubWebhookPorts, sha: string): Promise<
  * releases that wait for that commit's checks.
  */
 export const createGithubWebhookHandler = (ports: GithubWebhookPorts) =>
-  middy<APIGatewayProxyEventV2, Response, Error, Context>()
-    .use({
-      onError: async function answerUnexpectedError(request) {
-        log.error('webhook failed', { error: request.error?.name, reason: request.error?.message });
-        request.response = json(500, { error: 'internal error; GitHub will show this delivery as failed' });
-      },
-    })
-    .handler(async function receiveGithubWebhook(event) {
-      const p = ports;
-      const body = rawBody(event);
-      const signature = header(event, 'x-hub-signature-256');
-      if (!signature?.startsWith('sha256=')) {
-        return json(401, { error: 'missing X-Hub-Signature-256 (sha256) signature' });
-      }
-      const secret = await p.secrets().get('github-webhook');
-      // @octokit/webhooks-methods' verify (constant-time HMAC-SHA256), not the Webhooks class: the
-      // class's event tables would put this bundle over the 500 KB budget. GitHub does not
-      // redeliver a refused delivery, so a secret cached from before a rotation is read again
-      // (rate-limited) before the push is refused.
-      if (
-        !(await verify(secret, body, signature)) &&
-        !(await verify(await p.secrets().reread('github-webhook'), body, signature))
-      ) {
-        return json(401, { error: 'signature does not match' });
-      }
+  httpHandler('GithubWebhook', ports, receiveGithubWebhook, {
+    deliveryHeader: 'x-github-delivery',
+    errorAnswer: 'internal error; GitHub will show this delivery as failed',
+  });
 
-      let payload: unknown;
-      try {
-        payload = JSON.parse(body);
-      } catch {
-        return json(400, { error: 'body is not valid JSON' });
-      }
-      const name = header(event, 'x-github-event');
-      const deliveryId = header(event, 'x-github-delivery');
-      if (name === 'ping') return json(200, { ok: true, event: 'ping' });
-      const check = completedCheck(name, payload);
-      if (check) {
-        if (check.repository.toLowerCase() !== p.config().repository.toLowerCase()) {
-          return json(202, {
-            ignored: true,
-            reason: `check on ${check.repository}, not ${p.config().repository}`,
-          });
-        }
-        const woken = await wakeWaitingReleases(p, check.sha);
-        log.info('check completed', { deliveryId, sha: check.sha, woken: woken.length });
-        return json(202, { event: name, sha: check.sha, woken });
-      }
-      if (name !== 'push')
-        return json(202, {
-          ignored: true,
-          reason: `event ${name ?? '(none)'} is not a push or a completed check`,
-        });
-      if (
-        typeof payload !== 'object' ||
-        payload === null ||
-        !('ref' in payload) ||
-        !('repository' in payload)
-      ) {
-        return json(400, { error: 'push payload lacks ref or repository' });
-      }
+async function receiveGithubWebhook(request: HttpRequest, p: GithubWebhookPorts): Promise<HttpResponse> {
+  const { body } = request;
+  const signature = request.header('x-hub-signature-256');
+  if (!signature?.startsWith('sha256=')) {
+    return json(401, { error: 'missing X-Hub-Signature-256 (sha256) signature' });
+  }
+  const secret = await p.secrets().get('github-webhook');
+  // @octokit/webhooks-methods' verify (constant-time HMAC-SHA256), not the Webhooks class: the
+  // class's event tables would put this bundle over the 500 KB budget. GitHub does not
+  // redeliver a refused delivery, so a secret cached from before a rotation is read again
+  // (rate-limited) before the push is refused.
+  if (
+    !(await verify(secret, body, signature)) &&
+    !(await verify(await p.secrets().reread('github-webhook'), body, signature))
+  ) {
+    return json(401, { error: 'signature does not match' });
+  }
 
-      const plan = planRelease(p.config(), payload as PushEvent, deliveryId);
-      if (plan.kind === 'ignored') {
-        log.info('push ignored', { deliveryId, reason: plan.reason });
-        return json(202, { ignored: true, reason: plan.reason });
-      }
-      // Recorded before anything starts, so that every release that reaches a lock can order
-      // itself against the others by the branch's push chain (BeginRelease, domain/push-order.ts).
-      // A push log that cannot be written never loses the push (GitHub does not redeliver a failed
-      // delivery by itself): the release still starts, ordered by push time and commit id.
-      const { release: pushed } = plan;
-      const fresh = await p
-        .pushes()
-        .record({
-          branch: pushed.branch,
-          sha: pushed.sha,
-          ...(pushed.before ? { before: pushed.before } : {}),
-          ...(pushed.pushedAt !== undefined ? { pushedAt: pushed.pushedAt } : {}),
-          receivedAt: p.now().toISOString(),
-          ...(deliveryId ? { deliveryId } : {}),
-        })
-        .catch((error: unknown) => {
-          log.warn('push not recorded; releases of this push are ordered by push time and commit id', {
-            deliveryId,
-            error: (error as Error).name,
-          });
-          // Unknown whether it is a redelivery: a succeeded pipeline of the commit stays the answer.
-          return false;
-        });
-      const started = await startPipeline(p, payload as PushEvent, deliveryId, fresh);
-      const { pipeline, release, route } = started.plan;
-      log.info(started.started ? 'pipeline started' : 'duplicate delivery', {
-        deliveryId,
-        releaseId: release.id,
-        attempt: release.attempt,
-        executionName: pipeline.executionName,
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return json(400, { error: 'body is not valid JSON' });
+  }
+  const name = request.header('x-github-event');
+  const deliveryId = request.header('x-github-delivery');
+  if (name === 'ping') return json(200, { ok: true, event: 'ping' });
+  const check = completedCheck(name, payload);
+  if (check) {
+    if (check.repository.toLowerCase() !== p.config().repository.toLowerCase()) {
+      return json(202, {
+        ignored: true,
+        reason: `check on ${check.repository}, not ${p.config().repository}`,
       });
-      return json(started.started ? 202 : 200, {
-        releaseId: release.id,
-        attempt: release.attempt,
-        route: route.name,
-        environments: route.environments,
-        executionName: pipeline.executionName,
-        started: started.started,
-        ...(started.started ? {} : { duplicate: true, status: started.status }),
-      });
+    }
+    const woken = await wakeWaitingReleases(p, check.sha);
+    log.info('check completed', { sha: check.sha, woken: woken.length });
+    return json(202, { event: name, sha: check.sha, woken });
+  }
+  if (name !== 'push')
+    return json(202, {
+      ignored: true,
+      reason: `event ${name ?? '(none)'} is not a push or a completed check`,
     });
+  if (typeof payload !== 'object' || payload === null || !('ref' in payload) || !('repository' in payload)) {
+    return json(400, { error: 'push payload lacks ref or repository' });
+  }
+
+  const plan = planRelease(p.config(), payload as PushEvent, deliveryId);
+  if (plan.kind === 'ignored') {
+    log.info('push ignored', { reason: plan.reason });
+    return json(202, { ignored: true, reason: plan.reason });
+  }
+  // Recorded before anything starts, so that every release that reaches a lock can order
+  // itself against the others by the branch's push chain (BeginRelease, domain/push-order.ts).
+  // A push log that cannot be written never loses the push (GitHub does not redeliver a failed
+  // delivery by itself): the release still starts, ordered by push time and commit id.
+  const { release: pushed } = plan;
+  const fresh = await p
+    .pushes()
+    .record({
+      branch: pushed.branch,
+      sha: pushed.sha,
+      ...(pushed.before ? { before: pushed.before } : {}),
+      ...(pushed.pushedAt !== undefined ? { pushedAt: pushed.pushedAt } : {}),
+      receivedAt: p.now().toISOString(),
+      ...(deliveryId ? { deliveryId } : {}),
+    })
+    .catch((error: unknown) => {
+      log.warn('push not recorded; releases of this push are ordered by push time and commit id', {
+        error,
+      });
+      // Unknown whether it is a redelivery: a succeeded pipeline of the commit stays the answer.
+      return false;
+    });
+  const started = await startPipeline(p, payload as PushEvent, deliveryId, fresh);
+  const { pipeline, release, route } = started.plan;
+  log.info(started.started ? 'pipeline started' : 'duplicate delivery', {
+    releaseId: release.id,
+    attempt: release.attempt,
+    executionName: pipeline.executionName,
+  });
+  return json(started.started ? 202 : 200, {
+    releaseId: release.id,
+    attempt: release.attempt,
+    route: route.name,
+    environments: route.environments,
+    executionName: pipeline.executionName,
+    started: started.started,
+    ...(started.started ? {} : { duplicate: true, status: started.status }),
+  });
+}

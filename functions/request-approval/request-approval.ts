@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import type { Approval } from '../shared/domain/approval.js';
+import { messageOf } from '../shared/domain/caught.js';
 import { ApprovalRequestError, InvalidInputError } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
@@ -62,7 +63,7 @@ export const createRequestApprovalHandler = (ports: RequestApprovalPorts) =>
         await postApprovalRequest(p, approval, record, env, env.approval.channel);
       } catch (error) {
         throw new ApprovalRequestError(
-          `posting the approval request to ${env.approval.channel} failed: ${(error as Error).message}`,
+          `posting the approval request to ${env.approval.channel} failed: ${messageOf(error)}`,
           { cause: error },
         );
       }

@@ -37,7 +37,7 @@ export function lambdaHandler<TInput, TOutput, TPorts>(
       try {
         return await fn(input, ports);
       } catch (error) {
-        log.warn(`${name} failed`, { error: (error as Error)?.name, reason: (error as Error)?.message });
+        log.warn(`${name} failed`, { error });
         throw error;
       }
     });

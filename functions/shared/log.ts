@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
  * Structured JSON logs, one object a line (CloudWatch Logs Insights reads the fields).
- * Never pass a secret or a raw request body: nothing here redacts.
+ * Never pass a secret or a raw request body: nothing here redacts. An Error in a field is
+ * written as its name, message and cause, so callers pass `{ error }` and cast nothing.
  */
 type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -21,9 +22,26 @@ export function withLogContext<T>(fields: Record<string, unknown>, fn: () => Pro
   return context.run({ ...context.getStore(), ...fields }, fn);
 }
 
+/**
+ * An error as a log field: its name, message and causes (JSON.stringify gives `{}` for an Error).
+ * Never the stack: a line is for reading in Logs Insights, and a cause chain says where.
+ */
+export function serializeError(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const { name, message, cause } = value;
+  return {
+    name,
+    message,
+    ...(cause !== undefined && depth < 3 ? { cause: serializeError(cause, depth + 1) } : {}),
+  };
+}
+
 function write(level: Exclude<Level, 'silent'>, message: string, fields: Record<string, unknown> = {}): void {
   if (ORDER[level] < threshold()) return;
-  sink(JSON.stringify({ level, time: new Date().toISOString(), message, ...context.getStore(), ...fields }));
+  const serialized = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, serializeError(v)]));
+  sink(
+    JSON.stringify({ level, time: new Date().toISOString(), message, ...context.getStore(), ...serialized }),
+  );
 }
 
 export const log = {
@@ -33,7 +51,7 @@ export const log = {
   error: (message: string, fields?: Record<string, unknown>) => write('error', message, fields),
 };
 
-/** Sends log lines elsewhere (the embedded runtime collects them); returns the previous sink. */
+/** Sends log lines elsewhere (tests collect them); returns the previous sink. */
 export function setLogSink(next: (line: string) => void): (line: string) => void {
   const previous = sink;
   sink = next;

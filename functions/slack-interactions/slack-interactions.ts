@@ -1,5 +1,3 @@
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import {
   despiteContention,
   isTerminal,
@@ -14,8 +12,10 @@ import {
   mayApprove,
   SLACK_INTERACTION_TIMEOUT_SECONDS,
 } from '../shared/domain/approval.js';
+import { nameOf } from '../shared/domain/caught.js';
 import type { ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
+import { ack, type HttpRequest, type HttpResponse, httpHandler, json } from '../shared/http.js';
 import { log } from '../shared/log.js';
 import {
   type DeferredSlackEvent,
@@ -25,28 +25,6 @@ import {
   type TaskDelivery,
 } from '../shared/ports/index.js';
 import { checkSlackSignature, sealDeferred, sealHolds } from '../shared/slack-signature.js';
-
-type Response = APIGatewayProxyStructuredResultV2;
-
-const json = (statusCode: number, body: Record<string, unknown>): Response => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
-/** Slack only needs a 200 within 3 s; what the user sees goes through response_url. */
-const ack = (): Response => ({ statusCode: 200, body: '' });
-
-function rawBody(event: APIGatewayProxyEventV2): string {
-  const body = event.body ?? '';
-  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-}
-
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {}))
-    if (key.toLowerCase() === wanted) return value;
-  return undefined;
-}
 
 /** The fields of Slack's block_actions payload this handler reads. */
 export interface BlockActions {
@@ -98,63 +76,60 @@ export type SlackInteractionsPorts = Pick<
  * says who decided. Nothing here returns, logs or records the task token.
  */
 export const createSlackInteractionsHandler = (ports: SlackInteractionsPorts) =>
-  middy<APIGatewayProxyEventV2 | DeferredSlackEvent, Response, Error, Context>()
-    .use({
-      onError: async function answerUnexpectedError(request) {
-        log.error('slack interaction failed', { error: request.error?.name, reason: request.error?.message });
-        // A deferred action's error is thrown on, so Lambda retries the asynchronous invocation.
-        if (isDeferredSlackEvent(request.event)) return;
-        request.response = json(500, { error: 'internal error' });
+  httpHandler('SlackInteractions', ports, receiveSlackInteraction, {
+    side: {
+      matches: isDeferredSlackEvent,
+      run: async function actOnDeferredClick(event: DeferredSlackEvent, p: SlackInteractionsPorts) {
+        if (await sealed(p, event)) await act(p, event.sluiceDeferredSlackAction);
       },
-    })
-    .handler(async function receiveSlackInteraction(event) {
-      if (isDeferredSlackEvent(event)) {
-        if (await sealed(ports, event)) await act(ports, event.sluiceDeferredSlackAction);
-        return ack(); // an asynchronous invocation's result goes nowhere
-      }
-      const p = ports;
-      const body = rawBody(event);
-      const checkWith = (secret: string) =>
-        checkSlackSignature({
-          secret,
-          timestamp: header(event, 'x-slack-request-timestamp'),
-          signature: header(event, 'x-slack-signature'),
-          body,
-          nowSeconds: Math.floor(p.now().getTime() / 1000),
-        });
-      let secret = await p.secrets().get('slack-signing');
-      let check = checkWith(secret);
-      // The cached secret may predate a rotation: read it again (rate-limited) before refusing.
-      if (check === 'mismatch') {
-        secret = await p.secrets().reread('slack-signing');
-        check = checkWith(secret);
-      }
-      if (check !== 'valid') {
-        log.warn('slack interaction refused', { check });
-        return json(401, { error: `signature ${check}` });
-      }
-      const payload = parseBlockActions(body);
-      if (!payload) return json(400, { error: 'not a block_actions payload with a button action' });
-      const button = payload.actions[0]!;
-      if (!KNOWN_ACTIONS.has(button.action_id))
-        return json(400, { error: `unknown action ${button.action_id}` });
-      const action: SlackAction = {
-        actionId: button.action_id,
-        value: button.value,
-        user: payload.user.id,
-        responseUrl: payload.response_url,
-      };
-      const issuedAt = Math.floor(p.now().getTime() / 1000);
-      const seal = sealDeferred(secret, issuedAt, JSON.stringify(action));
-      try {
-        await p.deferral().defer({ sluiceDeferredSlackAction: action, issuedAt, seal });
-      } catch (error) {
-        // Not queued (e.g. Invoke throttled): act now, within this invocation's own timeout.
-        log.warn('deferring the click failed; acting on it now', { error: (error as Error).name });
-        await act(p, action);
-      }
-      return ack();
+    },
+  });
+
+async function receiveSlackInteraction(
+  request: HttpRequest,
+  p: SlackInteractionsPorts,
+): Promise<HttpResponse> {
+  const { body } = request;
+  const checkWith = (secret: string) =>
+    checkSlackSignature({
+      secret,
+      timestamp: request.header('x-slack-request-timestamp'),
+      signature: request.header('x-slack-signature'),
+      body,
+      nowSeconds: Math.floor(p.now().getTime() / 1000),
     });
+  let secret = await p.secrets().get('slack-signing');
+  let check = checkWith(secret);
+  // The cached secret may predate a rotation: read it again (rate-limited) before refusing.
+  if (check === 'mismatch') {
+    secret = await p.secrets().reread('slack-signing');
+    check = checkWith(secret);
+  }
+  if (check !== 'valid') {
+    log.warn('slack interaction refused', { check });
+    return json(401, { error: `signature ${check}` });
+  }
+  const payload = parseBlockActions(body);
+  const button = payload?.actions[0];
+  if (!payload || !button) return json(400, { error: 'not a block_actions payload with a button action' });
+  if (!KNOWN_ACTIONS.has(button.action_id)) return json(400, { error: `unknown action ${button.action_id}` });
+  const action: SlackAction = {
+    actionId: button.action_id,
+    value: button.value,
+    user: payload.user.id,
+    responseUrl: payload.response_url,
+  };
+  const issuedAt = Math.floor(p.now().getTime() / 1000);
+  const seal = sealDeferred(secret, issuedAt, JSON.stringify(action));
+  try {
+    await p.deferral().defer({ sluiceDeferredSlackAction: action, issuedAt, seal });
+  } catch (error) {
+    // Not queued (e.g. Invoke throttled): act now, within this invocation's own timeout.
+    log.warn('deferring the click failed; acting on it now', { error });
+    await act(p, action);
+  }
+  return ack();
+}
 
 /** Whether the deferred event was sealed by this function, recently; anything else is refused unread. */
 async function sealed(p: SlackInteractionsPorts, event: DeferredSlackEvent): Promise<boolean> {
@@ -323,13 +298,13 @@ async function deliver(
         ? await orchestrator.sendTaskSuccess(taskToken, { approvedBy: by, at })
         : await orchestrator.sendTaskFailure(taskToken, APPROVAL_REJECTED, `rejected by ${by} in Slack`);
   } catch (error) {
-    log.warn('approval not delivered yet', { approvalId: approval.id, error: (error as Error).name });
+    log.warn('approval not delivered yet', { approvalId: approval.id, error });
     await p
       .approvals()
       .setDelivery(approval.id, { outcome: 'failed', at: p.now().toISOString() })
       .catch((e: Error) => log.warn('recording the failed delivery failed', { reason: e.message }));
     throw new ApprovalDeliveryError(
-      `the ${status} decision on ${approval.id} is recorded but did not reach the release (${(error as Error).name}); it is sent again on retry or on the next click`,
+      `the ${status} decision on ${approval.id} is recorded but did not reach the release (${nameOf(error)}); it is sent again on retry or on the next click`,
       { cause: error },
     );
   }

@@ -65,6 +65,11 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Sluice: keep the approval task token server-side and record the request',
     timeout: Duration.seconds(30),
   },
+  ScaleDown: {
+    dir: 'scale-down',
+    description: "Sluice: resize the previous version's ECS service once the release stands",
+    timeout: Duration.seconds(30),
+  },
   RecordPipeline: {
     dir: 'record-pipeline',
     description: 'Sluice: record a pipeline and post its plan as a GitHub check run',

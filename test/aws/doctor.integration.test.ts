@@ -231,6 +231,7 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
       (await sqs.send(new CreateQueueCommand({ QueueName }))).QueueUrl!;
     const deadLetters = await queueUrl('Sluice-checkout-DeadLetterQueue');
     const notifierDeadLetters = await queueUrl('Sluice-checkout-NotifierDeadLetters');
+    const clickDeadLetters = await queueUrl('Sluice-checkout-ClickDeadLetters');
     for (const body of ['{"detail-type":"CloudWatch Alarm State Change"}', '{"requestContext":{}}'])
       await sqs.send(new SendMessageCommand({ QueueUrl: deadLetters, MessageBody: body }));
     await cloudwatch.send(
@@ -268,6 +269,7 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
       GithubWebhookUrl: WEBHOOK_URL,
       DeadLetterQueueUrl: deadLetters,
       NotifierDeadLetterQueueUrl: notifierDeadLetters,
+      ClickDeadLetterQueueUrl: clickDeadLetters,
     };
     // CloudFormation: the safety net's functions and rules under the logical ids the CDK gives them
     // (AlarmRollback/AlarmStateRule → AlarmRollbackAlarmStateRule<hash>); the execution rule is
@@ -468,6 +470,7 @@ describeWithTool('moto_server', 'sluice doctor --stack on moto_server', () => {
       fix: expect.stringContaining('aws sqs receive-message --queue-url'),
     });
     expect(check(report.global, 'deadLetters:notifier').status).toBe('ok');
+    expect(check(report.global, 'deadLetters:clicks').status).toBe('ok');
   });
 
   it('fails the disabled execution rule and the alarm the rules do not match; passes the alarm rule on its function', () => {

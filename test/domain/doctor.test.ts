@@ -626,6 +626,31 @@ describe('Function: judgeGlobal', () => {
       expect(check.detail).toContain('age is unknown');
     });
 
+    // A click is answered 200 before its deferred invocation acts on it (Slack needs an answer in
+    // 3 s): a message parked here is a decision nobody carried out, an Abort included.
+    it('fails a Slack click that was answered but never carried out, saying how to repeat it', () => {
+      const check = byId(
+        judgeGlobal(config, { ...base, deadLetters: [queue('clicks', 1, 900)] }),
+        'deadLetters:clicks',
+      );
+
+      expect(check).toMatchObject({ status: 'fail' });
+      expect(check.detail).toContain(
+        '1 message in https://sqs.us-east-1.amazonaws.com/123456789012/clicks-dlq',
+      );
+      expect(check.detail).toContain('was answered but never carried out');
+      expect(check.fix).toContain('sluice approve|reject|abort --stack');
+    });
+
+    it('passes an empty Slack click queue', () => {
+      expect(
+        byId(judgeGlobal(config, { ...base, deadLetters: [queue('clicks', 0)] }), 'deadLetters:clicks'),
+      ).toMatchObject({
+        status: 'ok',
+        detail: 'the Slack click dead-letter queue is empty',
+      });
+    });
+
     it('describes ages in the largest whole unit', () => {
       expect([59, 600, 7200, 3 * 86400].map(describeAge)).toEqual(['59s', '10 min', '2 h', '3 d']);
     });

@@ -179,4 +179,54 @@ describe.each([
     await store.releaseLock('dev', a);
     expect(await store.lockHolder('dev')).toBeUndefined();
   });
+
+  it('keeps an operator’s freeze in force until it is ended, then logs it with who ended it', async () => {
+    const store = await make();
+    const freeze = {
+      environment: 'prod',
+      reason: 'incident 42',
+      by: 'alice',
+      startedAt: '2026-12-03T08:00:00.000Z',
+    };
+    const later = new Date('2026-12-03T09:00:00.000Z');
+    expect(await store.activeFreeze('prod', later)).toBeUndefined();
+    expect(await store.endFreeze('prod', 'bob', later.toISOString())).toBeUndefined();
+
+    await store.startFreeze(freeze);
+    expect(await store.activeFreeze('prod', later)).toEqual(freeze);
+    expect(await store.activeFreeze('dev', later)).toBeUndefined();
+
+    const ended = await store.endFreeze('prod', 'bob', '2026-12-03T10:00:00.000Z');
+    expect(ended).toEqual({ ...freeze, endedBy: 'bob', endedAt: '2026-12-03T10:00:00.000Z' });
+    expect(await store.activeFreeze('prod', later)).toBeUndefined();
+    expect(await store.freezeLog('prod')).toEqual([ended]);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('lets a freeze with an end lapse by itself, and a new freeze end the one in force', async () => {
+    const store = await make();
+    const first = {
+      environment: 'prod',
+      reason: 'release train',
+      by: 'alice',
+      startedAt: '2026-12-03T08:00:00.000Z',
+      until: '2026-12-03T12:00:00.000Z',
+    };
+    await store.startFreeze(first);
+    expect(await store.activeFreeze('prod', new Date('2026-12-03T11:59:59.000Z'))).toEqual(first);
+    expect(await store.activeFreeze('prod', new Date('2026-12-03T12:00:00.000Z'))).toBeUndefined();
+
+    const second = {
+      environment: 'prod',
+      reason: 'incident',
+      by: 'carol',
+      startedAt: '2026-12-03T09:00:00.000Z',
+    };
+    await store.startFreeze(second);
+    expect(await store.activeFreeze('prod', new Date('2026-12-03T13:00:00.000Z'))).toEqual(second);
+    expect(await store.freezeLog('prod')).toEqual([
+      second,
+      { ...first, endedBy: 'carol', endedAt: '2026-12-03T09:00:00.000Z' },
+    ]);
+  });
 });

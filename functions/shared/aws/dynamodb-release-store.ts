@@ -11,6 +11,7 @@ import {
 import { ContentionError } from '../domain/errors.js';
 import { assertRunning, newestFirst } from '../domain/records.js';
 import type { ReleaseRecord } from '../domain/release.js';
+import { type AdHocFreeze, type FreezeRecord, freezeInForce } from '../domain/windows.js';
 import { log } from '../log.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
 import { readLambdaEnv } from './env.js';
@@ -32,6 +33,8 @@ const backoff = (attempt: number) => sleep(Math.random() * 10 * 2 ** attempt);
 
 const RELEASE_PREFIX = 'RELEASE#';
 const LOCK_PREFIX = 'LOCK#';
+/** An environment's operator freezes: `ACTIVE` is the one in force, `LOG#<startedAt>` each ended one. */
+const FREEZE_PREFIX = 'FREEZE#';
 /** One item per record that waits for check runs, keyed by commit: what a completed check looks up. */
 const BUILD_WAIT_PREFIX = 'BUILDWAIT#';
 /** A wait item outlives any wait (buildTimeout is at most a day); TTL removes one left by a crash. */
@@ -126,7 +129,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
             log.warn('build wait item not written; the slow poll stands in', {
               releaseId,
               environment,
-              error: (error as Error).name,
+              error,
             }),
           );
         }
@@ -277,6 +280,81 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Puts the freeze in force; a freeze already in force moves to the log first, ended by the same person. */
+  async startFreeze(freeze: AdHocFreeze): Promise<void> {
+    await this.endFreeze(freeze.environment, freeze.by, freeze.startedAt);
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `${FREEZE_PREFIX}${freeze.environment}`, sk: 'ACTIVE', freeze },
+      }),
+    );
+  }
+
+  /** Writes the freeze in force to the log as ended, then deletes it if it is still the same one. */
+  async endFreeze(environment: string, by: string, at: string): Promise<FreezeRecord | undefined> {
+    const pk = `${FREEZE_PREFIX}${environment}`;
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk: 'ACTIVE' }, ConsistentRead: true }),
+    );
+    const current = (Item as { freeze?: AdHocFreeze } | undefined)?.freeze;
+    if (!current) return undefined;
+    const ended: FreezeRecord = { ...current, endedBy: by, endedAt: at };
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk, sk: `LOG#${current.startedAt}`, freeze: ended },
+      }),
+    );
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk, sk: 'ACTIVE' },
+          ConditionExpression: 'freeze.startedAt = :s',
+          ExpressionAttributeValues: { ':s': current.startedAt },
+        }),
+      );
+    } catch (error) {
+      // Another freeze started meanwhile: it stays in force.
+      if (!isConditionFailure(error)) throw error;
+    }
+    return ended;
+  }
+
+  async activeFreeze(environment: string, at: Date): Promise<AdHocFreeze | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `${FREEZE_PREFIX}${environment}`, sk: 'ACTIVE' },
+        ConsistentRead: true,
+      }),
+    );
+    const freeze = (Item as { freeze?: AdHocFreeze } | undefined)?.freeze;
+    return freezeInForce(freeze, at) ? freeze : undefined;
+  }
+
+  /** A Query on the environment's freeze partition: the one in force first, then the log, newest first. */
+  async freezeLog(environment: string): Promise<FreezeRecord[]> {
+    const items: { sk: string; freeze: FreezeRecord }[] = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${FREEZE_PREFIX}${environment}` },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) items.push(...((page.Items ?? []) as typeof items));
+    const active = items.filter((i) => i.sk === 'ACTIVE').map((i) => i.freeze);
+    const log = items
+      .filter((i) => i.sk !== 'ACTIVE')
+      .map((i) => i.freeze)
+      .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    return [...active, ...log];
   }
 
   private async getItem(releaseId: string, environment: string): Promise<RecordItem | undefined> {

@@ -3,6 +3,7 @@ import {
   ContentionError,
   ReleaseLockedError,
   ReleaseQueuedError,
+  ReleaseStoppedError,
   ReleaseSupersededError,
 } from '../domain/errors.js';
 import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from '../domain/push-order.js';
@@ -273,7 +274,7 @@ async function endSuperseded(input: ReleaseInput, ports: AcquirePorts, message: 
       )
       .catch((error: unknown) => {
         // Ended meanwhile by someone else (an abort): that end and its cause stand.
-        if ((error as Error).name !== 'ReleaseStoppedError') throw error;
+        if (!(error instanceof ReleaseStoppedError)) throw error;
       });
   }
   throw new ReleaseSupersededError(message);

@@ -1,4 +1,6 @@
+import { messageOf } from '../domain/caught.js';
 import type { EnvironmentConfig } from '../domain/config.js';
+import { ReleaseStoppedError } from '../domain/errors.js';
 import { PIPELINE_RECORD, type ReleaseCause, type ReleaseRecord, type Weights } from '../domain/release.js';
 import { groupToRestore, listenerDrift, type Side } from '../domain/restore.js';
 import { describeWeights, readListener, stepWeights } from '../domain/traffic.js';
@@ -188,7 +190,7 @@ async function restoreSplit(
         { whileRunning: true },
       )
       .catch((error: unknown) => {
-        if ((error as Error).name !== 'ReleaseStoppedError') throw error;
+        if (!(error instanceof ReleaseStoppedError)) throw error;
       });
     await ports
       .orchestrator()
@@ -263,7 +265,7 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
           ...common,
           traffic: 'unreadable',
           live: 'unreadable',
-          error: (error as Error).message,
+          error: messageOf(error),
         };
       }
       const reading = readListener(weights, env.targetGroups);

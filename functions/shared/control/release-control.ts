@@ -1,4 +1,5 @@
-import { RollbackError } from '../domain/errors.js';
+import { messageOf } from '../domain/caught.js';
+import { ContentionError, ReleaseStoppedError, RollbackError } from '../domain/errors.js';
 import type { ReleaseCause, ReleaseRecord, ReleaseStatus, Targets } from '../domain/release.js';
 import { TERMINAL_STATUSES } from '../domain/release.js';
 import { restoredWeights, weightsMatch } from '../domain/traffic.js';
@@ -21,7 +22,7 @@ export async function restoreTraffic(
   try {
     await router.shift(wanted);
   } catch (error) {
-    throw new RollbackError(`restoring all traffic to ${targets.live} failed: ${(error as Error).message}`, {
+    throw new RollbackError(`restoring all traffic to ${targets.live} failed: ${messageOf(error)}`, {
       cause: error,
     });
   }
@@ -114,7 +115,7 @@ export async function despiteContention<T>(stop: () => Promise<T>): Promise<T> {
     try {
       return await stop();
     } catch (error) {
-      if ((error as Error).name !== 'ContentionError' || attempt >= CONTENTION_ATTEMPTS) throw error;
+      if (!(error instanceof ContentionError) || attempt >= CONTENTION_ATTEMPTS) throw error;
     }
   }
 }
@@ -146,7 +147,7 @@ export async function stopRelease(
         { whileRunning: true },
       )
       .catch(async (error: unknown) => {
-        if ((error as Error).name !== 'ReleaseStoppedError') throw error;
+        if (!(error instanceof ReleaseStoppedError)) throw error;
         return store.get(owner.releaseId, owner.environment);
       });
   }

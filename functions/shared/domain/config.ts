@@ -4,6 +4,7 @@ import type { EnvironmentAccount } from './accounts.js';
 import { formatDuration, parseDuration } from './duration.js';
 import {
   BUILD_WAIT_SECONDS,
+  DEFAULT_MAX_WINDOW_WAIT_SECONDS,
   describeWorstCase,
   IMAGE_TAG_TEMPLATE,
   MAX_DEPLOY_WAIT_SECONDS,
@@ -16,6 +17,15 @@ import {
   type WorstCase,
   worstCase,
 } from './limits.js';
+import {
+  type DeployWindow,
+  expandDays,
+  type Freeze,
+  isTimeZone,
+  parseClock,
+  parseDateOrInstant,
+  type Weekday,
+} from './windows.js';
 
 /**
  * One ARN check with one message: service and resource type in a single regex, so a wrong ARN
@@ -129,6 +139,58 @@ const Account = z.strictObject({
     .optional(),
 }) satisfies z.ZodType<EnvironmentAccount>;
 
+const timeZone = z
+  .string()
+  .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
+  .describe('An IANA time zone (Europe/Berlin, America/New_York, UTC); daylight saving follows its rules.');
+
+const Window = z
+  .strictObject({
+    /** Weekdays and ranges: mon, tue, …, sun; `mon-thu`; `fri-mon` wraps over the weekend. */
+    days: z
+      .array(
+        z
+          .string()
+          .refine((d) => expandDays(d) !== undefined, 'must be a weekday (mon…sun) or a range (mon-thu)'),
+      )
+      .min(1, 'must name at least one day')
+      .describe('Weekdays (mon…sun) or ranges (mon-thu) on which the window opens.'),
+    /** Local wall-clock hours, `09:00-16:00`; the end may be 24:00. */
+    hours: z
+      .string()
+      .refine(
+        (h) => windowHours(h) !== undefined,
+        'must be HH:MM-HH:MM with the end after the start (24:00 at most)',
+      )
+      .describe('Local hours, e.g. 09:00-16:00; a release may start from the first minute until the last.'),
+    timeZone,
+  })
+  .describe('A deploy window: a release may start here only on these days between these hours, local time.');
+
+const FreezeSpec = z
+  .strictObject({
+    /** First frozen day (YYYY-MM-DD, local midnight) or an instant with its offset. */
+    from: z
+      .string()
+      .refine(
+        (v) => parseDateOrInstant(v, 'UTC') !== undefined,
+        'must be YYYY-MM-DD or an ISO 8601 time with an offset',
+      ),
+    /** Last frozen day (frozen all day) or the instant the freeze ends. */
+    to: z
+      .string()
+      .refine(
+        (v) => parseDateOrInstant(v, 'UTC') !== undefined,
+        'must be YYYY-MM-DD or an ISO 8601 time with an offset',
+      ),
+    reason: z.string().min(1, 'say why, for the people who wait'),
+    /** The time zone of dates without a time. @default the first window's, or UTC */
+    timeZone: timeZone.optional(),
+  })
+  .describe(
+    'A freeze: no release starts here from `from` until `to`; hotfix routes with passFreezes excepted.',
+  );
+
 const Environment = z
   .strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
@@ -168,6 +230,16 @@ const Environment = z
     otherBranches: z.enum(['newer-first', 'newest-only', 'first-come']).default('newer-first'),
     /** After this environment succeeded, how long the pipeline waits (its alarms checked at the end) before the next one. */
     soak: duration.default(0),
+    /** When a release may start here; none: at any time. The pipeline waits for the next one. */
+    windows: z.array(Window).optional(),
+    /** Date ranges in which no release starts here. */
+    freezes: z.array(FreezeSpec).optional(),
+    /**
+     * How long the pipeline may wait for this environment's window, a freeze's end or an
+     * operator's freeze (`sluice freeze`) before it gives up; counted in the route's limits.
+     * @default 4h
+     */
+    maxWindowWait: duration.optional(),
     /** With `ecs`: where the image is, and what its scan findings may hold. */
     artifact: z
       .strictObject({
@@ -201,6 +273,13 @@ const Environment = z
           message: 'the last step must be 100',
         });
       }
+      const freezes: unknown[] = Array.isArray(env.freezes) ? env.freezes : [];
+      freezes.forEach((freeze, i) => {
+        const rule = freezeOf(freeze, env.windows);
+        if (rule && rule.to <= rule.from) {
+          ctx.addIssue({ code: 'custom', path: ['freezes', i, 'to'], message: 'must be after from' });
+        }
+      });
       const groups: Partial<EnvironmentConfig['targetGroups']> = env.targetGroups ?? {};
       if (typeof groups.blue === 'string' && groups.blue === groups.green) {
         ctx.addIssue({ code: 'custom', path: ['targetGroups', 'green'], message: 'must differ from blue' });
@@ -210,6 +289,52 @@ const Environment = z
   );
 
 const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/** "09:00-16:00" → [540, 960]; undefined unless the end is after the start. */
+export function windowHours(value: string): [number, number] | undefined {
+  const [from, to, ...rest] = value.split('-');
+  if (rest.length > 0 || from === undefined || to === undefined) return undefined;
+  const [a, b] = [parseClock(from.trim()), parseClock(to.trim())];
+  return a !== undefined && b !== undefined && a < b && a < 1440 ? [a, b] : undefined;
+}
+
+/** An environment's windows as the window rules read them. */
+export function windowsOf(env: {
+  windows?: { days: string[]; hours: string; timeZone: string }[] | undefined;
+}): DeployWindow[] {
+  return (env.windows ?? []).map((w) => {
+    const [fromMinute, toMinute] = windowHours(w.hours)!;
+    return {
+      days: [...new Set(w.days.flatMap((d) => expandDays(d)!))] as Weekday[],
+      fromMinute,
+      toMinute,
+      timeZone: w.timeZone,
+    };
+  });
+}
+
+/** One freeze of the config as instants; a date is read in the freeze's zone, the first window's, or UTC. */
+function freezeOf(freeze: unknown, windows: unknown): Freeze | undefined {
+  const firstZone = fieldOf(Array.isArray(windows) ? windows[0] : undefined, 'timeZone');
+  const named = fieldOf(freeze, 'timeZone') ?? firstZone;
+  // A zone with its own problem reported: order the dates in UTC meanwhile.
+  const zone = typeof named === 'string' && isTimeZone(named) ? named : 'UTC';
+  const [from, to, reason] = ['from', 'to', 'reason'].map((k) => fieldOf(freeze, k));
+  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
+  const start = parseDateOrInstant(from, zone);
+  const end = parseDateOrInstant(to, zone, true);
+  return start && end
+    ? { from: start, to: end, reason: typeof reason === 'string' ? reason : '' }
+    : undefined;
+}
+
+/** An environment's configured freezes as instants. */
+export function freezesOf(env: {
+  freezes?: unknown[] | undefined;
+  windows?: unknown[] | undefined;
+}): Freeze[] {
+  return (env.freezes ?? []).flatMap((f) => freezeOf(f, env.windows) ?? []);
+}
 
 /** Each part of the longest a release of this environment can run; undefined while a field is not valid yet. */
 export function environmentWorstCase(env: unknown, buildSeconds: number): WorstCase | undefined {
@@ -283,22 +408,28 @@ function routeProblem(
   buildSeconds: number,
   branches: unknown,
 ): string | undefined {
-  const stages: { name: string; release: number; soak: number }[] = [];
+  const stages: { name: string; window: number; release: number; soak: number }[] = [];
   for (const [i, name] of names.entries()) {
     const env = environments.find((e) => fieldOf(e, 'name') === name);
     const parts = environmentWorstCase(env, buildSeconds);
     const soak = i === names.length - 1 ? 0 : seconds(fieldOf(env, 'soak'));
-    if (typeof name !== 'string' || !parts || soak === undefined) return undefined;
-    stages.push({ name, release: totalSeconds(parts), soak });
+    const window = seconds(fieldOf(env, 'maxWindowWait') ?? DEFAULT_MAX_WINDOW_WAIT_SECONDS);
+    if (typeof name !== 'string' || !parts || soak === undefined || window === undefined) return undefined;
+    // AwaitWindow fails once the wait passes maxWindowWait; its last check, which may run past
+    // it, is one of the pipeline's per-stage Tasks (PIPELINE_STAGE_OVERHEAD_SECONDS).
+    stages.push({ name, window, release: totalSeconds(parts), soak });
   }
   const overhead = PIPELINE_FIXED_OVERHEAD_SECONDS + PIPELINE_STAGE_OVERHEAD_SECONDS * stages.length;
-  const total = stages.reduce((sum, s) => sum + s.release + s.soak, overhead);
+  const total = stages.reduce((sum, s) => sum + s.window + s.release + s.soak, overhead);
   if (total <= PIPELINE_EXECUTION_TIMEOUT_SECONDS) return undefined;
   const walk = stages
-    .map((s) => `${s.name} ${formatDuration(s.release)}${s.soak ? ` + soak ${formatDuration(s.soak)}` : ''}`)
+    .map(
+      (s) =>
+        `${s.name} ${s.window > 0 ? `window wait ${formatDuration(s.window)} + ` : ''}${formatDuration(s.release)}${s.soak ? ` + soak ${formatDuration(s.soak)}` : ''}`,
+    )
     .join(', ');
   const on = Array.isArray(branches) ? ` (${branches.join(', ')})` : '';
-  return `a push on this route${on} can take ${formatDuration(total)} (${walk}, and the pipeline's own steps ${formatDuration(overhead)}), more than a pipeline execution may run (${formatDuration(PIPELINE_EXECUTION_TIMEOUT_SECONDS)}); shorten the soaks or the environments' releases, or split the route`;
+  return `a push on this route${on} can take ${formatDuration(total)} (${walk}, and the pipeline's own steps ${formatDuration(overhead)}), more than a pipeline execution may run (${formatDuration(PIPELINE_EXECUTION_TIMEOUT_SECONDS)}); shorten the soaks, the window waits (maxWindowWait) or the environments' releases, or split the route`;
 }
 
 /** GitHub Actions' app id: check runs it creates carry `app.id` 15368. */
@@ -311,6 +442,8 @@ const Route = z.strictObject({
   environments: z.array(z.string().min(1)).min(1, 'must name at least one environment'),
   /** How long a required check may stay pending (or not yet created) before the build is rejected. */
   buildTimeout: duration.default(3600),
+  /** A hotfix route: its pushes are not held by its environments' freezes (their windows still hold). */
+  passFreezes: z.boolean().optional(),
 });
 
 const Checks = z

@@ -1,5 +1,6 @@
 import type { AlarmState } from '../ports/alarm-source.js';
 import type { SecretName } from '../ports/secrets.js';
+import { messageOf } from './caught.js';
 import type { EnvironmentConfig, SluiceConfig } from './config.js';
 import type { ReleaseRecord, Weights } from './release.js';
 import { stickinessProblem } from './stickiness.js';
@@ -34,7 +35,7 @@ export async function attempt<T>(fn: () => Promise<T> | T): Promise<Read<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    return { ok: false, error: messageOf(error) };
   }
 }
 
@@ -150,8 +151,11 @@ export interface SlackFacts {
 
 /** One of the stack's dead-letter queues: what is waiting in it, never the messages themselves. */
 export interface DeadLetterFacts {
-  /** alarm: the alarm-rollback and release-guard events; notifier: release notifications. */
-  queue: 'alarm' | 'notifier';
+  /**
+   * alarm: the alarm-rollback and release-guard events; notifier: release notifications;
+   * clicks: Slack clicks answered at once but whose deferred action failed for good.
+   */
+  queue: 'alarm' | 'notifier' | 'clicks';
   url: string;
   /** ApproximateNumberOfMessages, and the oldest message's age in seconds when CloudWatch has a datapoint. */
   messages: Read<{ count: number; oldestSeconds?: number }>;
@@ -763,27 +767,44 @@ function deadLetterCheck({ queue, url, messages }: DeadLetterFacts): Check {
   if (!messages.ok)
     return unreadable(id, `the dead-letter queue ${url}`, messages.error, 'sqs:GetQueueAttributes');
   const { count, oldestSeconds } = messages.value;
-  if (count === 0)
-    return ok(id, `the ${queue === 'alarm' ? 'alarm and guard' : 'notifier'} dead-letter queue is empty`);
+  if (count === 0) return ok(id, `the ${DEAD_LETTER_QUEUE_NAMES[queue]} dead-letter queue is empty`);
   const age =
     oldestSeconds === undefined
       ? 'the oldest message’s age is unknown (no ApproximateAgeOfOldestMessage datapoint in the last hour)'
       : `the oldest is ${describeAge(oldestSeconds)} old`;
   const messagesIn = `${count} message${count === 1 ? '' : 's'} in ${url}; ${age}`;
+  const read = `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10)`;
   // Reading the messages (ReceiveMessage) would hide them from the next reader for the visibility
   // timeout: doctor counts them and leaves the reading to the user.
-  return queue === 'alarm'
-    ? fail(
+  switch (queue) {
+    case 'alarm':
+      return fail(
         id,
         `${messagesIn}: an alarm or execution-ended event was not handled, a release may not have been rolled back`,
-        `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10), check each release with \`sluice status\` and the listener's weights, roll back by hand where needed, then purge the queue`,
-      )
-    : warn(
+        `${read}, check each release with \`sluice status\` and the listener's weights, roll back by hand where needed, then purge the queue`,
+      );
+    case 'clicks':
+      // A click is answered 200 before it is acted on: an Approve, Reject, Promote now or Abort in
+      // this queue was never carried out, and an unapplied Abort leaves the release running.
+      return fail(
+        id,
+        `${messagesIn}: a Slack click (approve, reject, promote now or abort) was answered but never carried out`,
+        `${read} for who clicked what, check each release with \`sluice status\`, repeat the decision (\`sluice approve|reject|abort --stack\`, or click again while the approval is open), then purge the queue`,
+      );
+    case 'notifier':
+      return warn(
         id,
         `${messagesIn}: release notifications (Slack threads, GitHub deployment statuses) were dropped`,
-        `read them (aws sqs receive-message --queue-url ${url} --max-number-of-messages 10) for the failure, fix the Slack or GitHub token, then purge the queue`,
+        `${read} for the failure, fix the Slack or GitHub token, then purge the queue`,
       );
+  }
 }
+
+const DEAD_LETTER_QUEUE_NAMES: Record<DeadLetterFacts['queue'], string> = {
+  alarm: 'alarm and guard',
+  notifier: 'notifier',
+  clicks: 'Slack click',
+};
 
 function ruleChecks(config: SluiceConfig, rules: Read<RuleFacts[]>): Check[] {
   if (!rules.ok)

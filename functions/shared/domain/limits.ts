@@ -33,6 +33,9 @@ export const PIPELINE_EXECUTION_TIMEOUT_SECONDS = 259_200;
 export const PIPELINE_STAGE_OVERHEAD_SECONDS = 1_500;
 export const PIPELINE_FIXED_OVERHEAD_SECONDS = 1_500;
 
+/** An environment's maxWindowWait when the config sets none: how long a pipeline waits for its window or a freeze's end. */
+export const DEFAULT_MAX_WINDOW_WAIT_SECONDS = 4 * 3600;
+
 /** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;
 /** release.asl.json's Deploy retrier on ScanPendingError: 20 attempts 30 s apart (a test holds the two equal). */

@@ -1,4 +1,5 @@
 import type { ReleaseRecord } from '../domain/release.js';
+import type { AdHocFreeze, FreezeRecord } from '../domain/windows.js';
 
 export interface LockOwner {
   releaseId: string;
@@ -39,4 +40,12 @@ export interface ReleaseStore {
   releaseLock(environment: string, owner: LockOwner): Promise<void>;
   /** Who holds the environment's lock, if anyone. */
   lockHolder(environment: string): Promise<LockOwner | undefined>;
+  /** Starts an operator's freeze of an environment; one already in force is ended first (by the same person). */
+  startFreeze(freeze: AdHocFreeze): Promise<void>;
+  /** Ends the environment's freeze in force and keeps it in the log; undefined when none was in force. */
+  endFreeze(environment: string, by: string, at: string): Promise<FreezeRecord | undefined>;
+  /** The operator's freeze in force at `at`, if any (one whose `until` has passed is not). */
+  activeFreeze(environment: string, at: Date): Promise<AdHocFreeze | undefined>;
+  /** The environment's freezes, newest first: the one in force and the ended ones with who ended them. */
+  freezeLog(environment: string): Promise<FreezeRecord[]>;
 }

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { abortRelease } from '../../functions/shared/control/manual-control.js';
+import {
+  type ActionOptions,
+  apiOption,
+  byOption,
+  callApi,
+  configOption,
+  deployed,
+  printJson,
+  regionOption,
+  stackOption,
+} from './shared.js';
+
+/** `sluice abort`: stop a running release and restore its traffic (the control layer's one stop path). */
+export function addAbortCommand(program: Command): void {
+  program
+    .command('abort')
+    .description('abort a running release and restore its traffic')
+    .argument('<release>', 'release id')
+    .option(...apiOption)
+    .option(...stackOption)
+    .option(...regionOption)
+    .option(...configOption)
+    .option(...byOption)
+    .option('--reason <text>', 'why (recorded)', 'manual abort')
+    .action(async (release: string, opts: ActionOptions) => {
+      if (!opts.stack) {
+        printJson(
+          await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, {
+            by: opts.by,
+            reason: opts.reason,
+          }),
+        );
+        return;
+      }
+      const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
+      const records = await abortRelease(ports, release, { by: caller, reason: opts.reason });
+      printJson({ aborted: records.map((r) => ({ environment: r.environment, status: r.status })) });
+    });
+}
