@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { type EnvironmentAccount, targetRoleName } from '../functions/shared/domain/accounts.js';
 import type { EnvironmentConfig, SluiceConfig } from '../functions/shared/domain/config.js';
 import {
+  AccountsError,
   type Delivery,
   deliveryBusArn,
   environmentConfig,
@@ -58,6 +59,22 @@ export function alarmForwardPattern(alarmNames: string[]) {
   };
 }
 
+/** Every ARN of the environment must be in the stack's account and region: the role reaches nothing else. */
+function checkEnvironmentIn(env: EnvironmentConfig, accountId: string, region: string): void {
+  const arns = [env.listenerArn, env.ruleArn, env.targetGroups.blue, env.targetGroups.green].filter(
+    (arn): arn is string => arn !== undefined,
+  );
+  const elsewhere = arns.filter((arn) => {
+    const parts = arnParts(arn);
+    return parts.account !== accountId || parts.region !== region;
+  });
+  if (elsewhere.length > 0) {
+    throw new AccountsError(
+      `environments.${env.name} lives in ${accountId}/${region}, but these are elsewhere:\n${elsewhere.map((arn) => `  ${arn}`).join('\n')}`,
+    );
+  }
+}
+
 const OPERATOR_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)\/.+$/;
 
 /**
@@ -79,6 +96,7 @@ export class SluiceTargetStack extends Stack {
   constructor(scope: Construct, id: string, props: SluiceTargetStackProps) {
     super(scope, id, props);
     const { config, environment: env, account, delivery } = props;
+    checkEnvironmentIn(env, account.id, this.region);
     const partition = partitionOf(env);
     if (!account.role) this.role = this.environmentRole(props, partition);
 

@@ -194,6 +194,34 @@ describe('Stacks: one delivery stack and a target stack per environment in its o
     expect(() => addSluice(bare, { config, nag: false })).toThrow(/sluice:deliveryAccount/);
   });
 
+  it('refuses an environment whose ARNs are outside its account or region, naming each', () => {
+    const prod = envNamed('prod');
+    const astray = {
+      ...config,
+      environments: config.environments.map((env) =>
+        env === prod
+          ? {
+              ...env,
+              targetGroups: {
+                ...env.targetGroups,
+                green: env.targetGroups.green.replace('222222222222', '555555555555'),
+              },
+            }
+          : env,
+      ),
+    };
+    const other = new App({
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        'sluice:deliveryAccount': DELIVERY.account,
+        'sluice:deliveryRegion': DELIVERY.region,
+      },
+    });
+    expect(() => addSluice(other, { config: astray, nag: false })).toThrow(
+      /environments\.prod lives in 222222222222\/us-east-1, but these are elsewhere:\n {2}arn:aws:elasticloadbalancing:us-east-1:555555555555:targetgroup\/checkout-prod-green/,
+    );
+  });
+
   it('gives the functions that hold environment ports fixed role names the target stacks name', () => {
     for (const name of functionsWithEnvironmentPorts()) {
       expect(caller(name).principal.arn).toBe(
