@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { addSluice } from '../../infra/sluice-app.js';
 import { SluiceTargetStack } from '../../infra/target-stack.js';
 import { type AuthRequest, authorize, evaluate, type Statement } from '../support/iam/evaluator.js';
 import { type CfnResource, functionStatements, TemplateResolver } from '../support/iam/template.js';
+import { describeWithTool } from '../support/tools.js';
 
 /**
  * Environments in their own accounts (issue 19), held to IAM's own evaluation: the fixture's
@@ -532,5 +534,17 @@ describe('Alarm events: forwarded from each target account, admitted by the deli
     ).toBe(false);
     // A request without the keys cannot slip through ForAllValues (the Null condition).
     expect(put(prod, forwarder(prod), {} as typeof alarmEvent)).toBe(false);
+  });
+});
+
+describeWithTool('cfn-lint', 'cfn-lint on the synthesized templates', () => {
+  // The same settings as `npm run cfn-lint` in .ci/run (W3005 ignored there, for the reason given).
+  it('finds nothing in the delivery stack or any target stack', () => {
+    const templates = [delivery, ...targets].map((s) => join(assembly.directory, s.templateFile));
+    const run = () =>
+      execFileSync('cfn-lint', ['--config-file', join(root, '.cfnlintrc.yaml'), '--', ...templates], {
+        encoding: 'utf8',
+      });
+    expect(run).not.toThrow();
   });
 });
