@@ -6,7 +6,11 @@ import { AccountPrincipal, PolicyStatement, Role, ServicePrincipal } from 'aws-c
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type EnvironmentAccount, targetRoleName } from '../functions/shared/domain/accounts.js';
-import type { EnvironmentConfig, SluiceConfig } from '../functions/shared/domain/config.js';
+import {
+  type EnvironmentConfig,
+  environmentArns,
+  type SluiceConfig,
+} from '../functions/shared/domain/config.js';
 import {
   AccountsError,
   type Delivery,
@@ -59,18 +63,21 @@ export function alarmForwardPattern(alarmNames: string[]) {
   };
 }
 
-/** Every ARN of the environment must be in the stack's account and region: the role reaches nothing else. */
+/**
+ * Every ARN of the environment must be in the stack's account and region (IAM ARNs have no
+ * region): the role reaches nothing else. Config validation holds this too, except the default
+ * region, which only the app knows (the delivery region).
+ */
 function checkEnvironmentIn(env: EnvironmentConfig, accountId: string, region: string): void {
-  const arns = [env.listenerArn, env.ruleArn, env.targetGroups.blue, env.targetGroups.green].filter(
-    (arn): arn is string => arn !== undefined,
-  );
-  const elsewhere = arns.filter((arn) => {
-    const parts = arnParts(arn);
-    return parts.account !== accountId || parts.region !== region;
-  });
+  const elsewhere = environmentArns(env)
+    .filter(({ arn }) => {
+      const [, , , arnRegion, arnAccount] = arn.split(':');
+      return arnAccount !== accountId || (arnRegion !== '' && arnRegion !== region);
+    })
+    .map(({ path, arn }) => `  environments.${env.name}.${path.join('.')}: ${arn}`);
   if (elsewhere.length > 0) {
     throw new AccountsError(
-      `environments.${env.name} lives in ${accountId}/${region}, but these are elsewhere:\n${elsewhere.map((arn) => `  ${arn}`).join('\n')}`,
+      `environments.${env.name} lives in ${accountId}/${region}, but these are elsewhere:\n${elsewhere.join('\n')}`,
     );
   }
 }

@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { parse } from 'yaml';
-import { type EnvironmentAccount, targetStackName } from '../../functions/shared/domain/accounts.js';
-import { parseConfig, type SluiceConfig } from '../../functions/shared/domain/config.js';
+import { loadConfig } from '../../embedded/config.js';
+import { targetStackName } from '../../functions/shared/domain/accounts.js';
 import {
   AccountsError,
   functionRoleName,
@@ -35,38 +34,7 @@ const FIXTURE = join(root, 'test/fixtures/accounts/sluice.config.yaml');
 const DELIVERY = { account: '123456789012', region: 'us-east-1' };
 const OPERATORS = 'arn:aws:iam::123456789012:role/SluiceOperators';
 
-// TEMPORARY until the config schema accepts `account` (acct-run): parse the fixture with its
-// remote ARNs moved home, then put them and the accounts back.
-function loadFixture(): SluiceConfig {
-  type RawEnv = Record<string, unknown> & {
-    listenerArn: string;
-    targetGroups: { blue: string; green: string };
-  };
-  const document = parse(readFileSync(FIXTURE, 'utf8')) as { environments: RawEnv[] };
-  const home = (arn: string) => arn.replace(/:[a-z0-9-]+:\d{12}:/, ':us-east-1:123456789012:');
-  const config = parseConfig(
-    {
-      ...document,
-      environments: document.environments.map(({ account: _, ...env }) => ({
-        ...env,
-        listenerArn: home(env.listenerArn),
-        targetGroups: { blue: home(env.targetGroups.blue), green: home(env.targetGroups.green) },
-      })),
-    },
-    FIXTURE,
-  );
-  return {
-    ...config,
-    environments: config.environments.map((env, i) => {
-      const raw = document.environments[i]!;
-      const account = raw.account as EnvironmentAccount | undefined;
-      return account
-        ? { ...env, account, listenerArn: raw.listenerArn, targetGroups: raw.targetGroups }
-        : env;
-    }),
-  };
-}
-const config = loadFixture();
+const config = loadConfig(FIXTURE);
 
 // One synth for the file, bundling skipped; cdk-nag is run per stack below.
 const app = new App({
@@ -220,7 +188,7 @@ describe('Stacks: one delivery stack and a target stack per environment in its o
       },
     });
     expect(() => addSluice(other, { config: astray, nag: false })).toThrow(
-      /environments\.prod lives in 222222222222\/us-east-1, but these are elsewhere:\n {2}arn:aws:elasticloadbalancing:us-east-1:555555555555:targetgroup\/checkout-prod-green/,
+      /environments\.prod lives in 222222222222\/us-east-1, but these are elsewhere:\n {2}environments\.prod\.targetGroups\.green: arn:aws:elasticloadbalancing:us-east-1:555555555555:targetgroup\/checkout-prod-green/,
     );
   });
 
