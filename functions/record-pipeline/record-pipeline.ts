@@ -1,5 +1,6 @@
 import { assertNever } from '../shared/domain/assert-never.js';
-import type { PipelineInput, StageInput } from '../shared/domain/release.js';
+import type { KnownCause } from '../shared/domain/errors.js';
+import type { HistoryEventsOf, PipelineInput, StageInput } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 import { finished } from './actions/finished.js';
@@ -8,17 +9,17 @@ import { started } from './actions/started.js';
 
 /** What pipeline.asl.json sends RecordPipeline, one shape per event. */
 export type PipelineEvent =
-  | (PipelineInput & { event: 'started' })
-  | (PipelineInput & { event: 'stage_started' | 'stage_succeeded'; stage: string })
-  | (PipelineInput & { event: 'succeeded' })
+  | (PipelineInput & { event: HistoryEventsOf<'started'> })
+  | (PipelineInput & { event: HistoryEventsOf<'stage_started' | 'stage_succeeded'>; stage: string })
+  | (PipelineInput & { event: HistoryEventsOf<'succeeded'> })
   | (PipelineInput & {
-      event: 'failed';
+      event: HistoryEventsOf<'failed'>;
       current?: { stage?: Partial<StageInput> };
       error?: { Error?: string; Cause?: string };
     });
 
 /** What the PipelineFailed state ends the execution with; empty for every other event. */
-export type PipelineResult = { error: '' | 'PipelineStopped'; cause: string };
+export type PipelineResult = { error: '' | Extract<KnownCause, 'PipelineStopped'>; cause: string };
 
 /** The ports RecordPipeline uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type RecordPipelinePorts = Pick<Ports, 'releases' | 'checkReporter' | 'now'>;

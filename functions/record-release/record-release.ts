@@ -1,12 +1,17 @@
-import { describeCaught, ReleaseStoppedError } from '../shared/domain/errors.js';
+import { describeCaught, isCause, ReleaseStoppedError } from '../shared/domain/errors.js';
 import { causeOf, newAttempt, newRecord } from '../shared/domain/records.js';
-import { isTerminal, type ReleaseInput, type Targets } from '../shared/domain/release.js';
+import {
+  type HistoryEventsOf,
+  isTerminal,
+  type ReleaseInput,
+  type Targets,
+} from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
   targets?: Targets;
-  event: 'promoted' | 'succeeded' | 'not_started';
+  event: HistoryEventsOf<'promoted' | 'succeeded' | 'not_started'>;
   error?: { Error?: string; Cause?: string };
 };
 
@@ -26,12 +31,11 @@ export const createRecordReleaseHandler = (ports: RecordReleasePorts) =>
 
       if (input.event === 'not_started') {
         const { error, message } = describeCaught(input.error);
-        const status =
-          error === 'ReleaseLockedError'
-            ? 'rejected'
-            : error === 'ReleaseSupersededError'
-              ? 'superseded'
-              : 'failed';
+        const status = isCause(error, 'ReleaseLockedError')
+          ? 'rejected'
+          : isCause(error, 'ReleaseSupersededError')
+            ? 'superseded'
+            : 'failed';
         let record = await store.get(release.id, environment.name);
         if (!record) await store.create({ ...newRecord(input, p.now()), status });
         else if (record.executionName !== input.executionName) {

@@ -1,5 +1,5 @@
 import { listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
-import { causeErrorOf, InvalidInputError } from '../shared/domain/errors.js';
+import { causeErrorOf, InvalidInputError, isCause } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
 import { isTerminal, type ReleaseInput, type ReleaseRecord } from '../shared/domain/release.js';
 import { readListener } from '../shared/domain/traffic.js';
@@ -32,7 +32,7 @@ export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
 
     if (record?.status === 'succeeded') return { action: 'none', reason: 'release succeeded' };
     const owner = { releaseId: release.id, executionName: input.executionName };
-    if (error === 'ReleaseNotRecorded' && record?.status === 'promoted') {
+    if (isCause(error ?? undefined, 'ReleaseNotRecorded') && record?.status === 'promoted') {
       // The watch passed and traffic is on the new version; only the final write failed.
       await store.update(
         release.id,

@@ -1,5 +1,5 @@
 import { listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
-import { type CauseError, describeCaught } from '../shared/domain/errors.js';
+import { type CauseError, describeCaught, isCause } from '../shared/domain/errors.js';
 import { causeOf, endStatus } from '../shared/domain/records.js';
 import { isTerminal, type ReleaseInput, type ReleaseRecord, type Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
@@ -33,8 +33,9 @@ export const createRollbackHandler = (ports: RollbackPorts) =>
       // A newer release that superseded this one owns the listener now: leave its canary alone.
       const ours = await listenerIsOurs(p, environment.name, owner);
       const moved = targets && ours ? await restoreTraffic(p, environment, targets) : false;
-      const status = error === 'ApprovalRejectedError' && !moved ? 'rejected' : endStatus(record, moved);
-      const alarm = error === 'AlarmFiredError' ? (record?.firedAlarms ?? []).join(', ') : '';
+      const status =
+        isCause(error, 'ApprovalRejectedError') && !moved ? 'rejected' : endStatus(record, moved);
+      const alarm = isCause(error, 'AlarmFiredError') ? (record?.firedAlarms ?? []).join(', ') : '';
       if (!isTerminal(record)) {
         const now = p.now().toISOString();
         await store.update(
@@ -64,7 +65,7 @@ function approvalEnding(
   caught: { error: CauseError; message: string },
   record: ReleaseRecord | undefined,
 ): { error: CauseError; message: string } {
-  if (caught.error === 'States.Timeout' && record?.approval?.status === 'pending') {
+  if (isCause(caught.error, 'States.Timeout') && record?.approval?.status === 'pending') {
     return {
       error: 'ApprovalTimedOut',
       message: `no decision on approval ${record.approval.id} before it expired at ${record.approval.expiresAt}`,

@@ -1,6 +1,6 @@
 import { describeCaught } from '../../shared/domain/errors.js';
+import { planConclusion } from '../../shared/domain/pipeline.js';
 import { causeOf } from '../../shared/domain/records.js';
-import type { CheckRunReport } from '../../shared/ports/index.js';
 import type { PipelineEvent, PipelineResult, RecordPipelinePorts } from '../record-pipeline.js';
 import { progress, report } from './report.js';
 
@@ -22,7 +22,7 @@ export async function finished(
     );
     await report(p, input, record, {
       status: 'completed',
-      conclusion: 'success',
+      conclusion: planConclusion('succeeded'),
       title: `released to ${stages.map((s) => s.name).join(' → ')}`,
       summary,
     });
@@ -40,12 +40,13 @@ export async function finished(
         ? `during the soak after it succeeded: ${caught.error} ${caught.message}`
         : caught.message;
   const superseded = envRecord?.status === 'superseded';
+  const status = superseded ? 'superseded' : 'failed';
   const message = `${superseded ? 'superseded' : 'stopped'} in ${where}: ${why}`;
   const later = stages.slice(stages.findIndex((s) => s.name === where) + 1).map((s) => s.name);
   await store.updatePipeline(
     pipeline.release.id,
     {
-      status: superseded ? 'superseded' : 'failed',
+      status,
       endedAt: now,
       cause: {
         ...causeOf(envRecord?.cause?.error ?? caught.error, message),
@@ -53,15 +54,15 @@ export async function finished(
       },
     },
     {
-      event: superseded ? 'superseded' : 'failed',
+      event: status,
       detail: later.length > 0 ? `${message}; not started: ${later.join(', ')}` : message,
     },
   );
-  // A newer push of the branch took over: this commit did not fail, it was overtaken
-  // (GitHub check runs: `cancelled` is a conclusion of a completed run).
-  const checkRun: CheckRunReport = superseded
-    ? { status: 'completed', conclusion: 'cancelled', title: `superseded in ${where}`, summary }
-    : { status: 'completed', conclusion: 'failure', title: `stopped in ${where}`, summary };
-  await report(p, input, record, checkRun);
+  await report(p, input, record, {
+    status: 'completed',
+    conclusion: planConclusion(status),
+    title: `${superseded ? 'superseded' : 'stopped'} in ${where}`,
+    summary,
+  });
   return { error: 'PipelineStopped', cause: message };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ContentionError,
+  isCause,
   ReleaseLockedError,
   ReleaseQueuedError,
   ReleaseStoppedError,
@@ -316,7 +317,8 @@ async function takeOverLock(
   const current = await store.lockHolder(holder.environment);
   if (!current || !isOwner(current, holder)) return;
   const passed =
-    ended.status === 'SUCCEEDED' || (record.status === 'promoted' && ended.error === 'ReleaseNotRecorded');
+    ended.status === 'SUCCEEDED' ||
+    (record.status === 'promoted' && isCause(ended.error, 'ReleaseNotRecorded'));
   if (passed) {
     await store.update(
       holder.releaseId,

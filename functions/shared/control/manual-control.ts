@@ -1,6 +1,6 @@
 import { messageOf } from '../domain/caught.js';
 import type { EnvironmentConfig } from '../domain/config.js';
-import { ReleaseStoppedError } from '../domain/errors.js';
+import { type KnownCause, ReleaseStoppedError } from '../domain/errors.js';
 import {
   isPipelineRecord,
   isReleaseRecord,
@@ -199,7 +199,11 @@ async function restoreSplit(
       });
     await ports
       .orchestrator()
-      .stopExecution(subject.executionName, cause.error ?? 'ManualRollback', cause.message);
+      .stopExecution(
+        subject.executionName,
+        cause.error ?? ('ManualRollback' satisfies KnownCause),
+        cause.message,
+      );
   }
   const observed = await router.shift({ [group]: 100, [other]: 0 });
   const recorded = subject

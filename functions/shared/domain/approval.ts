@@ -1,3 +1,4 @@
+import type { SluiceErrorName } from './errors.js';
 /** An approval a release waits on; the task token that resumes it is stored beside it, never in it. */
 export interface Approval {
   /** Short and opaque: a Slack button value holds 2,000 characters and a task token can be longer. */
@@ -50,7 +51,7 @@ export const ACTIONS = {
 } as const;
 
 /** The error a rejection fails the approval Task with; the state machine catches it by name. */
-export const APPROVAL_REJECTED = 'ApprovalRejectedError';
+export const APPROVAL_REJECTED = 'ApprovalRejectedError' satisfies SluiceErrorName;
 
 /** Slack user group ids start with S; user ids with U or W. */
 export const isUserGroup = (approver: string) => /^S[A-Z0-9]+$/.test(approver);

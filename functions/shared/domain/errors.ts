@@ -229,6 +229,9 @@ export type CauseError = KnownCause | ForeignError;
 
 const KNOWN_CAUSES: ReadonlySet<string> = new Set([...Object.keys(SLUICE_ERRORS), ...NON_CLASS_CAUSES]);
 
+/** Whether an error name is the known cause `name` (a comparison the compiler checks: a plain `===` with a CauseError is not). */
+export const isCause = (error: string | undefined, name: KnownCause): boolean => error === name;
+
 /** Types an error name read from outside (a Catch result, an execution event): known, or foreign. */
 export const causeErrorOf = (name: string): CauseError =>
   KNOWN_CAUSES.has(name) ? (name as KnownCause) : foreignError(name);

@@ -1,8 +1,30 @@
+import { assertNever } from './assert-never.js';
 import { formatDuration } from './duration.js';
-import type { ReleaseRecord, StageInput } from './release.js';
+import type { ReleaseRecord, StageInput, TerminalStatus } from './release.js';
 
 /** The check run Sluice posts on the commit: the plan, and each environment's outcome as it happens. */
 export const PLAN_CHECK_NAME = 'Sluice plan';
+
+/**
+ * The "Sluice plan" check run's conclusion for how the pipeline ended. A newer push that took
+ * over did not make this commit fail: `cancelled` is a conclusion of a completed run (GitHub REST
+ * API, "Update a check run").
+ */
+export function planConclusion(status: TerminalStatus): 'success' | 'failure' | 'cancelled' {
+  switch (status) {
+    case 'succeeded':
+      return 'success';
+    case 'superseded':
+      return 'cancelled';
+    case 'failed':
+    case 'rolled_back':
+    case 'aborted':
+    case 'rejected':
+      return 'failure';
+    default:
+      return assertNever(status, 'pipeline status');
+  }
+}
 
 /** One row per environment: steps, soak, and the outcome so far (from its record, if it has one). */
 export function planSummary(

@@ -159,6 +159,9 @@ export type HistoryEvent =
   | 'stage_succeeded'
   | 'check_run_failed';
 
+/** Some of the history events, named where a type lists them: each name is checked against the list. */
+export type HistoryEventsOf<E extends HistoryEvent> = E;
+
 /** One line of a record's history. */
 export interface HistoryEntry {
   at: string;
