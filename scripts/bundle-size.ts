@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { esbuildOptions } from '../infra/bundling.js';
 
-const BUDGET_KB = 500;
+const BUDGET_KB = 300;
 const root = new URL('..', import.meta.url).pathname;
 const topArg = process.argv.indexOf('--top');
 const top = topArg > 0 ? Number(process.argv[topArg + 1] ?? 8) : 0;
