@@ -35,6 +35,10 @@ export class ListenerStateError extends SluiceError {
 export class StickinessError extends SluiceError {
   override name = 'StickinessError';
 }
+/** An environment's deploy window does not open (or its freeze does not end) within its maxWindowWait. */
+export class WindowWaitExceededError extends SluiceError {
+  override name = 'WindowWaitExceededError';
+}
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
   override name = 'AlarmFiredError';

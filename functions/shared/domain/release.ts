@@ -188,5 +188,12 @@ export interface ReleaseRecord {
   /** While VerifyBuild waits for check runs: the task token a check_suite/check_run event wakes. */
   buildWait?: { taskToken: string; since: string; pending: string[] };
   /** On a pipeline's record: the route's environments in order, the one running, the plan's check run. */
-  pipeline?: { route: string; environments: string[]; current?: string; checkRunId?: number };
+  pipeline?: {
+    route: string;
+    environments: string[];
+    current?: string;
+    checkRunId?: number;
+    /** While the pipeline waits for an environment's deploy window or a freeze's end. */
+    waiting?: { environment: string; until?: string; reason: string; since: string };
+  };
 }
