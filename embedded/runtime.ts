@@ -12,6 +12,7 @@ import { createReleaseGuardHandler } from '../functions/release-guard/release-gu
 import { createReleaseNotifierHandler } from '../functions/release-notifier/release-notifier.js';
 import { createRequestApprovalHandler } from '../functions/request-approval/request-approval.js';
 import { createRollbackHandler } from '../functions/rollback/rollback.js';
+import { createScaleDownHandler } from '../functions/scale-down/scale-down.js';
 import { GitHubBuildVerifier } from '../functions/shared/aws/github-build-verifier.js';
 import type {
   ApprovalStore,
@@ -200,6 +201,7 @@ export class EmbeddedRuntime {
         trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
         alarms: () => new LocalAlarmSource(cloudwatch),
         deployer: () => deployer,
+        serviceScaler: () => deployer,
         buildVerifier: () => githubApi,
         checkReporter: () => githubApi,
         artifacts: () => artifacts,
@@ -370,6 +372,7 @@ function startEngines(
     RecordRelease: createRecordReleaseHandler(ports),
     Rollback: createRollbackHandler(ports),
     RequestApproval: createRequestApprovalHandler(ports),
+    ScaleDown: createScaleDownHandler(ports),
     RecordPipeline: createRecordPipelineHandler(ports),
     AwaitWindow: createAwaitWindowHandler(ports),
   };

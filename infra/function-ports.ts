@@ -10,6 +10,7 @@ import type { ReleaseGuardPorts } from '../functions/release-guard/release-guard
 import type { ReleaseNotifierPorts } from '../functions/release-notifier/release-notifier.js';
 import type { RequestApprovalPorts } from '../functions/request-approval/request-approval.js';
 import type { RollbackPorts } from '../functions/rollback/rollback.js';
+import type { ScaleDownPorts } from '../functions/scale-down/scale-down.js';
 import type { PortName } from '../functions/shared/ports/index.js';
 import type { SecretName } from '../functions/shared/ports/secrets.js';
 import type { ShiftTrafficPorts } from '../functions/shift-traffic/shift-traffic.js';
@@ -28,6 +29,7 @@ export const FUNCTION_PORTS = {
   BeginRelease: ['trafficRouter', 'releases', 'pushes', 'orchestrator', 'now'],
   VerifyBuild: ['buildVerifier', 'orchestrator', 'releases', 'now'],
   Deploy: ['trafficReader', 'deployer', 'releases', 'artifacts'],
+  ScaleDown: ['trafficReader', 'serviceScaler', 'releases'],
   ShiftTraffic: ['trafficRouter', 'releases', 'now'],
   CheckAlarms: ['alarms', 'releases', 'now'],
   RecordRelease: ['releases', 'now'],
@@ -86,6 +88,7 @@ const handlerPortsMatchTable: {
   BeginRelease: Same<keyof BeginReleasePorts, Listed<'BeginRelease'>>;
   VerifyBuild: Same<keyof VerifyBuildPorts, Listed<'VerifyBuild'>>;
   Deploy: Same<keyof DeployPorts, Listed<'Deploy'>>;
+  ScaleDown: Same<keyof ScaleDownPorts, Listed<'ScaleDown'>>;
   ShiftTraffic: Same<keyof ShiftTrafficPorts, Listed<'ShiftTraffic'>>;
   CheckAlarms: Same<keyof CheckAlarmsPorts, Listed<'CheckAlarms'>>;
   RecordRelease: Same<keyof RecordReleasePorts, Listed<'RecordRelease'>>;
@@ -102,6 +105,7 @@ const handlerPortsMatchTable: {
   BeginRelease: true,
   VerifyBuild: true,
   Deploy: true,
+  ScaleDown: true,
   ShiftTraffic: true,
   CheckAlarms: true,
   RecordRelease: true,

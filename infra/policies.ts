@@ -139,11 +139,8 @@ export function passRolesOf(config: SluiceConfig, fromContext: string[] = []): s
   ]);
 }
 
-/** Registers a task definition revision with the new image and points the idle service at it. */
-export function ecsDeployStatements(
-  config: SluiceConfig,
-  options: EcsDeployStatementsOptions = {},
-): PolicyStatement[] {
+/** Both sides' ECS services of every ECS environment, and the accounts and regions they live in. */
+function ecsServices(config: SluiceConfig): { services: string[]; regions: ArnParts[] } {
   const services: string[] = [];
   const accounts = new Map<string, ArnParts>();
   for (const env of config.environments) {
@@ -156,13 +153,34 @@ export function ecsDeployStatements(
       );
     }
   }
+  return { services: unique(services), regions: [...accounts.values()] };
+}
+
+/** Resizes the configured services (ScaleDown): DescribeServices and UpdateService on them, nothing else. */
+export function ecsScaleStatements(config: SluiceConfig): PolicyStatement[] {
+  const { services } = ecsServices(config);
   if (services.length === 0) return [];
-  const regions = [...accounts.values()];
+  return [
+    new PolicyStatement({
+      sid: 'ResizeConfiguredServices',
+      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+      resources: services,
+    }),
+  ];
+}
+
+/** Registers a task definition revision with the new image and points the idle service at it. */
+export function ecsDeployStatements(
+  config: SluiceConfig,
+  options: EcsDeployStatementsOptions = {},
+): PolicyStatement[] {
+  const { services, regions } = ecsServices(config);
+  if (services.length === 0) return [];
   return [
     new PolicyStatement({
       sid: 'DeployToConfiguredServices',
       actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-      resources: unique(services),
+      resources: services,
     }),
     new PolicyStatement({
       sid: 'RegisterTaskDefinitionRevisions',

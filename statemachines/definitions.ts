@@ -20,6 +20,7 @@ export const RELEASE_TASK_FUNCTIONS = [
   'RecordRelease',
   'Rollback',
   'RequestApproval',
+  'ScaleDown',
 ] as const;
 export type ReleaseTaskFunction = (typeof RELEASE_TASK_FUNCTIONS)[number];
 

@@ -1,11 +1,10 @@
 import { DeployError } from '../../functions/shared/domain/errors.js';
+import type { Deployer, DeployRequest, DeployResult } from '../../functions/shared/ports/deployer.js';
 import type {
-  Deployer,
-  DeployRequest,
-  DeployResult,
   ResizeRequest,
   ResizeResult,
-} from '../../functions/shared/ports/deployer.js';
+  ServiceScaler,
+} from '../../functions/shared/ports/service-scaler.js';
 import type { LocalAlb } from '../alb.js';
 import { type Fault, type SampleApp, startSampleApp } from '../sample-app.js';
 
@@ -27,9 +26,10 @@ export interface LocalDeployerOptions {
 /**
  * Deploys a version by starting its sample apps and registering them in the target group, as
  * many as the group's service runs (at least what the environment needs); the group's previous
- * apps are deregistered and stopped (the group is idle: weight 0).
+ * apps are deregistered and stopped (the group is idle: weight 0). It is also the ServiceScaler:
+ * the apps it resizes are the ones it started.
  */
-export class LocalDeployer implements Deployer {
+export class LocalDeployer implements Deployer, ServiceScaler {
   private readonly running = new Map<string, SampleApp[]>();
   /** The version a group ran before it was resized to 0, to start it again on a resize up. */
   private readonly stopped = new Map<string, string>();

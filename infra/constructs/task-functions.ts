@@ -70,6 +70,11 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: "Sluice: before an environment, wait for its deploy window and freezes' end",
     timeout: Duration.seconds(20),
   },
+  ScaleDown: {
+    dir: 'scale-down',
+    description: "Sluice: resize the previous version's ECS service once the release stands",
+    timeout: Duration.seconds(30),
+  },
   RecordPipeline: {
     dir: 'record-pipeline',
     description: 'Sluice: record a pipeline and post its plan as a GitHub check run',

@@ -17,8 +17,10 @@ import {
   retag,
   waiterTiming,
 } from '../../functions/shared/aws/ecs-deployer.js';
+import { EcsServiceScaler, ExternalServiceScaler } from '../../functions/shared/aws/ecs-service-scaler.js';
 import { DeployError } from '../../functions/shared/domain/errors.js';
-import type { DeployRequest, ResizeRequest } from '../../functions/shared/ports/deployer.js';
+import type { DeployRequest } from '../../functions/shared/ports/deployer.js';
+import type { ResizeRequest } from '../../functions/shared/ports/service-scaler.js';
 
 const ecs = mockClient(ECSClient);
 
@@ -568,11 +570,11 @@ describe('Class: EcsDeployer', () => {
   });
 });
 
-describe('Class: EcsDeployer, Method: resize', () => {
-  const deployer = new EcsDeployer(new ECSClient({ region: 'us-east-1' }), { settlePollMs: 0 });
+describe('Class: EcsServiceScaler, Method: resize', () => {
+  const scaler = new EcsServiceScaler(new ECSClient({ region: 'us-east-1' }));
   /** After a release that went blue → green: blue (4 tasks) runs the previous version. */
   const resize = (overrides: Partial<ResizeRequest> = {}) =>
-    deployer.resize({
+    scaler.resize({
       environment: 'prod',
       deploy: request().deploy,
       targetGroupArn: BLUE_TG,
@@ -688,10 +690,12 @@ describe('Class: ExternalDeployer', () => {
     // Assess
     expect(result).toEqual({ deployed: 'external:abc1234' });
   });
+});
 
+describe('Class: ExternalServiceScaler', () => {
   it('has nothing to resize', async () => {
     // Act
-    const result = await new ExternalDeployer().resize();
+    const result = await new ExternalServiceScaler().resize();
 
     // Assess
     expect(result).toBeUndefined();

@@ -3,7 +3,7 @@ import type { MemoryReleaseStore } from '../../embedded/adapters/memory-release-
 import { createDeployHandler } from '../../functions/deploy/deploy.js';
 import { DeployError } from '../../functions/shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../../functions/shared/domain/release.js';
-import type { Deployer, DeployRequest, ResizeRequest } from '../../functions/shared/ports/index.js';
+import type { Deployer, DeployRequest } from '../../functions/shared/ports/index.js';
 import { NOW, storeWith, taskContext } from '../support/ports.js';
 import { blueLive, releaseInput } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';
@@ -14,7 +14,6 @@ const FAMILY_ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/checkout-
 /** The Deployer port as a list of what it was asked; each provider answers as its adapter does. */
 function fakeDeployers() {
   const asked: { provider: 'ecs' | 'external'; request: DeployRequest }[] = [];
-  const resized: { provider: 'ecs' | 'external'; request: ResizeRequest }[] = [];
   let failure: Error | undefined;
   const port = (provider: 'ecs' | 'external'): Deployer => ({
     async deploy(request) {
@@ -22,15 +21,8 @@ function fakeDeployers() {
       if (failure) throw failure;
       return { deployed: provider === 'ecs' ? `${FAMILY_ARN}:42` : `external:${request.version}` };
     },
-    async resize(request) {
-      resized.push({ provider, request });
-      if (failure) throw failure;
-      return provider === 'ecs'
-        ? { service: `main/web-${request.side}`, from: 3, to: request.desiredCount }
-        : undefined;
-    },
   });
-  return { port, asked, resized, fail: (error: Error) => (failure = error) };
+  return { port, asked, fail: (error: Error) => (failure = error) };
 }
 
 describe('Handler: deploy', () => {
@@ -39,7 +31,7 @@ describe('Handler: deploy', () => {
   let deployers: ReturnType<typeof fakeDeployers>;
   let registry: LocalArtifacts;
 
-  const deploy = (input: ReleaseInput, targets: Targets = blueLive(input), phase?: 'scale_down') =>
+  const deploy = (input: ReleaseInput, targets: Targets = blueLive(input)) =>
     createDeployHandler({
       trafficReader: lb.router,
       deployer: deployers.port,
@@ -51,7 +43,6 @@ describe('Handler: deploy', () => {
         environment: input.environment,
         executionName: input.executionName,
         targets,
-        ...(phase ? { phase } : {}),
       },
       taskContext,
     );
@@ -212,118 +203,6 @@ describe('Handler: deploy', () => {
       // Act + Assess
       await expect(deploy(input)).rejects.toMatchObject({ name: 'ListenerStateError' });
       expect(deployers.asked).toEqual([]);
-    });
-  });
-
-  describe('scale-down phase', () => {
-    /**
-     * staging after Complete: blue was live when the release began, green now serves 100%, the
-     * release is recorded succeeded and has freed the environment.
-     */
-    async function promoted(previousDesiredCount: number | undefined = 0): Promise<ReleaseInput> {
-      const input = await prepare('staging');
-      const { blue, green } = input.environment.targetGroups;
-      lb.serve(input.environment, { [blue]: 0, [green]: 100 });
-      await store.update(input.release.id, 'staging', { status: 'succeeded' }, { event: 'succeeded' });
-      await store.releaseLock('staging', { releaseId: input.release.id, executionName: input.executionName });
-      if (input.environment.deploy.provider !== 'ecs') throw new Error('staging deploys to ECS');
-      input.environment.deploy = { ...input.environment.deploy, previousDesiredCount };
-      return input;
-    }
-
-    it("resizes the previous version's service (the group live when the release began) and records it", async () => {
-      // Prepare
-      const input = await promoted(0);
-      const { blue } = input.environment.targetGroups;
-
-      // Act
-      const result = await deploy(input, blueLive(input), 'scale_down');
-
-      // Assess
-      expect(result).toEqual({ scaledDown: 'service main/web-blue: 3 → 0 tasks' });
-      expect(deployers.resized).toEqual([
-        {
-          provider: 'ecs',
-          request: {
-            environment: 'staging',
-            deploy: input.environment.deploy,
-            targetGroupArn: blue,
-            side: 'blue',
-            desiredCount: 0,
-          },
-        },
-      ]);
-      expect(deployers.asked).toEqual([]);
-      expect((await store.get(input.release.id, 'staging'))?.history.at(-1)).toEqual({
-        at: NOW,
-        event: 'scaled_down',
-        detail: 'service main/web-blue: 3 → 0 tasks',
-      });
-    });
-
-    it('refuses with ListenerStateError, resizing nothing, when the previous group serves traffic again', async () => {
-      // Prepare: a rollback flipped traffic back to blue after the watch passed
-      const input = await promoted(0);
-      const { blue, green } = input.environment.targetGroups;
-      lb.serve(input.environment, { [blue]: 100, [green]: 0 });
-
-      // Act + Assess
-      await expect(deploy(input, blueLive(input), 'scale_down')).rejects.toMatchObject({
-        name: 'ListenerStateError',
-      });
-      expect(deployers.resized).toEqual([]);
-      expect((await store.get(input.release.id, 'staging'))?.history.at(-1)).toMatchObject({
-        event: 'scale_down_failed',
-        detail: expect.stringContaining(`target group ${blue} serves 100% of traffic`),
-      });
-    });
-
-    it('refuses with ReleaseStoppedError, resizing nothing, once the release was stopped from outside', async () => {
-      // Prepare: a newer push superseded the release during its watch; the next one deploys here
-      const input = await promoted(0);
-      await store.update(input.release.id, 'staging', { status: 'superseded' }, { event: 'superseded' });
-      const before = (await store.get(input.release.id, 'staging'))?.history;
-
-      // Act + Assess
-      await expect(deploy(input, blueLive(input), 'scale_down')).rejects.toMatchObject({
-        name: 'ReleaseStoppedError',
-      });
-      expect(deployers.resized).toEqual([]);
-      expect((await store.get(input.release.id, 'staging'))?.history).toEqual(before);
-    });
-
-    it('leaves the service alone while a newer release holds the environment (it deploys onto that service)', async () => {
-      // Prepare
-      const input = await promoted(0);
-      await store.acquireLock('staging', { releaseId: 'checkout-newer', executionName: 'staging-newer' });
-
-      // Act
-      const result = await deploy(input, blueLive(input), 'scale_down');
-
-      // Assess
-      expect(deployers.resized).toEqual([]);
-      expect(result).toEqual({
-        scaledDown: 'release checkout-newer holds staging and deploys onto blue; left as it is',
-      });
-      expect((await store.get(input.release.id, 'staging'))?.history.at(-1)).toMatchObject({
-        event: 'scale_down_skipped',
-      });
-    });
-
-    it('records why the resize failed before rethrowing it, so the release that stands says so', async () => {
-      // Prepare
-      const input = await promoted(1);
-      deployers.fail(new DeployError('service main/web-blue: UpdateService failed: AccessDeniedException'));
-
-      // Act + Assess
-      await expect(deploy(input, blueLive(input), 'scale_down')).rejects.toMatchObject({
-        name: 'DeployError',
-      });
-      expect((await store.get(input.release.id, 'staging'))?.history.at(-1)).toMatchObject({
-        event: 'scale_down_failed',
-        detail:
-          'blue: service main/web-blue: UpdateService failed: AccessDeniedException; the release stands',
-      });
     });
   });
 });

@@ -110,7 +110,7 @@ describe('Stack: Sluice', () => {
       });
     });
 
-    it('may invoke exactly their own task functions, unqualified: eight for a release, three for the pipeline; SlackInteractions only itself', () => {
+    it('may invoke exactly their own task functions, unqualified: nine for a release, three for the pipeline; SlackInteractions only itself', () => {
       const all = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
       // SlackInteractions answers Slack within 3 s and acts in an asynchronous invocation of itself.
       const self = all.filter((s) => s.policy.includes('InvokeSelf'));
@@ -124,7 +124,7 @@ describe('Stack: Sluice', () => {
       expect(
         invoke.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), resourcesOf(s).length]),
       ).toEqual([
-        ['ReleaseStateMachine', 8],
+        ['ReleaseStateMachine', 9],
         ['PipelineStateMachine', 3],
       ]);
       for (const s of invoke)
@@ -196,16 +196,31 @@ describe('Stack: Sluice', () => {
       ]);
     });
 
-    it('scopes DescribeServices and UpdateService to both sides’ ECS services (deploy and scale-down)', () => {
+    it('scopes DescribeServices and UpdateService to both sides’ ECS services, for Deploy and ScaleDown only', () => {
       const update = statements.filter((s) => actionsOf(s).includes('ecs:UpdateService'));
-      expect(update).toHaveLength(1);
-      expect(actionsOf(update[0]!)).toContain('ecs:DescribeServices');
-      expect([...resourcesOf(update[0]!)].sort()).toEqual([
-        'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-blue',
-        'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-green',
-        'arn:aws:ecs:us-east-1:123456789012:service/checkout-staging/checkout-staging-blue',
-        'arn:aws:ecs:us-east-1:123456789012:service/checkout-staging/checkout-staging-green',
+      expect(update.map((s) => s.policy.replace(/RoleDefaultPolicy.*$/, '')).sort()).toEqual([
+        'TasksDeploy',
+        'TasksScaleDown',
       ]);
+      for (const statement of update) {
+        expect(actionsOf(statement)).toContain('ecs:DescribeServices');
+        expect([...resourcesOf(statement)].sort()).toEqual([
+          'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-blue',
+          'arn:aws:ecs:us-east-1:123456789012:service/checkout-prod/checkout-prod-green',
+          'arn:aws:ecs:us-east-1:123456789012:service/checkout-staging/checkout-staging-blue',
+          'arn:aws:ecs:us-east-1:123456789012:service/checkout-staging/checkout-staging-green',
+        ]);
+      }
+    });
+
+    it('lets ScaleDown resize services and read the listener, nothing more of ECS (no task definitions, no PassRole)', () => {
+      const actions = policyOf('TasksScaleDown').flatMap(actionsOf);
+      expect(actions.filter((a) => a.startsWith('ecs:')).sort()).toEqual([
+        'ecs:DescribeServices',
+        'ecs:UpdateService',
+      ]);
+      expect(actions).not.toContain('iam:PassRole');
+      expect(actions).not.toContain('elasticloadbalancing:ModifyListener');
     });
 
     it('lets PassRole reach ECS tasks only', () => {
@@ -531,8 +546,8 @@ describe('Stack: Sluice', () => {
   describe('Lambdas', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
 
-    it('are fifteen: eight release tasks, the pipeline recorder and window check, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
-      expect(functions).toHaveLength(15);
+    it('are sixteen: nine release tasks, the pipeline recorder and window check, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
+      expect(functions).toHaveLength(16);
     });
 
     it('run Node.js 24 on arm64 with active tracing', () => {

@@ -67,8 +67,7 @@ describe('Scenario: scaling the previous version down after the watch', () => {
     // Prepare: ECS refuses the update
     const refusing = (ports: Ports): Ports => ({
       ...ports,
-      deployer: (provider) => ({
-        deploy: (request) => ports.deployer(provider).deploy(request),
+      serviceScaler: () => ({
         resize: async () => {
           throw new DeployError('service shop/shop-blue: UpdateService failed: AccessDeniedException');
         },
@@ -90,12 +89,12 @@ describe('Scenario: scaling the previous version down after the watch', () => {
     expect(await scenario.lockHolder()).toBeUndefined();
   });
 
-  it('still succeeds when the Deploy function cannot run the scale-down at all, the error in its output', async () => {
+  it('still succeeds when the ScaleDown function cannot run at all, the error in its output', async () => {
     // Prepare: the invocation fails before the handler runs (after the engine's retries)
     scenario = await Scenario.start({
       config: ecs(0),
-      interceptTask: async (fn, payload, invoke) => {
-        if (fn === 'Deploy' && (payload as { phase?: string }).phase === 'scale_down') {
+      interceptTask: async (fn, _payload, invoke) => {
+        if (fn === 'ScaleDown') {
           throw new InjectedError('the function is down');
         }
         return invoke();

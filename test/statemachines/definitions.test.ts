@@ -93,7 +93,7 @@ describe('release.asl.json', () => {
     const scaleDown = states.ScaleDownPrevious!;
     expect(scaleDown).toMatchObject({
       Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { FunctionName: '${DeployFunctionArn}', Payload: { phase: 'scale_down' } },
+      Parameters: { FunctionName: '${ScaleDownFunctionArn}' },
       Next: 'Released',
     });
     expect(scaleDown.Catch).toEqual([

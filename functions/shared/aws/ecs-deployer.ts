@@ -12,15 +12,9 @@ import {
   waitUntilServicesStable,
 } from '@aws-sdk/client-ecs';
 import { DeployError } from '../domain/errors.js';
-import type {
-  Deployer,
-  DeployRequest,
-  DeployResult,
-  ResizeRequest,
-  ResizeResult,
-} from '../ports/deployer.js';
+import type { Deployer, DeployRequest, DeployResult } from '../ports/deployer.js';
+import { ecsStep, found, requireAttached } from './ecs-services.js';
 import { once } from './once.js';
-import { describeSdkError } from './sdk-errors.js';
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
 const READ_ONLY_FIELDS = [
@@ -70,7 +64,7 @@ export class EcsDeployer implements Deployer {
     const service = deploy.services[side];
     const liveService = deploy.services[side === 'blue' ? 'green' : 'blue'];
     const where = `service ${cluster}/${service}`;
-    const step = <T>(what: string, call: () => Promise<T>) => this.step(`${where}: ${what}`, call);
+    const step = <T>(what: string, call: () => Promise<T>) => ecsStep(`${where}: ${what}`, call);
 
     const { idle, live } = await step('DescribeServices', async () => {
       const { services, failures } = await this.client.send(
@@ -136,33 +130,6 @@ export class EcsDeployer implements Deployer {
   }
 
   /**
-   * Sets the side's service to a desired count and returns at once: ECS starts or drains the
-   * tasks on its own, and the release must not hold the environment while it does.
-   */
-  async resize(request: ResizeRequest): Promise<ResizeResult> {
-    const { deploy, side, targetGroupArn, desiredCount } = request;
-    if (deploy.provider !== 'ecs') {
-      throw new DeployError(`EcsDeployer cannot resize provider ${deploy.provider}`);
-    }
-    const { cluster } = deploy;
-    const service = deploy.services[side];
-    const where = `service ${cluster}/${service}`;
-    const current = await this.step(`${where}: DescribeServices`, async () => {
-      const { services, failures } = await this.client.send(
-        new DescribeServicesCommand({ cluster, services: [service] }),
-      );
-      return found(services, failures, service);
-    });
-    // The group was live when the release began; were the config's services swapped, the
-    // service behind it would be the one now serving: resize only the service it fronts.
-    requireAttached(current, targetGroupArn, `${where} is not attached to target group`, side, 'resized');
-    await this.step(`${where}: UpdateService`, () =>
-      this.client.send(new UpdateServiceCommand({ cluster, service, desiredCount })),
-    );
-    return { service: `${cluster}/${service}`, from: current.desiredCount ?? 0, to: desiredCount };
-  }
-
-  /**
    * "Stable" also means a circuit breaker rolled the service back to the old revision, which is
    * stable too: require that the PRIMARY deployment runs the new revision and completed.
    */
@@ -174,7 +141,7 @@ export class EcsDeployer implements Deployer {
     deadline: number,
   ): Promise<void> {
     for (;;) {
-      const { services } = await this.step(`${where}: DescribeServices after the rollout`, () =>
+      const { services } = await ecsStep(`${where}: DescribeServices after the rollout`, () =>
         this.client.send(new DescribeServicesCommand({ cluster, services: [service] })),
       );
       const verdict = judgeRollout(services?.[0], next);
@@ -185,46 +152,6 @@ export class EcsDeployer implements Deployer {
       }
       await new Promise((resolve) => setTimeout(resolve, this.settlePollMs));
     }
-  }
-
-  private async step<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof DeployError) throw error;
-      throw new DeployError(`${what} failed: ${describeSdkError(error)}`, { cause: error });
-    }
-  }
-}
-
-/** The named service in a DescribeServices answer, or why it is missing. */
-function found(
-  services: Service[] | undefined,
-  failures: { arn?: string; reason?: string }[] | undefined,
-  name: string,
-): Service {
-  const match = services?.find(
-    (s) => s.serviceName === name || s.serviceArn === name || s.serviceArn?.endsWith(`/${name}`),
-  );
-  if (!match?.taskDefinition) {
-    const failure = failures?.find((f) => f.arn?.endsWith(name))?.reason;
-    throw new Error(`service ${name} not found (${failure ?? 'no task definition'})`);
-  }
-  return match;
-}
-
-function requireAttached(
-  service: Service,
-  targetGroupArn: string,
-  problem: string,
-  side: 'blue' | 'green',
-  verb: string,
-): void {
-  const attached = (service.loadBalancers ?? []).map((lb) => lb.targetGroupArn).filter(Boolean);
-  if (!attached.includes(targetGroupArn)) {
-    throw new DeployError(
-      `${problem} ${targetGroupArn} (its target groups: ${attached.join(', ') || 'none'}); check that the ${side} service in the config is the one behind the ${side} target group — nothing was ${verb}`,
-    );
   }
 }
 
@@ -278,11 +205,6 @@ export class ExternalDeployer implements Deployer {
   /** Reports the version as deployed without touching anything. */
   async deploy(request: DeployRequest): Promise<DeployResult> {
     return { deployed: `external:${request.version}` };
-  }
-
-  /** Sluice runs nothing for an external target, so there is nothing to resize. */
-  async resize(): Promise<undefined> {
-    return undefined;
   }
 }
 

@@ -15,27 +15,7 @@ export interface DeployResult {
   deployed: string;
 }
 
-export interface ResizeRequest {
-  environment: string;
-  deploy: DeployInput;
-  /** The target group whose service is resized: that service must still be attached to it. */
-  targetGroupArn: string;
-  side: 'blue' | 'green';
-  desiredCount: number;
-}
-
-export interface ResizeResult {
-  service: string;
-  from: number;
-  to: number;
-}
-
 /** Puts a version on a target group and waits until it serves. */
 export interface Deployer {
   deploy(request: DeployRequest): Promise<DeployResult>;
-  /**
-   * Sets how many tasks the side's service runs, without waiting for them to start or drain;
-   * undefined where the provider has nothing to resize (external).
-   */
-  resize(request: ResizeRequest): Promise<ResizeResult | undefined>;
 }

@@ -10,6 +10,7 @@ import type { Orchestrator } from './orchestrator.js';
 import type { PushLog } from './push-log.js';
 import type { ReleaseStore } from './release-store.js';
 import type { Secrets } from './secrets.js';
+import type { ServiceScaler } from './service-scaler.js';
 import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
 
 export type { AlarmEpisode, AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
@@ -18,7 +19,7 @@ export type { ArtifactVerifier, ImageReport, Severity } from './artifact-verifie
 export type { BuildVerifier, CheckReporter, CheckRun, CheckRunReport } from './build-verifier.js';
 export type { Deferral, DeferredSlackEvent, SlackAction } from './deferral.js';
 export { isDeferredSlackEvent } from './deferral.js';
-export type { Deployer, DeployRequest, DeployResult, ResizeRequest, ResizeResult } from './deployer.js';
+export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
 export type {
   ChatMessage,
   DeploymentState,
@@ -36,6 +37,7 @@ export type {
 export type { BranchHead, PushLog, PushRecord } from './push-log.js';
 export type { LockOwner, LockResult, ReleaseStore } from './release-store.js';
 export type { SecretName, Secrets } from './secrets.js';
+export type { ResizeRequest, ResizeResult, ServiceScaler } from './service-scaler.js';
 export type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
 
 /**
@@ -51,6 +53,8 @@ export interface Ports {
   trafficRouter(listener: ListenerRef): TrafficRouter;
   alarms(): AlarmSource;
   deployer(provider: 'ecs' | 'external'): Deployer;
+  /** Resizes a side's service (ECS DescribeServices and UpdateService only). */
+  serviceScaler(provider: 'ecs' | 'external'): ServiceScaler;
   buildVerifier(): BuildVerifier;
   /** Sluice's own check run on the commit ("Sluice plan"). */
   checkReporter(): CheckReporter;

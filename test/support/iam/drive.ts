@@ -5,6 +5,7 @@ import { awsPushes } from '../../../functions/shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../../../functions/shared/aws/dynamodb-release-store.js';
 import { awsArtifacts } from '../../../functions/shared/aws/ecr-artifact-verifier.js';
 import { awsDeployer } from '../../../functions/shared/aws/ecs-deployer.js';
+import { awsServiceScaler } from '../../../functions/shared/aws/ecs-service-scaler.js';
 import { awsTrafficRouter } from '../../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsDeferral } from '../../../functions/shared/aws/lambda-deferral.js';
 import { resetAwsPorts } from '../../../functions/shared/aws/ports.js';
@@ -313,7 +314,13 @@ export const DRIVERS: Record<PortName, Driver> = {
         side: 'green',
         version: 'c0ffee0',
       });
-      await deployer.resize({
+    }
+  },
+  serviceScaler: async (inputs) => {
+    for (const { environment } of inputs) {
+      const { deploy, targetGroups } = environment;
+      if (deploy.provider !== 'ecs') continue;
+      await watch(awsServiceScaler('ecs')).resize({
         environment: environment.name,
         deploy,
         targetGroupArn: targetGroups.blue,
