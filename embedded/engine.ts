@@ -59,10 +59,10 @@ export interface ExecutionStatusChangeEvent {
 }
 
 export class ExecutionAlreadyExistsError extends Error {
-  override name = 'ExecutionAlreadyExists';
+  override readonly name = 'ExecutionAlreadyExists';
 }
 export class ExecutionDoesNotExistError extends Error {
-  override name = 'ExecutionDoesNotExist';
+  override readonly name = 'ExecutionDoesNotExist';
 }
 
 /** What `arn:aws:states:::states:startExecution.sync:2` asks for: a child execution, awaited. */

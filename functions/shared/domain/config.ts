@@ -593,7 +593,7 @@ export interface ConfigProblem {
 
 /** A config that failed validation: the message lists every problem, one a line. */
 export class ConfigError extends Error {
-  override name = 'ConfigError';
+  override readonly name = 'ConfigError';
   constructor(
     readonly problems: ConfigProblem[],
     source = 'config',

@@ -347,7 +347,7 @@ export const DRIVERS: Record<PortName, Driver> = {
         record.environment,
         { buildWait: { taskToken: 'token', since: '2026-01-01T00:00:00.000Z', pending: ['build'] } },
         {
-          event: 'waiting',
+          event: 'build_pending',
         },
       );
       await store.waitingForChecks(record.sha);
@@ -357,7 +357,7 @@ export const DRIVERS: Record<PortName, Driver> = {
         record.environment,
         { buildWait: undefined } as Partial<ReleaseRecord>,
         {
-          event: 'checked',
+          event: 'build_verified',
         },
       );
       await store.acquireLock(record.environment, owner);
