@@ -152,6 +152,8 @@ export type HistoryEvent =
   | 'plan_posted'
   | 'stage_started'
   | 'stage_succeeded'
+  | 'window_wait'
+  | 'window_opened'
   | 'check_run_failed';
 
 /** One line of a record's history. */
