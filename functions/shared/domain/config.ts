@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import type { EnvironmentAccount } from './accounts.js';
 import { formatDuration, parseDuration } from './duration.js';
 import {
   BUILD_WAIT_SECONDS,
@@ -108,6 +109,31 @@ const Approval = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * An environment in its own AWS account (issue 19; the shape is EnvironmentAccount in
+ * domain/accounts.ts). ExternalId's length and characters are STS AssumeRole's: 2–1224 of
+ * `[\w+=,.@:/-]`.
+ */
+const Account = z.strictObject({
+  /** The 12-digit account id every ARN of the environment must name. */
+  id: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  /** The role Sluice assumes there; defaults to the one the target stack SluiceTarget-<service>-<env> creates. */
+  role: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN')
+    .optional(),
+  /** Passed to AssumeRole; the role's trust policy requires it when set. */
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 letters, digits or _+=,.@:/- (STS ExternalId)')
+    .optional(),
+  /** The environment's region; defaults to the delivery stack's. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+}) satisfies z.ZodType<EnvironmentAccount>;
+
 const timeZone = z
   .string()
   .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
@@ -163,6 +189,8 @@ const FreezeSpec = z
 const Environment = z
   .strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
+    /** The environment's own AWS account: Sluice reaches its resources through a role assumed there. */
+    account: Account.optional(),
     listenerArn: arn('elasticloadbalancing', 'listener', 'a listener'),
     /** A listener rule to shift instead of the listener's default action. */
     ruleArn: arn('elasticloadbalancing', 'listener-rule', 'a listener rule').optional(),
@@ -456,6 +484,87 @@ function checkSharedListeners(environments: unknown[], ctx: z.RefinementCtx): vo
   });
 }
 
+/** ARN: arn:partition:service:region:account:resource. */
+const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}):./;
+
+/** Every ARN an environment names, at its path: the ones it must hold in its account and region. */
+export function environmentArns(env: unknown): { path: (string | number)[]; arn: string }[] {
+  const groups = fieldOf(env, 'targetGroups');
+  const deploy = fieldOf(env, 'deploy');
+  const services = fieldOf(deploy, 'services');
+  const candidates: [(string | number)[], unknown][] = [
+    [['listenerArn'], fieldOf(env, 'listenerArn')],
+    [['ruleArn'], fieldOf(env, 'ruleArn')],
+    [['targetGroups', 'blue'], fieldOf(groups, 'blue')],
+    [['targetGroups', 'green'], fieldOf(groups, 'green')],
+    [['deploy', 'cluster'], fieldOf(deploy, 'cluster')],
+    [['deploy', 'services', 'blue'], fieldOf(services, 'blue')],
+    [['deploy', 'services', 'green'], fieldOf(services, 'green')],
+    [['artifact', 'repository'], fieldOf(fieldOf(env, 'artifact'), 'repository')],
+    [['account', 'role'], fieldOf(fieldOf(env, 'account'), 'role')],
+  ];
+  const lists: [string[], unknown][] = [
+    [['alarms'], fieldOf(env, 'alarms')],
+    [['deploy', 'passRoles'], fieldOf(deploy, 'passRoles')],
+  ];
+  for (const [path, list] of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const [i, value] of list.entries()) candidates.push([[...path, i], value]);
+  }
+  // Names (an alarm's, a cluster's, a repository's) are in the environment's account by construction.
+  return candidates.flatMap(([path, value]) =>
+    typeof value === 'string' && ARN.test(value) ? [{ path, arn: value }] : [],
+  );
+}
+
+/**
+ * Where each environment's ARNs must be. An environment without `account` is reached with the
+ * stack's own credentials, so all of those share one account and region (the stack's). One with
+ * `account` is reached through a role in `account.id`: every ARN must name that account, and
+ * `account.region` (else the stack's region, which the others share). IAM ARNs have no region.
+ */
+function checkAccounts(environments: unknown[], ctx: z.RefinementCtx): void {
+  let homeAccount: { account: string; at: string } | undefined;
+  let homeRegion: { region: string; at: string } | undefined;
+  environments.forEach((env, i) => {
+    const account = fieldOf(env, 'account');
+    const id = fieldOf(account, 'id');
+    const region = fieldOf(account, 'region');
+    const inAccount = account !== undefined;
+    for (const { path, arn } of environmentArns(env)) {
+      const [, , arnRegion = '', arnAccount = ''] = ARN.exec(arn) ?? [];
+      const at = formatPath(['environments', i, ...path]);
+      const problems: string[] = [];
+      if (inAccount) {
+        if (typeof id === 'string' && arnAccount !== id) {
+          problems.push(`is in account ${arnAccount}, not in this environment's account ${id} (account.id)`);
+        }
+      } else if (!homeAccount) homeAccount = { account: arnAccount, at };
+      else if (arnAccount !== homeAccount.account) {
+        problems.push(
+          `is in account ${arnAccount}, but ${homeAccount.at} is in ${homeAccount.account}: environments without \`account\` are all in the stack's account; give this one an \`account\``,
+        );
+      }
+      if (arnRegion !== '') {
+        if (inAccount && typeof region === 'string') {
+          if (arnRegion !== region) {
+            problems.push(
+              `is in region ${arnRegion}, not in this environment's region ${region} (account.region)`,
+            );
+          }
+        } else if (!homeRegion) homeRegion = { region: arnRegion, at };
+        else if (arnRegion !== homeRegion.region) {
+          problems.push(
+            `is in region ${arnRegion}, but ${homeRegion.at} is in ${homeRegion.region}: an environment in another region than the stack's names it in \`account.region\``,
+          );
+        }
+      }
+      for (const message of problems)
+        ctx.addIssue({ code: 'custom', path: ['environments', i, ...path], message });
+    }
+  });
+}
+
 export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const environments: unknown[] = Array.isArray(config.environments) ? config.environments : [];
   const owners = new Map<string, string>();
@@ -476,33 +585,7 @@ export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.Refine
       owners.set(alarm, name);
     });
   });
-  // Sluice calls ELBv2 from its own account and region: every listener, rule and group must be there.
-  let home: { where: string; at: string } | undefined;
-  environments.forEach((env, i) => {
-    const groups = fieldOf(env, 'targetGroups');
-    const arns: [string[], unknown][] = [
-      [['listenerArn'], fieldOf(env, 'listenerArn')],
-      [['ruleArn'], fieldOf(env, 'ruleArn')],
-      [['targetGroups', 'blue'], fieldOf(groups, 'blue')],
-      [['targetGroups', 'green'], fieldOf(groups, 'green')],
-    ];
-    for (const [path, value] of arns) {
-      // An ARN that is not well formed has its own problem already.
-      if (typeof value !== 'string' || !/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:/.test(value))
-        continue;
-      const [, , , region, account] = value.split(':');
-      const where = `${account}/${region}`;
-      const at = formatPath(['environments', i, ...path]);
-      if (!home) home = { where, at };
-      else if (where !== home.where) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', i, ...path],
-          message: `is in account/region ${where}, but ${home.at} is in ${home.where}: Sluice reaches every listener from one account and region`,
-        });
-      }
-    }
-  });
+  checkAccounts(environments, ctx);
   checkSharedListeners(environments, ctx);
   const seen = new Set<string>();
   environments.forEach((env, i) => {
