@@ -88,6 +88,7 @@ export function environmentPortsOf(env: EnvironmentConfig): EnvironmentPort[] {
     'trafficReader',
     'trafficRouter',
     ...(env.alarms.length > 0 ? (['alarms'] as const) : []),
+    ...(env.analysis ? (['metrics'] as const) : []),
     ...(env.deploy.provider === 'ecs' ? (['deployer', 'serviceScaler'] as const) : []),
     ...(env.artifact ? (['artifacts'] as const) : []),
   ];

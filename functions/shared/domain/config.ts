@@ -186,6 +186,83 @@ const FreezeSpec = z
     'A freeze: no release starts here from `from` until `to`; hotfix routes with passFreezes excepted.',
   );
 
+/** One comparison of the canary with the baseline; every rise beyond its tolerance is a regression. */
+const Comparison = z.discriminatedUnion('metric', [
+  z
+    .strictObject({
+      metric: z.literal('errorRate'),
+      /** Percentage points the canary's 5xx rate may exceed the baseline's. @default 0.5 */
+      maxIncreasePoints: z.number().positive('must be more than 0').max(100).default(0.5),
+    })
+    .describe('HTTPCode_Target_5XX_Count / RequestCount per target group, canary vs baseline.'),
+  z
+    .strictObject({
+      metric: z.literal('latency'),
+      /** The TargetResponseTime percentile. @default 99 */
+      percentile: z
+        .number()
+        .min(50, 'must be between 50 and 99.9')
+        .max(99.9, 'must be between 50 and 99.9')
+        .default(99),
+      /** Percent the canary's percentile may exceed the baseline's. @default 20 */
+      maxIncreasePercent: z.number().positive('must be more than 0').default(20),
+    })
+    .describe(
+      'TargetResponseTime at a percentile per target group, canary vs baseline, interval by interval.',
+    ),
+  z
+    .strictObject({
+      metric: z.literal('cloudwatch'),
+      /** Any metric with LoadBalancer and TargetGroup dimensions; higher is worse. */
+      namespace: z.string().min(1),
+      name: z.string().min(1),
+      statistic: z
+        .string()
+        .regex(
+          /^(Sum|Average|Maximum|Minimum|SampleCount|p\d{1,2}(\.\d+)?)$/,
+          'must be Sum, Average, Maximum, Minimum, SampleCount or pNN',
+        ),
+      maxIncreasePercent: z.number().positive('must be more than 0'),
+    })
+    .describe(
+      'Any CloudWatch metric with a TargetGroup dimension, canary vs baseline, interval by interval.',
+    ),
+]);
+
+export const DEFAULT_COMPARISONS = [
+  { metric: 'errorRate' as const, maxIncreasePoints: 0.5 },
+  { metric: 'latency' as const, percentile: 99, maxIncreasePercent: 20 },
+];
+
+/** The ALB's metrics are published at one-minute resolution. */
+export const ANALYSIS_RESOLUTION_SECONDS = 60;
+
+const Analysis = z
+  .strictObject({
+    /** What to compare. @default errorRate (+0.5 points) and latency (p99 +20%) */
+    comparisons: z.array(Comparison).min(1, 'must have at least one comparison').default(DEFAULT_COMPARISONS),
+    /** The chance a healthy canary passes, across every comparison and every look. @default 0.95 */
+    confidence: z
+      .number()
+      .min(0.5, 'must be between 0.5 and 0.9999')
+      .max(0.9999, 'must be between 0.5 and 0.9999')
+      .default(0.95),
+    /** Requests each side needs before a rate is judged at all. @default 200 */
+    minRequests: wholeNumber().min(1).default(200),
+    /** How often a bake judges the canary: whole minutes, the ALB metrics' resolution. @default 60s */
+    interval: duration
+      .refine(
+        (s) => s >= ANALYSIS_RESOLUTION_SECONDS && s % ANALYSIS_RESOLUTION_SECONDS === 0,
+        'must be a whole number of minutes (the ALB metrics have one-minute resolution)',
+      )
+      .default(ANALYSIS_RESOLUTION_SECONDS),
+    /** At a bake's end, a verdict that is neither pass nor fail promotes (`pass`) or rolls back (`fail`). @default pass */
+    inconclusive: z.enum(['pass', 'fail']).default('pass'),
+  })
+  .describe(
+    'Canary analysis: at each interval of every bake, the canary group is judged against the live group with sequential tests (ADR 0007); fail rolls back at once.',
+  );
+
 const Environment = z
   .strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
@@ -204,6 +281,13 @@ const Environment = z
     approval: Approval.default({ type: 'none' }),
     /** After promotion, the previous version stays on the idle group this long, ready to flip back. */
     watch: duration.default(300),
+    /** Judge the canary against the live group during every bake (ADR 0007). */
+    analysis: Analysis.optional(),
+    /**
+     * An alarm already in ALARM when a release starts: `refuse` (end it, naming the alarm), `wait`
+     * (up to 10 minutes for it to clear, then refuse), or `ignore` (the first bake judges it).
+     */
+    alarmsAtStart: z.enum(['refuse', 'wait', 'ignore']).default('refuse'),
     /** Healthy targets the idle group needs before each shift. */
     minHealthyTargets: wholeNumber().min(1).default(1),
     /** What a bake does when its alarms have no data: fail, or extend the bake up to a limit. */
@@ -274,6 +358,17 @@ const Environment = z
         const rule = freezeOf(freeze, env.windows);
         if (rule && rule.to <= rule.from) {
           ctx.addIssue({ code: 'custom', path: ['freezes', i, 'to'], message: 'must be after from' });
+        }
+      });
+      const interval = seconds(fieldOf(env.analysis, 'interval'));
+      steps.forEach((step, i) => {
+        const bake = seconds(fieldOf(step, 'bake'));
+        if (interval !== undefined && bake !== undefined && bake < interval) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'bake'],
+            message: `must be at least the analysis interval (${formatDuration(interval)})`,
+          });
         }
       });
       const groups: Partial<EnvironmentConfig['targetGroups']> = env.targetGroups ?? {};

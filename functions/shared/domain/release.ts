@@ -1,4 +1,5 @@
 /** The shapes that travel between the webhook, the state machine and the handlers. */
+import type { AnalysisSettings } from './analysis.js';
 import type { CauseError } from './errors.js';
 
 export type { CauseError } from './errors.js';
@@ -65,6 +66,10 @@ export interface EnvironmentInput {
   watchSeconds: number;
   insufficientData: { policy: 'fail' | 'extend'; maxExtensionSeconds: number };
   concurrency: 'supersede' | 'queue' | 'reject';
+  /** Canary analysis in every bake (config `analysis`); absent: alarms alone judge. */
+  analysis?: AnalysisSettings;
+  /** An alarm in ALARM when the release starts (config `alarmsAtStart`); absent in inputs of older versions: `ignore`. */
+  alarmsAtStart?: 'refuse' | 'wait' | 'ignore';
   /** How a release of another branch is met (config `otherBranches`); absent in inputs of older versions: `newer-first`. */
   otherBranches?: 'newer-first' | 'newest-only' | 'first-come';
 }

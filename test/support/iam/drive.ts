@@ -1,5 +1,6 @@
 import type { Action, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsAlarms } from '../../../functions/shared/aws/cloudwatch-alarm-source.js';
+import { awsMetrics } from '../../../functions/shared/aws/cloudwatch-metrics.js';
 import { awsApprovals, type awsThreads } from '../../../functions/shared/aws/dynamodb-approval-store.js';
 import { awsPushes } from '../../../functions/shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../../../functions/shared/aws/dynamodb-release-store.js';
@@ -166,6 +167,8 @@ export class FakeAws {
         return {
           MetricAlarms: (i.AlarmNames as string[]).map((AlarmName) => ({ AlarmName, StateValue: 'OK' })),
         };
+      case 'CloudWatch:GetMetricData':
+        return { MetricDataResults: [] };
       case 'CloudWatch:DescribeAlarmHistory':
         return { AlarmHistoryItems: [] };
       case 'ECS:DescribeServices':
@@ -301,6 +304,19 @@ export const DRIVERS: Record<PortName, Driver> = {
     const alarms = watch(awsAlarms());
     await alarms.describe(names);
     await alarms.alarmedSince(names, new Date('2026-01-01T00:00:00Z'));
+  },
+  metrics: async (inputs) => {
+    for (const { environment } of inputs) {
+      await watch(awsMetrics()).intervals({
+        listenerArn: environment.listenerArn,
+        canary: environment.targetGroups.green,
+        baseline: environment.targetGroups.blue,
+        comparisons: [{ kind: 'latency', percentile: 99, maxIncreasePercent: 20 }],
+        from: new Date('2026-01-01T00:00:00Z'),
+        to: new Date('2026-01-01T00:05:00Z'),
+        periodSeconds: 60,
+      });
+    }
   },
   deployer: async (inputs) => {
     for (const { environment } of inputs) {
