@@ -2,7 +2,7 @@ import { formatDuration } from '../shared/domain/duration.js';
 import { WindowWaitExceededError } from '../shared/domain/errors.js';
 import { DEFAULT_MAX_WINDOW_WAIT_SECONDS } from '../shared/domain/limits.js';
 import { PLAN_CHECK_NAME, planSummary } from '../shared/domain/pipeline.js';
-import { PIPELINE_RECORD, type PipelineInput } from '../shared/domain/release.js';
+import type { PipelineInput } from '../shared/domain/release.js';
 import { routesOf } from '../shared/domain/routes.js';
 import { describeLocal, freezesOf, judgeWindow, waitTimestamp, windowsOf } from '../shared/domain/windows.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
@@ -69,15 +69,11 @@ export const createAwaitWindowHandler = (ports: AwaitWindowPorts) =>
     const releaseId = input.pipeline.release.id;
 
     if (verdict.open) {
-      if (input.window?.noted) {
-        const record = await store.get(releaseId, PIPELINE_RECORD);
-        const { waiting: _waiting, ...pipeline } = record?.pipeline ?? {
-          route: input.pipeline.route.name,
-          environments: input.pipeline.route.environments,
-        };
-        await store.update(
+      const record = input.window?.noted ? await store.pipelineOf(releaseId) : undefined;
+      if (record) {
+        const { waiting: _waiting, ...pipeline } = record.pipeline;
+        await store.updatePipeline(
           releaseId,
-          PIPELINE_RECORD,
           { pipeline },
           { event: 'window_opened', detail: `${env.name} may start now` },
         );
@@ -111,11 +107,11 @@ async function announce(
   const { release, route } = input.pipeline;
   const store = p.releases();
   const detail = `${environment} waits: it is ${reason}; ${opens}`;
-  const record = await store.get(release.id, PIPELINE_RECORD);
-  const pipeline = record?.pipeline ?? { route: route.name, environments: route.environments };
-  await store.update(
+  const record = await store.pipelineOf(release.id);
+  if (!record) throw new Error(`pipeline ${input.pipeline.executionName} has no record`);
+  const pipeline = record.pipeline;
+  await store.updatePipeline(
     release.id,
-    PIPELINE_RECORD,
     {
       pipeline: {
         ...pipeline,

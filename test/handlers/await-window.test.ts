@@ -4,7 +4,6 @@ import {
   createAwaitWindowHandler,
   OPEN_FREEZE_RECHECK_SECONDS,
 } from '../../functions/await-window/await-window.js';
-import { PIPELINE_RECORD } from '../../functions/shared/domain/release.js';
 import type { CheckReporter, CheckRunReport } from '../../functions/shared/ports/index.js';
 import { exampleConfig } from '../support/config.js';
 import { taskContext } from '../support/ports.js';
@@ -40,9 +39,9 @@ function setup(now: Date) {
 
 async function withPipelineRecord(releases: MemoryReleaseStore, input: ReturnType<typeof setup>['input']) {
   const { release } = input.pipeline;
-  await releases.create({
+  await releases.createPipeline({
+    kind: 'pipeline',
     releaseId: release.id,
-    environment: PIPELINE_RECORD,
     executionName: input.pipeline.executionName,
     repository: release.repository,
     service: release.service,
@@ -50,7 +49,6 @@ async function withPipelineRecord(releases: MemoryReleaseStore, input: ReturnTyp
     sha: release.sha,
     version: release.version,
     status: 'in_progress',
-    steps: [],
     startedAt: '2026-12-03T15:00:00.000Z',
     updatedAt: '2026-12-03T15:00:00.000Z',
     history: [],
@@ -91,7 +89,7 @@ describe('Function: AwaitWindow', () => {
       noted: '2026-12-07T08:00:00Z',
     });
     expect(again).toEqual(first);
-    const record = (await releases.get(input.pipeline.release.id, PIPELINE_RECORD))!;
+    const record = (await releases.pipelineOf(input.pipeline.release.id))!;
     expect(record.history.filter((h) => h.event === 'window_wait')).toEqual([
       {
         at: THURSDAY_EVENING.toISOString(),

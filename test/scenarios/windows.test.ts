@@ -1,4 +1,3 @@
-import { PIPELINE_RECORD } from '../../functions/shared/domain/release.js';
 import { Scenario, scenarioConfig, shaOf } from './harness.js';
 
 let scenario: Scenario | undefined;
@@ -33,7 +32,7 @@ describe('Scenario: deploy windows and freezes', () => {
     expect(record.status).toBe('succeeded');
     // The environment's release began only once the freeze had ended.
     expect(Date.parse(record.startedAt)).toBeGreaterThanOrEqual(endsAt.getTime());
-    const pipeline = (await scenario.runtime.ports.releases().get(pushed.releaseId, PIPELINE_RECORD))!;
+    const pipeline = (await scenario.runtime.ports.releases().pipelineOf(pushed.releaseId))!;
     const events = pipeline.history.map((h) => h.event);
     expect(events.indexOf('window_wait')).toBeGreaterThanOrEqual(0);
     expect(events.indexOf('window_wait')).toBeLessThan(events.indexOf('window_opened'));
@@ -79,13 +78,13 @@ describe('Scenario: deploy windows and freezes', () => {
     const pushed = await scenario.push(shaOf('held'));
     // The first check announces the wait; the next is five minutes later: stop the pipeline here.
     for (let i = 0; i < 100; i++) {
-      const record = await scenario.runtime.ports.releases().get(pushed.releaseId, PIPELINE_RECORD);
+      const record = await scenario.runtime.ports.releases().pipelineOf(pushed.releaseId);
       if (record?.pipeline?.waiting) break;
       await new Promise((r) => setTimeout(r, 20));
     }
 
     // Assess
-    const pipeline = (await scenario.runtime.ports.releases().get(pushed.releaseId, PIPELINE_RECORD))!;
+    const pipeline = (await scenario.runtime.ports.releases().pipelineOf(pushed.releaseId))!;
     expect(pipeline.pipeline?.waiting).toMatchObject({
       environment: 'dev',
       reason: 'frozen by alice: incident 42',
