@@ -1,4 +1,13 @@
+import { createApp } from '../../embedded/server.js';
 import { Scenario, scenarioConfig, shaOf } from './harness.js';
+
+const TOKEN = 'test-api-token';
+const post = (app: ReturnType<typeof createApp>, path: string, body: unknown) =>
+  app.request(path, {
+    method: 'POST',
+    headers: { 'x-sluice-token': TOKEN, 'content-type': 'application/json', host: '127.0.0.1' },
+    body: JSON.stringify(body),
+  });
 
 let scenario: Scenario | undefined;
 afterEach(async () => {
@@ -109,5 +118,41 @@ describe('Scenario: deploy windows and freezes', () => {
     // Assess
     expect(outcome.execution.pipeline.status).toBe('SUCCEEDED');
     expect(outcome.record.status).toBe('succeeded');
+  });
+
+  it('freezes and unfreezes an environment through the local API, recorded with who and why', async () => {
+    // Prepare
+    scenario = await Scenario.start();
+    const app = createApp(scenario.runtime, { apiToken: TOKEN });
+    const until = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000).toISOString();
+
+    // Act: a freeze that ends by itself two seconds from now, then a push
+    const started = await post(app, '/api/environments/dev/freeze', {
+      by: 'ana',
+      reason: 'incident 7',
+      until,
+    });
+    const pushed = await scenario.push(shaOf('after-the-freeze'));
+    const outcome = await scenario.settle(pushed);
+    const refused = await post(app, '/api/environments/prod/freeze', { by: 'ana', reason: 'x' });
+    const second = await post(app, '/api/environments/dev/freeze', { by: 'bo', reason: 'incident 8' });
+    const ended = await post(app, '/api/environments/dev/unfreeze', { by: 'cy' });
+
+    // Assess
+    expect(started.status).toBe(200);
+    expect(await started.json()).toMatchObject({
+      freeze: { environment: 'dev', by: 'ana', reason: 'incident 7', until },
+    });
+    expect(outcome.pipeline.status).toBe('SUCCEEDED');
+    const record = (await scenario.record(pushed.releaseId))!;
+    expect(Date.parse(record.startedAt)).toBeGreaterThanOrEqual(Date.parse(until));
+    const pipeline = (await scenario.runtime.ports.releases().pipelineOf(pushed.releaseId))!;
+    expect(pipeline.history.find((h) => h.event === 'window_wait')?.detail).toMatch(
+      /^dev waits: it is frozen by ana: incident 7; it opens /,
+    );
+    expect(refused.status).toBe(409);
+    expect(second.status).toBe(200);
+    expect(await ended.json()).toMatchObject({ ended: { by: 'bo', reason: 'incident 8', endedBy: 'cy' } });
+    expect(await scenario.runtime.ports.releases().activeFreeze('dev', new Date())).toBeUndefined();
   });
 });
