@@ -218,6 +218,7 @@ async function startDemo(
   });
   const apiToken = randomBytes(24).toString('base64url');
   const server = await listen(createApp(runtime, { apiToken }));
+  runtime.notifications.deployments.pageUrl = server.url;
   const responses: Record<string, Response[]> = {};
   // The first environment carries the full rate (its canary shares are judged); later ones a quarter.
   const loads = route.map((env, i) => {

@@ -189,6 +189,7 @@ export class EmbeddedRuntime {
       const githubApi = new GitHubBuildVerifier(() => secrets.get('github-token'), github.url);
       const artifacts = options.artifacts ?? new LocalArtifacts();
       const { alb, listenerUrls } = await startLoadBalancer(options, closers);
+      notifications.deployments.listenerUrls = listenerUrls;
       const deployer = await seedTargets(options, alb, closers);
       const cloudwatch = startCloudWatch(config, alb, timeScale, closers);
 

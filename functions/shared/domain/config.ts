@@ -169,6 +169,8 @@ const Environment = z
   .strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
     listenerArn: arn('elasticloadbalancing', 'listener', 'a listener'),
+    /** Where people reach this environment; GitHub shows it on each deployment (its environment_url). */
+    url: z.url().optional(),
     /** A listener rule to shift instead of the listener's default action. */
     ruleArn: arn('elasticloadbalancing', 'listener-rule', 'a listener rule').optional(),
     targetGroups: z.strictObject({

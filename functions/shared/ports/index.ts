@@ -22,6 +22,7 @@ export { isDeferredSlackEvent } from './deferral.js';
 export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
 export type {
   ChatMessage,
+  DeploymentLinks,
   DeploymentState,
   DeploymentTracker,
   Notifier,
