@@ -82,12 +82,13 @@ import {
   type WebhookFacts,
 } from '../functions/shared/domain/doctor.js';
 import { matchesAny } from '../functions/shared/domain/glob.js';
+import { isReleaseRecord } from '../functions/shared/domain/release.js';
 import type { SecretName } from '../functions/shared/ports/secrets.js';
 import { readDefinition } from '../statemachines/definitions.js';
 
 /** Doctor could not run at all (no credentials, no stack): exit 2 with the reason. */
 export class DoctorUnavailableError extends Error {
-  override name = 'DoctorUnavailableError';
+  override readonly name = 'DoctorUnavailableError';
 }
 
 export interface AwsDoctorOptions {
@@ -175,7 +176,7 @@ async function diagnose(
     ? new DynamoDbReleaseStore(client(new DynamoDBClient(cc)), outputs.ReleaseTableName)
     : undefined;
   const records = store
-    ? await awsRead(() => store.list())
+    ? await awsRead(async () => (await store.list()).filter(isReleaseRecord))
     : ({ ok: false, error: 'the stack has no ReleaseTableName output' } as const);
 
   const environments: Record<string, EnvironmentFacts> = {};

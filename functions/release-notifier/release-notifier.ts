@@ -1,9 +1,15 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
+import { assertNever } from '../shared/domain/assert-never.js';
 import type { EnvironmentConfig } from '../shared/domain/config.js';
-import type { ReleaseRecord } from '../shared/domain/release.js';
-import { PIPELINE_RECORD } from '../shared/domain/release.js';
+import { storedRecord } from '../shared/domain/records.js';
+import {
+  type HistoryEvent,
+  isReleaseRecord,
+  type ReleaseRecord,
+  type StoredRecord,
+} from '../shared/domain/release.js';
 import { deploymentDescription } from '../shared/domain/release-words.js';
 import { milestoneMessage, releaseCard, withoutArnsIn } from '../shared/domain/slack-messages.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
@@ -22,15 +28,47 @@ export type ReleaseNotifierPorts = Pick<
 >;
 
 /** GitHub deployment state for a history event, if that event changes it. */
-function deploymentState(event: string, record: ReleaseRecord): DeploymentState | undefined {
-  if (event === 'started' || event === 'approved') return 'in_progress';
-  if (event === 'promoted' || event === 'succeeded') return 'success';
-  if (
-    ['rolled_back', 'failed', 'aborted', 'superseded', 'rejected', 'not_started', 'guard'].includes(event)
-  ) {
-    return record.status === 'succeeded' ? undefined : 'failure';
+function deploymentState(event: HistoryEvent, record: ReleaseRecord): DeploymentState | undefined {
+  switch (event) {
+    case 'started':
+    case 'approved':
+      return 'in_progress';
+    case 'promoted':
+    case 'succeeded':
+      return 'success';
+    case 'rolled_back':
+    case 'failed':
+    case 'aborted':
+    case 'superseded':
+    case 'rejected':
+    case 'not_started':
+    case 'guard':
+      return record.status === 'succeeded' ? undefined : 'failure';
+    case 'verifying_build':
+    case 'build_pending':
+    case 'build_verified':
+    case 'build_rejected':
+    case 'build_timed_out':
+    case 'began':
+    case 'idle_attached':
+    case 'artifact_verified':
+    case 'deployed':
+    case 'approval_requested':
+    case 'shifted':
+    case 'promote_now':
+    case 'alarm':
+    case 'scaled_down':
+    case 'scale_down_skipped':
+    case 'scale_down_failed':
+    case 'traffic_restored':
+    case 'plan_posted':
+    case 'stage_started':
+    case 'stage_succeeded':
+    case 'check_run_failed':
+      return undefined;
+    default:
+      return assertNever(event, 'history event');
   }
-  return undefined;
 }
 
 /** The Slack channel of an environment's thread: its approval's channel, else the config's. */
@@ -139,16 +177,16 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
 }
 
 /** The release records in a DynamoDB stream batch (inserts and updates of RELEASE# items). */
-export function streamRecords(event: DynamoDBStreamEvent): ReleaseRecord[] {
-  const records: ReleaseRecord[] = [];
+export function streamRecords(event: DynamoDBStreamEvent): StoredRecord[] {
+  const records: StoredRecord[] = [];
   for (const change of event.Records ?? []) {
     const image = change.dynamodb?.NewImage;
     if (!image || change.eventName === 'REMOVE') continue;
     const item = unmarshall(image as Record<string, AttributeValue> as never) as {
       pk?: string;
-      record?: ReleaseRecord;
+      record?: StoredRecord;
     };
-    if (item.pk?.startsWith('RELEASE#') && item.record) records.push(item.record);
+    if (item.pk?.startsWith('RELEASE#') && item.record) records.push(storedRecord(item.record));
   }
   return records;
 }
@@ -166,7 +204,7 @@ export const createReleaseNotifierHandler = (ports: ReleaseNotifierPorts) =>
       // Within a batch, only each record's newest image matters: the history is append-only.
       for (const record of streamRecords(event)) {
         // A pipeline's own record reports through its "Sluice plan" check run, not a thread.
-        if (record.environment === PIPELINE_RECORD) continue;
+        if (!isReleaseRecord(record)) continue;
         latest.set(`${record.releaseId}\n${record.environment}`, record);
       }
       for (const record of latest.values()) await notifyRelease(p, record);

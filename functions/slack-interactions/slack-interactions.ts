@@ -1,9 +1,4 @@
-import {
-  despiteContention,
-  isTerminal,
-  stopRelease,
-  stopUnfinished,
-} from '../shared/control/release-control.js';
+import { despiteContention, stopRelease, stopUnfinished } from '../shared/control/release-control.js';
 import {
   ACTIONS,
   APPROVAL_REJECTED,
@@ -13,7 +8,7 @@ import {
   SLACK_INTERACTION_TIMEOUT_SECONDS,
 } from '../shared/domain/approval.js';
 import { nameOf } from '../shared/domain/caught.js';
-import type { ReleaseRecord } from '../shared/domain/release.js';
+import { isTerminal, type ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { ack, type HttpRequest, type HttpResponse, httpHandler, json } from '../shared/http.js';
 import { log } from '../shared/log.js';
@@ -324,7 +319,7 @@ async function deliver(
 
 /** A decision that is recorded but not yet delivered to the waiting task; retrying delivers it. */
 export class ApprovalDeliveryError extends Error {
-  override name = 'ApprovalDeliveryError';
+  override readonly name = 'ApprovalDeliveryError';
 }
 
 function alreadyDecided(approval: Approval): string {

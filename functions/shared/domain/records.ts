@@ -1,11 +1,34 @@
-import { ReleaseStoppedError } from './errors.js';
+import { type CauseError, type KnownCause, ReleaseStoppedError } from './errors.js';
 import {
+  type HistoryEvent,
+  isTerminal,
+  type PipelineRecord,
   type ReleaseCause,
   type ReleaseInput,
   type ReleaseRecord,
   type ReleaseStatus,
-  TERMINAL_STATUSES,
+  type StoredRecord,
+  type Trigger,
 } from './release.js';
+
+/**
+ * The key a pipeline's record is stored under in place of an environment name (never a valid
+ * one). Only the store's adapters use it; readers tell the kinds apart by `kind`.
+ */
+export const PIPELINE_KEY = '@pipeline';
+
+/** The key of a record within its release: its environment, or the pipeline's key. */
+export const recordKeyOf = (record: StoredRecord): string =>
+  record.kind === 'pipeline' ? PIPELINE_KEY : record.environment;
+
+/** A record as stored; one written before pipelines had their own type is known by its key. */
+export function storedRecord(raw: StoredRecord): StoredRecord {
+  if (raw.kind === undefined && (raw as { environment?: string }).environment === PIPELINE_KEY) {
+    const { environment: _key, steps: _steps, ...pipeline } = raw as ReleaseRecord & Partial<PipelineRecord>;
+    return { ...pipeline, kind: 'pipeline', pipeline: pipeline.pipeline ?? { route: '', environments: [] } };
+  }
+  return raw;
+}
 
 /** A fresh record for one environment of a release, as BeginRelease writes it. */
 export function newRecord(
@@ -46,47 +69,78 @@ export function newAttempt(
     targets: undefined,
     cause: undefined,
     firedAlarms: undefined,
+    promotedAt: undefined,
     restoredAt: undefined,
     endedAt: undefined,
     buildWait: undefined,
   };
 }
 
-/** Maps a caught error's name to what triggered the end of a release. */
-export function causeOf(error: string, message: string, extra: Partial<ReleaseCause> = {}): ReleaseCause {
-  const trigger: ReleaseCause['trigger'] =
-    error === 'ApprovalRejectedError'
-      ? 'approval'
-      : error === 'AlarmFiredError' || error === 'InsufficientDataError'
-        ? 'alarm'
-        : error === 'BuildNotVerifiedError'
-          ? 'check_failed'
-          : error === 'States.Timeout' || error === 'ApprovalTimedOut'
-            ? 'timeout'
-            : error === 'ReleaseSupersededError'
-              ? 'superseded'
-              : 'handler_error';
-  return { trigger, error, message, ...extra };
+/** What each known error means for the end of a release; a foreign one is a handler error. */
+const TRIGGERS: Record<KnownCause, Trigger> = {
+  ApprovalRejectedError: 'approval',
+  AlarmFiredError: 'alarm',
+  InsufficientDataError: 'alarm',
+  BuildNotVerifiedError: 'check_failed',
+  'States.Timeout': 'timeout',
+  ApprovalTimedOut: 'timeout',
+  ReleaseSupersededError: 'superseded',
+  ReleaseSuperseded: 'superseded',
+  ReleaseAborted: 'manual',
+  ManualRollback: 'manual',
+  StaleLock: 'crash',
+  AlarmNotFoundError: 'handler_error',
+  ApprovalRequestError: 'handler_error',
+  ArtifactNotVerifiedError: 'handler_error',
+  BuildPendingError: 'handler_error',
+  ContentionError: 'handler_error',
+  DeployError: 'handler_error',
+  InvalidInputError: 'handler_error',
+  ListenerStateError: 'handler_error',
+  NotEnoughHealthyTargetsError: 'handler_error',
+  ReleaseLockedError: 'handler_error',
+  ReleaseQueuedError: 'handler_error',
+  ReleaseStoppedError: 'handler_error',
+  RollbackError: 'handler_error',
+  ScanPendingError: 'handler_error',
+  StickinessError: 'handler_error',
+  TrafficShiftError: 'handler_error',
+  ReleaseNotStarted: 'handler_error',
+  ReleaseNotRecorded: 'handler_error',
+  PipelineStopped: 'handler_error',
+  PipelineNotRecorded: 'handler_error',
+};
+
+/** What triggered the end of a release, from the error that ended it. */
+export const triggerOf = (error: CauseError): Trigger =>
+  Object.hasOwn(TRIGGERS, error) ? TRIGGERS[error as KnownCause] : 'handler_error';
+
+/** The cause of a release that ended on `error`. */
+export function causeOf(error: CauseError, message: string, extra: Partial<ReleaseCause> = {}): ReleaseCause {
+  return { trigger: triggerOf(error), error, message, ...extra };
 }
 
 /**
  * A release that ended without promoting: rolled back if traffic had moved (a step was recorded,
  * or the rollback had to write the listener back), failed if not.
  */
-export function endStatus(record: ReleaseRecord | undefined, rollbackWrote = false): ReleaseStatus {
+export function endStatus(
+  record: ReleaseRecord | undefined,
+  rollbackWrote = false,
+): Extract<ReleaseStatus, 'rolled_back' | 'failed'> {
   return rollbackWrote || (record !== undefined && record.steps.length > 0) ? 'rolled_back' : 'failed';
 }
 
 /** Orders records newest first by start time (ISO timestamps compare as strings; localeCompare is 50x slower). */
-export function newestFirst(a: ReleaseRecord, b: ReleaseRecord): number {
+export function newestFirst(a: Pick<StoredRecord, 'startedAt'>, b: Pick<StoredRecord, 'startedAt'>): number {
   return a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0;
 }
 
 /** Throws ReleaseStoppedError for a record that already ended. */
-export function assertRunning(record: ReleaseRecord, event: string): void {
-  if (TERMINAL_STATUSES.includes(record.status)) {
+export function assertRunning(record: StoredRecord, event: HistoryEvent): void {
+  if (isTerminal(record)) {
     throw new ReleaseStoppedError(
-      `release ${record.releaseId} already ended ${record.status} in ${record.environment}; not recording ${event}`,
+      `release ${record.releaseId} already ended ${record.status} in ${record.kind === 'pipeline' ? 'its pipeline' : record.environment}; not recording ${event}`,
     );
   }
 }

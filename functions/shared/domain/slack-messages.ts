@@ -261,13 +261,14 @@ export function milestoneMessage(
   const entry = record.history[index];
   if (!entry) return undefined;
   const groups = groupsOf(env);
-  const words = entryWords(record, index, groups);
-  // A rejection is both the decision and the end: say it once.
-  if (record.history.slice(0, index).some((_, j) => entryWords(record, j, groups) === words))
-    return undefined;
-  const title = `${record.service} ${short(record.version)} → ${record.environment}`;
-  const reply = (icon: string, extra: string[] = []) =>
-    message(`${title}: ${words}`, [section(`${icon} ${esc(words)}`), ...extra.map((e) => context(e))]);
+  const reply = (icon: string, extra: string[] = []): SlackMessage | undefined => {
+    const words = entryWords(record, index, groups);
+    // A rejection is both the decision and the end: say it once.
+    if (record.history.slice(0, index).some((_, j) => entryWords(record, j, groups) === words))
+      return undefined;
+    const title = `${record.service} ${short(record.version)} → ${record.environment}`;
+    return message(`${title}: ${words}`, [section(`${icon} ${esc(words)}`), ...extra.map((e) => context(e))]);
+  };
   switch (entry.event) {
     case 'approved':
       return reply(':white_check_mark:');
@@ -295,8 +296,37 @@ export function milestoneMessage(
       const untouched = record.steps.length === 0 ? ['No traffic had moved'] : [];
       return reply(entry.event === 'superseded' ? ':fast_forward:' : ':x:', untouched);
     }
-    default:
+    // What the card shows, and the pipeline's own events (its check run reports those).
+    case 'started':
+    case 'verifying_build':
+    case 'build_pending':
+    case 'build_verified':
+    case 'build_rejected':
+    case 'build_timed_out':
+    case 'began':
+    case 'idle_attached':
+    case 'artifact_verified':
+    case 'deployed':
+    case 'approval_requested':
+    case 'shifted':
+    case 'promote_now':
+    case 'alarm':
+    case 'succeeded':
+    case 'scaled_down':
+    case 'scale_down_skipped':
+    case 'scale_down_failed':
+    case 'traffic_restored':
+    case 'plan_posted':
+    case 'stage_started':
+    case 'stage_succeeded':
+    case 'check_run_failed':
       return undefined;
+    default: {
+      // Exhaustive at compile time; an entry of a newer version gets no reply rather than a throw.
+      const unknown: never = entry.event;
+      void unknown;
+      return undefined;
+    }
   }
 }
 
