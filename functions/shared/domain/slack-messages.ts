@@ -319,6 +319,8 @@ export function milestoneMessage(
     case 'plan_posted':
     case 'stage_started':
     case 'stage_succeeded':
+    case 'window_wait':
+    case 'window_opened':
     case 'check_run_failed':
       return undefined;
     default: {
