@@ -185,6 +185,10 @@ export function entryWords(record: ReleaseRecord, index: number, groups?: GroupN
       return `${detail ?? 'An environment'} succeeded`;
     case 'check_run_failed':
       return withDetail('Could not write the check run', detail);
+    case 'window_wait':
+      return detail ? sentenceOf(detail) : 'Waiting for the deploy window';
+    case 'window_opened':
+      return detail ? sentenceOf(detail) : 'The deploy window opened';
     default: {
       // Exhaustive at compile time; at run time an entry of a newer version is still told in words.
       const unknown: never = entry.event;
