@@ -1,7 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
-import type { EnvironmentConfig } from '../shared/domain/config.js';
+import { type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
 import type { ReleaseRecord } from '../shared/domain/release.js';
 import { PIPELINE_RECORD } from '../shared/domain/release.js';
 import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
@@ -50,7 +50,7 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
     deployed: 0,
   };
   const config = p.config();
-  const env = config.environments.find((e) => e.name === record.environment);
+  const env = environmentNamed(config, record.environment);
   const channel = threadChannel(p, env);
   if (channel && env) {
     const notifier = p.notifier();
