@@ -54,14 +54,16 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
   const channel = threadChannel(p, env);
   if (channel && env) {
     const notifier = p.notifier();
-    if (!state.threadTs) {
+    let threadTs = state.threadTs;
+    if (!threadTs) {
       const root = await notifier.post(channel, threadRoot(record));
-      Object.assign(state, { channel: root.channel, threadTs: root.ts });
+      threadTs = root.ts;
+      Object.assign(state, { channel: root.channel, threadTs });
       await threads.put(state);
     }
-    const thread = { ts: state.threadTs! };
-    for (let i = state.notified; i < record.history.length; i++) {
-      const entry = record.history[i]!;
+    const thread = { ts: threadTs };
+    for (const [i, entry] of record.history.entries()) {
+      if (i < state.notified) continue;
       if (entry.event === 'approval_requested' && record.approval) {
         const approval = await p.approvals().get(record.approval.id);
         // RequestApproval posts it itself; this only covers one posted by an older version.
@@ -78,8 +80,8 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
   }
 
   const deployments = p.deployments();
-  for (let i = state.deployed; i < record.history.length; i++) {
-    const entry = record.history[i]!;
+  for (const [i, entry] of record.history.entries()) {
+    if (i < state.deployed) continue;
     const wanted = deploymentState(entry.event, record);
     if (entry.event === 'started' && state.deploymentId === undefined) {
       state.deploymentId = await deployments.create({

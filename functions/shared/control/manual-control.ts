@@ -279,10 +279,10 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
  * stopped and why) and its environments nested. Task tokens stay server-side.
  */
 export function groupReleases(records: ReleaseRecord[]) {
-  const byId = new Map<string, ReleaseRecord[]>();
+  const byId = new Map<string, [ReleaseRecord, ...ReleaseRecord[]]>();
   for (const record of records) byId.set(record.releaseId, [...(byId.get(record.releaseId) ?? []), record]);
   return [...byId.entries()].map(([id, all]) => {
-    const first = all[0]!;
+    const [first] = all;
     const pipeline = all.find((r) => r.environment === PIPELINE_RECORD);
     const envs = all.filter((r) => r.environment !== PIPELINE_RECORD);
     const order = pipeline?.pipeline?.environments ?? [];

@@ -23,7 +23,6 @@ import {
   isTimeZone,
   parseClock,
   parseDateOrInstant,
-  type Weekday,
 } from './windows.js';
 
 /**
@@ -275,9 +274,17 @@ export function windowsOf(env: {
   windows?: { days: string[]; hours: string; timeZone: string }[] | undefined;
 }): DeployWindow[] {
   return (env.windows ?? []).map((w) => {
-    const [fromMinute, toMinute] = windowHours(w.hours)!;
+    // The schema refused any hours or days these do not parse, so neither throws on a loaded config.
+    const hours = windowHours(w.hours);
+    if (!hours) throw new Error(`window hours ${w.hours} do not parse`);
+    const [fromMinute, toMinute] = hours;
+    const days = w.days.map((d) => {
+      const expanded = expandDays(d);
+      if (!expanded) throw new Error(`window days ${d} do not parse`);
+      return expanded;
+    });
     return {
-      days: [...new Set(w.days.flatMap((d) => expandDays(d)!))] as Weekday[],
+      days: [...new Set(days.flat())],
       fromMinute,
       toMinute,
       timeZone: w.timeZone,
@@ -325,7 +332,10 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
   const known = (n: number | undefined): n is number => n !== undefined;
   if (
     !bakes.every(known) ||
-    ![deploySeconds, approvalSeconds, extensionSeconds, watchSeconds].every(known) ||
+    !known(deploySeconds) ||
+    !known(approvalSeconds) ||
+    !known(extensionSeconds) ||
+    !known(watchSeconds) ||
     (concurrency !== 'supersede' && concurrency !== 'queue' && concurrency !== 'reject')
   ) {
     return undefined;
@@ -335,11 +345,11 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
     ...(otherBranches === 'newest-only' ? { otherBranches } : {}),
     buildSeconds,
     scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
-    deploySeconds: deploySeconds!,
-    approvalSeconds: approvalSeconds!,
-    bakeSeconds: bakes as number[],
-    extensionSeconds: extensionSeconds!,
-    watchSeconds: watchSeconds!,
+    deploySeconds,
+    approvalSeconds,
+    bakeSeconds: bakes,
+    extensionSeconds,
+    watchSeconds,
   });
 }
 

@@ -110,10 +110,6 @@ export class ScanPendingError extends SluiceError {
   override name = 'ScanPendingError';
 }
 
-/** Required checks have not finished yet; the state machine retries. */
-export class BuildPendingError extends SluiceError {
-  override name = 'BuildPendingError';
-}
 /** Another release holds the environment and this one waits for it (concurrency `queue`, otherBranches, or the same commit released by another execution); the state machine retries. */
 export class ReleaseQueuedError extends SluiceError {
   override name = 'ReleaseQueuedError';

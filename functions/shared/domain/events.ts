@@ -20,7 +20,6 @@ export const AlarmStateChangeEventSchema = z.object({
     previousState: z.optional(z.object({ value: z.optional(AlarmState) })),
   }),
 });
-export type AlarmStateChange = z.output<typeof AlarmStateChangeEventSchema>;
 
 /** EventBridge "Step Functions Execution Status Change" — the fields Sluice reads. */
 export const ExecutionStatusChangeSchema = z.object({
@@ -35,7 +34,6 @@ export const ExecutionStatusChangeSchema = z.object({
     cause: z.optional(z.nullable(z.string())),
   }),
 });
-export type ExecutionStatusChange = z.output<typeof ExecutionStatusChangeSchema>;
 
 /** Parses an event or throws InvalidInputError naming every field that is wrong. */
 export function parseEvent<T extends z.ZodMiniType>(schema: T, event: unknown, what: string): z.output<T> {
