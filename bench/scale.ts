@@ -15,7 +15,7 @@ import { lambdaContext } from '../embedded/engine.js';
 import { pushPayload } from '../embedded/push.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { planRelease } from '../functions/shared/domain/plan.js';
-import { TERMINAL_STATUSES } from '../functions/shared/domain/release.js';
+import { isTerminal } from '../functions/shared/domain/release.js';
 import { type BenchContext, runIfMain } from './child.js';
 import { webhookEvent } from './github.js';
 import { round, sleep } from './stats.js';
@@ -145,8 +145,7 @@ export async function scaleBenchmark({ quick, log }: BenchContext) {
         const byPolicy = outcomes[env.concurrency]!;
         byPolicy[outcome] = (byPolicy[outcome] ?? 0) + 1;
         if (record?.cause && status !== 'superseded') causes[outcome] ??= record.cause.message;
-        if (!record || !TERMINAL_STATUSES.includes(record.status))
-          broken.push(`svc ${n}: ${releaseId} is ${status}`);
+        if (!isTerminal(record)) broken.push(`svc ${n}: ${releaseId} is ${status}`);
         if (record?.status === 'succeeded') good.add(record.version);
       }
       if (runtime.engine.list().some((e) => e.status === 'RUNNING'))

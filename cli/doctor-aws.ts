@@ -87,7 +87,7 @@ import { readDefinition } from '../statemachines/definitions.js';
 
 /** Doctor could not run at all (no credentials, no stack): exit 2 with the reason. */
 export class DoctorUnavailableError extends Error {
-  override name = 'DoctorUnavailableError';
+  override readonly name = 'DoctorUnavailableError';
 }
 
 export interface AwsDoctorOptions {

@@ -5,7 +5,7 @@ import { type Check, type DoctorReport, doctorExitCode } from '../functions/shar
 
 /** The doctor's exit: 0 nothing fails, 1 a check fails, 2 doctor could not run. */
 export class DoctorExit extends Error {
-  override name = 'DoctorExit';
+  override readonly name = 'DoctorExit';
   constructor(readonly code: 0 | 1 | 2) {
     super(`exit ${code}`);
   }
@@ -61,7 +61,7 @@ async function embeddedReport(url: string, token = readApiToken()): Promise<Doct
 }
 
 class Unavailable extends Error {
-  override name = 'DoctorUnavailableError';
+  override readonly name = 'DoctorUnavailableError';
 }
 
 /** Runs the doctor and prints its report; resolves to the exit code. */

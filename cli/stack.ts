@@ -19,7 +19,7 @@ const OUTPUTS = ['StateMachineArn', 'ReleaseTableName', 'ConfigDigest'] as const
 type StackOutputs = Record<(typeof OUTPUTS)[number], string>;
 
 export class StackError extends Error {
-  override name = 'StackError';
+  override readonly name = 'StackError';
 }
 
 export interface StackTarget {

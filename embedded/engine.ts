@@ -1,5 +1,8 @@
 import './polyfills.js';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import {
   ExecutionAbortedError,
@@ -56,10 +59,10 @@ export interface ExecutionStatusChangeEvent {
 }
 
 export class ExecutionAlreadyExistsError extends Error {
-  override name = 'ExecutionAlreadyExists';
+  override readonly name = 'ExecutionAlreadyExists';
 }
 export class ExecutionDoesNotExistError extends Error {
-  override name = 'ExecutionDoesNotExist';
+  override readonly name = 'ExecutionDoesNotExist';
 }
 
 /** What `arn:aws:states:::states:startExecution.sync:2` asks for: a child execution, awaited. */
@@ -96,16 +99,58 @@ function retryIntervals(machine: AslMachine, timeScale: number): Record<string, 
   );
 }
 
-// Validation costs 130–400 ms: done once per definition, and every run of every engine in the
-// process reuses the machine (a run's overrides and context are per run).
+// Validation costs 130–400 ms (more under load; it compiles the ASL JSON schema): done once per
+// definition, and every run of every engine in the process reuses the machine (a run's overrides
+// and context are per run). A definition that passed is also remembered on disk by its digest
+// (validationMark), so the next process (a test file, `sluice serve`) skips the compile.
 const machines = new Map<string, StateMachine>();
 function validated(text: string, definition: ConstructorParameters<typeof StateMachine>[0]): StateMachine {
   let machine = machines.get(text);
   if (!machine) {
-    machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const mark = validationMark(text);
+    const known = mark !== undefined && existsSync(mark);
+    machine = new StateMachine(definition, {
+      validationOptions: known ? { noValidate: true } : { checkArn: true, checkPaths: true },
+    });
+    if (mark !== undefined && !known) remember(mark);
     machines.set(text, machine);
   }
   return machine;
+}
+
+/**
+ * The file that says a definition passed the engine's validator: in node_modules/.cache/sluice
+ * (the usual home of a tool's cache, and gone with a fresh install), named by the digest of the
+ * definition and of the engine's and its validator's package.json, so a new version of either
+ * validates again. Undefined where the packages cannot be found: then it validates every time.
+ */
+export function validationMark(text: string): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const engineDir = dirname(dirname(require.resolve('aws-local-stepfunctions')));
+    const nested = join(engineDir, 'node_modules', 'asl-validator', 'package.json');
+    const digest = createHash('sha256')
+      .update(readFileSync(join(engineDir, 'package.json')))
+      .update(
+        existsSync(nested)
+          ? readFileSync(nested)
+          : readFileSync(require.resolve('asl-validator/package.json')),
+      )
+      .update(text)
+      .digest('hex');
+    return join(dirname(engineDir), '.cache', 'sluice', 'asl-validated', digest);
+  } catch {
+    return undefined;
+  }
+}
+
+function remember(mark: string): void {
+  try {
+    mkdirSync(dirname(mark), { recursive: true });
+    writeFileSync(mark, '');
+  } catch {
+    // A read-only install: the next process validates again.
+  }
 }
 
 /** A Lambda context for an in-process invocation. */

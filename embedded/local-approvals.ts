@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import { isTerminal } from '../functions/shared/control/release-control.js';
 import type { Approval } from '../functions/shared/domain/approval.js';
 import { approversOf, environmentNamed } from '../functions/shared/domain/config.js';
+import { isTerminal } from '../functions/shared/domain/release.js';
 import type { EmbeddedRuntime } from './runtime.js';
 import { blockActionsPayload, type ClickAction, formBody, slackHeaders } from './slack-interaction.js';
 

@@ -36,6 +36,7 @@ import { LocalDeployer } from './adapters/deployer.js';
 import { LocalDeployments } from './adapters/deployments.js';
 import { MemoryPushLog } from './adapters/memory-push-log.js';
 import { MemoryReleaseStore } from './adapters/memory-release-store.js';
+import { LocalMetricsSource } from './adapters/metrics-source.js';
 import { LocalOrchestrator } from './adapters/orchestrator.js';
 import { FileSecrets } from './adapters/secrets.js';
 import { LocalSlack } from './adapters/slack.js';
@@ -199,6 +200,7 @@ export class EmbeddedRuntime {
         trafficReader: (listener) => new LocalTrafficRouter(alb, listener),
         trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
         alarms: () => new LocalAlarmSource(cloudwatch),
+        metrics: () => new LocalMetricsSource(cloudwatch),
         deployer: () => deployer,
         serviceScaler: () => deployer,
         buildVerifier: () => githubApi,

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_FILE, deployedConfig, loadConfig } from '../embedded/config.js';
 import { ConfigError } from '../functions/shared/domain/config.js';
+import { AccountsError } from './accounts.js';
 import { addSluice } from './sluice-app.js';
 
 // Environment-agnostic on purpose: synth needs no account, region or credentials; `cdk deploy`
@@ -10,7 +11,7 @@ const configFile: string = app.node.tryGetContext('sluice:config') ?? DEFAULT_CO
 try {
   addSluice(app, { config: deployedConfig(loadConfig(configFile)) });
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof AccountsError)) throw error;
   console.error(error.message);
   process.exit(1);
 }

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import { Policy, type Role } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { AlarmRollback } from './constructs/alarm-rollback.js';
@@ -22,7 +22,7 @@ export interface NagScopes {
   readonly ecsWildcards: Record<string, string>;
 }
 
-const ack = (scope: IConstruct, id: string, reason: string) =>
+export const ack = (scope: IConstruct, id: string, reason: string) =>
   Validations.of(scope).acknowledge({ id, reason });
 
 interface Statement {
@@ -35,7 +35,7 @@ interface Statement {
  * actions the role holds on `*`. A mutating action on `*` that is not in STAR_ONLY_MUTATING_ACTIONS
  * fails the synth instead of being acknowledged.
  */
-function acknowledgeStarResources(role: Role): void {
+export function acknowledgeStarResources(role: Role): void {
   const policy = role.node.tryFindChild('DefaultPolicy');
   if (!(policy instanceof Policy)) return;
   const doc = Stack.of(role).resolve(policy.document.toJSON()) as { Statement: Statement[] };
@@ -58,6 +58,18 @@ function acknowledgeStarResources(role: Role): void {
     ...writes.map((a) => `${a} supports only "*"; it is needed for ${STAR_ONLY_MUTATING_ACTIONS[a]}`),
   ].join('. ');
   ack(role, 'AwsSolutions-IAM5[Resource::*]', reason);
+}
+
+/**
+ * The executions of a state machine as cdk-nag names them in a finding: pseudo parameters as
+ * <AWS::...>, except the account and region of a stack whose env is known (`cdk deploy` with
+ * credentials, or a delivery stack with environments in other accounts), which are literal.
+ */
+export function executionsPattern(scope: IConstruct, stateMachineName: string): string {
+  const stack = Stack.of(scope);
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  return `arn:<AWS::Partition>:states:${region}:${account}:execution:${stateMachineName}:*`;
 }
 
 /** Every cdk-nag finding Sluice accepts, each on the narrowest construct, each with its reason. */
@@ -91,7 +103,7 @@ export function acknowledgeFindings(scopes: NagScopes): void {
     );
   }
 
-  const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${scopes.stateMachineName}:*`;
+  const executions = executionsPattern(release, scopes.stateMachineName);
   ack(
     slack.releaseNotifier.function,
     'Serverless-LambdaDLQ',
@@ -109,7 +121,7 @@ export function acknowledgeFindings(scopes: NagScopes): void {
     `AwsSolutions-IAM5[Resource::${executions}]`,
     "startExecution.sync:2 follows its child releases with DescribeExecution and stops them with StopExecution (Step Functions developer guide, IAM policies for nested workflows); child names are derived per release at run time, so the ARN can only end in a wildcard after the release state machine's name",
   );
-  const pipelines = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${scopes.pipelineMachineName}:*`;
+  const pipelines = executionsPattern(release, scopes.pipelineMachineName);
   ack(
     webhooks.githubWebhook.role,
     `AwsSolutions-IAM5[Resource::${pipelines}]`,

@@ -1,5 +1,6 @@
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { SluiceConfig } from '../functions/shared/domain/config.js';
+import type { PortName } from '../functions/shared/ports/index.js';
 
 /**
  * The IAM statements Sluice's Lambdas need, derived from the config alone: every mutating action
@@ -94,6 +95,21 @@ export function alarmReadStatements(config: SluiceConfig): PolicyStatement[] {
     new PolicyStatement({
       sid: 'ReadAlarmHistory',
       actions: ['cloudwatch:DescribeAlarmHistory'],
+      resources: ['*'],
+    }),
+  ];
+}
+
+/**
+ * GetMetricData for the canary analysis. CloudWatch metrics have no ARN: the action's only
+ * resource type (`dataset`) is for OTLP metrics, so classic metrics such as AWS/ApplicationELB
+ * are readable only with Resource * (Service Authorization Reference, Amazon CloudWatch).
+ */
+export function metricReadStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'ReadTargetGroupMetrics',
+      actions: ['cloudwatch:GetMetricData'],
       resources: ['*'],
     }),
   ];
@@ -207,6 +223,49 @@ export function ecsDeployStatements(
       conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
     }),
   ];
+}
+
+/** The ports that reach an environment's own resources (its load balancer, alarms, services, images). */
+export const ENVIRONMENT_PORTS = [
+  'trafficReader',
+  'trafficRouter',
+  'alarms',
+  'metrics',
+  'deployer',
+  'serviceScaler',
+  'artifacts',
+] as const satisfies readonly PortName[];
+export type EnvironmentPort = (typeof ENVIRONMENT_PORTS)[number];
+
+export const isEnvironmentPort = (port: PortName): port is EnvironmentPort =>
+  (ENVIRONMENT_PORTS as readonly PortName[]).includes(port);
+
+/**
+ * The statements of environment ports over the config's environments: what a function holding
+ * them is granted in a single account, and what an environment's role in its own account holds
+ * (infra/target-stack.ts). One function for both, so the two cannot drift apart. Statements that
+ * two ports share (the ELBv2 reads) appear once.
+ */
+export function environmentPortStatements(
+  config: SluiceConfig,
+  ports: readonly EnvironmentPort[],
+  options: EcsDeployStatementsOptions = {},
+): PolicyStatement[] {
+  if (config.environments.length === 0) return [];
+  const byPort: Record<EnvironmentPort, () => PolicyStatement[]> = {
+    trafficReader: () => trafficReadStatements(),
+    trafficRouter: () => [...trafficReadStatements(), ...trafficWriteStatements(config)],
+    alarms: () => alarmReadStatements(config),
+    metrics: () => metricReadStatements(),
+    deployer: () => ecsDeployStatements(config, options),
+    serviceScaler: () => ecsScaleStatements(config),
+    artifacts: () => ecrReadStatements(config),
+  };
+  const statements = new Map<string, PolicyStatement>();
+  for (const port of ports) {
+    for (const statement of byPort[port]()) statements.set(statement.sid ?? `${statements.size}`, statement);
+  }
+  return [...statements.values()];
 }
 
 /** DescribeImages and DescribeImageScanFindings on the ECR repositories environments name (`artifact.repository`). */

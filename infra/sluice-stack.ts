@@ -1,10 +1,22 @@
 import { fileURLToPath } from 'node:url';
 import { Annotations, CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
-import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { CfnEventBusPolicy } from 'aws-cdk-lib/aws-events';
+import { type CfnRole, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { configDigest, type SluiceConfig } from '../functions/shared/domain/config.js';
 import type { PortName } from '../functions/shared/ports/index.js';
-import { AlarmRollback } from './constructs/alarm-rollback.js';
+import {
+  AccountsError,
+  type Delivery,
+  deliveryBusArn,
+  environmentRoleArn,
+  functionRoleName,
+  functionsReaching,
+  localConfig,
+  partitionOf,
+  remoteEnvironments,
+} from './accounts.js';
+import { ALARM_STATE_CHANGE, AlarmRollback } from './constructs/alarm-rollback.js';
 import { ReleaseStateMachine } from './constructs/release-state-machine.js';
 import { ReleaseStore } from './constructs/release-store.js';
 import { SlackEndpoints } from './constructs/slack-endpoints.js';
@@ -21,15 +33,11 @@ import {
 import { DEFAULT_GITHUB_API_URL, lambdaEnvironment, stateMachineNames } from './lambda-environment.js';
 import { acknowledgeFindings } from './nag.js';
 import {
-  alarmReadStatements,
   arnParts,
-  ecrReadStatements,
   ecsDeployStatements,
-  ecsScaleStatements,
   ecsWildcardReasons,
+  environmentPortStatements,
   passRolesOf,
-  trafficReadStatements,
-  trafficWriteStatements,
 } from './policies.js';
 
 export interface SluiceStackProps extends StackProps {
@@ -85,6 +93,83 @@ function checkResourcesInStackEnv(stack: Stack, config: SluiceConfig): void {
   }
 }
 
+/** The delivery stack's account and region, which must be known once an environment lives in its own account. */
+function deliveryOf(stack: Stack, config: SluiceConfig): Delivery {
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    const names = remoteEnvironments(config).map(({ env }) => env.name);
+    throw new AccountsError(
+      `environments ${names.join(', ')} live in their own accounts: stack ${stack.stackName} needs a known account and region (-c sluice:deliveryAccount=... -c sluice:deliveryRegion=...)`,
+    );
+  }
+  return { account: stack.account, region: stack.region };
+}
+
+/**
+ * For each environment in its own account: the functions that hold its ports get fixed role
+ * names (its target stack trusts them by ARN) and may assume its role, tag the session and set
+ * its source identity, on that role only; the delivery account's default bus admits the alarm
+ * state changes its target stack forwards, from the environments' accounts only.
+ */
+function grantEnvironmentRoles(
+  stack: Stack,
+  config: SluiceConfig,
+  functions: Record<FunctionName, SluiceFunction>,
+): void {
+  const remote = remoteEnvironments(config);
+  if (remote.length === 0) return;
+  const delivery = deliveryOf(stack, config);
+  const rolesOf = new Map<FunctionName, Set<string>>();
+  for (const { env, account } of remote) {
+    for (const name of functionsReaching(env)) {
+      const roles = rolesOf.get(name) ?? new Set<string>();
+      roles.add(environmentRoleArn(config, env, account));
+      rolesOf.set(name, roles);
+    }
+  }
+  for (const [name, roles] of rolesOf) {
+    const fn = functions[name];
+    (fn.role.node.defaultChild as CfnRole).roleName = functionRoleName(config.service, delivery.region, name);
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'AssumeEnvironmentRoles',
+        actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+        resources: [...roles].sort(),
+      }),
+    );
+  }
+
+  const senders = [
+    ...new Set(
+      remote
+        .filter(({ env, account }) => env.alarms.length > 0 && account.id !== delivery.account)
+        .map(({ account }) => account.id),
+    ),
+  ].sort();
+  if (senders.length === 0) return;
+  const partition = partitionOf(remote[0]!.env);
+  // EventBridge's own example for a bus that takes one kind of event from other accounts
+  // (EventBridge user guide, "Send events to a custom bus in a different account"): both keys
+  // are multivalued (ArrayOfString), so ForAllValues, and Null so an absent key cannot pass.
+  new CfnEventBusPolicy(stack, 'AlarmEventsFromEnvironmentAccounts', {
+    eventBusName: 'default',
+    statementId: `sluice-${config.service}-alarms`,
+    statement: {
+      Sid: `sluice-${config.service}-alarms`,
+      Effect: 'Allow',
+      Principal: { AWS: senders.map((id) => `arn:${partition}:iam::${id}:root`) },
+      Action: 'events:PutEvents',
+      Resource: deliveryBusArn(partition, delivery),
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'events:detail-type': [ALARM_STATE_CHANGE],
+          'events:source': ['aws.cloudwatch'],
+        },
+        Null: { 'events:detail-type': 'false', 'events:source': 'false' },
+      },
+    },
+  });
+}
+
 function grant(fn: SluiceFunction, statements: PolicyStatement[]): void {
   for (const statement of statements) fn.role.addToPrincipalPolicy(statement.copy());
 }
@@ -108,7 +193,10 @@ export class SluiceStack extends Stack {
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, props);
     const { config } = props;
-    checkResourcesInStackEnv(this, config);
+    // Environments in their own accounts are reached through their roles (grantEnvironmentRoles);
+    // everything granted and checked in this account is about the others.
+    const local = localConfig(config);
+    checkResourcesInStackEnv(this, local);
     const root = props.projectRoot ?? fileURLToPath(new URL('..', import.meta.url));
     const entryFor = (dir: string) => `${root}/functions/${dir}/handler.ts`;
 
@@ -167,9 +255,9 @@ export class SluiceStack extends Stack {
       table: store.table,
     });
 
-    const passRoleArns = passRolesOf(config, props.ecsPassRoleArns);
-    const ecsStatements = ecsDeployStatements(config, { passRoleArns });
-    if (passRoleArns.length === 0 && config.environments.some((env) => env.deploy.provider === 'ecs')) {
+    const passRoleArns = passRolesOf(local, props.ecsPassRoleArns);
+    const ecsStatements = ecsDeployStatements(local, { passRoleArns });
+    if (passRoleArns.length === 0 && local.environments.some((env) => env.deploy.provider === 'ecs')) {
       Annotations.of(this).addWarningV2(
         'sluice:passRoleAnyRole',
         'The Deploy function may pass ANY IAM role of the account to ECS tasks: no ECS environment names its task and execution roles. Set deploy.passRoles in the config to the roles your services use.',
@@ -179,16 +267,17 @@ export class SluiceStack extends Stack {
     const portGrants: Record<PortName, (fn: SluiceFunction, name: FunctionName) => void> = {
       config: () => undefined, // sluice-config.json, in the function's own bundle: no permission
       now: () => undefined,
-      trafficReader: (fn) => grant(fn, trafficReadStatements()),
-      trafficRouter: (fn) => grant(fn, [...trafficReadStatements(), ...trafficWriteStatements(config)]),
+      trafficReader: (fn) => grant(fn, environmentPortStatements(local, ['trafficReader'])),
+      trafficRouter: (fn) => grant(fn, environmentPortStatements(local, ['trafficRouter'])),
       releases: (fn) => store.grantReadWrite(fn.role),
       pushes: (fn) => store.grantReadWrite(fn.role),
-      alarms: (fn) => grant(fn, alarmReadStatements(config)),
-      deployer: (fn) => grant(fn, ecsStatements),
-      serviceScaler: (fn) => grant(fn, ecsScaleStatements(config)),
+      alarms: (fn) => grant(fn, environmentPortStatements(local, ['alarms'])),
+      deployer: (fn) => grant(fn, environmentPortStatements(local, ['deployer'], { passRoleArns })),
+      serviceScaler: (fn) => grant(fn, environmentPortStatements(local, ['serviceScaler'])),
+      metrics: (fn) => grant(fn, environmentPortStatements(local, ['metrics'])),
       buildVerifier: (fn) => secrets.grantRead('github-token', fn.role),
       checkReporter: (fn) => secrets.grantRead('github-token', fn.role),
-      artifacts: (fn) => grant(fn, ecrReadStatements(config)),
+      artifacts: (fn) => grant(fn, environmentPortStatements(local, ['artifacts'])),
       secrets: (fn, name) => {
         for (const secret of FUNCTION_SECRETS[name] ?? []) secrets.grantRead(secret, fn.role);
       },
@@ -215,6 +304,7 @@ export class SluiceStack extends Stack {
     for (const [name, fn] of Object.entries(functions) as [FunctionName, SluiceFunction][]) {
       for (const port of FUNCTION_PORTS[name]) portGrants[port](fn, name);
     }
+    grantEnvironmentRoles(this, config, functions);
 
     acknowledgeFindings({
       stateMachineName,

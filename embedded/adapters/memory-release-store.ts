@@ -1,5 +1,5 @@
 import { assertRunning, newestFirst } from '../../functions/shared/domain/records.js';
-import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import type { HistoryEvent, ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { type AdHocFreeze, type FreezeRecord, freezeInForce } from '../../functions/shared/domain/windows.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared/ports/release-store.js';
 
@@ -37,7 +37,7 @@ export class MemoryReleaseStore implements ReleaseStore {
     releaseId: string,
     environment: string,
     patch: Partial<ReleaseRecord>,
-    event: { event: string; detail?: string },
+    event: { event: HistoryEvent; detail?: string },
     options: { whileRunning?: boolean } = {},
   ): Promise<ReleaseRecord> {
     const key = this.key(releaseId, environment);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireEnvironment } from '../shared/control/environment-lock.js';
-import { isTerminal, restoreTraffic } from '../shared/control/release-control.js';
+import { restoreTraffic } from '../shared/control/release-control.js';
 import {
   ListenerStateError,
   ReleaseQueuedError,
@@ -8,7 +8,7 @@ import {
   StickinessError,
 } from '../shared/domain/errors.js';
 import { newAttempt, newRecord } from '../shared/domain/records.js';
-import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import { isTerminal, type ReleaseInput, type Targets } from '../shared/domain/release.js';
 import { stickinessProblem } from '../shared/domain/stickiness.js';
 import { describeWeights, readListener, restoredWeights } from '../shared/domain/traffic.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';

@@ -1,7 +1,6 @@
-import { isTerminal } from '../shared/control/release-control.js';
 import { describeCaught, ReleaseStoppedError } from '../shared/domain/errors.js';
 import { causeOf, newAttempt, newRecord } from '../shared/domain/records.js';
-import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import { isTerminal, type ReleaseInput, type Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 

@@ -1,7 +1,7 @@
-import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
-import { InvalidInputError } from '../shared/domain/errors.js';
+import { listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
+import { causeErrorOf, InvalidInputError } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
-import type { ReleaseInput, ReleaseRecord } from '../shared/domain/release.js';
+import { isTerminal, type ReleaseInput, type ReleaseRecord } from '../shared/domain/release.js';
 import { readListener } from '../shared/domain/traffic.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import { log } from '../shared/log.js';
@@ -61,7 +61,7 @@ export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
           status: status === 'ABORTED' ? 'aborted' : record.steps.length > 0 ? 'rolled_back' : 'failed',
           cause: {
             trigger,
-            error: error ?? status,
+            error: causeErrorOf(error ?? status),
             message: cause ?? `execution ended ${status} without recording an outcome`,
           },
           endedAt: now,

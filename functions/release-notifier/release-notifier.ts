@@ -1,8 +1,9 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
+import { assertNever } from '../shared/domain/assert-never.js';
 import { type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
-import type { ReleaseRecord } from '../shared/domain/release.js';
+import type { HistoryEvent, ReleaseRecord } from '../shared/domain/release.js';
 import { PIPELINE_RECORD } from '../shared/domain/release.js';
 import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
@@ -15,15 +16,47 @@ export type ReleaseNotifierPorts = Pick<
 >;
 
 /** GitHub deployment state for a history event, if that event changes it. */
-function deploymentState(event: string, record: ReleaseRecord): DeploymentState | undefined {
-  if (event === 'started' || event === 'approved') return 'in_progress';
-  if (event === 'promoted' || event === 'succeeded') return 'success';
-  if (
-    ['rolled_back', 'failed', 'aborted', 'superseded', 'rejected', 'not_started', 'guard'].includes(event)
-  ) {
-    return record.status === 'succeeded' ? undefined : 'failure';
+function deploymentState(event: HistoryEvent, record: ReleaseRecord): DeploymentState | undefined {
+  switch (event) {
+    case 'started':
+    case 'approved':
+      return 'in_progress';
+    case 'promoted':
+    case 'succeeded':
+      return 'success';
+    case 'rolled_back':
+    case 'failed':
+    case 'aborted':
+    case 'superseded':
+    case 'rejected':
+    case 'not_started':
+    case 'guard':
+      return record.status === 'succeeded' ? undefined : 'failure';
+    case 'verifying_build':
+    case 'build_pending':
+    case 'build_verified':
+    case 'build_rejected':
+    case 'build_timed_out':
+    case 'began':
+    case 'idle_attached':
+    case 'artifact_verified':
+    case 'deployed':
+    case 'approval_requested':
+    case 'shifted':
+    case 'promote_now':
+    case 'alarm':
+    case 'scaled_down':
+    case 'scale_down_skipped':
+    case 'scale_down_failed':
+    case 'traffic_restored':
+    case 'plan_posted':
+    case 'stage_started':
+    case 'stage_succeeded':
+    case 'check_run_failed':
+      return undefined;
+    default:
+      return assertNever(event, 'history event');
   }
-  return undefined;
 }
 
 /** The Slack channel of an environment's thread: its approval's channel, else the config's. */

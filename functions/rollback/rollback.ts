@@ -1,7 +1,7 @@
-import { isTerminal, listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
-import { describeCaught } from '../shared/domain/errors.js';
+import { listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
+import { type CauseError, describeCaught } from '../shared/domain/errors.js';
 import { causeOf, endStatus } from '../shared/domain/records.js';
-import type { ReleaseInput, ReleaseRecord, Targets } from '../shared/domain/release.js';
+import { isTerminal, type ReleaseInput, type ReleaseRecord, type Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
@@ -61,9 +61,9 @@ export const createRollbackHandler = (ports: RollbackPorts) =>
 
 /** A timeout while the approval was pending says so: Step Functions' own cause is empty. */
 function approvalEnding(
-  caught: { error: string; message: string },
+  caught: { error: CauseError; message: string },
   record: ReleaseRecord | undefined,
-): { error: string; message: string } {
+): { error: CauseError; message: string } {
   if (caught.error === 'States.Timeout' && record?.approval?.status === 'pending') {
     return {
       error: 'ApprovalTimedOut',

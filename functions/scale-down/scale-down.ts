@@ -1,5 +1,5 @@
 import { ListenerStateError, ReleaseStoppedError } from '../shared/domain/errors.js';
-import type { ReleaseInput, Targets } from '../shared/domain/release.js';
+import type { HistoryEvent, ReleaseInput, Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
@@ -29,7 +29,7 @@ async function scaleDownPrevious(
   const desiredCount = deploy.previousDesiredCount;
   const previous = targets.live;
   const side = previous === environment.targetGroups.blue ? 'blue' : 'green';
-  const record = (event: string, detail: string) =>
+  const record = (event: HistoryEvent, detail: string) =>
     p.releases().update(release.id, environment.name, {}, { event, detail });
   // Only this execution's release, recorded succeeded: one that was stopped from outside
   // (superseded, aborted) must not resize a service the next release may deploy onto.

@@ -1,6 +1,12 @@
-import { isTerminal, mayUndoOwnWrite, restoreTraffic } from '../shared/control/release-control.js';
+import { mayUndoOwnWrite, restoreTraffic } from '../shared/control/release-control.js';
 import { NotEnoughHealthyTargetsError, ReleaseStoppedError } from '../shared/domain/errors.js';
-import type { ReleaseInput, StepInput, Targets, Weights } from '../shared/domain/release.js';
+import {
+  isTerminal,
+  type ReleaseInput,
+  type StepInput,
+  type Targets,
+  type Weights,
+} from '../shared/domain/release.js';
 import { stepWeights } from '../shared/domain/traffic.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';

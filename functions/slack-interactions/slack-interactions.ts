@@ -1,9 +1,4 @@
-import {
-  despiteContention,
-  isTerminal,
-  stopRelease,
-  stopUnfinished,
-} from '../shared/control/release-control.js';
+import { despiteContention, stopRelease, stopUnfinished } from '../shared/control/release-control.js';
 import {
   ACTIONS,
   APPROVAL_REJECTED,
@@ -14,7 +9,7 @@ import {
 } from '../shared/domain/approval.js';
 import { nameOf } from '../shared/domain/caught.js';
 import { approversOf, type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
-import type { ReleaseRecord } from '../shared/domain/release.js';
+import { isTerminal, type ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { ack, type HttpRequest, type HttpResponse, httpHandler, json } from '../shared/http.js';
 import { log } from '../shared/log.js';
@@ -334,7 +329,7 @@ async function deliver(
 
 /** A decision that is recorded but not yet delivered to the waiting task; retrying delivers it. */
 export class ApprovalDeliveryError extends Error {
-  override name = 'ApprovalDeliveryError';
+  override readonly name = 'ApprovalDeliveryError';
 }
 
 function alreadyDecided(approval: Approval): string {

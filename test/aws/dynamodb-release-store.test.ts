@@ -169,11 +169,15 @@ describe('Class: DynamoDbReleaseStore (on dynalite)', () => {
       await store.create(record('r-race', 'prod', '2026-03-01T10:00:00.000Z'));
 
       // Act
-      await Promise.all(['a', 'b', 'c'].map((event) => store.update('r-race', 'prod', {}, { event })));
+      await Promise.all(
+        (['alarm', 'approved', 'deployed'] as const).map((event) =>
+          store.update('r-race', 'prod', {}, { event }),
+        ),
+      );
 
       // Assess
       const events = (await store.get('r-race', 'prod'))?.history.map((h) => h.event);
-      expect(events?.slice(1).sort()).toEqual(['a', 'b', 'c']);
+      expect(events?.slice(1).sort()).toEqual(['alarm', 'approved', 'deployed']);
     });
 
     it('throws for a record that does not exist', async () => {

@@ -248,7 +248,7 @@ describe('Domain: AWS limits a config is held to', () => {
     );
 
     expect(problemsOf(document)).toEqual([
-      '  environments[2].listenerArn: is in account/region 123456789012/eu-west-1, but environments[0].listenerArn is in 123456789012/us-east-1: Sluice reaches every listener from one account and region',
+      "  environments[2].listenerArn: is in region eu-west-1, but environments[0].listenerArn is in us-east-1: an environment in another region than the stack's names it in `account.region`",
     ]);
   });
 

@@ -162,6 +162,7 @@ describe('Domain: planRelease', () => {
         insufficientData: { policy: 'extend', maxExtensionSeconds: 600 },
         concurrency: 'supersede',
         otherBranches: 'newer-first',
+        alarmsAtStart: 'refuse',
       });
       // prod sets no previousDesiredCount: its previous version keeps running for a rollback
       expect(plan.environments[2]?.input.environment.deploy).not.toHaveProperty('previousDesiredCount');

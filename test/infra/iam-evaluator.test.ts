@@ -1,5 +1,5 @@
 import { authorizationsFor, type CallContext } from '../support/iam/actions.js';
-import { evaluate, type Statement } from '../support/iam/evaluator.js';
+import { authorize, evaluate, principalMatches, type Statement } from '../support/iam/evaluator.js';
 import { TemplateResolver } from '../support/iam/template.js';
 
 const allow = (statement: Omit<Statement, 'Effect'>): Statement => ({ Effect: 'Allow', ...statement });
@@ -7,7 +7,7 @@ const allowed = (
   statements: Statement[],
   action: string,
   resource: string,
-  context?: Record<string, string>,
+  context?: Record<string, string | string[]>,
 ) => evaluate(statements, { action, resource, ...(context ? { context } : {}) }).allowed;
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:123456789012:table/releases';
@@ -360,5 +360,155 @@ describe('SDK command → IAM authorization (iam-data)', () => {
     await expect(
       authorizationsFor({ service: 'SQS', command: 'SendMessage', input: {} }, ctx),
     ).rejects.toThrow(/IAM_SERVICE/);
+  });
+});
+
+describe('IAM evaluator: set operators and Null, against the IAM User Guide', () => {
+  const tagKeys = allow({
+    Action: 'sts:TagSession',
+    Resource: '*',
+    Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['sluice:environment', 'sluice:release'] } },
+  });
+  const anyKey = allow({
+    Action: 'sts:TagSession',
+    Resource: '*',
+    Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['sluice:environment'] } },
+  });
+
+  // Set operators for multivalued context keys: ForAllValues "returns true if every context key
+  // value in the request matches at least one context key value in the policy. It also returns
+  // true if there's no context key in the request".
+  it('holds ForAllValues when every request value is listed, and when the key is missing', () => {
+    expect(allowed([tagKeys], 'sts:TagSession', '*', { 'aws:TagKeys': ['sluice:environment'] })).toBe(true);
+    expect(
+      allowed([tagKeys], 'sts:TagSession', '*', { 'aws:TagKeys': ['sluice:environment', 'sluice:release'] }),
+    ).toBe(true);
+    expect(allowed([tagKeys], 'sts:TagSession', '*', { 'aws:TagKeys': ['sluice:environment', 'team'] })).toBe(
+      false,
+    );
+    expect(allowed([tagKeys], 'sts:TagSession', '*')).toBe(true);
+  });
+
+  // ForAnyValue "returns true if at least one ... value in the request matches"; false when the key is missing.
+  it('holds ForAnyValue when one request value is listed, and not when the key is missing', () => {
+    expect(allowed([anyKey], 'sts:TagSession', '*', { 'aws:TagKeys': ['team', 'sluice:environment'] })).toBe(
+      true,
+    );
+    expect(allowed([anyKey], 'sts:TagSession', '*', { 'aws:TagKeys': ['team'] })).toBe(false);
+    expect(allowed([anyKey], 'sts:TagSession', '*')).toBe(false);
+  });
+
+  // Null condition operator: "true" checks the key is absent from the request context, "false" that it is present.
+  it('holds Null true on an absent key and Null false on a present one', () => {
+    const present = allow({
+      Action: '*',
+      Resource: '*',
+      Condition: { Null: { 'sts:SourceIdentity': 'false' } },
+    });
+    const absent = allow({
+      Action: '*',
+      Resource: '*',
+      Condition: { Null: { 'sts:SourceIdentity': 'true' } },
+    });
+    expect(allowed([present], 'sts:AssumeRole', '*', { 'sts:SourceIdentity': 'alice' })).toBe(true);
+    expect(allowed([present], 'sts:AssumeRole', '*')).toBe(false);
+    expect(allowed([absent], 'sts:AssumeRole', '*')).toBe(true);
+    expect(allowed([absent], 'sts:AssumeRole', '*', { 'sts:SourceIdentity': 'alice' })).toBe(false);
+  });
+});
+
+describe('IAM evaluator: resource-based policies and Principal, against the IAM User Guide', () => {
+  const ROLE = 'arn:aws:iam::222222222222:role/target';
+  const CALLER = { arn: 'arn:aws:iam::111111111111:role/caller', account: '111111111111' };
+  const OTHER = { arn: 'arn:aws:iam::111111111111:role/other', account: '111111111111' };
+  const canAssume = allow({ Action: 'sts:AssumeRole', Resource: ROLE });
+  const trustAccount = (condition?: Statement['Condition']): Statement => ({
+    Effect: 'Allow',
+    Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+    Action: 'sts:AssumeRole',
+    ...(condition ? { Condition: condition } : {}),
+  });
+  const assume = (
+    identity: Statement[],
+    trust: Statement[],
+    principal: { arn: string; account: string },
+    context?: Record<string, string>,
+  ) =>
+    authorize(
+      { identity, resourcePolicy: trust, resourceAccount: '222222222222', resourcePolicyRequired: true },
+      { action: 'sts:AssumeRole', resource: ROLE, principal, ...(context ? { context } : {}) },
+    ).allowed;
+
+  // Cross-account policy evaluation logic: "the identity-based policy and the resource-based
+  // policy must both allow" a request from another account.
+  it('allows a cross-account request only when both the identity and the resource policy allow it', () => {
+    expect(assume([canAssume], [trustAccount()], CALLER)).toBe(true);
+    expect(assume([], [trustAccount()], CALLER)).toBe(false);
+    expect(assume([canAssume], [], CALLER)).toBe(false);
+  });
+
+  // Principal element: "arn:aws:iam::123456789012:root" (or the bare account id) names the
+  // account; a role ARN names that role. A principal of another account matches neither.
+  it('matches the Principal element by account or by ARN, and nothing else', () => {
+    const byArn: Statement = { ...trustAccount(), Principal: { AWS: CALLER.arn } };
+    expect(assume([canAssume], [byArn], CALLER)).toBe(true);
+    expect(assume([canAssume], [byArn], OTHER)).toBe(false);
+    expect(assume([canAssume], [{ ...trustAccount(), Principal: { AWS: '111111111111' } }], OTHER)).toBe(
+      true,
+    );
+    expect(
+      assume([canAssume], [trustAccount()], {
+        arn: 'arn:aws:iam::333333333333:role/caller',
+        account: '333333333333',
+      }),
+    ).toBe(false);
+    expect(principalMatches({ Service: 'events.amazonaws.com' }, { service: 'events.amazonaws.com' })).toBe(
+      'principal',
+    );
+    expect(principalMatches({ AWS: '*' }, OTHER)).toBe('principal');
+  });
+
+  // aws:PrincipalArn is in every request context: the ARN of the role for a role session.
+  // Narrowing an account principal with it admits only the listed roles.
+  it('adds aws:PrincipalArn from the principal, so ArnEquals on it narrows an account principal', () => {
+    const narrowed = trustAccount({ ArnEquals: { 'aws:PrincipalArn': [CALLER.arn] } });
+    expect(assume([canAssume], [narrowed], CALLER)).toBe(true);
+    expect(assume([canAssume], [narrowed], OTHER)).toBe(false);
+  });
+
+  // Within one account, "the resulting permissions are the union": either policy may allow;
+  // a role trust policy, though, must always allow the principal.
+  it('within one account takes the union, except that a trust policy must allow', () => {
+    const bus = 'arn:aws:events:us-east-1:111111111111:event-bus/default';
+    const put = (identity: Statement[], policy: Statement[]) =>
+      authorize(
+        { identity, resourcePolicy: policy, resourceAccount: '111111111111' },
+        { action: 'events:PutEvents', resource: bus, principal: CALLER },
+      ).allowed;
+    expect(put([allow({ Action: 'events:PutEvents', Resource: bus })], [])).toBe(true);
+    expect(
+      put(
+        [],
+        [{ Effect: 'Allow', Principal: { AWS: CALLER.arn }, Action: 'events:PutEvents', Resource: bus }],
+      ),
+    ).toBe(true);
+    const sameAccountRole = 'arn:aws:iam::111111111111:role/target';
+    expect(
+      authorize(
+        {
+          identity: [allow({ Action: 'sts:AssumeRole', Resource: '*' })],
+          resourcePolicy: [],
+          resourceAccount: '111111111111',
+          resourcePolicyRequired: true,
+        },
+        { action: 'sts:AssumeRole', resource: sameAccountRole, principal: CALLER },
+      ).allowed,
+    ).toBe(false);
+  });
+
+  // "An explicit deny in any policy overrides any allows", the resource policy's included.
+  it('lets an explicit Deny in the resource policy win', () => {
+    const deny: Statement = { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole' };
+    expect(assume([canAssume], [trustAccount(), deny], CALLER)).toBe(false);
   });
 });

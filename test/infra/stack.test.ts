@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../../embedded/config.js';
@@ -75,6 +75,15 @@ describe('Stack: Sluice', () => {
       ).toEqual([]);
       expect(report.success).toBe(true);
     }
+  });
+
+  // Issue 19: environments without `account` keep the single-account shape.
+  it('names no role, assumes no role and opens no event bus when no environment has an account', () => {
+    const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role');
+    expect(roles.filter((r) => r.Properties.RoleName !== undefined)).toEqual([]);
+    expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sts:')))).toEqual([]);
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Events::EventBusPolicy')).toEqual([]);
+    expect(app.node.children.filter((c) => c instanceof Stack && c !== stack)).toEqual([]);
   });
 
   describe('State machine', () => {

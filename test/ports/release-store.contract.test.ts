@@ -110,7 +110,7 @@ describe.each([
 
   it('refuses to update a record that does not exist', async () => {
     const store = await make();
-    await expect(store.update('missing', 'dev', {}, { event: 'x' })).rejects.toThrow();
+    await expect(store.update('missing', 'dev', {}, { event: 'guard' })).rejects.toThrow();
   });
 
   it('lists records newest first', async () => {
@@ -146,7 +146,7 @@ describe.each([
         r.releaseId,
         'dev',
         { buildWait: { taskToken: `token-${r.releaseId}`, since: r.startedAt, pending: ['build'] } },
-        { event: 'waiting_for_checks' },
+        { event: 'build_pending' },
       );
     }
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../domain/errors.js';
 import { assertRunning, newestFirst } from '../domain/records.js';
-import type { ReleaseRecord } from '../domain/release.js';
+import type { HistoryEntry, HistoryEvent, ReleaseRecord } from '../domain/release.js';
 import { type AdHocFreeze, type FreezeRecord, freezeInForce } from '../domain/windows.js';
 import { log } from '../log.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
@@ -96,7 +96,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     releaseId: string,
     environment: string,
     patch: Partial<ReleaseRecord>,
-    event: { event: string; detail?: string },
+    event: { event: HistoryEvent; detail?: string },
     options: { whileRunning?: boolean } = {},
   ): Promise<ReleaseRecord> {
     for (let attempt = 1; ; attempt++) {
@@ -105,7 +105,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       // The write below is conditional on this read's version, so an end written meanwhile wins.
       if (options.whileRunning) assertRunning(item.record, event.event);
       const at = this.now().toISOString();
-      const entry = event.detail === undefined ? { at, event: event.event } : { at, ...event };
+      const entry: HistoryEntry = event.detail === undefined ? { at, event: event.event } : { at, ...event };
       const next: ReleaseRecord = {
         ...item.record,
         ...patch,

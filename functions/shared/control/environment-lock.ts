@@ -8,11 +8,10 @@ import {
 } from '../domain/errors.js';
 import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from '../domain/push-order.js';
 import { PUSH_POLL_MS, PUSH_WAIT_MS, PushWaitBudget } from '../domain/push-wait.js';
-import type { ReleaseInput, ReleaseRecord, Targets } from '../domain/release.js';
+import { isTerminal, type ReleaseInput, type ReleaseRecord, type Targets } from '../domain/release.js';
 import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from '../ports/index.js';
 import {
   isOwner,
-  isTerminal,
   MANUAL_LOCK_TTL_MS,
   manualLockSince,
   type StopPorts,

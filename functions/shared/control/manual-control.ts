@@ -1,6 +1,12 @@
 import { messageOf } from '../domain/caught.js';
 import { type EnvironmentConfig, environmentNamed } from '../domain/config.js';
-import { PIPELINE_RECORD, type ReleaseCause, type ReleaseRecord, type Weights } from '../domain/release.js';
+import {
+  isTerminal,
+  PIPELINE_RECORD,
+  type ReleaseCause,
+  type ReleaseRecord,
+  type Weights,
+} from '../domain/release.js';
 import { groupToRestore, listenerDrift, type Side } from '../domain/restore.js';
 import { describeWeights, readListener, stepWeights } from '../domain/traffic.js';
 import { log } from '../log.js';
@@ -8,7 +14,6 @@ import type { Ports, TrafficReader } from '../ports/index.js';
 import {
   despiteContention,
   endRelease,
-  isTerminal,
   manualLockOwner,
   type StopPorts,
   stopRelease,
@@ -22,7 +27,7 @@ export interface Actor {
 }
 
 export class ManualActionError extends Error {
-  override name = 'ManualActionError';
+  override readonly name = 'ManualActionError';
 }
 
 /** What the manual controls touch: the local API and the CLI wire these. */
@@ -89,8 +94,8 @@ export async function rollbackEnvironment(
 ): Promise<RollbackResult> {
   const env = configuredEnvironment(ports, environment);
   const store = ports.releases();
-  const cause = {
-    trigger: 'manual' as const,
+  const cause: ReleaseCause = {
+    trigger: 'manual',
     error: 'ManualRollback',
     by: actor.by,
     message: `rolled back by ${actor.by}: ${actor.reason}`,

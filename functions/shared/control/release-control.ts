@@ -1,7 +1,7 @@
 import { messageOf } from '../domain/caught.js';
 import { ContentionError, ReleaseStoppedError, RollbackError } from '../domain/errors.js';
 import type { ReleaseCause, ReleaseRecord, ReleaseStatus, Targets } from '../domain/release.js';
-import { TERMINAL_STATUSES } from '../domain/release.js';
+import { isTerminal } from '../domain/release.js';
 import { restoredWeights, weightsMatch } from '../domain/traffic.js';
 import { log } from '../log.js';
 import type { ListenerRef, LockOwner, Ports } from '../ports/index.js';
@@ -96,10 +96,6 @@ export function manualLockSince(holder: LockOwner): number | undefined {
   if (holder.releaseId !== MANUAL_LOCK_RELEASE_ID) return undefined;
   const since = Number(holder.executionName.replace(/^manual-/, ''));
   return Number.isFinite(since) ? since : 0;
-}
-
-export function isTerminal(record: ReleaseRecord | undefined): boolean {
-  return record !== undefined && TERMINAL_STATUSES.includes(record.status);
 }
 
 /** Attempts of a stop from outside that loses conditional writes to the release's own steps. */

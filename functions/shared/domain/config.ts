@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import type { EnvironmentAccount } from './accounts.js';
 import { formatDuration, parseDuration } from './duration.js';
 import {
   BUILD_WAIT_SECONDS,
@@ -112,6 +113,31 @@ const Approval = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * An environment in its own AWS account (issue 19; the shape is EnvironmentAccount in
+ * domain/accounts.ts). ExternalId's length and characters are STS AssumeRole's: 2–1224 of
+ * `[\w+=,.@:/-]`.
+ */
+const Account = z.strictObject({
+  /** The 12-digit account id every ARN of the environment must name. */
+  id: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  /** The role Sluice assumes there; defaults to the one the target stack SluiceTarget-<service>-<env> creates. */
+  role: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN')
+    .optional(),
+  /** Passed to AssumeRole; the role's trust policy requires it when set. */
+  externalId: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 letters, digits or _+=,.@:/- (STS ExternalId)')
+    .optional(),
+  /** The environment's region; defaults to the delivery stack's. */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+}) satisfies z.ZodType<EnvironmentAccount>;
+
 const timeZone = z
   .string()
   .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
@@ -164,9 +190,88 @@ const FreezeSpec = z
     'A freeze: no release starts here from `from` until `to`; hotfix routes with passFreezes excepted.',
   );
 
+/** One comparison of the canary with the baseline; every rise beyond its tolerance is a regression. */
+const Comparison = z.discriminatedUnion('metric', [
+  z
+    .strictObject({
+      metric: z.literal('errorRate'),
+      /** Percentage points the canary's 5xx rate may exceed the baseline's. @default 0.5 */
+      maxIncreasePoints: z.number().positive('must be more than 0').max(100).default(0.5),
+    })
+    .describe('HTTPCode_Target_5XX_Count / RequestCount per target group, canary vs baseline.'),
+  z
+    .strictObject({
+      metric: z.literal('latency'),
+      /** The TargetResponseTime percentile. @default 99 */
+      percentile: z
+        .number()
+        .min(50, 'must be between 50 and 99.9')
+        .max(99.9, 'must be between 50 and 99.9')
+        .default(99),
+      /** Percent the canary's percentile may exceed the baseline's. @default 20 */
+      maxIncreasePercent: z.number().positive('must be more than 0').default(20),
+    })
+    .describe(
+      'TargetResponseTime at a percentile per target group, canary vs baseline, interval by interval.',
+    ),
+  z
+    .strictObject({
+      metric: z.literal('cloudwatch'),
+      /** Any metric with LoadBalancer and TargetGroup dimensions; higher is worse. */
+      namespace: z.string().min(1),
+      name: z.string().min(1),
+      statistic: z
+        .string()
+        .regex(
+          /^(Sum|Average|Maximum|Minimum|SampleCount|p\d{1,2}(\.\d+)?)$/,
+          'must be Sum, Average, Maximum, Minimum, SampleCount or pNN',
+        ),
+      maxIncreasePercent: z.number().positive('must be more than 0'),
+    })
+    .describe(
+      'Any CloudWatch metric with a TargetGroup dimension, canary vs baseline, interval by interval.',
+    ),
+]);
+
+export const DEFAULT_COMPARISONS = [
+  { metric: 'errorRate' as const, maxIncreasePoints: 0.5 },
+  { metric: 'latency' as const, percentile: 99, maxIncreasePercent: 20 },
+];
+
+/** The ALB's metrics are published at one-minute resolution. */
+export const ANALYSIS_RESOLUTION_SECONDS = 60;
+
+const Analysis = z
+  .strictObject({
+    /** What to compare. @default errorRate (+0.5 points) and latency (p99 +20%) */
+    comparisons: z.array(Comparison).min(1, 'must have at least one comparison').default(DEFAULT_COMPARISONS),
+    /** The chance a healthy canary passes, across every comparison and every look. @default 0.95 */
+    confidence: z
+      .number()
+      .min(0.5, 'must be between 0.5 and 0.9999')
+      .max(0.9999, 'must be between 0.5 and 0.9999')
+      .default(0.95),
+    /** Requests each side needs before a rate is judged at all. @default 200 */
+    minRequests: wholeNumber().min(1).default(200),
+    /** How often a bake judges the canary: whole minutes, the ALB metrics' resolution. @default 60s */
+    interval: duration
+      .refine(
+        (s) => s >= ANALYSIS_RESOLUTION_SECONDS && s % ANALYSIS_RESOLUTION_SECONDS === 0,
+        'must be a whole number of minutes (the ALB metrics have one-minute resolution)',
+      )
+      .default(ANALYSIS_RESOLUTION_SECONDS),
+    /** At a bake's end, a verdict that is neither pass nor fail promotes (`pass`) or rolls back (`fail`). @default pass */
+    inconclusive: z.enum(['pass', 'fail']).default('pass'),
+  })
+  .describe(
+    'Canary analysis: at each interval of every bake, the canary group is judged against the live group with sequential tests (ADR 0007); fail rolls back at once.',
+  );
+
 const Environment = z
   .strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
+    /** The environment's own AWS account: Sluice reaches its resources through a role assumed there. */
+    account: Account.optional(),
     listenerArn: arn('elasticloadbalancing', 'listener', 'a listener'),
     /** A listener rule to shift instead of the listener's default action. */
     ruleArn: arn('elasticloadbalancing', 'listener-rule', 'a listener rule').optional(),
@@ -180,6 +285,13 @@ const Environment = z
     approval: Approval.default({ type: 'none' }),
     /** After promotion, the previous version stays on the idle group this long, ready to flip back. */
     watch: duration.default(300),
+    /** Judge the canary against the live group during every bake (ADR 0007). */
+    analysis: Analysis.optional(),
+    /**
+     * An alarm already in ALARM when a release starts: `refuse` (end it, naming the alarm), `wait`
+     * (up to 10 minutes for it to clear, then refuse), or `ignore` (the first bake judges it).
+     */
+    alarmsAtStart: z.enum(['refuse', 'wait', 'ignore']).default('refuse'),
     /** Healthy targets the idle group needs before each shift. */
     minHealthyTargets: wholeNumber().min(1).default(1),
     /** What a bake does when its alarms have no data: fail, or extend the bake up to a limit. */
@@ -249,6 +361,17 @@ const Environment = z
         const rule = freezeOf(freeze, env.windows);
         if (rule && rule.to <= rule.from) {
           ctx.addIssue({ code: 'custom', path: ['freezes', i, 'to'], message: 'must be after from' });
+        }
+      });
+      const interval = seconds(fieldOf(env.analysis, 'interval'));
+      steps.forEach((step, i) => {
+        const bake = seconds(fieldOf(step, 'bake'));
+        if (interval !== undefined && bake !== undefined && bake < interval) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'bake'],
+            message: `must be at least the analysis interval (${formatDuration(interval)})`,
+          });
         }
       });
       const groups: Partial<EnvironmentConfig['targetGroups']> = env.targetGroups ?? {};
@@ -516,6 +639,87 @@ function checkSharedListeners(environments: unknown[], ctx: z.RefinementCtx): vo
   });
 }
 
+/** ARN: arn:partition:service:region:account:resource. */
+const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}):./;
+
+/** Every ARN an environment names, at its path: the ones it must hold in its account and region. */
+export function environmentArns(env: unknown): { path: (string | number)[]; arn: string }[] {
+  const groups = fieldOf(env, 'targetGroups');
+  const deploy = fieldOf(env, 'deploy');
+  const services = fieldOf(deploy, 'services');
+  const candidates: [(string | number)[], unknown][] = [
+    [['listenerArn'], fieldOf(env, 'listenerArn')],
+    [['ruleArn'], fieldOf(env, 'ruleArn')],
+    [['targetGroups', 'blue'], fieldOf(groups, 'blue')],
+    [['targetGroups', 'green'], fieldOf(groups, 'green')],
+    [['deploy', 'cluster'], fieldOf(deploy, 'cluster')],
+    [['deploy', 'services', 'blue'], fieldOf(services, 'blue')],
+    [['deploy', 'services', 'green'], fieldOf(services, 'green')],
+    [['artifact', 'repository'], fieldOf(fieldOf(env, 'artifact'), 'repository')],
+    [['account', 'role'], fieldOf(fieldOf(env, 'account'), 'role')],
+  ];
+  const lists: [string[], unknown][] = [
+    [['alarms'], fieldOf(env, 'alarms')],
+    [['deploy', 'passRoles'], fieldOf(deploy, 'passRoles')],
+  ];
+  for (const [path, list] of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const [i, value] of list.entries()) candidates.push([[...path, i], value]);
+  }
+  // Names (an alarm's, a cluster's, a repository's) are in the environment's account by construction.
+  return candidates.flatMap(([path, value]) =>
+    typeof value === 'string' && ARN.test(value) ? [{ path, arn: value }] : [],
+  );
+}
+
+/**
+ * Where each environment's ARNs must be. An environment without `account` is reached with the
+ * stack's own credentials, so all of those share one account and region (the stack's). One with
+ * `account` is reached through a role in `account.id`: every ARN must name that account, and
+ * `account.region` (else the stack's region, which the others share). IAM ARNs have no region.
+ */
+function checkAccounts(environments: unknown[], ctx: z.RefinementCtx): void {
+  let homeAccount: { account: string; at: string } | undefined;
+  let homeRegion: { region: string; at: string } | undefined;
+  environments.forEach((env, i) => {
+    const account = fieldOf(env, 'account');
+    const id = fieldOf(account, 'id');
+    const region = fieldOf(account, 'region');
+    const inAccount = account !== undefined;
+    for (const { path, arn } of environmentArns(env)) {
+      const [, , arnRegion = '', arnAccount = ''] = ARN.exec(arn) ?? [];
+      const at = formatPath(['environments', i, ...path]);
+      const problems: string[] = [];
+      if (inAccount) {
+        if (typeof id === 'string' && arnAccount !== id) {
+          problems.push(`is in account ${arnAccount}, not in this environment's account ${id} (account.id)`);
+        }
+      } else if (!homeAccount) homeAccount = { account: arnAccount, at };
+      else if (arnAccount !== homeAccount.account) {
+        problems.push(
+          `is in account ${arnAccount}, but ${homeAccount.at} is in ${homeAccount.account}: environments without \`account\` are all in the stack's account; give this one an \`account\``,
+        );
+      }
+      if (arnRegion !== '') {
+        if (inAccount && typeof region === 'string') {
+          if (arnRegion !== region) {
+            problems.push(
+              `is in region ${arnRegion}, not in this environment's region ${region} (account.region)`,
+            );
+          }
+        } else if (!homeRegion) homeRegion = { region: arnRegion, at };
+        else if (arnRegion !== homeRegion.region) {
+          problems.push(
+            `is in region ${arnRegion}, but ${homeRegion.at} is in ${homeRegion.region}: an environment in another region than the stack's names it in \`account.region\``,
+          );
+        }
+      }
+      for (const message of problems)
+        ctx.addIssue({ code: 'custom', path: ['environments', i, ...path], message });
+    }
+  });
+}
+
 export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const environments: unknown[] = Array.isArray(config.environments) ? config.environments : [];
   const owners = new Map<string, string>();
@@ -536,33 +740,7 @@ export function checkSluiceConfig(config: Record<string, unknown>, ctx: z.Refine
       owners.set(alarm, name);
     });
   });
-  // Sluice calls ELBv2 from its own account and region: every listener, rule and group must be there.
-  let home: { where: string; at: string } | undefined;
-  environments.forEach((env, i) => {
-    const groups = fieldOf(env, 'targetGroups');
-    const arns: [string[], unknown][] = [
-      [['listenerArn'], fieldOf(env, 'listenerArn')],
-      [['ruleArn'], fieldOf(env, 'ruleArn')],
-      [['targetGroups', 'blue'], fieldOf(groups, 'blue')],
-      [['targetGroups', 'green'], fieldOf(groups, 'green')],
-    ];
-    for (const [path, value] of arns) {
-      // An ARN that is not well formed has its own problem already.
-      if (typeof value !== 'string' || !/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:/.test(value))
-        continue;
-      const [, , , region, account] = value.split(':');
-      const where = `${account}/${region}`;
-      const at = formatPath(['environments', i, ...path]);
-      if (!home) home = { where, at };
-      else if (where !== home.where) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['environments', i, ...path],
-          message: `is in account/region ${where}, but ${home.at} is in ${home.where}: Sluice reaches every listener from one account and region`,
-        });
-      }
-    }
-  });
+  checkAccounts(environments, ctx);
   checkSharedListeners(environments, ctx);
   const seen = new Set<string>();
   environments.forEach((env, i) => {
@@ -665,7 +843,7 @@ export interface ConfigProblem {
 
 /** A config that failed validation: the message lists every problem, one a line. */
 export class ConfigError extends Error {
-  override name = 'ConfigError';
+  override readonly name = 'ConfigError';
   constructor(
     readonly problems: ConfigProblem[],
     source = 'config',

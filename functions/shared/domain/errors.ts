@@ -10,34 +10,34 @@ abstract class SluiceError extends Error {
 
 /** The pushed commit is missing a required check, or one did not succeed. */
 export class BuildNotVerifiedError extends SluiceError {
-  override name = 'BuildNotVerifiedError';
+  override readonly name = 'BuildNotVerifiedError';
 }
 /** The new version could not be put on the idle target group. */
 export class DeployError extends SluiceError {
-  override name = 'DeployError';
+  override readonly name = 'DeployError';
 }
 /** The idle target group has fewer healthy targets than the environment requires. */
 export class NotEnoughHealthyTargetsError extends SluiceError {
-  override name = 'NotEnoughHealthyTargetsError';
+  override readonly name = 'NotEnoughHealthyTargetsError';
 }
 /** The load balancer did not accept the weights, or reads back other weights than were written. */
 export class TrafficShiftError extends SluiceError {
-  override name = 'TrafficShiftError';
+  override readonly name = 'TrafficShiftError';
 }
 /** The listener is not in a state Sluice can start from (not 100/0, or not forwarding to the configured groups). */
 export class ListenerStateError extends SluiceError {
-  override name = 'ListenerStateError';
+  override readonly name = 'ListenerStateError';
 }
 /**
  * The listener's target group stickiness outlasts the post-release watch while the environment
  * scales the previous version down: clients pinned to it would get 503s after the scale-down.
  */
 export class StickinessError extends SluiceError {
-  override name = 'StickinessError';
+  override readonly name = 'StickinessError';
 }
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
-  override name = 'AlarmFiredError';
+  override readonly name = 'AlarmFiredError';
   /** `reason` names each alarm with its state reason: "checkout-5xx: Threshold Crossed: …". */
   constructor(
     readonly alarms: string[],
@@ -48,7 +48,7 @@ export class AlarmFiredError extends SluiceError {
 }
 /** A configured alarm that CloudWatch does not return (deleted, renamed, or not readable): it watches nothing. */
 export class AlarmNotFoundError extends SluiceError {
-  override name = 'AlarmNotFoundError';
+  override readonly name = 'AlarmNotFoundError';
   constructor(
     readonly alarms: string[],
     phase: string,
@@ -60,35 +60,35 @@ export class AlarmNotFoundError extends SluiceError {
 }
 /** Alarms had no data for longer than the environment allows; a bake never promotes on no data. */
 export class InsufficientDataError extends SluiceError {
-  override name = 'InsufficientDataError';
+  override readonly name = 'InsufficientDataError';
 }
 /** Another release holds the environment's lock and the policy says not to take it. */
 export class ReleaseLockedError extends SluiceError {
-  override name = 'ReleaseLockedError';
+  override readonly name = 'ReleaseLockedError';
 }
 /** An approver rejected the release in Slack (SendTaskFailure); it ends with traffic untouched. */
 export class ApprovalRejectedError extends SluiceError {
-  override name = 'ApprovalRejectedError';
+  override readonly name = 'ApprovalRejectedError';
 }
 /** The approval request could not be posted (Slack down, rate limited); the state machine retries it. */
 export class ApprovalRequestError extends SluiceError {
-  override name = 'ApprovalRequestError';
+  override readonly name = 'ApprovalRequestError';
 }
 /** Restoring the live target group failed; the guard retries it from the execution's end event. */
 export class RollbackError extends SluiceError {
-  override name = 'RollbackError';
+  override readonly name = 'RollbackError';
 }
 /** The input a handler received does not have the shape the state machine promises. */
 export class InvalidInputError extends SluiceError {
-  override name = 'InvalidInputError';
+  override readonly name = 'InvalidInputError';
 }
 
 /** Reads an error name and message out of a Step Functions Catch result ({ Error, Cause }). */
 export function describeCaught(caught: { Error?: string; Cause?: string } | undefined): {
-  error: string;
+  error: CauseError;
   message: string;
 } {
-  const error = caught?.Error ?? 'UnknownError';
+  const error = causeErrorOf(caught?.Error ?? 'UnknownError');
   const cause = caught?.Cause ?? '';
   // On AWS, a Lambda failure's Cause is the JSON error object; locally it is the message itself.
   try {
@@ -102,32 +102,32 @@ export function describeCaught(caught: { Error?: string; Cause?: string } | unde
 
 /** The image for the version is not in the registry, or its scan findings are too severe. */
 export class ArtifactNotVerifiedError extends SluiceError {
-  override name = 'ArtifactNotVerifiedError';
+  override readonly name = 'ArtifactNotVerifiedError';
 }
 
 /** The image's scan is still IN_PROGRESS or PENDING; Deploy's Retry waits for it (bounded). */
 export class ScanPendingError extends SluiceError {
-  override name = 'ScanPendingError';
+  override readonly name = 'ScanPendingError';
 }
 
 /** Another release holds the environment and this one waits for it (concurrency `queue`, otherBranches, or the same commit released by another execution); the state machine retries. */
 export class ReleaseQueuedError extends SluiceError {
-  override name = 'ReleaseQueuedError';
+  override readonly name = 'ReleaseQueuedError';
 }
 /** A newer push of the branch already holds, or already began in, the environment: this one moves nothing. */
 export class ReleaseSupersededError extends SluiceError {
-  override name = 'ReleaseSupersededError';
+  override readonly name = 'ReleaseSupersededError';
 }
 /**
  * Another writer got there first (the environment's lock, a record's conditional write): not a
  * failure of the release. The state machine retries it within seconds.
  */
 export class ContentionError extends SluiceError {
-  override name = 'ContentionError';
+  override readonly name = 'ContentionError';
 }
 /** The release was stopped (alarm, abort, superseded) while this step ran; its traffic change was undone. */
 export class ReleaseStoppedError extends SluiceError {
-  override name = 'ReleaseStoppedError';
+  override readonly name = 'ReleaseStoppedError';
 }
 
 /**
@@ -140,3 +140,90 @@ export const EXECUTION_ERROR_NAMES = [
   'PipelineStopped',
   'PipelineNotRecorded',
 ] as const;
+
+/**
+ * Every named error class, keyed by its name: the one list the `SluiceErrorName` type is derived
+ * from. A class missing here, or one whose `name` is not a literal equal to its key, fails the
+ * type-check below.
+ */
+export const SLUICE_ERRORS = {
+  AlarmFiredError,
+  AlarmNotFoundError,
+  ApprovalRejectedError,
+  ApprovalRequestError,
+  ArtifactNotVerifiedError,
+  BuildNotVerifiedError,
+  ContentionError,
+  DeployError,
+  InsufficientDataError,
+  InvalidInputError,
+  ListenerStateError,
+  NotEnoughHealthyTargetsError,
+  ReleaseLockedError,
+  ReleaseQueuedError,
+  ReleaseStoppedError,
+  ReleaseSupersededError,
+  RollbackError,
+  ScanPendingError,
+  StickinessError,
+  TrafficShiftError,
+} as const;
+
+/** The name of an error a Sluice handler throws (each class's `override readonly name`). */
+export type SluiceErrorName = InstanceType<(typeof SLUICE_ERRORS)[keyof typeof SLUICE_ERRORS]>['name'];
+
+type ErrorsModule = typeof import('./errors.js');
+/** Exported error classes of this module that SLUICE_ERRORS lacks. */
+type UnlistedErrorClass = Exclude<
+  {
+    [K in keyof ErrorsModule]: ErrorsModule[K] extends abstract new (...args: never[]) => Error ? K : never;
+  }[keyof ErrorsModule],
+  keyof typeof SLUICE_ERRORS
+>;
+/** Classes whose `name` is not the literal of their class name (a plain `name = '…'` widens to string). */
+type MisnamedErrorClass = {
+  [K in keyof typeof SLUICE_ERRORS]: InstanceType<(typeof SLUICE_ERRORS)[K]>['name'] extends K
+    ? string extends InstanceType<(typeof SLUICE_ERRORS)[K]>['name']
+      ? K
+      : never
+    : K;
+}[keyof typeof SLUICE_ERRORS];
+type MustBeTrue<T extends true> = T;
+/** Fails the type-check while a class is unlisted or misnamed (hover the lists above to see which). */
+export type ErrorNamesChecked = MustBeTrue<
+  [UnlistedErrorClass, MisnamedErrorClass] extends [never, never] ? true : false
+>;
+
+declare const foreign: unique symbol;
+/**
+ * An error name that comes from outside Sluice's vocabulary (a Lambda runtime error, a Step
+ * Functions status, a name an older version wrote): carried and shown, never branched on.
+ */
+export type ForeignError = string & { readonly [foreign]: true };
+export const foreignError = (name: string) => name as ForeignError;
+
+/**
+ * The causes that are not a class: Step Functions' own timeout, and the names Sluice gives an
+ * ending it decides without throwing (an abort, an operator's rollback, a newer push, a stale
+ * lock, an approval that expired) or a Fail state of the state machines.
+ */
+export const NON_CLASS_CAUSES = [
+  'States.Timeout',
+  'ApprovalTimedOut',
+  'ReleaseAborted',
+  'ManualRollback',
+  'ReleaseSuperseded',
+  'StaleLock',
+  ...EXECUTION_ERROR_NAMES,
+] as const;
+
+/** An error name Sluice knows and may branch on. */
+export type KnownCause = SluiceErrorName | (typeof NON_CLASS_CAUSES)[number];
+/** The error a release's cause names: one Sluice knows, or a foreign one it only carries. */
+export type CauseError = KnownCause | ForeignError;
+
+const KNOWN_CAUSES: ReadonlySet<string> = new Set([...Object.keys(SLUICE_ERRORS), ...NON_CLASS_CAUSES]);
+
+/** Types an error name read from outside (a Catch result, an execution event): known, or foreign. */
+export const causeErrorOf = (name: string): CauseError =>
+  KNOWN_CAUSES.has(name) ? (name as KnownCause) : foreignError(name);

@@ -1,3 +1,4 @@
+import type { AnalysisSettings, Comparison } from './analysis.js';
 import { type EnvironmentConfig, environmentNamed, type SluiceConfig } from './config.js';
 import { attemptName, executionName, routeTag } from './execution-name.js';
 import { matchesAny } from './glob.js';
@@ -116,6 +117,8 @@ export function environmentInput(
     },
     concurrency: env.concurrency,
     otherBranches: env.otherBranches,
+    ...(env.analysis ? { analysis: analysisSettings(env.analysis) } : {}),
+    alarmsAtStart: env.alarmsAtStart,
   };
 }
 
@@ -283,5 +286,31 @@ function pipelinePlan(
         input: env.input,
       })),
     },
+  };
+}
+
+/** The config's `analysis` as the judge reads it. */
+export function analysisSettings(analysis: NonNullable<EnvironmentConfig['analysis']>): AnalysisSettings {
+  return {
+    intervalSeconds: analysis.interval,
+    confidence: analysis.confidence,
+    minRequests: analysis.minRequests,
+    inconclusive: analysis.inconclusive,
+    comparisons: analysis.comparisons.map((c): Comparison => {
+      switch (c.metric) {
+        case 'errorRate':
+          return { kind: 'errorRate', maxIncreasePoints: c.maxIncreasePoints };
+        case 'latency':
+          return { kind: 'latency', percentile: c.percentile, maxIncreasePercent: c.maxIncreasePercent };
+        default:
+          return {
+            kind: 'metric',
+            namespace: c.namespace,
+            name: c.name,
+            statistic: c.statistic,
+            maxIncreasePercent: c.maxIncreasePercent,
+          };
+      }
+    }),
   };
 }

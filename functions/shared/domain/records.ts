@@ -1,10 +1,12 @@
-import { ReleaseStoppedError } from './errors.js';
+import { type CauseError, type KnownCause, ReleaseStoppedError } from './errors.js';
 import {
+  type HistoryEvent,
+  isTerminal,
   type ReleaseCause,
   type ReleaseInput,
   type ReleaseRecord,
   type ReleaseStatus,
-  TERMINAL_STATUSES,
+  type Trigger,
 } from './release.js';
 
 /** A fresh record for one environment of a release, as BeginRelease writes it. */
@@ -52,28 +54,57 @@ export function newAttempt(
   };
 }
 
-/** Maps a caught error's name to what triggered the end of a release. */
-export function causeOf(error: string, message: string, extra: Partial<ReleaseCause> = {}): ReleaseCause {
-  const trigger: ReleaseCause['trigger'] =
-    error === 'ApprovalRejectedError'
-      ? 'approval'
-      : error === 'AlarmFiredError' || error === 'InsufficientDataError'
-        ? 'alarm'
-        : error === 'BuildNotVerifiedError'
-          ? 'check_failed'
-          : error === 'States.Timeout' || error === 'ApprovalTimedOut'
-            ? 'timeout'
-            : error === 'ReleaseSupersededError'
-              ? 'superseded'
-              : 'handler_error';
-  return { trigger, error, message, ...extra };
+/** What each known error means for the end of a release; a foreign one is a handler error. */
+const TRIGGERS: Record<KnownCause, Trigger> = {
+  ApprovalRejectedError: 'approval',
+  AlarmFiredError: 'alarm',
+  InsufficientDataError: 'alarm',
+  BuildNotVerifiedError: 'check_failed',
+  'States.Timeout': 'timeout',
+  ApprovalTimedOut: 'timeout',
+  ReleaseSupersededError: 'superseded',
+  ReleaseSuperseded: 'superseded',
+  ReleaseAborted: 'manual',
+  ManualRollback: 'manual',
+  StaleLock: 'crash',
+  AlarmNotFoundError: 'handler_error',
+  ApprovalRequestError: 'handler_error',
+  ArtifactNotVerifiedError: 'handler_error',
+  ContentionError: 'handler_error',
+  DeployError: 'handler_error',
+  InvalidInputError: 'handler_error',
+  ListenerStateError: 'handler_error',
+  NotEnoughHealthyTargetsError: 'handler_error',
+  ReleaseLockedError: 'handler_error',
+  ReleaseQueuedError: 'handler_error',
+  ReleaseStoppedError: 'handler_error',
+  RollbackError: 'handler_error',
+  ScanPendingError: 'handler_error',
+  StickinessError: 'handler_error',
+  TrafficShiftError: 'handler_error',
+  ReleaseNotStarted: 'handler_error',
+  ReleaseNotRecorded: 'handler_error',
+  PipelineStopped: 'handler_error',
+  PipelineNotRecorded: 'handler_error',
+};
+
+/** What triggered the end of a release, from the error that ended it. */
+export const triggerOf = (error: CauseError): Trigger =>
+  Object.hasOwn(TRIGGERS, error) ? TRIGGERS[error as KnownCause] : 'handler_error';
+
+/** The cause of a release that ended on `error`. */
+export function causeOf(error: CauseError, message: string, extra: Partial<ReleaseCause> = {}): ReleaseCause {
+  return { trigger: triggerOf(error), error, message, ...extra };
 }
 
 /**
  * A release that ended without promoting: rolled back if traffic had moved (a step was recorded,
  * or the rollback had to write the listener back), failed if not.
  */
-export function endStatus(record: ReleaseRecord | undefined, rollbackWrote = false): ReleaseStatus {
+export function endStatus(
+  record: ReleaseRecord | undefined,
+  rollbackWrote = false,
+): Extract<ReleaseStatus, 'rolled_back' | 'failed'> {
   return rollbackWrote || (record !== undefined && record.steps.length > 0) ? 'rolled_back' : 'failed';
 }
 
@@ -83,8 +114,8 @@ export function newestFirst(a: ReleaseRecord, b: ReleaseRecord): number {
 }
 
 /** Throws ReleaseStoppedError for a record that already ended. */
-export function assertRunning(record: ReleaseRecord, event: string): void {
-  if (TERMINAL_STATUSES.includes(record.status)) {
+export function assertRunning(record: ReleaseRecord, event: HistoryEvent): void {
+  if (isTerminal(record)) {
     throw new ReleaseStoppedError(
       `release ${record.releaseId} already ended ${record.status} in ${record.environment}; not recording ${event}`,
     );

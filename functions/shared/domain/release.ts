@@ -1,4 +1,8 @@
 /** The shapes that travel between the webhook, the state machine and the handlers. */
+import type { AnalysisSettings } from './analysis.js';
+import type { CauseError } from './errors.js';
+
+export type { CauseError } from './errors.js';
 
 /** Percent of traffic on each target group of a listener; the two always sum to 100. */
 export interface Weights {
@@ -62,6 +66,10 @@ export interface EnvironmentInput {
   watchSeconds: number;
   insufficientData: { policy: 'fail' | 'extend'; maxExtensionSeconds: number };
   concurrency: 'supersede' | 'queue' | 'reject';
+  /** Canary analysis in every bake (config `analysis`); absent: alarms alone judge. */
+  analysis?: AnalysisSettings;
+  /** An alarm in ALARM when the release starts (config `alarmsAtStart`); absent in inputs of older versions: `ignore`. */
+  alarmsAtStart?: 'refuse' | 'wait' | 'ignore';
   /** How a release of another branch is met (config `otherBranches`); absent in inputs of older versions: `newer-first`. */
   otherBranches?: 'newer-first' | 'newest-only' | 'first-come';
 }
@@ -91,27 +99,88 @@ export type ReleaseStatus =
   | 'superseded'
   | 'rejected';
 
-export const TERMINAL_STATUSES: readonly ReleaseStatus[] = [
+export const TERMINAL_STATUSES = [
   'succeeded',
   'rolled_back',
   'failed',
   'aborted',
   'superseded',
   'rejected',
-];
+] as const satisfies readonly ReleaseStatus[];
+
+/** A status a record never leaves. */
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+/** Whether the record ended (and so holds a terminal status). */
+export function isTerminal<R extends { status: ReleaseStatus }>(
+  record: R | undefined,
+): record is R & { status: TerminalStatus } {
+  return record !== undefined && (TERMINAL_STATUSES as readonly ReleaseStatus[]).includes(record.status);
+}
+
+/**
+ * Every entry a record's history can hold, one list: readers (the Slack thread, the GitHub
+ * deployment, the check run) switch on these, so a rename is a type error, not a silent change.
+ */
+export type HistoryEvent =
+  // an environment's release, in the order they happen
+  | 'started'
+  | 'verifying_build'
+  | 'build_pending'
+  | 'build_verified'
+  | 'build_rejected'
+  | 'build_timed_out'
+  | 'began'
+  | 'idle_attached'
+  | 'artifact_verified'
+  | 'deployed'
+  | 'approval_requested'
+  | 'approved'
+  | 'rejected'
+  | 'shifted'
+  | 'promote_now'
+  | 'alarm'
+  | 'promoted'
+  | 'succeeded'
+  | 'scaled_down'
+  | 'scale_down_skipped'
+  | 'scale_down_failed'
+  // how a release ends otherwise
+  | 'rolled_back'
+  | 'failed'
+  | 'aborted'
+  | 'superseded'
+  | 'not_started'
+  | 'guard'
+  | 'traffic_restored'
+  // a pipeline's own record
+  | 'plan_posted'
+  | 'stage_started'
+  | 'stage_succeeded'
+  | 'check_run_failed';
+
+/** One line of a record's history. */
+export interface HistoryEntry {
+  at: string;
+  event: HistoryEvent;
+  detail?: string;
+}
+
+/** What ended a release, in one word. */
+export type Trigger =
+  | 'alarm'
+  | 'handler_error'
+  | 'manual'
+  | 'timeout'
+  | 'superseded'
+  | 'crash'
+  | 'check_failed'
+  | 'approval';
 
 /** Why a release ended the way it did. */
 export interface ReleaseCause {
-  trigger:
-    | 'alarm'
-    | 'handler_error'
-    | 'manual'
-    | 'timeout'
-    | 'superseded'
-    | 'crash'
-    | 'check_failed'
-    | 'approval';
-  error?: string;
+  trigger: Trigger;
+  error?: CauseError;
   message: string;
   alarm?: string;
   /** When the alarm changed state (from its event), to measure detection-to-restore time. */
@@ -183,7 +252,7 @@ export interface ReleaseRecord {
   startedAt: string;
   updatedAt: string;
   endedAt?: string;
-  history: { at: string; event: string; detail?: string }[];
+  history: HistoryEntry[];
   attempt?: number;
   /** While VerifyBuild waits for check runs: the task token a check_suite/check_run event wakes. */
   buildWait?: { taskToken: string; since: string; pending: string[] };

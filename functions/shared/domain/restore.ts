@@ -1,4 +1,4 @@
-import { type ReleaseRecord, TERMINAL_STATUSES, type Weights } from './release.js';
+import { isTerminal, type ReleaseRecord, type Weights } from './release.js';
 import { describeWeights, restoredWeights, stepWeights, weightsMatch } from './traffic.js';
 
 export type Side = 'blue' | 'green';
@@ -58,7 +58,7 @@ export function recordedWeights(
   const on = (group: string) => ({ [group]: 100, [group === targets.live ? targets.idle : targets.live]: 0 });
   if (last.restoredAt) return { weights: on(last.restoredTo ?? targets.live), releaseId: last.releaseId };
   if (last.status === 'succeeded') return { weights: stepWeights(targets, 100), releaseId: last.releaseId };
-  if (TERMINAL_STATUSES.includes(last.status) && last.steps.length === 0)
+  if (isTerminal(last) && last.steps.length === 0)
     return { weights: restoredWeights(targets), releaseId: last.releaseId };
   return undefined;
 }

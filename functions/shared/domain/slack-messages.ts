@@ -1,4 +1,5 @@
 import { ACTIONS, type Approval } from './approval.js';
+import { assertNever } from './assert-never.js';
 import type { EnvironmentConfig } from './config.js';
 import { formatDuration } from './duration.js';
 import type { ReleaseRecord } from './release.js';
@@ -212,11 +213,28 @@ export function historyMessage(
       };
     case 'traffic_restored':
       return { text: 'traffic restored', blocks: [context(`:leftwards_arrow_with_hook: ${detail}`)] };
-    default:
+    case 'verifying_build':
+    case 'build_pending':
+    case 'build_verified':
+    case 'build_rejected':
+    case 'build_timed_out':
+    case 'began':
+    case 'idle_attached':
+    case 'artifact_verified':
+    case 'scaled_down':
+    case 'scale_down_skipped':
+    case 'scale_down_failed':
       return {
         text: `${entry.event}: ${entry.detail ?? ''}`,
         blocks: [context(`${esc(entry.event)} ${detail}`)],
       };
+    case 'plan_posted':
+    case 'stage_started':
+    case 'stage_succeeded':
+    case 'check_run_failed':
+      return undefined; // a pipeline's own record reports through its check run, not a thread
+    default:
+      return assertNever(entry.event, 'history event');
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ReleaseRecord } from '../domain/release.js';
+import type { HistoryEvent, ReleaseRecord } from '../domain/release.js';
 import type { AdHocFreeze, FreezeRecord } from '../domain/windows.js';
 
 export interface LockOwner {
@@ -22,7 +22,7 @@ export interface ReleaseStore {
     releaseId: string,
     environment: string,
     patch: Partial<ReleaseRecord>,
-    event: { event: string; detail?: string },
+    event: { event: HistoryEvent; detail?: string },
     options?: { whileRunning?: boolean },
   ): Promise<ReleaseRecord>;
   /** Every record, newest first. */

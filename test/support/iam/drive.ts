@@ -1,5 +1,6 @@
 import type { Action, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsAlarms } from '../../../functions/shared/aws/cloudwatch-alarm-source.js';
+import { awsMetrics } from '../../../functions/shared/aws/cloudwatch-metrics.js';
 import { awsApprovals, type awsThreads } from '../../../functions/shared/aws/dynamodb-approval-store.js';
 import { awsPushes } from '../../../functions/shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../../../functions/shared/aws/dynamodb-release-store.js';
@@ -166,6 +167,8 @@ export class FakeAws {
         return {
           MetricAlarms: (i.AlarmNames as string[]).map((AlarmName) => ({ AlarmName, StateValue: 'OK' })),
         };
+      case 'CloudWatch:GetMetricData':
+        return { MetricDataResults: [] };
       case 'CloudWatch:DescribeAlarmHistory':
         return { AlarmHistoryItems: [] };
       case 'ECS:DescribeServices':
@@ -302,6 +305,19 @@ export const DRIVERS: Record<PortName, Driver> = {
     await alarms.describe(names);
     await alarms.alarmedSince(names, new Date('2026-01-01T00:00:00Z'));
   },
+  metrics: async (inputs) => {
+    for (const { environment } of inputs) {
+      await watch(awsMetrics()).intervals({
+        listenerArn: environment.listenerArn,
+        canary: environment.targetGroups.green,
+        baseline: environment.targetGroups.blue,
+        comparisons: [{ kind: 'latency', percentile: 99, maxIncreasePercent: 20 }],
+        from: new Date('2026-01-01T00:00:00Z'),
+        to: new Date('2026-01-01T00:05:00Z'),
+        periodSeconds: 60,
+      });
+    }
+  },
   deployer: async (inputs) => {
     for (const { environment } of inputs) {
       const { deploy, targetGroups } = environment;
@@ -347,7 +363,7 @@ export const DRIVERS: Record<PortName, Driver> = {
         record.environment,
         { buildWait: { taskToken: 'token', since: '2026-01-01T00:00:00.000Z', pending: ['build'] } },
         {
-          event: 'waiting',
+          event: 'build_pending',
         },
       );
       await store.waitingForChecks(record.sha);
@@ -357,7 +373,7 @@ export const DRIVERS: Record<PortName, Driver> = {
         record.environment,
         { buildWait: undefined } as Partial<ReleaseRecord>,
         {
-          event: 'checked',
+          event: 'build_verified',
         },
       );
       await store.acquireLock(record.environment, owner);

@@ -101,7 +101,7 @@ export class TemplateResolver {
       case 'AWS::StepFunctions::StateMachine.Name':
         return r.Properties?.StateMachineName ?? logicalId;
       case 'AWS::IAM::Role.Arn':
-        return `arn:${this.env.partition}:iam::${this.env.account}:role/${logicalId}`;
+        return `arn:${this.env.partition}:iam::${this.env.account}:role/${r.Properties?.RoleName ?? logicalId}`;
       case 'AWS::Lambda::Function.Arn':
         return this.arn('lambda', `function:${logicalId}`);
       case 'AWS::SQS::Queue.Arn':

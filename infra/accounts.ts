@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { App } from 'aws-cdk-lib';
+import { type EnvironmentAccount, targetRoleArn } from '../functions/shared/domain/accounts.js';
+import type { EnvironmentConfig, SluiceConfig } from '../functions/shared/domain/config.js';
+import { FUNCTION_PORTS, type FunctionName } from './function-ports.js';
+import { arnParts, type EnvironmentPort, isEnvironmentPort } from './policies.js';
+
+/**
+ * The CDK side of environments in their own AWS accounts (issue 19): which functions reach which
+ * environment, the fixed names of their roles (so a target stack in another account can trust
+ * them before either stack is deployed), and where the delivery stack lives.
+ */
+
+/** The session tags every function passes on AssumeRole; the target role's trust allows these keys only. */
+export const SESSION_TAG_KEYS = ['sluice:environment', 'sluice:release'] as const;
+
+/** A config or context problem of a multi-account installation, found at synth. */
+export class AccountsError extends Error {
+  override readonly name = 'AccountsError';
+}
+
+/** An environment's `account`, if it lives in its own account. */
+export function accountOf(env: EnvironmentConfig): EnvironmentAccount | undefined {
+  return (env as EnvironmentConfig & { account?: EnvironmentAccount }).account;
+}
+
+/** The environments reached through a role in their own account, each with that account. */
+export function remoteEnvironments(
+  config: SluiceConfig,
+): { env: EnvironmentConfig; account: EnvironmentAccount }[] {
+  return config.environments.flatMap((env) => {
+    const account = accountOf(env);
+    return account ? [{ env, account }] : [];
+  });
+}
+
+/** The config narrowed to the environments the delivery stack's functions reach with their own role. */
+export function localConfig(config: SluiceConfig): SluiceConfig {
+  return { ...config, environments: config.environments.filter((env) => !accountOf(env)) };
+}
+
+/** The config narrowed to one environment: what that environment's role is granted. */
+export function environmentConfig(config: SluiceConfig, env: EnvironmentConfig): SluiceConfig {
+  return { ...config, environments: [env] };
+}
+
+/** The delivery stack's account and region: the account that runs Sluice's functions. */
+export interface Delivery {
+  readonly account: string;
+  readonly region: string;
+}
+
+/**
+ * `-c sluice:deliveryAccount=… -c sluice:deliveryRegion=…` (or cdk.json). Deliberately not
+ * CDK_DEFAULT_ACCOUNT: `cdk deploy --profile prod SluiceTarget-…` runs with the prod account's
+ * credentials, and the target role must still trust the delivery account's functions.
+ */
+export function deliveryFromContext(app: App): Partial<Delivery> {
+  const account = app.node.tryGetContext('sluice:deliveryAccount');
+  const region = app.node.tryGetContext('sluice:deliveryRegion');
+  return {
+    ...(account !== undefined ? { account: String(account) } : {}),
+    ...(region !== undefined ? { region: String(region) } : {}),
+  };
+}
+
+/** The delivery account and region, required once any environment lives in its own account. */
+export function requireDelivery(config: SluiceConfig, delivery: Partial<Delivery>): Delivery | undefined {
+  const remote = remoteEnvironments(config);
+  if (remote.length === 0) return undefined;
+  const names = remote.map(({ env }) => env.name).join(', ');
+  if (!delivery.account || !/^\d{12}$/.test(delivery.account)) {
+    throw new AccountsError(
+      `environments ${names} live in their own accounts: give the delivery account Sluice runs in with -c sluice:deliveryAccount=<12-digit id> (got ${delivery.account ?? 'nothing'})`,
+    );
+  }
+  if (!delivery.region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(delivery.region)) {
+    throw new AccountsError(
+      `environments ${names} live in their own accounts: give the delivery region with -c sluice:deliveryRegion=<region> (got ${delivery.region ?? 'nothing'})`,
+    );
+  }
+  return { account: delivery.account, region: delivery.region };
+}
+
+/** The ports a release in this environment uses: the ELBv2 ones always, the others where configured. */
+export function environmentPortsOf(env: EnvironmentConfig): EnvironmentPort[] {
+  return [
+    'trafficReader',
+    'trafficRouter',
+    ...(env.alarms.length > 0 ? (['alarms'] as const) : []),
+    ...(env.analysis ? (['metrics'] as const) : []),
+    ...(env.deploy.provider === 'ecs' ? (['deployer', 'serviceScaler'] as const) : []),
+    ...(env.artifact ? (['artifacts'] as const) : []),
+  ];
+}
+
+/** The functions holding at least one of the environment's ports: the only ones that may assume its role. */
+export function functionsReaching(env: EnvironmentConfig): FunctionName[] {
+  const used = new Set<EnvironmentPort>(environmentPortsOf(env));
+  return (Object.keys(FUNCTION_PORTS) as FunctionName[]).filter((name) =>
+    (FUNCTION_PORTS[name] as readonly string[]).some(
+      (port) => isEnvironmentPort(port as never) && used.has(port as EnvironmentPort),
+    ),
+  );
+}
+
+/** Every function holding any environment port. */
+export function functionsWithEnvironmentPorts(): FunctionName[] {
+  return (Object.keys(FUNCTION_PORTS) as FunctionName[]).filter((name) =>
+    (FUNCTION_PORTS[name] as readonly string[]).some((port) => isEnvironmentPort(port as never)),
+  );
+}
+
+const ROLE_NAME_MAX = 64;
+
+/**
+ * The fixed name of a delivery function's role, `sluice-<service>-<region>-<Function>`: a target
+ * stack names it in its trust policy before (or without) reading the delivery stack. The region
+ * keeps two installations of one service in two regions apart (role names are global to an account).
+ */
+export function functionRoleName(service: string, region: string, fn: FunctionName): string {
+  const name = `sluice-${service}-${region}-${fn}`;
+  if (name.length <= ROLE_NAME_MAX) return name;
+  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, ROLE_NAME_MAX - 9)}-${digest}`;
+}
+
+/** The partition every ARN of the environment is in (its listener's). */
+export const partitionOf = (env: EnvironmentConfig) => arnParts(env.listenerArn).partition;
+
+export function functionRoleArn(partition: string, delivery: Delivery, service: string, fn: FunctionName) {
+  return `arn:${partition}:iam::${delivery.account}:role/${functionRoleName(service, delivery.region, fn)}`;
+}
+
+/** Where an environment's target stack deploys: its account, in its region or the delivery region. */
+export function targetEnvOf(account: EnvironmentAccount, delivery: Delivery): Delivery {
+  return { account: account.id, region: account.region ?? delivery.region };
+}
+
+/** The role a delivery function assumes for an environment (the configured one, else the target stack's). */
+export const environmentRoleArn = (
+  config: SluiceConfig,
+  env: EnvironmentConfig,
+  account: EnvironmentAccount,
+) => targetRoleArn(config.service, env.name, account);
+
+/** The delivery account's default event bus, where the target stacks forward alarm state changes. */
+export const deliveryBusArn = (partition: string, delivery: Delivery) =>
+  `arn:${partition}:events:${delivery.region}:${delivery.account}:event-bus/default`;
