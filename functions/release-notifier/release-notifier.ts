@@ -3,8 +3,13 @@ import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import { assertNever } from '../shared/domain/assert-never.js';
 import { type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
-import type { HistoryEvent, ReleaseRecord } from '../shared/domain/release.js';
-import { PIPELINE_RECORD } from '../shared/domain/release.js';
+import { storedRecord } from '../shared/domain/records.js';
+import {
+  type HistoryEvent,
+  isReleaseRecord,
+  type ReleaseRecord,
+  type StoredRecord,
+} from '../shared/domain/release.js';
 import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { DeploymentState, Ports, ThreadState } from '../shared/ports/index.js';
@@ -135,16 +140,16 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
 }
 
 /** The release records in a DynamoDB stream batch (inserts and updates of RELEASE# items). */
-export function streamRecords(event: DynamoDBStreamEvent): ReleaseRecord[] {
-  const records: ReleaseRecord[] = [];
+export function streamRecords(event: DynamoDBStreamEvent): StoredRecord[] {
+  const records: StoredRecord[] = [];
   for (const change of event.Records ?? []) {
     const image = change.dynamodb?.NewImage;
     if (!image || change.eventName === 'REMOVE') continue;
     const item = unmarshall(image as Record<string, AttributeValue> as never) as {
       pk?: string;
-      record?: ReleaseRecord;
+      record?: StoredRecord;
     };
-    if (item.pk?.startsWith('RELEASE#') && item.record) records.push(item.record);
+    if (item.pk?.startsWith('RELEASE#') && item.record) records.push(storedRecord(item.record));
   }
   return records;
 }
@@ -162,7 +167,7 @@ export const createReleaseNotifierHandler = (ports: ReleaseNotifierPorts) =>
       // Within a batch, only each record's newest image matters: the history is append-only.
       for (const record of streamRecords(event)) {
         // A pipeline's own record reports through its "Sluice plan" check run, not a thread.
-        if (record.environment === PIPELINE_RECORD) continue;
+        if (!isReleaseRecord(record)) continue;
         latest.set(`${record.releaseId}\n${record.environment}`, record);
       }
       for (const record of latest.values()) await notifyRelease(p, record);

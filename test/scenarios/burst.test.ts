@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deliver, pushPayload } from '../../embedded/push.js';
 import { createApp, listen, type RunningServer } from '../../embedded/server.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
-import { PIPELINE_RECORD, type ReleaseRecord } from '../../functions/shared/domain/release.js';
+import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { SCALED, Scenario, shaOf } from './harness.js';
 
 /*
@@ -147,7 +147,7 @@ describe('Scenario: a burst of pushes to one release branch (supersede)', () => 
     expect(record?.targets).toBeUndefined();
     // The late commit's pipeline and its "Sluice plan" check run say it was overtaken, not that it
     // failed: `cancelled` is one of a completed check run's conclusions (REST API, update a check run).
-    expect(await scenario.runtime.ports.releases().get(late.releaseId, PIPELINE_RECORD)).toMatchObject({
+    expect(await scenario.runtime.ports.releases().pipelineOf(late.releaseId)).toMatchObject({
       status: 'superseded',
       cause: { trigger: 'superseded' },
     });
