@@ -1,6 +1,7 @@
 import './polyfills.js';
 import { join } from 'node:path';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/alarm-rollback.js';
+import { createAwaitWindowHandler } from '../functions/await-window/await-window.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/begin-release.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/check-alarms.js';
 import { createDeployHandler } from '../functions/deploy/deploy.js';
@@ -375,6 +376,7 @@ function startEngines(
     RequestApproval: createRequestApprovalHandler(ports),
     ScaleDown: createScaleDownHandler(ports),
     RecordPipeline: createRecordPipelineHandler(ports),
+    AwaitWindow: createAwaitWindowHandler(ports),
   };
   const intercept = options.interceptTask;
   const functionsOf = (definition: DefinitionName) =>

@@ -1,4 +1,5 @@
 import type { AlarmRollbackPorts } from '../functions/alarm-rollback/alarm-rollback.js';
+import type { AwaitWindowPorts } from '../functions/await-window/await-window.js';
 import type { BeginReleasePorts } from '../functions/begin-release/begin-release.js';
 import type { CheckAlarmsPorts } from '../functions/check-alarms/check-alarms.js';
 import type { DeployPorts } from '../functions/deploy/deploy.js';
@@ -47,6 +48,7 @@ export const FUNCTION_PORTS = {
   ],
   ReleaseNotifier: ['config', 'releases', 'approvals', 'threads', 'notifier', 'deployments'],
   RecordPipeline: ['releases', 'checkReporter', 'now'],
+  AwaitWindow: ['config', 'releases', 'checkReporter', 'notifier', 'now'],
 } as const satisfies Record<string, readonly PortName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_PORTS;
@@ -95,6 +97,7 @@ const handlerPortsMatchTable: {
   SlackInteractions: Same<keyof SlackInteractionsPorts, Listed<'SlackInteractions'>>;
   ReleaseNotifier: Same<keyof ReleaseNotifierPorts, Listed<'ReleaseNotifier'>>;
   RecordPipeline: Same<keyof RecordPipelinePorts, Listed<'RecordPipeline'>>;
+  AwaitWindow: Same<keyof AwaitWindowPorts, Listed<'AwaitWindow'>>;
 } = {
   GithubWebhook: true,
   AlarmRollback: true,
@@ -111,5 +114,6 @@ const handlerPortsMatchTable: {
   SlackInteractions: true,
   ReleaseNotifier: true,
   RecordPipeline: true,
+  AwaitWindow: true,
 };
 void handlerPortsMatchTable;

@@ -57,6 +57,8 @@ function deploymentState(event: HistoryEvent, record: ReleaseRecord): Deployment
     case 'plan_posted':
     case 'stage_started':
     case 'stage_succeeded':
+    case 'window_wait':
+    case 'window_opened':
     case 'check_run_failed':
       return undefined;
     default:

@@ -17,14 +17,10 @@ import {
   type WorstCase,
   worstCase,
 } from './limits.js';
-import {
-  type DeployWindow,
-  expandDays,
-  type Freeze,
-  isTimeZone,
-  parseClock,
-  parseDateOrInstant,
-} from './windows.js';
+import { expandDays, freezeOf, isTimeZone, parseDateOrInstant, windowHours } from './windows.js';
+
+// The window rules read from an environment live in windows.ts, free of zod, for AwaitWindow's bundle.
+export { freezesOf, windowsOf } from './windows.js';
 
 /**
  * One ARN check with one message: service and resource type in a single regex, so a wrong ARN
@@ -320,7 +316,8 @@ const Environment = z
     /**
      * How long the pipeline may wait for this environment's window, a freeze's end or an
      * operator's freeze (`sluice freeze`) before it gives up; counted in the route's limits.
-     * @default 4h
+     * Set it to the longest gap between windows a push should wait across (18h for 09:00–16:00 weekdays overnight).
+     * @default 1h
      */
     maxWindowWait: duration.optional(),
     /** With `ecs`: where the image is, and what its scan findings may hold. */
@@ -383,60 +380,6 @@ const Environment = z
   );
 
 const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
-
-/** "09:00-16:00" → [540, 960]; undefined unless the end is after the start. */
-export function windowHours(value: string): [number, number] | undefined {
-  const [from, to, ...rest] = value.split('-');
-  if (rest.length > 0 || from === undefined || to === undefined) return undefined;
-  const [a, b] = [parseClock(from.trim()), parseClock(to.trim())];
-  return a !== undefined && b !== undefined && a < b && a < 1440 ? [a, b] : undefined;
-}
-
-/** An environment's windows as the window rules read them. */
-export function windowsOf(env: {
-  windows?: { days: string[]; hours: string; timeZone: string }[] | undefined;
-}): DeployWindow[] {
-  return (env.windows ?? []).map((w) => {
-    // The schema refused any hours or days these do not parse, so neither throws on a loaded config.
-    const hours = windowHours(w.hours);
-    if (!hours) throw new Error(`window hours ${w.hours} do not parse`);
-    const [fromMinute, toMinute] = hours;
-    const days = w.days.map((d) => {
-      const expanded = expandDays(d);
-      if (!expanded) throw new Error(`window days ${d} do not parse`);
-      return expanded;
-    });
-    return {
-      days: [...new Set(days.flat())],
-      fromMinute,
-      toMinute,
-      timeZone: w.timeZone,
-    };
-  });
-}
-
-/** One freeze of the config as instants; a date is read in the freeze's zone, the first window's, or UTC. */
-function freezeOf(freeze: unknown, windows: unknown): Freeze | undefined {
-  const firstZone = fieldOf(Array.isArray(windows) ? windows[0] : undefined, 'timeZone');
-  const named = fieldOf(freeze, 'timeZone') ?? firstZone;
-  // A zone with its own problem reported: order the dates in UTC meanwhile.
-  const zone = typeof named === 'string' && isTimeZone(named) ? named : 'UTC';
-  const [from, to, reason] = ['from', 'to', 'reason'].map((k) => fieldOf(freeze, k));
-  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
-  const start = parseDateOrInstant(from, zone);
-  const end = parseDateOrInstant(to, zone, true);
-  return start && end
-    ? { from: start, to: end, reason: typeof reason === 'string' ? reason : '' }
-    : undefined;
-}
-
-/** An environment's configured freezes as instants. */
-export function freezesOf(env: {
-  freezes?: unknown[] | undefined;
-  windows?: unknown[] | undefined;
-}): Freeze[] {
-  return (env.freezes ?? []).flatMap((f) => freezeOf(f, env.windows) ?? []);
-}
 
 /** Each part of the longest a release of this environment can run; undefined while a field is not valid yet. */
 export function environmentWorstCase(env: unknown, buildSeconds: number): WorstCase | undefined {

@@ -35,6 +35,10 @@ export class ListenerStateError extends SluiceError {
 export class StickinessError extends SluiceError {
   override readonly name = 'StickinessError';
 }
+/** An environment's deploy window does not open (or its freeze does not end) within its maxWindowWait. */
+export class WindowWaitExceededError extends SluiceError {
+  override readonly name = 'WindowWaitExceededError';
+}
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
   override readonly name = 'AlarmFiredError';
@@ -167,6 +171,7 @@ export const SLUICE_ERRORS = {
   ScanPendingError,
   StickinessError,
   TrafficShiftError,
+  WindowWaitExceededError,
 } as const;
 
 /** The name of an error a Sluice handler throws (each class's `override readonly name`). */

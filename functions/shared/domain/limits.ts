@@ -33,8 +33,13 @@ export const PIPELINE_EXECUTION_TIMEOUT_SECONDS = 259_200;
 export const PIPELINE_STAGE_OVERHEAD_SECONDS = 1_500;
 export const PIPELINE_FIXED_OVERHEAD_SECONDS = 1_500;
 
-/** An environment's maxWindowWait when the config sets none: how long a pipeline waits for its window or a freeze's end. */
-export const DEFAULT_MAX_WINDOW_WAIT_SECONDS = 4 * 3600;
+/**
+ * An environment's maxWindowWait when the config sets none: how long a pipeline waits for its
+ * window or a freeze's end (an operator's freeze holds any environment). Counted per environment
+ * in the route's 72 h, so it is short; an environment with windows sets the longest gap it means
+ * to wait across.
+ */
+export const DEFAULT_MAX_WINDOW_WAIT_SECONDS = 3600;
 
 /** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;

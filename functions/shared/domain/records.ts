@@ -84,6 +84,7 @@ const TRIGGERS: Record<KnownCause, Trigger> = {
   BuildNotVerifiedError: 'check_failed',
   'States.Timeout': 'timeout',
   ApprovalTimedOut: 'timeout',
+  WindowWaitExceededError: 'timeout',
   ReleaseSupersededError: 'superseded',
   ReleaseSuperseded: 'superseded',
   ReleaseAborted: 'manual',

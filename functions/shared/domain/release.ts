@@ -157,6 +157,8 @@ export type HistoryEvent =
   | 'plan_posted'
   | 'stage_started'
   | 'stage_succeeded'
+  | 'window_wait'
+  | 'window_opened'
   | 'check_run_failed';
 
 /** One line of a record's history. */
@@ -266,7 +268,14 @@ export interface ReleaseRecord extends RecordBase {
 /** A pipeline's own record: the route's environments in order, the one running, the plan's check run. */
 export interface PipelineRecord extends RecordBase {
   kind: 'pipeline';
-  pipeline: { route: string; environments: string[]; current?: string; checkRunId?: number };
+  pipeline: {
+    route: string;
+    environments: string[];
+    current?: string;
+    checkRunId?: number;
+    /** While the pipeline waits for an environment's deploy window or a freeze's end. */
+    waiting?: { environment: string; until?: string; reason: string; since: string };
+  };
 }
 
 /** Either kind of record the release store keeps. */

@@ -303,3 +303,60 @@ export function describeLocal(at: Date, timeZone: string): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${day} ${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)} ${timeZone}`;
 }
+
+const fieldOf = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+
+/** "09:00-16:00" → [540, 960]; undefined unless the end is after the start. */
+export function windowHours(value: string): [number, number] | undefined {
+  const [from, to, ...rest] = value.split('-');
+  if (rest.length > 0 || from === undefined || to === undefined) return undefined;
+  const [a, b] = [parseClock(from.trim()), parseClock(to.trim())];
+  return a !== undefined && b !== undefined && a < b && a < 1440 ? [a, b] : undefined;
+}
+
+/** An environment's windows as the window rules read them. */
+export function windowsOf(env: {
+  windows?: { days: string[]; hours: string; timeZone: string }[] | undefined;
+}): DeployWindow[] {
+  return (env.windows ?? []).map((w) => {
+    // The schema refused any hours or days these do not parse, so neither throws on a loaded config.
+    const hours = windowHours(w.hours);
+    if (!hours) throw new Error(`window hours ${w.hours} do not parse`);
+    const [fromMinute, toMinute] = hours;
+    const days = w.days.map((d) => {
+      const expanded = expandDays(d);
+      if (!expanded) throw new Error(`window days ${d} do not parse`);
+      return expanded;
+    });
+    return {
+      days: [...new Set(days.flat())],
+      fromMinute,
+      toMinute,
+      timeZone: w.timeZone,
+    };
+  });
+}
+
+/** One freeze of the config as instants; a date is read in the freeze's zone, the first window's, or UTC. */
+export function freezeOf(freeze: unknown, windows: unknown): Freeze | undefined {
+  const firstZone = fieldOf(Array.isArray(windows) ? windows[0] : undefined, 'timeZone');
+  const named = fieldOf(freeze, 'timeZone') ?? firstZone;
+  // A zone with its own problem reported: order the dates in UTC meanwhile.
+  const zone = typeof named === 'string' && isTimeZone(named) ? named : 'UTC';
+  const [from, to, reason] = ['from', 'to', 'reason'].map((k) => fieldOf(freeze, k));
+  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
+  const start = parseDateOrInstant(from, zone);
+  const end = parseDateOrInstant(to, zone, true);
+  return start && end
+    ? { from: start, to: end, reason: typeof reason === 'string' ? reason : '' }
+    : undefined;
+}
+
+/** An environment's configured freezes as instants. */
+export function freezesOf(env: {
+  freezes?: unknown[] | undefined;
+  windows?: unknown[] | undefined;
+}): Freeze[] {
+  return (env.freezes ?? []).flatMap((f) => freezeOf(f, env.windows) ?? []);
+}

@@ -379,6 +379,11 @@ export const DRIVERS: Record<PortName, Driver> = {
       await store.acquireLock(record.environment, owner);
       await store.lockHolder(record.environment);
       await store.releaseLock(record.environment, owner);
+      const at = '2026-01-01T00:00:00.000Z';
+      await store.startFreeze({ environment: record.environment, reason: 'drive', by: 'iam', startedAt: at });
+      await store.activeFreeze(record.environment, new Date(at));
+      await store.endFreeze(record.environment, 'iam', at);
+      await store.freezeLog(record.environment);
     }
     await store.list();
   },
