@@ -2,7 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import { assertNever } from '../shared/domain/assert-never.js';
-import type { EnvironmentConfig } from '../shared/domain/config.js';
+import { type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
 import { storedRecord } from '../shared/domain/records.js';
 import {
   type HistoryEvent,
@@ -116,19 +116,21 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
     deployed: 0,
   };
   const config = p.config();
-  const env = config.environments.find((e) => e.name === record.environment);
+  const env = environmentNamed(config, record.environment);
   const channel = threadChannel(p, env);
   if (channel && env) {
     const notifier = p.notifier();
     const card = withoutArnsIn(releaseCard(record, env), env);
-    if (!state.threadTs) {
+    let threadTs = state.threadTs;
+    if (!threadTs) {
       const root = await notifier.post(channel, card);
-      Object.assign(state, { channel: root.channel, threadTs: root.ts, card: fingerprint(card) });
+      threadTs = root.ts;
+      Object.assign(state, { channel: root.channel, threadTs, card: fingerprint(card) });
       await threads.put(state);
     }
-    const thread = { ts: state.threadTs! };
-    for (let i = state.notified; i < record.history.length; i++) {
-      const entry = record.history[i]!;
+    const thread = { ts: threadTs };
+    for (const [i, entry] of record.history.entries()) {
+      if (i < state.notified) continue;
       if (entry.event === 'approval_requested' && record.approval) {
         const approval = await p.approvals().get(record.approval.id);
         // RequestApproval posts it itself; this only covers one posted by an older version.
@@ -143,7 +145,7 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
       await threads.put(state);
     }
     if (state.card !== fingerprint(card)) {
-      await notifier.update({ channel: state.channel ?? channel, ts: state.threadTs! }, card);
+      await notifier.update({ channel: state.channel ?? channel, ts: threadTs }, card);
       state.card = fingerprint(card);
       await threads.put(state);
     }
@@ -151,8 +153,8 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
 
   const deployments = p.deployments();
   const links = { environmentUrl: env?.url, record };
-  for (let i = state.deployed; i < record.history.length; i++) {
-    const entry = record.history[i]!;
+  for (const [i, entry] of record.history.entries()) {
+    if (i < state.deployed) continue;
     const wanted = deploymentState(entry.event, record);
     if (entry.event === 'started' && state.deploymentId === undefined) {
       state.deploymentId = await deployments.create({

@@ -1,6 +1,5 @@
 import { messageOf } from '../domain/caught.js';
-import type { EnvironmentConfig } from '../domain/config.js';
-import { ReleaseStoppedError } from '../domain/errors.js';
+import { type EnvironmentConfig, environmentNamed } from '../domain/config.js';
 import {
   isPipelineRecord,
   isReleaseRecord,
@@ -16,6 +15,7 @@ import { log } from '../log.js';
 import type { Ports, TrafficReader } from '../ports/index.js';
 import {
   despiteContention,
+  endRelease,
   manualLockOwner,
   type StopPorts,
   stopRelease,
@@ -35,8 +35,8 @@ export class ManualActionError extends Error {
 /** What the manual controls touch: the local API and the CLI wire these. */
 export type ManualControlPorts = StopPorts & Pick<Ports, 'config'>;
 
-function environmentNamed(ports: Pick<Ports, 'config'>, name: string): EnvironmentConfig {
-  const env = ports.config().environments.find((e) => e.name === name);
+function configuredEnvironment(ports: Pick<Ports, 'config'>, name: string): EnvironmentConfig {
+  const env = environmentNamed(ports.config(), name);
   if (!env) throw new ManualActionError(`no environment named ${name}`);
   return env;
 }
@@ -59,7 +59,7 @@ export async function abortRelease(
       stopRelease(
         ports,
         { releaseId, executionName: record.executionName, environment: record.environment },
-        environmentNamed(ports, record.environment),
+        configuredEnvironment(ports, record.environment),
         'aborted',
         {
           trigger: 'manual',
@@ -92,7 +92,7 @@ export async function rollbackEnvironment(
   actor: Actor,
   options: { to?: Side } = {},
 ): Promise<RollbackResult> {
-  const env = environmentNamed(ports, environment);
+  const env = configuredEnvironment(ports, environment);
   const store = ports.releases();
   const cause: ReleaseCause = {
     trigger: 'manual',
@@ -184,22 +184,11 @@ async function restoreSplit(
   const detail = `${cause.message}: the listener was split (${split}); all traffic on ${side} (${group}), as ${choice.why}`;
   const subject = records.find((r) => r.targets);
   if (subject && !isTerminal(subject)) {
-    // As stopRelease does: the record is marked (and the execution stopped) before the write, so
-    // a ShiftTraffic still in flight sees the end and undoes its own write instead of splitting again.
-    await store
-      .update(
-        subject.releaseId,
-        env.name,
-        { status: 'rolled_back', cause, endedAt: ports.now().toISOString() },
-        { event: 'rolled_back', detail: cause.message },
-        { whileRunning: true },
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ReleaseStoppedError)) throw error;
-      });
-    await ports
-      .orchestrator()
-      .stopExecution(subject.executionName, cause.error ?? 'ManualRollback', cause.message);
+    // The first half of stopRelease: the record is marked (and the execution stopped) before the
+    // write, so a ShiftTraffic still in flight sees the end and undoes its own write instead of
+    // splitting again. The restore is to the group chosen above, not the record's live group.
+    const { releaseId, executionName } = subject;
+    await endRelease(ports, { releaseId, executionName, environment: env.name }, 'rolled_back', cause);
   }
   const observed = await router.shift({ [group]: 100, [other]: 0 });
   const recorded = subject
@@ -295,10 +284,10 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
  * stopped and why) and its environments nested. Task tokens stay server-side.
  */
 export function groupReleases(records: StoredRecord[]) {
-  const byId = new Map<string, StoredRecord[]>();
+  const byId = new Map<string, [StoredRecord, ...StoredRecord[]]>();
   for (const record of records) byId.set(record.releaseId, [...(byId.get(record.releaseId) ?? []), record]);
   return [...byId.entries()].map(([id, all]) => {
-    const first = all[0]!;
+    const [first] = all;
     const pipeline = all.find(isPipelineRecord);
     const envs = all.filter(isReleaseRecord);
     const order = pipeline?.pipeline.environments ?? [];

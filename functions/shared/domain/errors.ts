@@ -114,10 +114,6 @@ export class ScanPendingError extends SluiceError {
   override readonly name = 'ScanPendingError';
 }
 
-/** Required checks have not finished yet; the state machine retries. */
-export class BuildPendingError extends SluiceError {
-  override readonly name = 'BuildPendingError';
-}
 /** Another release holds the environment and this one waits for it (concurrency `queue`, otherBranches, or the same commit released by another execution); the state machine retries. */
 export class ReleaseQueuedError extends SluiceError {
   override readonly name = 'ReleaseQueuedError';
@@ -161,7 +157,6 @@ export const SLUICE_ERRORS = {
   ApprovalRequestError,
   ArtifactNotVerifiedError,
   BuildNotVerifiedError,
-  BuildPendingError,
   ContentionError,
   DeployError,
   InsufficientDataError,

@@ -93,7 +93,6 @@ const TRIGGERS: Record<KnownCause, Trigger> = {
   AlarmNotFoundError: 'handler_error',
   ApprovalRequestError: 'handler_error',
   ArtifactNotVerifiedError: 'handler_error',
-  BuildPendingError: 'handler_error',
   ContentionError: 'handler_error',
   DeployError: 'handler_error',
   InvalidInputError: 'handler_error',

@@ -22,7 +22,7 @@ export function groupName(arn: string | undefined, groups?: GroupNames): string 
   if (groups?.blue === arn || arn === 'blue') return 'blue';
   if (groups?.green === arn || arn === 'green') return 'green';
   const tg = /:targetgroup\/([^/]+)\//.exec(arn);
-  if (tg) return tg[1]!;
+  if (tg?.[1]) return tg[1];
   return arn.startsWith('arn:') ? (arn.split(/[:/]/).filter(Boolean).at(-1) ?? 'a resource') : arn;
 }
 
@@ -100,7 +100,7 @@ export function causeWords(record: ReleaseRecord, groups?: GroupNames): string {
 function stepOf(record: ReleaseRecord, index: number) {
   let n = -1;
   for (let i = 0; i <= index && i < record.history.length; i++)
-    if (record.history[i]!.event === 'shifted') n++;
+    if (record.history[i]?.event === 'shifted') n++;
   return n >= 0 ? record.steps[n] : undefined;
 }
 

@@ -143,8 +143,9 @@ function cardButtons(record: ReleaseRecord, env: EnvironmentConfig | undefined):
       ]),
     ];
   }
-  if (record.status !== 'in_progress' || record.steps.length === 0) return [];
-  const weight = record.steps.at(-1)!.weight;
+  const step = record.steps.at(-1);
+  if (record.status !== 'in_progress' || !step) return [];
+  const weight = step.weight;
   const last = env?.steps.at(-1)?.weight ?? 100;
   return [
     actions(`release:${record.releaseId}:${revision}`, [

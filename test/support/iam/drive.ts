@@ -9,7 +9,7 @@ import { awsDeployer } from '../../../functions/shared/aws/ecs-deployer.js';
 import { awsServiceScaler } from '../../../functions/shared/aws/ecs-service-scaler.js';
 import { awsTrafficRouter } from '../../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsDeferral } from '../../../functions/shared/aws/lambda-deferral.js';
-import { resetAwsPorts } from '../../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../../functions/shared/aws/once.js';
 import { awsSecrets } from '../../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../../../functions/shared/aws/sfn-orchestrator.js';
 import type { ReleaseInput, ReleaseRecord, Weights } from '../../../functions/shared/domain/release.js';
@@ -242,7 +242,7 @@ export async function drivePort(
   inputs: ReleaseInput[],
   options: { execution?: readonly ExecutionAccess[]; secrets?: readonly SecretName[] } = {},
 ): Promise<SdkCall[]> {
-  resetAwsPorts();
+  forgetBuilt();
   drives += 1;
   const fake = new FakeAws(inputs);
   const recording = recordSdkCalls(fake.respond);
