@@ -551,7 +551,7 @@ describe('Stack: Sluice', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
 
     it('are fifteen: nine release tasks, the pipeline recorder, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
-      expect(functions).toHaveLength(15);
+      expect(functions).toHaveLength(16);
     });
 
     it('run Node.js 24 on arm64 with active tracing', () => {

@@ -463,6 +463,10 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
     bakeSeconds: bakes as number[],
     extensionSeconds: extensionSeconds!,
     watchSeconds: watchSeconds!,
+    ...(fieldOf(env, 'alarmsAtStart') === 'wait' ? { alarmsAtStart: 'wait' as const } : {}),
+    ...(seconds(fieldOf(fieldOf(env, 'analysis'), 'interval'))
+      ? { analysisIntervalSeconds: seconds(fieldOf(fieldOf(env, 'analysis'), 'interval')) }
+      : {}),
   });
 }
 

@@ -197,6 +197,11 @@ export function historyMessage(
       };
     case 'alarm':
       return { text: `alarm: ${entry.detail ?? ''}`, blocks: [mrkdwn(`:rotating_light: alarm — ${detail}`)] };
+    case 'analysis':
+      return {
+        text: `canary analysis: ${entry.detail ?? ''}`,
+        blocks: [context(`:bar_chart: canary analysis — ${detail}`)],
+      };
     case 'promoted':
       return { text: 'promoted', blocks: [mrkdwn(`:white_check_mark: promoted — ${detail}; watching`)] };
     case 'succeeded':
