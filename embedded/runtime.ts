@@ -2,6 +2,7 @@ import './polyfills.js';
 import { join } from 'node:path';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/alarm-rollback.js';
 import { createAnalyzeCanaryHandler } from '../functions/analyze-canary/analyze-canary.js';
+import { createAwaitWindowHandler } from '../functions/await-window/await-window.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/begin-release.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/check-alarms.js';
 import { createDeployHandler } from '../functions/deploy/deploy.js';
@@ -377,6 +378,7 @@ function startEngines(
     ScaleDown: createScaleDownHandler(ports),
     AnalyzeCanary: createAnalyzeCanaryHandler(ports),
     RecordPipeline: createRecordPipelineHandler(ports),
+    AwaitWindow: createAwaitWindowHandler(ports),
   };
   const intercept = options.interceptTask;
   const functionsOf = (definition: DefinitionName) =>

@@ -21,7 +21,7 @@ export class AccountsError extends Error {
 
 /** An environment's `account`, if it lives in its own account. */
 export function accountOf(env: EnvironmentConfig): EnvironmentAccount | undefined {
-  return (env as EnvironmentConfig & { account?: EnvironmentAccount }).account;
+  return env.account;
 }
 
 /** The environments reached through a role in their own account, each with that account. */

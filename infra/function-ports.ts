@@ -1,5 +1,6 @@
 import type { AlarmRollbackPorts } from '../functions/alarm-rollback/alarm-rollback.js';
 import type { AnalyzeCanaryPorts } from '../functions/analyze-canary/analyze-canary.js';
+import type { AwaitWindowPorts } from '../functions/await-window/await-window.js';
 import type { BeginReleasePorts } from '../functions/begin-release/begin-release.js';
 import type { CheckAlarmsPorts } from '../functions/check-alarms/check-alarms.js';
 import type { DeployPorts } from '../functions/deploy/deploy.js';
@@ -49,6 +50,7 @@ export const FUNCTION_PORTS = {
   ],
   ReleaseNotifier: ['config', 'releases', 'approvals', 'threads', 'notifier', 'deployments'],
   RecordPipeline: ['releases', 'checkReporter', 'now'],
+  AwaitWindow: ['config', 'releases', 'checkReporter', 'notifier', 'now'],
 } as const satisfies Record<string, readonly PortName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_PORTS;
@@ -98,6 +100,7 @@ const handlerPortsMatchTable: {
   SlackInteractions: Same<keyof SlackInteractionsPorts, Listed<'SlackInteractions'>>;
   ReleaseNotifier: Same<keyof ReleaseNotifierPorts, Listed<'ReleaseNotifier'>>;
   RecordPipeline: Same<keyof RecordPipelinePorts, Listed<'RecordPipeline'>>;
+  AwaitWindow: Same<keyof AwaitWindowPorts, Listed<'AwaitWindow'>>;
 } = {
   GithubWebhook: true,
   AlarmRollback: true,
@@ -115,5 +118,6 @@ const handlerPortsMatchTable: {
   SlackInteractions: true,
   ReleaseNotifier: true,
   RecordPipeline: true,
+  AwaitWindow: true,
 };
 void handlerPortsMatchTable;

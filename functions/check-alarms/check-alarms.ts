@@ -119,7 +119,7 @@ async function failOnSoakEpisodes(input: Input, p: CheckAlarmsPorts): Promise<vo
   // From promotion on, an alarm in a release that still succeeded is one nothing acted on (the
   // watch ended before it, or its event came after Complete freed the environment); a minute
   // earlier still, for the skew between this function's clock and CloudWatch's timestamps.
-  const promotedAt = record?.history.findLast((h) => h.event === 'promoted')?.at ?? record?.endedAt;
+  const promotedAt = record?.promotedAt ?? record?.endedAt;
   const from = promotedAt ? Date.parse(promotedAt) : p.now().getTime() - input.bakeSeconds * 1000;
   const since = new Date(from - CLOCK_SKEW_MS);
   const episodes = await p.alarms().alarmedSince(environment.alarms, since);

@@ -70,6 +70,11 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Sluice: keep the approval task token server-side and record the request',
     timeout: Duration.seconds(30),
   },
+  AwaitWindow: {
+    dir: 'await-window',
+    description: "Sluice: before an environment, wait for its deploy window and freezes' end",
+    timeout: Duration.seconds(20),
+  },
   ScaleDown: {
     dir: 'scale-down',
     description: "Sluice: resize the previous version's ECS service once the release stands",

@@ -201,6 +201,7 @@ describe('Handler: check-alarms', () => {
       await store.create(
         recordOf(staging(), {
           status: 'succeeded',
+          promotedAt,
           endedAt: '2026-01-01T00:04:00.000Z',
           history: [
             { at: '2026-01-01T00:00:00.000Z', event: 'started' },

@@ -35,6 +35,10 @@ export class ListenerStateError extends SluiceError {
 export class StickinessError extends SluiceError {
   override readonly name = 'StickinessError';
 }
+/** An environment's deploy window does not open (or its freeze does not end) within its maxWindowWait. */
+export class WindowWaitExceededError extends SluiceError {
+  override readonly name = 'WindowWaitExceededError';
+}
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
   override readonly name = 'AlarmFiredError';
@@ -127,10 +131,6 @@ export class ScanPendingError extends SluiceError {
   override readonly name = 'ScanPendingError';
 }
 
-/** Required checks have not finished yet; the state machine retries. */
-export class BuildPendingError extends SluiceError {
-  override readonly name = 'BuildPendingError';
-}
 /** Another release holds the environment and this one waits for it (concurrency `queue`, otherBranches, or the same commit released by another execution); the state machine retries. */
 export class ReleaseQueuedError extends SluiceError {
   override readonly name = 'ReleaseQueuedError';
@@ -178,7 +178,6 @@ export const SLUICE_ERRORS = {
   ApprovalRequestError,
   ArtifactNotVerifiedError,
   BuildNotVerifiedError,
-  BuildPendingError,
   ContentionError,
   DeployError,
   InsufficientDataError,
@@ -193,6 +192,7 @@ export const SLUICE_ERRORS = {
   ScanPendingError,
   StickinessError,
   TrafficShiftError,
+  WindowWaitExceededError,
 } as const;
 
 /** The name of an error a Sluice handler throws (each class's `override readonly name`). */

@@ -33,8 +33,13 @@ export const PIPELINE_EXECUTION_TIMEOUT_SECONDS = 259_200;
 export const PIPELINE_STAGE_OVERHEAD_SECONDS = 1_500;
 export const PIPELINE_FIXED_OVERHEAD_SECONDS = 1_500;
 
-/** An environment's maxWindowWait when the config sets none: how long a pipeline waits for its window or a freeze's end. */
-export const DEFAULT_MAX_WINDOW_WAIT_SECONDS = 4 * 3600;
+/**
+ * An environment's maxWindowWait when the config sets none: how long a pipeline waits for its
+ * window or a freeze's end (an operator's freeze holds any environment). Counted per environment
+ * in the route's 72 h, so it is short; an environment with windows sets the longest gap it means
+ * to wait across.
+ */
+export const DEFAULT_MAX_WINDOW_WAIT_SECONDS = 3600;
 
 /** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;
@@ -64,6 +69,11 @@ export const RELEASE_STEP_TASKS_SECONDS = 400;
 export const ALARMS_AT_START_WAIT_SECONDS = 20 * 30 + 21 * 60;
 /** release.asl.json's AnalyzeCanary TimeoutSeconds: each look of the analysis adds at most this to its bake. */
 export const ANALYZE_CANARY_TASK_SECONDS = 60;
+
+/** How many times AnalyzeCanary runs over the bakes: once per interval, the last one shortened. */
+function analysisLooks(bakes: number[], interval: number | undefined): number {
+  return interval ? bakes.reduce((n, bake) => n + Math.ceil(bake / interval), 0) : 0;
+}
 
 /** What one environment's release can take at most, part by part. */
 export interface WorstCase {
@@ -120,10 +130,7 @@ export function worstCase(env: WorstCaseInput): WorstCase {
     extensions: env.extensionSeconds * (env.bakeSeconds.length + 1),
     watch: env.watchSeconds,
     alarmsAtStart: env.alarmsAtStart === 'wait' ? ALARMS_AT_START_WAIT_SECONDS : 0,
-    analysis: env.analysisIntervalSeconds
-      ? env.bakeSeconds.reduce((n, bake) => n + Math.ceil(bake / env.analysisIntervalSeconds!), 0) *
-        ANALYZE_CANARY_TASK_SECONDS
-      : 0,
+    analysis: analysisLooks(env.bakeSeconds, env.analysisIntervalSeconds) * ANALYZE_CANARY_TASK_SECONDS,
   };
 }
 

@@ -236,6 +236,8 @@ export function historyMessage(
     case 'plan_posted':
     case 'stage_started':
     case 'stage_succeeded':
+    case 'window_wait':
+    case 'window_opened':
     case 'check_run_failed':
       return undefined; // a pipeline's own record reports through its check run, not a thread
     default:

@@ -9,7 +9,7 @@ import { awsDeployer } from '../../../functions/shared/aws/ecs-deployer.js';
 import { awsServiceScaler } from '../../../functions/shared/aws/ecs-service-scaler.js';
 import { awsTrafficRouter } from '../../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsDeferral } from '../../../functions/shared/aws/lambda-deferral.js';
-import { resetAwsPorts } from '../../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../../functions/shared/aws/once.js';
 import { awsSecrets } from '../../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../../../functions/shared/aws/sfn-orchestrator.js';
 import type { ReleaseInput, ReleaseRecord, Weights } from '../../../functions/shared/domain/release.js';
@@ -242,7 +242,7 @@ export async function drivePort(
   inputs: ReleaseInput[],
   options: { execution?: readonly ExecutionAccess[]; secrets?: readonly SecretName[] } = {},
 ): Promise<SdkCall[]> {
-  resetAwsPorts();
+  forgetBuilt();
   drives += 1;
   const fake = new FakeAws(inputs);
   const recording = recordSdkCalls(fake.respond);
@@ -379,6 +379,11 @@ export const DRIVERS: Record<PortName, Driver> = {
       await store.acquireLock(record.environment, owner);
       await store.lockHolder(record.environment);
       await store.releaseLock(record.environment, owner);
+      const at = '2026-01-01T00:00:00.000Z';
+      await store.startFreeze({ environment: record.environment, reason: 'drive', by: 'iam', startedAt: at });
+      await store.activeFreeze(record.environment, new Date(at));
+      await store.endFreeze(record.environment, 'iam', at);
+      await store.freezeLog(record.environment);
     }
     await store.list();
   },
