@@ -119,7 +119,7 @@ describe('Stack: Sluice', () => {
       });
     });
 
-    it('may invoke exactly their own task functions, unqualified: nine for a release, three for the pipeline; SlackInteractions only itself', () => {
+    it('may invoke exactly their own task functions, unqualified: ten for a release, three for the pipeline; SlackInteractions only itself', () => {
       const all = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
       // SlackInteractions answers Slack within 3 s and acts in an asynchronous invocation of itself.
       const self = all.filter((s) => s.policy.includes('InvokeSelf'));
@@ -133,7 +133,7 @@ describe('Stack: Sluice', () => {
       expect(
         invoke.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), resourcesOf(s).length]),
       ).toEqual([
-        ['ReleaseStateMachine', 9],
+        ['ReleaseStateMachine', 10],
         ['PipelineStateMachine', 3],
       ]);
       for (const s of invoke)
