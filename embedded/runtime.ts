@@ -1,6 +1,7 @@
 import './polyfills.js';
 import { join } from 'node:path';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/alarm-rollback.js';
+import { createAnalyzeCanaryHandler } from '../functions/analyze-canary/analyze-canary.js';
 import { createAwaitWindowHandler } from '../functions/await-window/await-window.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/begin-release.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/check-alarms.js';
@@ -376,6 +377,7 @@ function startEngines(
     Rollback: createRollbackHandler(ports),
     RequestApproval: createRequestApprovalHandler(ports),
     ScaleDown: createScaleDownHandler(ports),
+    AnalyzeCanary: createAnalyzeCanaryHandler(ports),
     RecordPipeline: createRecordPipelineHandler(ports),
     AwaitWindow: createAwaitWindowHandler(ports),
   };

@@ -57,6 +57,7 @@ function deploymentState(event: HistoryEvent, record: ReleaseRecord): Deployment
     case 'shifted':
     case 'promote_now':
     case 'alarm':
+    case 'analysis':
     case 'scaled_down':
     case 'scale_down_skipped':
     case 'scale_down_failed':

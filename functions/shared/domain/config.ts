@@ -418,6 +418,10 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
     bakeSeconds: bakes,
     extensionSeconds,
     watchSeconds,
+    ...(fieldOf(env, 'alarmsAtStart') === 'wait' ? { alarmsAtStart: 'wait' as const } : {}),
+    ...(seconds(fieldOf(fieldOf(env, 'analysis'), 'interval'))
+      ? { analysisIntervalSeconds: seconds(fieldOf(fieldOf(env, 'analysis'), 'interval')) }
+      : {}),
   });
 }
 

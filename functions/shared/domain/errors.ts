@@ -87,6 +87,23 @@ export class InvalidInputError extends SluiceError {
   override readonly name = 'InvalidInputError';
 }
 
+/** The canary analysis found a regression beyond the tolerance; the message is its evidence in numbers. */
+export class CanaryRegressionError extends SluiceError {
+  override readonly name = 'CanaryRegressionError';
+}
+/** At a bake's end the analysis could neither pass nor fail the canary, and the environment's policy fails it. */
+export class CanaryInconclusiveError extends SluiceError {
+  override readonly name = 'CanaryInconclusiveError';
+}
+/** An alarm the environment watches was in ALARM when the release started (`alarmsAtStart`); nothing moved. */
+export class AlarmsAtStartError extends SluiceError {
+  override readonly name = 'AlarmsAtStartError';
+}
+/** `alarmsAtStart: wait`: an alarm is still in ALARM; the state machine retries for up to 10 minutes. */
+export class AlarmsAtStartPendingError extends SluiceError {
+  override readonly name = 'AlarmsAtStartPendingError';
+}
+
 /** Reads an error name and message out of a Step Functions Catch result ({ Error, Cause }). */
 export function describeCaught(caught: { Error?: string; Cause?: string } | undefined): {
   error: CauseError;
@@ -153,6 +170,10 @@ export const EXECUTION_ERROR_NAMES = [
 export const SLUICE_ERRORS = {
   AlarmFiredError,
   AlarmNotFoundError,
+  AlarmsAtStartError,
+  AlarmsAtStartPendingError,
+  CanaryInconclusiveError,
+  CanaryRegressionError,
   ApprovalRejectedError,
   ApprovalRequestError,
   ArtifactNotVerifiedError,

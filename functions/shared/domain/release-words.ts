@@ -151,6 +151,8 @@ export function entryWords(record: ReleaseRecord, index: number, groups?: GroupN
       return withDetail('Promote now was asked', detail && unmention(detail));
     case 'alarm':
       return withDetail('Alarm', detail);
+    case 'analysis':
+      return withDetail('Canary analysis', detail);
     case 'promoted':
       return `Promoted: ${idle} serves all traffic; the previous version stays ready on ${live}`;
     case 'succeeded':

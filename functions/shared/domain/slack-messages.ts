@@ -312,6 +312,7 @@ export function milestoneMessage(
     case 'shifted':
     case 'promote_now':
     case 'alarm':
+    case 'analysis':
     case 'succeeded':
     case 'scaled_down':
     case 'scale_down_skipped':
