@@ -1,3 +1,4 @@
+import { accessScope } from '../shared/domain/accounts.js';
 import { judgeAlarms } from '../shared/domain/alarms.js';
 import { AlarmFiredError, AlarmNotFoundError, InsufficientDataError } from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
@@ -28,7 +29,10 @@ export type CheckAlarmsPorts = Pick<Ports, 'alarms' | 'releases' | 'now'>;
 export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
   lambdaHandler<Input, Output, CheckAlarmsPorts>('CheckAlarms', ports, async (input, p) => {
     const { environment } = input;
-    const statuses = environment.alarms.length > 0 ? await p.alarms().describe(environment.alarms) : [];
+    const statuses =
+      environment.alarms.length > 0
+        ? await p.alarms(accessScope(environment.name, input.release.id)).describe(environment.alarms)
+        : [];
     const verdict = judgeAlarms(statuses, {
       phase: input.phase,
       policy: environment.insufficientData.policy,
@@ -91,7 +95,9 @@ async function failOnSoakEpisodes(input: Input, p: CheckAlarmsPorts): Promise<vo
   const promotedAt = record?.history.findLast((h) => h.event === 'promoted')?.at ?? record?.endedAt;
   const from = promotedAt ? Date.parse(promotedAt) : p.now().getTime() - input.bakeSeconds * 1000;
   const since = new Date(from - CLOCK_SKEW_MS);
-  const episodes = await p.alarms().alarmedSince(environment.alarms, since);
+  const episodes = await p
+    .alarms(accessScope(environment.name, release.id))
+    .alarmedSince(environment.alarms, since);
   if (episodes.length === 0) return;
   const names = [...new Set(episodes.map((e) => e.name))];
   const reason = episodes
