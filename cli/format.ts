@@ -1,6 +1,7 @@
 import type { EnvironmentStatus } from '../functions/shared/control/manual-control.js';
 import { formatDuration } from '../functions/shared/domain/duration.js';
 import type { Ignored, ReleasePlan } from '../functions/shared/domain/plan.js';
+import type { EnvironmentInput } from '../functions/shared/domain/release.js';
 
 /** A plan as a person reads it in a terminal. */
 export function formatPlan(plan: ReleasePlan | Ignored): string {
@@ -44,12 +45,31 @@ export function formatPlan(plan: ReleasePlan | Ignored): string {
         .join('  ')
         .trimEnd(),
     );
+  const judged = plan.environments.map((env) => describeAnalysis(env.name, env.input.environment));
+  lines.push('', ...judged);
   lines.push(
     '',
     `expected duration of the whole pipeline (bakes, watches and soaks; deploys excluded): ${formatDuration(plan.expectedSeconds)}`,
     `worst case before Sluice's own alarm checks catch a bad release: ${formatDuration(plan.worstCaseDetectionSeconds)} (alarm events act sooner)`,
   );
   return lines.join('\n');
+}
+
+/** One line per environment: how its bakes judge the canary, and what an alarm in ALARM at the start does. */
+export function describeAnalysis(name: string, env: EnvironmentInput): string {
+  const atStart = `alarms in ALARM at the start: ${env.alarmsAtStart ?? 'ignore'}`;
+  const a = env.analysis;
+  if (!a) return `${name}: canary analysis off (alarms alone judge the bakes); ${atStart}`;
+  const comparisons = a.comparisons
+    .map((c) =>
+      c.kind === 'errorRate'
+        ? `5xx rate ≤ baseline +${c.maxIncreasePoints} points`
+        : c.kind === 'latency'
+          ? `p${c.percentile} response time ≤ baseline +${c.maxIncreasePercent}%`
+          : `${c.namespace}/${c.name} ${c.statistic} ≤ baseline +${c.maxIncreasePercent}%`,
+    )
+    .join(', ');
+  return `${name}: canary analysis every ${formatDuration(a.intervalSeconds)} of each bake — ${comparisons}; ${Math.round(a.confidence * 1000) / 10}% confidence, ≥ ${a.minRequests} requests a side; inconclusive at a bake's end: ${a.inconclusive}; ${atStart}`;
 }
 
 /** `sluice status`: each environment's traffic as the listener serves it, its lock, its latest releases. */

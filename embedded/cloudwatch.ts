@@ -53,6 +53,31 @@ export interface LocalAlarmDefinition {
   targetGroups: { blue: string; green: string };
 }
 
+/** One GetMetricData query of the local CloudWatch: a series of the ALB (a target group ARN). */
+export interface LocalMetricQuery {
+  id: string;
+  /** The MetricStore series: a target group's (or a listener's) ARN. */
+  series: string;
+  metric: 'RequestCount' | 'HTTPCode_Target_5XX_Count' | 'TargetResponseTime';
+  /** Sum, Average, Maximum or pNN. */
+  stat: string;
+}
+
+export interface LocalMetricDataRequest {
+  queries: LocalMetricQuery[];
+  /** ms */
+  from: number;
+  to: number;
+  periodSeconds: number;
+}
+
+export interface LocalMetricDataResult {
+  id: string;
+  /** Period starts, ms, oldest first. */
+  timestamps: number[];
+  values: number[];
+}
+
 /** Where the alarms read their data: LocalAlb.metrics. */
 export interface MetricReader {
   query(seriesKey: string, fromMs: number, toMs: number): MetricWindow;
@@ -182,6 +207,35 @@ export class LocalCloudWatch {
       first.set(h.name, { name: h.name, at: new Date(h.at).toISOString(), reason: h.reason });
     }
     return [...first.values()];
+  }
+
+  /**
+   * GetMetricData over the local ALB's per-target-group series: one result per query, a value per
+   * period from `from` to `to`, oldest first. As on AWS, a count metric has no datapoint in a period
+   * without requests, and a statistic of an empty period is absent.
+   */
+  getMetricData(request: LocalMetricDataRequest): LocalMetricDataResult[] {
+    const step = request.periodSeconds * 1000;
+    return request.queries.map((q) => {
+      const timestamps: number[] = [];
+      const values: number[] = [];
+      for (let start = request.from; start + step <= request.to; start += step) {
+        const window = this.metrics.query(q.series, start, start + step);
+        const value =
+          q.metric === 'RequestCount'
+            ? countStatistic(q.stat as LocalAlarmConfig['statistic'], window.requests)
+            : q.metric === 'HTTPCode_Target_5XX_Count'
+              ? countStatistic(q.stat as LocalAlarmConfig['statistic'], window.target5xx)
+              : latencyStatistic(
+                  q.stat as LocalAlarmConfig['statistic'],
+                  window.latenciesMs.map((ms) => ms / 1000),
+                );
+        if (value === undefined) continue;
+        timestamps.push(start);
+        values.push(value);
+      }
+      return { id: q.id, timestamps, values };
+    });
   }
 
   /** Like CloudWatch's SetAlarmState: sets the state until the next evaluation decides again. */

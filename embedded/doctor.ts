@@ -10,6 +10,7 @@ import {
   type SecretFacts,
   type TargetGroupFacts,
 } from '../functions/shared/domain/doctor.js';
+import { isReleaseRecord } from '../functions/shared/domain/release.js';
 import type { SecretName } from '../functions/shared/ports/secrets.js';
 import { SECRET_ENV } from './adapters/secrets.js';
 import type { EmbeddedRuntime } from './runtime.js';
@@ -26,7 +27,7 @@ export function loadBalancerOf(listenerArn: string): string {
  */
 export async function embeddedDoctor(runtime: EmbeddedRuntime): Promise<DoctorReport> {
   const { ports, alb, config } = runtime;
-  const records = await attempt(() => ports.releases().list());
+  const records = await attempt(async () => (await ports.releases().list()).filter(isReleaseRecord));
   const environments: Record<string, EnvironmentFacts> = {};
   for (const env of config.environments) {
     const loadBalancerArn = loadBalancerOf(env.listenerArn);

@@ -1,6 +1,8 @@
 import './polyfills.js';
 import { join } from 'node:path';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/alarm-rollback.js';
+import { createAnalyzeCanaryHandler } from '../functions/analyze-canary/analyze-canary.js';
+import { createAwaitWindowHandler } from '../functions/await-window/await-window.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/begin-release.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/check-alarms.js';
 import { createDeployHandler } from '../functions/deploy/deploy.js';
@@ -36,6 +38,7 @@ import { LocalDeployer } from './adapters/deployer.js';
 import { LocalDeployments } from './adapters/deployments.js';
 import { MemoryPushLog } from './adapters/memory-push-log.js';
 import { MemoryReleaseStore } from './adapters/memory-release-store.js';
+import { LocalMetricsSource } from './adapters/metrics-source.js';
 import { LocalOrchestrator } from './adapters/orchestrator.js';
 import { FileSecrets } from './adapters/secrets.js';
 import { LocalSlack } from './adapters/slack.js';
@@ -199,6 +202,7 @@ export class EmbeddedRuntime {
         trafficReader: (listener) => new LocalTrafficRouter(alb, listener),
         trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
         alarms: () => new LocalAlarmSource(cloudwatch),
+        metrics: () => new LocalMetricsSource(cloudwatch),
         deployer: () => deployer,
         serviceScaler: () => deployer,
         buildVerifier: () => githubApi,
@@ -372,7 +376,9 @@ function startEngines(
     Rollback: createRollbackHandler(ports),
     RequestApproval: createRequestApprovalHandler(ports),
     ScaleDown: createScaleDownHandler(ports),
+    AnalyzeCanary: createAnalyzeCanaryHandler(ports),
     RecordPipeline: createRecordPipelineHandler(ports),
+    AwaitWindow: createAwaitWindowHandler(ports),
   };
   const intercept = options.interceptTask;
   const functionsOf = (definition: DefinitionName) =>

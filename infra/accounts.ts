@@ -21,7 +21,7 @@ export class AccountsError extends Error {
 
 /** An environment's `account`, if it lives in its own account. */
 export function accountOf(env: EnvironmentConfig): EnvironmentAccount | undefined {
-  return (env as EnvironmentConfig & { account?: EnvironmentAccount }).account;
+  return env.account;
 }
 
 /** The environments reached through a role in their own account, each with that account. */
@@ -88,6 +88,7 @@ export function environmentPortsOf(env: EnvironmentConfig): EnvironmentPort[] {
     'trafficReader',
     'trafficRouter',
     ...(env.alarms.length > 0 ? (['alarms'] as const) : []),
+    ...(env.analysis ? (['metrics'] as const) : []),
     ...(env.deploy.provider === 'ecs' ? (['deployer', 'serviceScaler'] as const) : []),
     ...(env.artifact ? (['artifacts'] as const) : []),
   ];

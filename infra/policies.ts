@@ -100,6 +100,21 @@ export function alarmReadStatements(config: SluiceConfig): PolicyStatement[] {
   ];
 }
 
+/**
+ * GetMetricData for the canary analysis. CloudWatch metrics have no ARN: the action's only
+ * resource type (`dataset`) is for OTLP metrics, so classic metrics such as AWS/ApplicationELB
+ * are readable only with Resource * (Service Authorization Reference, Amazon CloudWatch).
+ */
+export function metricReadStatements(): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'ReadTargetGroupMetrics',
+      actions: ['cloudwatch:GetMetricData'],
+      resources: ['*'],
+    }),
+  ];
+}
+
 export interface EcsDeployStatementsOptions {
   /**
    * Roles the new task definition revisions may carry (task and execution roles). ECS copies
@@ -215,6 +230,7 @@ export const ENVIRONMENT_PORTS = [
   'trafficReader',
   'trafficRouter',
   'alarms',
+  'metrics',
   'deployer',
   'serviceScaler',
   'artifacts',
@@ -240,6 +256,7 @@ export function environmentPortStatements(
     trafficReader: () => trafficReadStatements(),
     trafficRouter: () => [...trafficReadStatements(), ...trafficWriteStatements(config)],
     alarms: () => alarmReadStatements(config),
+    metrics: () => metricReadStatements(),
     deployer: () => ecsDeployStatements(config, options),
     serviceScaler: () => ecsScaleStatements(config),
     artifacts: () => ecrReadStatements(config),

@@ -274,6 +274,7 @@ export class SluiceStack extends Stack {
       alarms: (fn) => grant(fn, environmentPortStatements(local, ['alarms'])),
       deployer: (fn) => grant(fn, environmentPortStatements(local, ['deployer'], { passRoleArns })),
       serviceScaler: (fn) => grant(fn, environmentPortStatements(local, ['serviceScaler'])),
+      metrics: (fn) => grant(fn, environmentPortStatements(local, ['metrics'])),
       buildVerifier: (fn) => secrets.grantRead('github-token', fn.role),
       checkReporter: (fn) => secrets.grantRead('github-token', fn.role),
       artifacts: (fn) => grant(fn, environmentPortStatements(local, ['artifacts'])),

@@ -6,8 +6,13 @@ import { AccountPrincipal, PolicyStatement, Role, ServicePrincipal } from 'aws-c
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { type EnvironmentAccount, targetRoleName } from '../functions/shared/domain/accounts.js';
-import type { EnvironmentConfig, SluiceConfig } from '../functions/shared/domain/config.js';
 import {
+  type EnvironmentConfig,
+  environmentArns,
+  type SluiceConfig,
+} from '../functions/shared/domain/config.js';
+import {
+  AccountsError,
   type Delivery,
   deliveryBusArn,
   environmentConfig,
@@ -58,6 +63,25 @@ export function alarmForwardPattern(alarmNames: string[]) {
   };
 }
 
+/**
+ * Every ARN of the environment must be in the stack's account and region (IAM ARNs have no
+ * region): the role reaches nothing else. Config validation holds this too, except the default
+ * region, which only the app knows (the delivery region).
+ */
+function checkEnvironmentIn(env: EnvironmentConfig, accountId: string, region: string): void {
+  const elsewhere = environmentArns(env)
+    .filter(({ arn }) => {
+      const [, , , arnRegion, arnAccount] = arn.split(':');
+      return arnAccount !== accountId || (arnRegion !== '' && arnRegion !== region);
+    })
+    .map(({ path, arn }) => `  environments.${env.name}.${path.join('.')}: ${arn}`);
+  if (elsewhere.length > 0) {
+    throw new AccountsError(
+      `environments.${env.name} lives in ${accountId}/${region}, but these are elsewhere:\n${elsewhere.join('\n')}`,
+    );
+  }
+}
+
 const OPERATOR_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)\/.+$/;
 
 /**
@@ -79,6 +103,7 @@ export class SluiceTargetStack extends Stack {
   constructor(scope: Construct, id: string, props: SluiceTargetStackProps) {
     super(scope, id, props);
     const { config, environment: env, account, delivery } = props;
+    checkEnvironmentIn(env, account.id, this.region);
     const partition = partitionOf(env);
     if (!account.role) this.role = this.environmentRole(props, partition);
 

@@ -1,5 +1,17 @@
-import { assertRunning, newestFirst } from '../../functions/shared/domain/records.js';
-import type { HistoryEvent, ReleaseRecord } from '../../functions/shared/domain/release.js';
+import {
+  assertRunning,
+  newestFirst,
+  PIPELINE_KEY,
+  recordKeyOf,
+} from '../../functions/shared/domain/records.js';
+import {
+  type HistoryEvent,
+  isPipelineRecord,
+  isReleaseRecord,
+  type PipelineRecord,
+  type ReleaseRecord,
+  type StoredRecord,
+} from '../../functions/shared/domain/release.js';
 import { type AdHocFreeze, type FreezeRecord, freezeInForce } from '../../functions/shared/domain/windows.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared/ports/release-store.js';
 
@@ -10,7 +22,7 @@ import type { LockOwner, LockResult, ReleaseStore } from '../../functions/shared
  * to the same behaviour.
  */
 export class MemoryReleaseStore implements ReleaseStore {
-  private readonly records = new Map<string, ReleaseRecord>();
+  private readonly records = new Map<string, StoredRecord>();
   private readonly locks = new Map<string, LockOwner>();
   /** Per environment, newest first; the first is in force unless it ended. */
   private readonly freezes = new Map<string, FreezeRecord[]>();
@@ -22,7 +34,15 @@ export class MemoryReleaseStore implements ReleaseStore {
   }
 
   async create(record: ReleaseRecord): Promise<boolean> {
-    const key = this.key(record.releaseId, record.environment);
+    return this.put(record);
+  }
+
+  async createPipeline(record: PipelineRecord): Promise<boolean> {
+    return this.put(record);
+  }
+
+  private put(record: StoredRecord): boolean {
+    const key = this.key(record.releaseId, recordKeyOf(record));
     if (this.records.has(key)) return false;
     this.records.set(key, structuredClone(record));
     return true;
@@ -30,7 +50,12 @@ export class MemoryReleaseStore implements ReleaseStore {
 
   async get(releaseId: string, environment: string): Promise<ReleaseRecord | undefined> {
     const record = this.records.get(this.key(releaseId, environment));
-    return record && structuredClone(record);
+    return record && isReleaseRecord(record) ? structuredClone(record) : undefined;
+  }
+
+  async pipelineOf(releaseId: string): Promise<PipelineRecord | undefined> {
+    const record = this.records.get(this.key(releaseId, PIPELINE_KEY));
+    return record && isPipelineRecord(record) ? structuredClone(record) : undefined;
   }
 
   async update(
@@ -40,12 +65,33 @@ export class MemoryReleaseStore implements ReleaseStore {
     event: { event: HistoryEvent; detail?: string },
     options: { whileRunning?: boolean } = {},
   ): Promise<ReleaseRecord> {
-    const key = this.key(releaseId, environment);
-    const current = this.records.get(key);
-    if (!current) throw new Error(`no release record ${releaseId} in ${environment}`);
+    // Read and write with no await between them: the atomic conditional write DynamoDB makes.
+    const current = this.records.get(this.key(releaseId, environment));
+    if (!current || !isReleaseRecord(current))
+      throw new Error(`no release record ${releaseId} in ${environment}`);
+    return this.append(current, patch, event, options);
+  }
+
+  async updatePipeline(
+    releaseId: string,
+    patch: Partial<PipelineRecord>,
+    event: { event: HistoryEvent; detail?: string },
+  ): Promise<PipelineRecord> {
+    const current = this.records.get(this.key(releaseId, PIPELINE_KEY));
+    if (!current || !isPipelineRecord(current))
+      throw new Error(`no pipeline record for release ${releaseId}`);
+    return this.append(current, patch, event, {});
+  }
+
+  private append<R extends StoredRecord>(
+    current: R,
+    patch: Partial<R>,
+    event: { event: HistoryEvent; detail?: string },
+    options: { whileRunning?: boolean },
+  ): R {
     if (options.whileRunning) assertRunning(current, event.event);
     const at = this.now().toISOString();
-    const next: ReleaseRecord = {
+    const next: R = {
       ...current,
       ...structuredClone(patch),
       updatedAt: at,
@@ -54,20 +100,21 @@ export class MemoryReleaseStore implements ReleaseStore {
         { at, event: event.event, ...(event.detail ? { detail: event.detail } : {}) },
       ],
     };
-    this.records.set(key, next);
+    this.records.set(this.key(current.releaseId, recordKeyOf(current)), next);
     return structuredClone(next);
   }
 
-  async list(): Promise<ReleaseRecord[]> {
+  async list(): Promise<StoredRecord[]> {
     return [...this.records.values()].sort(newestFirst).map((r) => structuredClone(r));
   }
 
-  async recordsOf(releaseId: string): Promise<ReleaseRecord[]> {
+  async recordsOf(releaseId: string): Promise<StoredRecord[]> {
     return [...this.records.values()].filter((r) => r.releaseId === releaseId).map((r) => structuredClone(r));
   }
 
   async waitingForChecks(sha: string): Promise<ReleaseRecord[]> {
     return [...this.records.values()]
+      .filter(isReleaseRecord)
       .filter((r) => r.sha === sha && r.buildWait)
       .map((r) => structuredClone(r));
   }

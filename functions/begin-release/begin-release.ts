@@ -71,7 +71,7 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
 
       const { superseded } = await acquireEnvironment(input, p);
       const current = await releases.get(input.release.id, environment.name);
-      if (isTerminal(current)) throw await stopped(current!.status);
+      if (current && isTerminal(current)) throw await stopped(current.status);
       // A retried BeginRelease of the same execution: the first reading stands.
       if (current?.targets) return current.targets;
 

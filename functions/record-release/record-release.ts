@@ -64,7 +64,7 @@ export const createRecordReleaseHandler = (ports: RecordReleasePorts) =>
         await store.update(
           release.id,
           environment.name,
-          { status: 'promoted' },
+          { status: 'promoted', promotedAt: now },
           { event: 'promoted', detail: `${input.targets?.idle ?? 'the new group'} serves 100%` },
         );
       } else {

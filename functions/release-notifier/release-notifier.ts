@@ -2,9 +2,14 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import { assertNever } from '../shared/domain/assert-never.js';
-import type { EnvironmentConfig } from '../shared/domain/config.js';
-import type { HistoryEvent, ReleaseRecord } from '../shared/domain/release.js';
-import { PIPELINE_RECORD } from '../shared/domain/release.js';
+import { type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
+import { storedRecord } from '../shared/domain/records.js';
+import {
+  type HistoryEvent,
+  isReleaseRecord,
+  type ReleaseRecord,
+  type StoredRecord,
+} from '../shared/domain/release.js';
 import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { DeploymentState, Ports, ThreadState } from '../shared/ports/index.js';
@@ -45,6 +50,7 @@ function deploymentState(event: HistoryEvent, record: ReleaseRecord): Deployment
     case 'shifted':
     case 'promote_now':
     case 'alarm':
+    case 'analysis':
     case 'scaled_down':
     case 'scale_down_skipped':
     case 'scale_down_failed':
@@ -52,6 +58,8 @@ function deploymentState(event: HistoryEvent, record: ReleaseRecord): Deployment
     case 'plan_posted':
     case 'stage_started':
     case 'stage_succeeded':
+    case 'window_wait':
+    case 'window_opened':
     case 'check_run_failed':
       return undefined;
     default:
@@ -83,18 +91,20 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
     deployed: 0,
   };
   const config = p.config();
-  const env = config.environments.find((e) => e.name === record.environment);
+  const env = environmentNamed(config, record.environment);
   const channel = threadChannel(p, env);
   if (channel && env) {
     const notifier = p.notifier();
-    if (!state.threadTs) {
+    let threadTs = state.threadTs;
+    if (!threadTs) {
       const root = await notifier.post(channel, threadRoot(record));
-      Object.assign(state, { channel: root.channel, threadTs: root.ts });
+      threadTs = root.ts;
+      Object.assign(state, { channel: root.channel, threadTs });
       await threads.put(state);
     }
-    const thread = { ts: state.threadTs! };
-    for (let i = state.notified; i < record.history.length; i++) {
-      const entry = record.history[i]!;
+    const thread = { ts: threadTs };
+    for (const [i, entry] of record.history.entries()) {
+      if (i < state.notified) continue;
       if (entry.event === 'approval_requested' && record.approval) {
         const approval = await p.approvals().get(record.approval.id);
         // RequestApproval posts it itself; this only covers one posted by an older version.
@@ -111,8 +121,8 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
   }
 
   const deployments = p.deployments();
-  for (let i = state.deployed; i < record.history.length; i++) {
-    const entry = record.history[i]!;
+  for (const [i, entry] of record.history.entries()) {
+    if (i < state.deployed) continue;
     const wanted = deploymentState(entry.event, record);
     if (entry.event === 'started' && state.deploymentId === undefined) {
       state.deploymentId = await deployments.create({
@@ -133,16 +143,16 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
 }
 
 /** The release records in a DynamoDB stream batch (inserts and updates of RELEASE# items). */
-export function streamRecords(event: DynamoDBStreamEvent): ReleaseRecord[] {
-  const records: ReleaseRecord[] = [];
+export function streamRecords(event: DynamoDBStreamEvent): StoredRecord[] {
+  const records: StoredRecord[] = [];
   for (const change of event.Records ?? []) {
     const image = change.dynamodb?.NewImage;
     if (!image || change.eventName === 'REMOVE') continue;
     const item = unmarshall(image as Record<string, AttributeValue> as never) as {
       pk?: string;
-      record?: ReleaseRecord;
+      record?: StoredRecord;
     };
-    if (item.pk?.startsWith('RELEASE#') && item.record) records.push(item.record);
+    if (item.pk?.startsWith('RELEASE#') && item.record) records.push(storedRecord(item.record));
   }
   return records;
 }
@@ -160,7 +170,7 @@ export const createReleaseNotifierHandler = (ports: ReleaseNotifierPorts) =>
       // Within a batch, only each record's newest image matters: the history is append-only.
       for (const record of streamRecords(event)) {
         // A pipeline's own record reports through its "Sluice plan" check run, not a thread.
-        if (record.environment === PIPELINE_RECORD) continue;
+        if (!isReleaseRecord(record)) continue;
         latest.set(`${record.releaseId}\n${record.environment}`, record);
       }
       for (const record of latest.values()) await notifyRelease(p, record);

@@ -6,7 +6,7 @@ import { awsReleases, DynamoDbReleaseStore } from '../../functions/shared/aws/dy
 import { awsDeployer, EcsDeployer, ExternalDeployer } from '../../functions/shared/aws/ecs-deployer.js';
 import { awsTrafficRouter, Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsBuildVerifier, GitHubBuildVerifier } from '../../functions/shared/aws/github-build-verifier.js';
-import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../functions/shared/aws/once.js';
 import { awsSecrets, SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
 import { accessScope } from '../../functions/shared/domain/accounts.js';
@@ -31,14 +31,14 @@ describe('AWS wiring', () => {
   const saved = { ...process.env };
 
   beforeEach(() => {
-    resetAwsPorts();
+    forgetBuilt();
     Object.assign(process.env, ENV);
   });
 
   afterEach(() => {
     for (const key of Object.keys(ENV)) delete process.env[key];
     Object.assign(process.env, saved);
-    resetAwsPorts();
+    forgetBuilt();
   });
 
   it('builds each port on its AWS adapter', () => {
@@ -57,7 +57,7 @@ describe('AWS wiring', () => {
   it('keeps one adapter per container until reset', () => {
     const first = awsReleases();
     const again = awsReleases();
-    resetAwsPorts();
+    forgetBuilt();
     const rebuilt = awsReleases();
 
     expect(again).toBe(first);

@@ -12,7 +12,10 @@ describe('Handler: record-release', () => {
       taskContext,
     );
 
-    expect((await store.get(input.release.id, 'dev'))?.status).toBe('promoted');
+    expect(await store.get(input.release.id, 'dev')).toMatchObject({
+      status: 'promoted',
+      promotedAt: fixedClock().toISOString(),
+    });
   });
 
   it.each(['superseded', 'aborted', 'rolled_back'] as const)(

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { parse } from 'yaml';
-import { type EnvironmentAccount, targetStackName } from '../../functions/shared/domain/accounts.js';
-import { parseConfig, type SluiceConfig } from '../../functions/shared/domain/config.js';
+import { loadConfig } from '../../embedded/config.js';
+import { targetStackName } from '../../functions/shared/domain/accounts.js';
 import {
   AccountsError,
   functionRoleName,
@@ -19,6 +19,7 @@ import { addSluice } from '../../infra/sluice-app.js';
 import { SluiceTargetStack } from '../../infra/target-stack.js';
 import { type AuthRequest, authorize, evaluate, type Statement } from '../support/iam/evaluator.js';
 import { type CfnResource, functionStatements, TemplateResolver } from '../support/iam/template.js';
+import { describeWithTool } from '../support/tools.js';
 
 /**
  * Environments in their own accounts (issue 19), held to IAM's own evaluation: the fixture's
@@ -33,38 +34,7 @@ const FIXTURE = join(root, 'test/fixtures/accounts/sluice.config.yaml');
 const DELIVERY = { account: '123456789012', region: 'us-east-1' };
 const OPERATORS = 'arn:aws:iam::123456789012:role/SluiceOperators';
 
-// TEMPORARY until the config schema accepts `account` (acct-run): parse the fixture with its
-// remote ARNs moved home, then put them and the accounts back.
-function loadFixture(): SluiceConfig {
-  type RawEnv = Record<string, unknown> & {
-    listenerArn: string;
-    targetGroups: { blue: string; green: string };
-  };
-  const document = parse(readFileSync(FIXTURE, 'utf8')) as { environments: RawEnv[] };
-  const home = (arn: string) => arn.replace(/:[a-z0-9-]+:\d{12}:/, ':us-east-1:123456789012:');
-  const config = parseConfig(
-    {
-      ...document,
-      environments: document.environments.map(({ account: _, ...env }) => ({
-        ...env,
-        listenerArn: home(env.listenerArn),
-        targetGroups: { blue: home(env.targetGroups.blue), green: home(env.targetGroups.green) },
-      })),
-    },
-    FIXTURE,
-  );
-  return {
-    ...config,
-    environments: config.environments.map((env, i) => {
-      const raw = document.environments[i]!;
-      const account = raw.account as EnvironmentAccount | undefined;
-      return account
-        ? { ...env, account, listenerArn: raw.listenerArn, targetGroups: raw.targetGroups }
-        : env;
-    }),
-  };
-}
-const config = loadFixture();
+const config = loadConfig(FIXTURE);
 
 // One synth for the file, bundling skipped; cdk-nag is run per stack below.
 const app = new App({
@@ -192,6 +162,34 @@ describe('Stacks: one delivery stack and a target stack per environment in its o
     const bare = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(() => addSluice(bare, { config, nag: false })).toThrow(AccountsError);
     expect(() => addSluice(bare, { config, nag: false })).toThrow(/sluice:deliveryAccount/);
+  });
+
+  it('refuses an environment whose ARNs are outside its account or region, naming each', () => {
+    const prod = envNamed('prod');
+    const astray = {
+      ...config,
+      environments: config.environments.map((env) =>
+        env === prod
+          ? {
+              ...env,
+              targetGroups: {
+                ...env.targetGroups,
+                green: env.targetGroups.green.replace('222222222222', '555555555555'),
+              },
+            }
+          : env,
+      ),
+    };
+    const other = new App({
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        'sluice:deliveryAccount': DELIVERY.account,
+        'sluice:deliveryRegion': DELIVERY.region,
+      },
+    });
+    expect(() => addSluice(other, { config: astray, nag: false })).toThrow(
+      /environments\.prod lives in 222222222222\/us-east-1, but these are elsewhere:\n {2}environments\.prod\.targetGroups\.green: arn:aws:elasticloadbalancing:us-east-1:555555555555:targetgroup\/checkout-prod-green/,
+    );
   });
 
   it('gives the functions that hold environment ports fixed role names the target stacks name', () => {
@@ -504,5 +502,17 @@ describe('Alarm events: forwarded from each target account, admitted by the deli
     ).toBe(false);
     // A request without the keys cannot slip through ForAllValues (the Null condition).
     expect(put(prod, forwarder(prod), {} as typeof alarmEvent)).toBe(false);
+  });
+});
+
+describeWithTool('cfn-lint', 'cfn-lint on the synthesized templates', () => {
+  // The same settings as `npm run cfn-lint` in .ci/run (W3005 ignored there, for the reason given).
+  it('finds nothing in the delivery stack or any target stack', () => {
+    const templates = [delivery, ...targets].map((s) => join(assembly.directory, s.templateFile));
+    const run = () =>
+      execFileSync('cfn-lint', ['--config-file', join(root, '.cfnlintrc.yaml'), '--', ...templates], {
+        encoding: 'utf8',
+      });
+    expect(run).not.toThrow();
   });
 });

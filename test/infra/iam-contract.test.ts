@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { loadConfig } from '../../embedded/config.js';
 import { createReleaseTable, dynaliteClient, startDynalite } from '../../embedded/dynalite.js';
-import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../functions/shared/aws/once.js';
 import { SluiceFunction } from '../../infra/constructs/sluice-function.js';
 import {
   FUNCTION_EXECUTION_ACCESS,
@@ -157,7 +157,7 @@ beforeAll(async () => {
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
-    resetAwsPorts();
+    forgetBuilt();
   }
 });
 

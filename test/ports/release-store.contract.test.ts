@@ -5,7 +5,8 @@ import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store
 import { createReleaseTable } from '../../embedded/dynalite.js';
 import { DynamoDbReleaseStore } from '../../functions/shared/aws/dynamodb-release-store.js';
 import { ReleaseStoppedError } from '../../functions/shared/domain/errors.js';
-import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
+import { recordKeyOf } from '../../functions/shared/domain/records.js';
+import type { PipelineRecord, ReleaseRecord } from '../../functions/shared/domain/release.js';
 import type { ReleaseStore } from '../../functions/shared/ports/index.js';
 
 const server = dynalite({ createTableMs: 0 });
@@ -128,8 +129,44 @@ describe.each([
 
     const found = await store.recordsOf('r1');
 
-    expect(found.map((r) => `${r.releaseId}/${r.environment}`).sort()).toEqual(['r1/dev', 'r1/prod']);
+    expect(found.map((r) => `${r.releaseId}/${recordKeyOf(r)}`).sort()).toEqual(['r1/dev', 'r1/prod']);
     expect(await store.recordsOf('r2')).toEqual([]);
+  });
+
+  it("keeps a pipeline record apart: its own reads and writes, listed among its release's records, never as an environment's", async () => {
+    // Prepare
+    const store = await make();
+    const { environment: _e, steps: _s, ...base } = record('r1', '2026-01-01T00:00:00.000Z');
+    const pipeline: PipelineRecord = {
+      ...base,
+      kind: 'pipeline',
+      executionName: 'pipeline-r1',
+      pipeline: { route: 'main', environments: ['dev', 'prod'] },
+    };
+    await store.create(record('r1', '2026-01-01T00:00:01.000Z'));
+
+    // Act
+    const created = [await store.createPipeline(pipeline), await store.createPipeline(pipeline)];
+    const updated = await store.updatePipeline(
+      'r1',
+      { pipeline: { ...pipeline.pipeline, current: 'dev' } },
+      { event: 'stage_started', detail: 'dev' },
+    );
+
+    // Assess
+    expect(created).toEqual([true, false]);
+    expect(updated).toMatchObject({
+      kind: 'pipeline',
+      pipeline: { current: 'dev' },
+      history: [{ event: 'stage_started', detail: 'dev' }],
+    });
+    expect(await store.pipelineOf('r1')).toEqual(updated);
+    expect(await store.get('r1', 'dev')).toMatchObject({ environment: 'dev', steps: [] });
+    expect((await store.recordsOf('r1')).map((r) => r.kind ?? 'release').sort()).toEqual([
+      'pipeline',
+      'release',
+    ]);
+    expect(await store.pipelineOf('r2')).toBeUndefined();
   });
 
   it('finds the records of a commit that wait for check runs, and forgets them once they stop waiting', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type ConfigFile, parseConfigFile } from '../../embedded/config.js';
 import { lambdaContext } from '../../embedded/engine.js';
 import { signedWebhookEvent } from '../../embedded/push.js';
-import { PIPELINE_RECORD } from '../../functions/shared/domain/release.js';
+import { PIPELINE_KEY, recordKeyOf } from '../../functions/shared/domain/records.js';
 import type { TaskFunction } from '../../statemachines/definitions.js';
 import { checkSuiteCompleted } from '../support/check-runs.js';
 import { SCALED, Scenario, shaOf } from './harness.js';
@@ -50,7 +50,7 @@ const records = async (releaseId: string) =>
   Object.fromEntries(
     (await scenario!.runtime.ports.releases().list())
       .filter((r) => r.releaseId === releaseId)
-      .map((r) => [r.environment, r]),
+      .map((r) => [recordKeyOf(r), r]),
   );
 
 function failIn(environment: string, fn: TaskFunction) {
@@ -90,7 +90,7 @@ describe('Scenario: a push walks its route, environment by environment', () => {
     // In order: staging starts only after dev succeeded (and soaked), prod after staging.
     expect(Date.parse(byEnv.staging!.startedAt)).toBeGreaterThanOrEqual(Date.parse(byEnv.dev!.endedAt!));
     expect(Date.parse(byEnv.prod!.startedAt)).toBeGreaterThanOrEqual(Date.parse(byEnv.staging!.endedAt!));
-    expect(byEnv[PIPELINE_RECORD]).toMatchObject({
+    expect(byEnv[PIPELINE_KEY]).toMatchObject({
       status: 'succeeded',
       pipeline: { environments: [...ENVIRONMENTS] },
     });
@@ -127,8 +127,8 @@ describe('Scenario: a push walks its route, environment by environment', () => {
     expect(byEnv.prod).toBeUndefined();
     expect(weights('prod')).toEqual({ [arn('prod', 'blue')]: 100, [arn('prod', 'green')]: 0 });
     expect(weights('staging')).toEqual({ [arn('staging', 'blue')]: 100, [arn('staging', 'green')]: 0 });
-    expect(byEnv[PIPELINE_RECORD]?.cause?.message).toBe('stopped in staging: injected');
-    expect(byEnv[PIPELINE_RECORD]?.history.at(-1)?.detail).toBe(
+    expect(byEnv[PIPELINE_KEY]?.cause?.message).toBe('stopped in staging: injected');
+    expect(byEnv[PIPELINE_KEY]?.history.at(-1)?.detail).toBe(
       'stopped in staging: injected; not started: prod',
     );
     expect(scenario.runtime.github.reported()[0]).toMatchObject({
@@ -151,7 +151,7 @@ describe('Scenario: a push walks its route, environment by environment', () => {
     expect(duplicate.body).toMatchObject({ duplicate: true, attempt: 2, status: 'RUNNING' });
     const after = await records(first.releaseId);
     for (const env of ENVIRONMENTS) expect(after[env]).toMatchObject({ status: 'succeeded', attempt: 2 });
-    expect(after[PIPELINE_RECORD]).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(after[PIPELINE_KEY]).toMatchObject({ status: 'succeeded', attempt: 2 });
   });
 
   it('stops the pipeline when an alarm is in ALARM at the end of the soak, before the next environment', async () => {
@@ -189,7 +189,7 @@ describe('Scenario: a push walks its route, environment by environment', () => {
     const byEnv = await records(result.releaseId);
     expect(byEnv.dev?.status).toBe('succeeded');
     expect(byEnv.staging).toBeUndefined();
-    expect(byEnv[PIPELINE_RECORD]?.cause).toMatchObject({
+    expect(byEnv[PIPELINE_KEY]?.cause).toMatchObject({
       trigger: 'alarm',
       message: expect.stringContaining('stopped in dev: during the soak after it succeeded: AlarmFiredError'),
     });
@@ -233,7 +233,7 @@ describe('Scenario: a push walks its route, environment by environment', () => {
     const byEnv = await records(result.releaseId);
     expect(byEnv.dev?.status).toBe('succeeded');
     expect(byEnv.staging).toBeUndefined();
-    expect(byEnv[PIPELINE_RECORD]?.cause?.message).toMatch(
+    expect(byEnv[PIPELINE_KEY]?.cause?.message).toMatch(
       /stopped in dev: during the soak after it succeeded: AlarmFiredError in ALARM — shop-dev-5xx went into ALARM at .* during the soak \(Threshold Crossed: injected during the soak\)/,
     );
   });
@@ -248,7 +248,7 @@ describe('Scenario: a push walks its route, environment by environment', () => {
     // Assess
     expect(result.body).toMatchObject({ route: 'hotfix/*', environments: ['prod'] });
     const byEnv = await records(result.releaseId);
-    expect(Object.keys(byEnv).sort()).toEqual([PIPELINE_RECORD, 'prod']);
+    expect(Object.keys(byEnv).sort()).toEqual([PIPELINE_KEY, 'prod']);
     expect(byEnv.prod?.status).toBe('succeeded');
     expect(weights('dev')).toEqual({ [arn('dev', 'blue')]: 100, [arn('dev', 'green')]: 0 });
     expect(weights('staging')).toEqual({ [arn('staging', 'blue')]: 100, [arn('staging', 'green')]: 0 });

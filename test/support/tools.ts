@@ -12,6 +12,11 @@ export const TOOLS = {
     enable: "pip install 'moto[server]' (a local AWS API emulator)",
     skips: 'the AWS adapter integration tests against moto_server',
   },
+  'cfn-lint': {
+    available: () => onPath('cfn-lint'),
+    enable: 'pip install cfn-lint (the CloudFormation linter)',
+    skips: 'cfn-lint on the synthesized multi-account templates',
+  },
   chromium: {
     available: () => existsSync(chromiumPath()),
     enable: 'apt-get install -y chromium (or set SLUICE_CHROMIUM to a Chromium binary)',

@@ -9,8 +9,16 @@ import {
   paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import { ContentionError } from '../domain/errors.js';
-import { assertRunning, newestFirst } from '../domain/records.js';
-import type { HistoryEntry, HistoryEvent, ReleaseRecord } from '../domain/release.js';
+import { assertRunning, newestFirst, PIPELINE_KEY, recordKeyOf, storedRecord } from '../domain/records.js';
+import {
+  type HistoryEntry,
+  type HistoryEvent,
+  isPipelineRecord,
+  isReleaseRecord,
+  type PipelineRecord,
+  type ReleaseRecord,
+  type StoredRecord,
+} from '../domain/release.js';
 import { type AdHocFreeze, type FreezeRecord, freezeInForce } from '../domain/windows.js';
 import { log } from '../log.js';
 import type { LockOwner, LockResult, ReleaseStore } from '../ports/release-store.js';
@@ -40,10 +48,10 @@ const BUILD_WAIT_PREFIX = 'BUILDWAIT#';
 /** A wait item outlives any wait (buildTimeout is at most a day); TTL removes one left by a crash. */
 const BUILD_WAIT_TTL_SECONDS = 2 * 24 * 3600;
 
-interface RecordItem {
+interface RecordItem<R extends StoredRecord = StoredRecord> {
   pk: string;
   sk: string;
-  record: ReleaseRecord;
+  record: R;
   version: number;
   startedAt: string;
 }
@@ -71,6 +79,15 @@ export class DynamoDbReleaseStore implements ReleaseStore {
 
   /** Writes the record unless one exists for (releaseId, environment). */
   async create(record: ReleaseRecord): Promise<boolean> {
+    return this.put(record);
+  }
+
+  /** Writes the pipeline's record unless the release has one. */
+  async createPipeline(record: PipelineRecord): Promise<boolean> {
+    return this.put(record);
+  }
+
+  private async put(record: StoredRecord): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -88,7 +105,14 @@ export class DynamoDbReleaseStore implements ReleaseStore {
 
   /** The record, or undefined. */
   async get(releaseId: string, environment: string): Promise<ReleaseRecord | undefined> {
-    return (await this.getItem(releaseId, environment))?.record;
+    const record = (await this.getItem(releaseId, environment))?.record;
+    return record && isReleaseRecord(record) ? record : undefined;
+  }
+
+  /** The pipeline's record, or undefined. */
+  async pipelineOf(releaseId: string): Promise<PipelineRecord | undefined> {
+    const record = (await this.getItem(releaseId, PIPELINE_KEY))?.record;
+    return record && isPipelineRecord(record) ? record : undefined;
   }
 
   /** Merges the patch and appends the event, retrying when another writer got there first. */
@@ -99,17 +123,39 @@ export class DynamoDbReleaseStore implements ReleaseStore {
     event: { event: HistoryEvent; detail?: string },
     options: { whileRunning?: boolean } = {},
   ): Promise<ReleaseRecord> {
+    return this.append(releaseId, environment, isReleaseRecord, patch, event, options);
+  }
+
+  /** As update, on the pipeline's record. */
+  async updatePipeline(
+    releaseId: string,
+    patch: Partial<PipelineRecord>,
+    event: { event: HistoryEvent; detail?: string },
+  ): Promise<PipelineRecord> {
+    return this.append(releaseId, PIPELINE_KEY, isPipelineRecord, patch, event, {});
+  }
+
+  private async append<R extends StoredRecord>(
+    releaseId: string,
+    environment: string,
+    isKind: (record: StoredRecord) => record is R,
+    patch: Partial<R>,
+    event: { event: HistoryEvent; detail?: string },
+    options: { whileRunning?: boolean },
+  ): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       const item = await this.getItem(releaseId, environment);
-      if (!item) throw new Error(`release ${releaseId} has no record for environment ${environment}`);
+      if (!item || !isKind(item.record))
+        throw new Error(`release ${releaseId} has no record for environment ${environment}`);
+      const current: R = item.record;
       // The write below is conditional on this read's version, so an end written meanwhile wins.
-      if (options.whileRunning) assertRunning(item.record, event.event);
+      if (options.whileRunning) assertRunning(current, event.event);
       const at = this.now().toISOString();
       const entry: HistoryEntry = event.detail === undefined ? { at, event: event.event } : { at, ...event };
-      const next: ReleaseRecord = {
-        ...item.record,
+      const next: R = {
+        ...current,
         ...patch,
-        history: [...(patch.history ?? item.record.history), entry],
+        history: [...(patch.history ?? current.history), entry],
         updatedAt: at,
       };
       try {
@@ -124,7 +170,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         );
         // The record is written; a wait item that could not follow only costs a wake-up, which
         // VerifyBuild's slow poll makes up for: never fail the step for it.
-        if ('buildWait' in patch) {
+        if ('buildWait' in patch && isReleaseRecord(next)) {
           await this.indexBuildWait(next).catch((error: unknown) =>
             log.warn('build wait item not written; the slow poll stands in', {
               releaseId,
@@ -151,8 +197,8 @@ export class DynamoDbReleaseStore implements ReleaseStore {
    * Every record, newest first. A filtered Scan reads the whole table; at scale the path is a GSI
    * on a constant partition with startedAt as its sort key, queried backwards.
    */
-  async list(): Promise<ReleaseRecord[]> {
-    const records: ReleaseRecord[] = [];
+  async list(): Promise<StoredRecord[]> {
+    const records: StoredRecord[] = [];
     const pages = paginateScan(
       { client: this.doc },
       {
@@ -162,14 +208,14 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       },
     );
     for await (const page of pages) {
-      for (const item of (page.Items ?? []) as RecordItem[]) records.push(item.record);
+      for (const item of (page.Items ?? []) as RecordItem[]) records.push(storedRecord(item.record));
     }
     return records.sort(newestFirst);
   }
 
   /** A Query on the release's partition (`RELEASE#<id>`), consistent: it may follow a write. */
-  async recordsOf(releaseId: string): Promise<ReleaseRecord[]> {
-    const records: ReleaseRecord[] = [];
+  async recordsOf(releaseId: string): Promise<StoredRecord[]> {
+    const records: StoredRecord[] = [];
     const pages = paginateQuery(
       { client: this.doc },
       {
@@ -180,7 +226,7 @@ export class DynamoDbReleaseStore implements ReleaseStore {
       },
     );
     for await (const page of pages) {
-      for (const item of (page.Items ?? []) as RecordItem[]) records.push(item.record);
+      for (const item of (page.Items ?? []) as RecordItem[]) records.push(storedRecord(item.record));
     }
     return records;
   }
@@ -365,7 +411,8 @@ export class DynamoDbReleaseStore implements ReleaseStore {
         ConsistentRead: true,
       }),
     );
-    return Item as RecordItem | undefined;
+    const item = Item as RecordItem | undefined;
+    return item && { ...item, record: storedRecord(item.record) };
   }
 }
 
@@ -377,8 +424,13 @@ function lockKey(environment: string): { pk: string; sk: string } {
   return { pk: `${LOCK_PREFIX}${environment}`, sk: 'LOCK' };
 }
 
-function recordItem(record: ReleaseRecord, version: number): RecordItem {
-  return { ...recordKey(record.releaseId, record.environment), record, version, startedAt: record.startedAt };
+function recordItem(record: StoredRecord, version: number): RecordItem {
+  return {
+    ...recordKey(record.releaseId, recordKeyOf(record)),
+    record,
+    version,
+    startedAt: record.startedAt,
+  };
 }
 
 function isConditionFailure(error: unknown): boolean {

@@ -83,7 +83,7 @@ export class EcsDeployer implements Deployer {
       side,
       'deployed',
     );
-    const current = idle.taskDefinition!;
+    const current = idle.taskDefinition;
     const described = await step('DescribeTaskDefinition', async () => {
       const { taskDefinition, tags } = await this.client.send(
         new DescribeTaskDefinitionCommand({ taskDefinition: current, include: ['TAGS'] }),
@@ -232,9 +232,10 @@ export function withVersion(
         : `task definition ${taskDefinition.family} has no containers`,
     );
   }
-  if (!chosen.image) throw new Error(`container ${chosen.name} has no image`);
+  const { image } = chosen;
+  if (!image) throw new Error(`container ${chosen.name} has no image`);
   const containerDefinitions = containers.map((c, i) =>
-    i === index ? { ...c, image: retag(chosen.image!, version) } : c,
+    i === index ? { ...c, image: retag(image, version) } : c,
   );
   const input = {
     ...copy,
@@ -266,7 +267,7 @@ export function waiterTiming(timeoutSeconds: number): {
 
 /** `repo:tag`, `repo@sha256:…` or `repo` → `repo:version`; a registry's `host:port/` prefix is kept. */
 export function retag(image: string, version: string): string {
-  const withoutDigest = image.split('@')[0]!;
+  const [withoutDigest = image] = image.split('@');
   const slash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.lastIndexOf(':');
   const repository = colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;

@@ -1,6 +1,6 @@
 import type { Approval } from '../domain/approval.js';
-import type { EnvironmentConfig } from '../domain/config.js';
-import type { ReleaseRecord } from '../domain/release.js';
+import { approversOf, type EnvironmentConfig } from '../domain/config.js';
+import { isReleaseRecord, type ReleaseRecord } from '../domain/release.js';
 import { approvalRequest } from '../domain/slack-messages.js';
 import type { Ports, PostedMessage } from '../ports/index.js';
 
@@ -18,10 +18,10 @@ export async function postApprovalRequest(
   env: EnvironmentConfig,
   channel: string,
 ): Promise<PostedMessage> {
-  const evidence = (await p.releases().recordsOf(record.releaseId)).filter(
-    (r) => r.environment !== record.environment,
-  );
-  const approvers = env.approval.type === 'slack' ? env.approval.approvers : [];
+  const evidence = (await p.releases().recordsOf(record.releaseId))
+    .filter(isReleaseRecord)
+    .filter((r) => r.environment !== record.environment);
+  const approvers = approversOf(env);
   const thread = await p.threads().get(record.releaseId, record.environment);
   const posted = await p
     .notifier()

@@ -1,12 +1,13 @@
 import { accessScope } from '../domain/accounts.js';
 import { messageOf } from '../domain/caught.js';
-import type { EnvironmentConfig } from '../domain/config.js';
-import { ReleaseStoppedError } from '../domain/errors.js';
+import { type EnvironmentConfig, environmentNamed } from '../domain/config.js';
 import {
+  isPipelineRecord,
+  isReleaseRecord,
   isTerminal,
-  PIPELINE_RECORD,
   type ReleaseCause,
   type ReleaseRecord,
+  type StoredRecord,
   type Weights,
 } from '../domain/release.js';
 import { groupToRestore, listenerDrift, type Side } from '../domain/restore.js';
@@ -15,6 +16,7 @@ import { log } from '../log.js';
 import type { Ports, TrafficReader } from '../ports/index.js';
 import {
   despiteContention,
+  endRelease,
   manualLockOwner,
   type StopPorts,
   stopRelease,
@@ -34,8 +36,8 @@ export class ManualActionError extends Error {
 /** What the manual controls touch: the local API and the CLI wire these. */
 export type ManualControlPorts = StopPorts & Pick<Ports, 'config'>;
 
-function environmentNamed(ports: Pick<Ports, 'config'>, name: string): EnvironmentConfig {
-  const env = ports.config().environments.find((e) => e.name === name);
+function configuredEnvironment(ports: Pick<Ports, 'config'>, name: string): EnvironmentConfig {
+  const env = environmentNamed(ports.config(), name);
   if (!env) throw new ManualActionError(`no environment named ${name}`);
   return env;
 }
@@ -47,9 +49,7 @@ export async function abortRelease(
   actor: Actor,
 ): Promise<ReleaseRecord[]> {
   // The pipeline's own record ends by itself: its running environment's failure stops it.
-  const records = (await ports.releases().recordsOf(releaseId)).filter(
-    (r) => r.environment !== PIPELINE_RECORD,
-  );
+  const records = (await ports.releases().recordsOf(releaseId)).filter(isReleaseRecord);
   if (records.length === 0) throw new ManualActionError(`no release ${releaseId}`);
   const running: ReleaseRecord[] = [];
   for (const record of records) if (await stopUnfinished(ports, record)) running.push(record);
@@ -60,7 +60,7 @@ export async function abortRelease(
       stopRelease(
         ports,
         { releaseId, executionName: record.executionName, environment: record.environment },
-        environmentNamed(ports, record.environment),
+        configuredEnvironment(ports, record.environment),
         'aborted',
         {
           trigger: 'manual',
@@ -94,7 +94,7 @@ export async function rollbackEnvironment(
   actor: Actor,
   options: { to?: Side } = {},
 ): Promise<RollbackResult> {
-  const env = environmentNamed(ports, environment);
+  const env = configuredEnvironment(ports, environment);
   const store = ports.releases();
   const cause: ReleaseCause = {
     trigger: 'manual',
@@ -130,9 +130,9 @@ export async function rollbackEnvironment(
     }
     await requireHealthy(router, env, idle);
     await router.shift(stepWeights({ live, idle }, 100));
-    const last = (await store.list()).find(
-      (r) => r.environment === env.name && r.status === 'succeeded' && r.targets?.idle === live,
-    );
+    const last = (await store.list())
+      .filter(isReleaseRecord)
+      .find((r) => r.environment === env.name && r.status === 'succeeded' && r.targets?.idle === live);
     if (last) {
       await store.update(
         last.releaseId,
@@ -173,7 +173,7 @@ async function restoreSplit(
   to: Side | undefined,
 ): Promise<RollbackResult> {
   const store = ports.releases();
-  const records = (await store.list()).filter((r) => r.environment === env.name);
+  const records = (await store.list()).filter(isReleaseRecord).filter((r) => r.environment === env.name);
   const split = describeWeights(weights, env.targetGroups);
   const choice = groupToRestore(records, env.targetGroups, to);
   if (choice.kind === 'ask') {
@@ -189,22 +189,11 @@ async function restoreSplit(
   const detail = `${cause.message}: the listener was split (${split}); all traffic on ${side} (${group}), as ${choice.why}`;
   const subject = subjectOf(records);
   if (subject && !isTerminal(subject)) {
-    // As stopRelease does: the record is marked (and the execution stopped) before the write, so
-    // a ShiftTraffic still in flight sees the end and undoes its own write instead of splitting again.
-    await store
-      .update(
-        subject.releaseId,
-        env.name,
-        { status: 'rolled_back', cause, endedAt: ports.now().toISOString() },
-        { event: 'rolled_back', detail: cause.message },
-        { whileRunning: true },
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ReleaseStoppedError)) throw error;
-      });
-    await ports
-      .orchestrator()
-      .stopExecution(subject.executionName, cause.error ?? 'ManualRollback', cause.message);
+    // The first half of stopRelease: the record is marked (and the execution stopped) before the
+    // write, so a ShiftTraffic still in flight sees the end and undoes its own write instead of
+    // splitting again. The restore is to the group chosen above, not the record's live group.
+    const { releaseId, executionName } = subject;
+    await endRelease(ports, { releaseId, executionName, environment: env.name }, 'rolled_back', cause);
   }
   const observed = await router.shift({ [group]: 100, [other]: 0 });
   const recorded = subject
@@ -255,7 +244,7 @@ export async function environmentStatus(
   /** Who asks (the CLI's caller), for the role session's SourceIdentity. */
   actor?: string,
 ): Promise<EnvironmentStatus[]> {
-  const records = await ports.releases().list();
+  const records = (await ports.releases().list()).filter(isReleaseRecord);
   return Promise.all(
     ports.config().environments.map(async (env): Promise<EnvironmentStatus> => {
       const own = records.filter((r) => r.environment === env.name);
@@ -304,14 +293,14 @@ export async function environmentStatus(
  * Records grouped by release: one entry per release with its pipeline (route, attempt, where it
  * stopped and why) and its environments nested. Task tokens stay server-side.
  */
-export function groupReleases(records: ReleaseRecord[]) {
-  const byId = new Map<string, ReleaseRecord[]>();
+export function groupReleases(records: StoredRecord[]) {
+  const byId = new Map<string, [StoredRecord, ...StoredRecord[]]>();
   for (const record of records) byId.set(record.releaseId, [...(byId.get(record.releaseId) ?? []), record]);
   return [...byId.entries()].map(([id, all]) => {
-    const first = all[0]!;
-    const pipeline = all.find((r) => r.environment === PIPELINE_RECORD);
-    const envs = all.filter((r) => r.environment !== PIPELINE_RECORD);
-    const order = pipeline?.pipeline?.environments ?? [];
+    const [first] = all;
+    const pipeline = all.find(isPipelineRecord);
+    const envs = all.filter(isReleaseRecord);
+    const order = pipeline?.pipeline.environments ?? [];
     envs.sort((a, b) => order.indexOf(a.environment) - order.indexOf(b.environment));
     return {
       id,
@@ -326,10 +315,10 @@ export function groupReleases(records: ReleaseRecord[]) {
         ? {
             pipeline: {
               executionName: pipeline.executionName,
-              route: pipeline.pipeline?.route,
+              route: pipeline.pipeline.route,
               environments: order,
               status: pipeline.status,
-              ...(pipeline.pipeline?.current ? { current: pipeline.pipeline.current } : {}),
+              ...(pipeline.pipeline.current ? { current: pipeline.pipeline.current } : {}),
               ...(pipeline.cause ? { cause: pipeline.cause } : {}),
               history: pipeline.history,
             },

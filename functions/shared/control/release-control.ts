@@ -118,20 +118,22 @@ export async function despiteContention<T>(stop: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How a release ended from outside its state machine ends. */
+export type StopStatus = Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded' | 'failed'>;
+
 /**
- * Ends a running release from outside its state machine (alarm event, abort, a newer push):
- * marks its record first, so a Task still in flight sees it and undoes its own write; stops the
- * execution; restores traffic; releases the lock. Every step is idempotent, so a retry finishes it.
+ * The first half of every stop from outside: marks the record ended, so a Task still in flight
+ * sees it and undoes its own write, then stops the execution. stopRelease goes on to restore
+ * traffic and free the lock; an operator's rollback of a split listener, which holds the lock
+ * and restores to the group it is told, calls only this. Returns the record as it now stands
+ * and whether it had ended before.
  */
-export async function stopRelease(
-  ports: StopPorts,
+export async function endRelease(
+  ports: Pick<StopPorts, 'releases' | 'orchestrator' | 'now'>,
   owner: LockOwner & { environment: string },
-  listener: ListenerRef,
-  status: Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded' | 'failed'>,
+  status: StopStatus,
   cause: ReleaseCause,
-  /** The human who stops it (a manual action), for the role session's SourceIdentity. */
-  actor?: string,
-): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
+): Promise<{ before: ReleaseRecord | undefined; endedBefore: boolean }> {
   const store = ports.releases();
   let before = await store.get(owner.releaseId, owner.environment);
   const endedBefore = isTerminal(before);
@@ -152,6 +154,25 @@ export async function stopRelease(
       });
   }
   await ports.orchestrator().stopExecution(owner.executionName, cause.error ?? status, cause.message);
+  return { before, endedBefore };
+}
+
+/**
+ * Ends a running release from outside its state machine (alarm event, abort from the CLI, the
+ * local API or Slack, an operator's rollback, a newer push, a stale lock): endRelease, then
+ * restores traffic and releases the lock. Every step is idempotent, so a retry finishes it.
+ */
+export async function stopRelease(
+  ports: StopPorts,
+  owner: LockOwner & { environment: string },
+  listener: ListenerRef,
+  status: StopStatus,
+  cause: ReleaseCause,
+  /** The human who stops it (a manual action), for the role session's SourceIdentity. */
+  actor?: string,
+): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
+  const store = ports.releases();
+  const { before, endedBefore } = await endRelease(ports, owner, status, cause);
 
   let restored = false;
   let record = before;

@@ -17,15 +17,10 @@ import {
   type WorstCase,
   worstCase,
 } from './limits.js';
-import {
-  type DeployWindow,
-  expandDays,
-  type Freeze,
-  isTimeZone,
-  parseClock,
-  parseDateOrInstant,
-  type Weekday,
-} from './windows.js';
+import { expandDays, freezeOf, isTimeZone, parseDateOrInstant, windowHours } from './windows.js';
+
+// The window rules read from an environment live in windows.ts, free of zod, for AwaitWindow's bundle.
+export { freezesOf, windowsOf } from './windows.js';
 
 /**
  * One ARN check with one message: service and resource type in a single regex, so a wrong ARN
@@ -191,6 +186,83 @@ const FreezeSpec = z
     'A freeze: no release starts here from `from` until `to`; hotfix routes with passFreezes excepted.',
   );
 
+/** One comparison of the canary with the baseline; every rise beyond its tolerance is a regression. */
+const Comparison = z.discriminatedUnion('metric', [
+  z
+    .strictObject({
+      metric: z.literal('errorRate'),
+      /** Percentage points the canary's 5xx rate may exceed the baseline's. @default 0.5 */
+      maxIncreasePoints: z.number().positive('must be more than 0').max(100).default(0.5),
+    })
+    .describe('HTTPCode_Target_5XX_Count / RequestCount per target group, canary vs baseline.'),
+  z
+    .strictObject({
+      metric: z.literal('latency'),
+      /** The TargetResponseTime percentile. @default 99 */
+      percentile: z
+        .number()
+        .min(50, 'must be between 50 and 99.9')
+        .max(99.9, 'must be between 50 and 99.9')
+        .default(99),
+      /** Percent the canary's percentile may exceed the baseline's. @default 20 */
+      maxIncreasePercent: z.number().positive('must be more than 0').default(20),
+    })
+    .describe(
+      'TargetResponseTime at a percentile per target group, canary vs baseline, interval by interval.',
+    ),
+  z
+    .strictObject({
+      metric: z.literal('cloudwatch'),
+      /** Any metric with LoadBalancer and TargetGroup dimensions; higher is worse. */
+      namespace: z.string().min(1),
+      name: z.string().min(1),
+      statistic: z
+        .string()
+        .regex(
+          /^(Sum|Average|Maximum|Minimum|SampleCount|p\d{1,2}(\.\d+)?)$/,
+          'must be Sum, Average, Maximum, Minimum, SampleCount or pNN',
+        ),
+      maxIncreasePercent: z.number().positive('must be more than 0'),
+    })
+    .describe(
+      'Any CloudWatch metric with a TargetGroup dimension, canary vs baseline, interval by interval.',
+    ),
+]);
+
+export const DEFAULT_COMPARISONS = [
+  { metric: 'errorRate' as const, maxIncreasePoints: 0.5 },
+  { metric: 'latency' as const, percentile: 99, maxIncreasePercent: 20 },
+];
+
+/** The ALB's metrics are published at one-minute resolution. */
+export const ANALYSIS_RESOLUTION_SECONDS = 60;
+
+const Analysis = z
+  .strictObject({
+    /** What to compare. @default errorRate (+0.5 points) and latency (p99 +20%) */
+    comparisons: z.array(Comparison).min(1, 'must have at least one comparison').default(DEFAULT_COMPARISONS),
+    /** The chance a healthy canary passes, across every comparison and every look. @default 0.95 */
+    confidence: z
+      .number()
+      .min(0.5, 'must be between 0.5 and 0.9999')
+      .max(0.9999, 'must be between 0.5 and 0.9999')
+      .default(0.95),
+    /** Requests each side needs before a rate is judged at all. @default 200 */
+    minRequests: wholeNumber().min(1).default(200),
+    /** How often a bake judges the canary: whole minutes, the ALB metrics' resolution. @default 60s */
+    interval: duration
+      .refine(
+        (s) => s >= ANALYSIS_RESOLUTION_SECONDS && s % ANALYSIS_RESOLUTION_SECONDS === 0,
+        'must be a whole number of minutes (the ALB metrics have one-minute resolution)',
+      )
+      .default(ANALYSIS_RESOLUTION_SECONDS),
+    /** At a bake's end, a verdict that is neither pass nor fail promotes (`pass`) or rolls back (`fail`). @default pass */
+    inconclusive: z.enum(['pass', 'fail']).default('pass'),
+  })
+  .describe(
+    'Canary analysis: at each interval of every bake, the canary group is judged against the live group with sequential tests (ADR 0007); fail rolls back at once.',
+  );
+
 const Environment = z
   .strictObject({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and dashes'),
@@ -209,6 +281,13 @@ const Environment = z
     approval: Approval.default({ type: 'none' }),
     /** After promotion, the previous version stays on the idle group this long, ready to flip back. */
     watch: duration.default(300),
+    /** Judge the canary against the live group during every bake (ADR 0007). */
+    analysis: Analysis.optional(),
+    /**
+     * An alarm already in ALARM when a release starts: `refuse` (end it, naming the alarm), `wait`
+     * (up to 10 minutes for it to clear, then refuse), or `ignore` (the first bake judges it).
+     */
+    alarmsAtStart: z.enum(['refuse', 'wait', 'ignore']).default('refuse'),
     /** Healthy targets the idle group needs before each shift. */
     minHealthyTargets: wholeNumber().min(1).default(1),
     /** What a bake does when its alarms have no data: fail, or extend the bake up to a limit. */
@@ -237,7 +316,8 @@ const Environment = z
     /**
      * How long the pipeline may wait for this environment's window, a freeze's end or an
      * operator's freeze (`sluice freeze`) before it gives up; counted in the route's limits.
-     * @default 4h
+     * Set it to the longest gap between windows a push should wait across (18h for 09:00–16:00 weekdays overnight).
+     * @default 1h
      */
     maxWindowWait: duration.optional(),
     /** With `ecs`: where the image is, and what its scan findings may hold. */
@@ -280,6 +360,17 @@ const Environment = z
           ctx.addIssue({ code: 'custom', path: ['freezes', i, 'to'], message: 'must be after from' });
         }
       });
+      const interval = seconds(fieldOf(env.analysis, 'interval'));
+      steps.forEach((step, i) => {
+        const bake = seconds(fieldOf(step, 'bake'));
+        if (interval !== undefined && bake !== undefined && bake < interval) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, 'bake'],
+            message: `must be at least the analysis interval (${formatDuration(interval)})`,
+          });
+        }
+      });
       const groups: Partial<EnvironmentConfig['targetGroups']> = env.targetGroups ?? {};
       if (typeof groups.blue === 'string' && groups.blue === groups.green) {
         ctx.addIssue({ code: 'custom', path: ['targetGroups', 'green'], message: 'must differ from blue' });
@@ -289,52 +380,6 @@ const Environment = z
   );
 
 const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
-
-/** "09:00-16:00" → [540, 960]; undefined unless the end is after the start. */
-export function windowHours(value: string): [number, number] | undefined {
-  const [from, to, ...rest] = value.split('-');
-  if (rest.length > 0 || from === undefined || to === undefined) return undefined;
-  const [a, b] = [parseClock(from.trim()), parseClock(to.trim())];
-  return a !== undefined && b !== undefined && a < b && a < 1440 ? [a, b] : undefined;
-}
-
-/** An environment's windows as the window rules read them. */
-export function windowsOf(env: {
-  windows?: { days: string[]; hours: string; timeZone: string }[] | undefined;
-}): DeployWindow[] {
-  return (env.windows ?? []).map((w) => {
-    const [fromMinute, toMinute] = windowHours(w.hours)!;
-    return {
-      days: [...new Set(w.days.flatMap((d) => expandDays(d)!))] as Weekday[],
-      fromMinute,
-      toMinute,
-      timeZone: w.timeZone,
-    };
-  });
-}
-
-/** One freeze of the config as instants; a date is read in the freeze's zone, the first window's, or UTC. */
-function freezeOf(freeze: unknown, windows: unknown): Freeze | undefined {
-  const firstZone = fieldOf(Array.isArray(windows) ? windows[0] : undefined, 'timeZone');
-  const named = fieldOf(freeze, 'timeZone') ?? firstZone;
-  // A zone with its own problem reported: order the dates in UTC meanwhile.
-  const zone = typeof named === 'string' && isTimeZone(named) ? named : 'UTC';
-  const [from, to, reason] = ['from', 'to', 'reason'].map((k) => fieldOf(freeze, k));
-  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
-  const start = parseDateOrInstant(from, zone);
-  const end = parseDateOrInstant(to, zone, true);
-  return start && end
-    ? { from: start, to: end, reason: typeof reason === 'string' ? reason : '' }
-    : undefined;
-}
-
-/** An environment's configured freezes as instants. */
-export function freezesOf(env: {
-  freezes?: unknown[] | undefined;
-  windows?: unknown[] | undefined;
-}): Freeze[] {
-  return (env.freezes ?? []).flatMap((f) => freezeOf(f, env.windows) ?? []);
-}
 
 /** Each part of the longest a release of this environment can run; undefined while a field is not valid yet. */
 export function environmentWorstCase(env: unknown, buildSeconds: number): WorstCase | undefined {
@@ -353,7 +398,10 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
   const known = (n: number | undefined): n is number => n !== undefined;
   if (
     !bakes.every(known) ||
-    ![deploySeconds, approvalSeconds, extensionSeconds, watchSeconds].every(known) ||
+    !known(deploySeconds) ||
+    !known(approvalSeconds) ||
+    !known(extensionSeconds) ||
+    !known(watchSeconds) ||
     (concurrency !== 'supersede' && concurrency !== 'queue' && concurrency !== 'reject')
   ) {
     return undefined;
@@ -363,11 +411,15 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
     ...(otherBranches === 'newest-only' ? { otherBranches } : {}),
     buildSeconds,
     scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
-    deploySeconds: deploySeconds!,
-    approvalSeconds: approvalSeconds!,
-    bakeSeconds: bakes as number[],
-    extensionSeconds: extensionSeconds!,
-    watchSeconds: watchSeconds!,
+    deploySeconds,
+    approvalSeconds,
+    bakeSeconds: bakes,
+    extensionSeconds,
+    watchSeconds,
+    ...(fieldOf(env, 'alarmsAtStart') === 'wait' ? { alarmsAtStart: 'wait' as const } : {}),
+    ...(seconds(fieldOf(fieldOf(env, 'analysis'), 'interval'))
+      ? { analysisIntervalSeconds: seconds(fieldOf(fieldOf(env, 'analysis'), 'interval')) }
+      : {}),
   });
 }
 
@@ -716,7 +768,19 @@ export const SluiceConfigSchema = z
 
 export type SluiceConfig = z.output<typeof SluiceConfigSchema>;
 export type EnvironmentConfig = SluiceConfig['environments'][number];
-export type DeployConfig = EnvironmentConfig['deploy'];
+
+/** The environment of that name, or undefined when the config has none. */
+export function environmentNamed(
+  config: Pick<SluiceConfig, 'environments'>,
+  name: string | undefined,
+): EnvironmentConfig | undefined {
+  return config.environments.find((e) => e.name === name);
+}
+
+/** Who may approve, abort or promote an environment's release in Slack: nobody without a Slack approval. */
+export function approversOf(env: EnvironmentConfig | undefined): readonly string[] {
+  return env?.approval.type === 'slack' ? env.approval.approvers : [];
+}
 
 /** One problem in a config, with the path a person can find it at. */
 export interface ConfigProblem {

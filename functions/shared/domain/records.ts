@@ -2,12 +2,33 @@ import { type CauseError, type KnownCause, ReleaseStoppedError } from './errors.
 import {
   type HistoryEvent,
   isTerminal,
+  type PipelineRecord,
   type ReleaseCause,
   type ReleaseInput,
   type ReleaseRecord,
   type ReleaseStatus,
+  type StoredRecord,
   type Trigger,
 } from './release.js';
+
+/**
+ * The key a pipeline's record is stored under in place of an environment name (never a valid
+ * one). Only the store's adapters use it; readers tell the kinds apart by `kind`.
+ */
+export const PIPELINE_KEY = '@pipeline';
+
+/** The key of a record within its release: its environment, or the pipeline's key. */
+export const recordKeyOf = (record: StoredRecord): string =>
+  record.kind === 'pipeline' ? PIPELINE_KEY : record.environment;
+
+/** A record as stored; one written before pipelines had their own type is known by its key. */
+export function storedRecord(raw: StoredRecord): StoredRecord {
+  if (raw.kind === undefined && (raw as { environment?: string }).environment === PIPELINE_KEY) {
+    const { environment: _key, steps: _steps, ...pipeline } = raw as ReleaseRecord & Partial<PipelineRecord>;
+    return { ...pipeline, kind: 'pipeline', pipeline: pipeline.pipeline ?? { route: '', environments: [] } };
+  }
+  return raw;
+}
 
 /** A fresh record for one environment of a release, as BeginRelease writes it. */
 export function newRecord(
@@ -48,6 +69,7 @@ export function newAttempt(
     targets: undefined,
     cause: undefined,
     firedAlarms: undefined,
+    promotedAt: undefined,
     restoredAt: undefined,
     endedAt: undefined,
     buildWait: undefined,
@@ -59,9 +81,14 @@ const TRIGGERS: Record<KnownCause, Trigger> = {
   ApprovalRejectedError: 'approval',
   AlarmFiredError: 'alarm',
   InsufficientDataError: 'alarm',
+  AlarmsAtStartError: 'alarm',
+  AlarmsAtStartPendingError: 'alarm',
+  CanaryRegressionError: 'analysis',
+  CanaryInconclusiveError: 'analysis',
   BuildNotVerifiedError: 'check_failed',
   'States.Timeout': 'timeout',
   ApprovalTimedOut: 'timeout',
+  WindowWaitExceededError: 'timeout',
   ReleaseSupersededError: 'superseded',
   ReleaseSuperseded: 'superseded',
   ReleaseAborted: 'manual',
@@ -70,7 +97,6 @@ const TRIGGERS: Record<KnownCause, Trigger> = {
   AlarmNotFoundError: 'handler_error',
   ApprovalRequestError: 'handler_error',
   ArtifactNotVerifiedError: 'handler_error',
-  BuildPendingError: 'handler_error',
   ContentionError: 'handler_error',
   DeployError: 'handler_error',
   InvalidInputError: 'handler_error',
@@ -111,15 +137,15 @@ export function endStatus(
 }
 
 /** Orders records newest first by start time (ISO timestamps compare as strings; localeCompare is 50x slower). */
-export function newestFirst(a: ReleaseRecord, b: ReleaseRecord): number {
+export function newestFirst(a: Pick<StoredRecord, 'startedAt'>, b: Pick<StoredRecord, 'startedAt'>): number {
   return a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0;
 }
 
 /** Throws ReleaseStoppedError for a record that already ended. */
-export function assertRunning(record: ReleaseRecord, event: HistoryEvent): void {
+export function assertRunning(record: StoredRecord, event: HistoryEvent): void {
   if (isTerminal(record)) {
     throw new ReleaseStoppedError(
-      `release ${record.releaseId} already ended ${record.status} in ${record.environment}; not recording ${event}`,
+      `release ${record.releaseId} already ended ${record.status} in ${record.kind === 'pipeline' ? 'its pipeline' : record.environment}; not recording ${event}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 /** The shapes that travel between the webhook, the state machine and the handlers. */
+import type { AnalysisSettings } from './analysis.js';
 import type { CauseError } from './errors.js';
 
 export type { CauseError } from './errors.js';
@@ -65,6 +66,10 @@ export interface EnvironmentInput {
   watchSeconds: number;
   insufficientData: { policy: 'fail' | 'extend'; maxExtensionSeconds: number };
   concurrency: 'supersede' | 'queue' | 'reject';
+  /** Canary analysis in every bake (config `analysis`); absent: alarms alone judge. */
+  analysis?: AnalysisSettings;
+  /** An alarm in ALARM when the release starts (config `alarmsAtStart`); absent in inputs of older versions: `ignore`. */
+  alarmsAtStart?: 'refuse' | 'wait' | 'ignore';
   /** How a release of another branch is met (config `otherBranches`); absent in inputs of older versions: `newer-first`. */
   otherBranches?: 'newer-first' | 'newest-only' | 'first-come';
 }
@@ -135,6 +140,7 @@ export type HistoryEvent =
   | 'shifted'
   | 'promote_now'
   | 'alarm'
+  | 'analysis'
   | 'promoted'
   | 'succeeded'
   | 'scaled_down'
@@ -152,6 +158,8 @@ export type HistoryEvent =
   | 'plan_posted'
   | 'stage_started'
   | 'stage_succeeded'
+  | 'window_wait'
+  | 'window_opened'
   | 'check_run_failed';
 
 /** One line of a record's history. */
@@ -164,6 +172,7 @@ export interface HistoryEntry {
 /** What ended a release, in one word. */
 export type Trigger =
   | 'alarm'
+  | 'analysis'
   | 'handler_error'
   | 'manual'
   | 'timeout'
@@ -210,24 +219,32 @@ export interface PipelineInput {
   stages: StageInput[];
 }
 
-/** The record key a pipeline's own record uses in place of an environment name (never a valid one). */
-export const PIPELINE_RECORD = '@pipeline';
-
-/** What the release store keeps for one environment of one release. */
-export interface ReleaseRecord {
+/** What every stored record has: the release it belongs to, its execution, status and history. */
+interface RecordBase {
   releaseId: string;
-  environment: string;
   executionName: string;
   repository: string;
   service: string;
   branch: string;
   sha: string;
   version: string;
-  commit?: ReleaseRef['commit'];
   status: ReleaseStatus;
+  cause?: ReleaseCause;
+  startedAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  history: HistoryEntry[];
+  attempt?: number;
+}
+
+/** What the release store keeps for one environment of one release. */
+export interface ReleaseRecord extends RecordBase {
+  /** Absent on records written before pipelines had their own type. */
+  kind?: 'release';
+  environment: string;
+  commit?: ReleaseRef['commit'];
   targets?: Targets;
   steps: StepRecord[];
-  cause?: ReleaseCause;
   /** The alarms a bake check found in ALARM, as CheckAlarms recorded them. */
   firedAlarms?: string[];
   /** The environment's approval, when it has one: its short id and outcome (never its task token). */
@@ -240,17 +257,32 @@ export interface ReleaseRecord {
   };
   /** An approver asked to skip the remaining intermediate steps (Promote now in the thread). */
   promoteNow?: { by: string; at: string };
+  /** When the new version took all traffic (RecordRelease's promotion): the post-release watch starts here. */
+  promotedAt?: string;
   /** When traffic was last restored to the live group by a rollback. */
   restoredAt?: string;
   /** The group a manual rollback of a split listener put all traffic on, where not `targets.live`. */
   restoredTo?: string;
-  startedAt: string;
-  updatedAt: string;
-  endedAt?: string;
-  history: HistoryEntry[];
-  attempt?: number;
   /** While VerifyBuild waits for check runs: the task token a check_suite/check_run event wakes. */
   buildWait?: { taskToken: string; since: string; pending: string[] };
-  /** On a pipeline's record: the route's environments in order, the one running, the plan's check run. */
-  pipeline?: { route: string; environments: string[]; current?: string; checkRunId?: number };
 }
+
+/** A pipeline's own record: the route's environments in order, the one running, the plan's check run. */
+export interface PipelineRecord extends RecordBase {
+  kind: 'pipeline';
+  pipeline: {
+    route: string;
+    environments: string[];
+    current?: string;
+    checkRunId?: number;
+    /** While the pipeline waits for an environment's deploy window or a freeze's end. */
+    waiting?: { environment: string; until?: string; reason: string; since: string };
+  };
+}
+
+/** Either kind of record the release store keeps. */
+export type StoredRecord = ReleaseRecord | PipelineRecord;
+
+export const isReleaseRecord = (record: StoredRecord): record is ReleaseRecord => record.kind !== 'pipeline';
+export const isPipelineRecord = (record: StoredRecord): record is PipelineRecord =>
+  record.kind === 'pipeline';

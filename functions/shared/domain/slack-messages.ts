@@ -197,6 +197,11 @@ export function historyMessage(
       };
     case 'alarm':
       return { text: `alarm: ${entry.detail ?? ''}`, blocks: [mrkdwn(`:rotating_light: alarm — ${detail}`)] };
+    case 'analysis':
+      return {
+        text: `canary analysis: ${entry.detail ?? ''}`,
+        blocks: [context(`:bar_chart: canary analysis — ${detail}`)],
+      };
     case 'promoted':
       return { text: 'promoted', blocks: [mrkdwn(`:white_check_mark: promoted — ${detail}; watching`)] };
     case 'succeeded':
@@ -231,6 +236,8 @@ export function historyMessage(
     case 'plan_posted':
     case 'stage_started':
     case 'stage_succeeded':
+    case 'window_wait':
+    case 'window_opened':
     case 'check_run_failed':
       return undefined; // a pipeline's own record reports through its check run, not a thread
     default:

@@ -6,6 +6,7 @@ import type { ArtifactVerifier } from './artifact-verifier.js';
 import type { BuildVerifier, CheckReporter } from './build-verifier.js';
 import type { Deferral } from './deferral.js';
 import type { Deployer } from './deployer.js';
+import type { MetricsSource } from './metrics.js';
 import type { DeploymentTracker, Notifier } from './notifier.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { PushLog } from './push-log.js';
@@ -22,6 +23,7 @@ export type { BuildVerifier, CheckReporter, CheckRun, CheckRunReport } from './b
 export type { Deferral, DeferredSlackEvent, SlackAction } from './deferral.js';
 export { isDeferredSlackEvent } from './deferral.js';
 export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
+export type { CanaryMetricsQuery, MetricsSource } from './metrics.js';
 export type {
   ChatMessage,
   DeploymentState,
@@ -58,6 +60,8 @@ export interface Ports {
   trafficReader(listener: ListenerRef, scope: AccessScope): TrafficReader;
   trafficRouter(listener: ListenerRef, scope: AccessScope): TrafficRouter;
   alarms(scope: AccessScope): AlarmSource;
+  /** Per-target-group load balancer metrics, for the canary analysis. */
+  metrics(scope: AccessScope): MetricsSource;
   deployer(provider: 'ecs' | 'external', scope: AccessScope): Deployer;
   /** Resizes a side's service (ECS DescribeServices and UpdateService only). */
   serviceScaler(provider: 'ecs' | 'external', scope: AccessScope): ServiceScaler;

@@ -1,4 +1,4 @@
-import type { HistoryEvent, ReleaseRecord } from '../domain/release.js';
+import type { HistoryEvent, PipelineRecord, ReleaseRecord, StoredRecord } from '../domain/release.js';
 import type { AdHocFreeze, FreezeRecord } from '../domain/windows.js';
 
 export interface LockOwner {
@@ -25,10 +25,20 @@ export interface ReleaseStore {
     event: { event: HistoryEvent; detail?: string },
     options?: { whileRunning?: boolean },
   ): Promise<ReleaseRecord>;
-  /** Every record, newest first. */
-  list(): Promise<ReleaseRecord[]>;
+  /** Creates the release's pipeline record if it has none; returns false if it had. */
+  createPipeline(record: PipelineRecord): Promise<boolean>;
+  /** The release's pipeline record, if it went through a pipeline. */
+  pipelineOf(releaseId: string): Promise<PipelineRecord | undefined>;
+  /** As `update`, on the release's pipeline record. */
+  updatePipeline(
+    releaseId: string,
+    patch: Partial<PipelineRecord>,
+    event: { event: HistoryEvent; detail?: string },
+  ): Promise<PipelineRecord>;
+  /** Every record of either kind, newest first. */
+  list(): Promise<StoredRecord[]>;
   /** The records of one release, one per environment (and its pipeline's): a lookup by key, never a read of the whole table. */
-  recordsOf(releaseId: string): Promise<ReleaseRecord[]>;
+  recordsOf(releaseId: string): Promise<StoredRecord[]>;
   /**
    * The records of `sha` whose VerifyBuild waits for check runs (`buildWait` set): what a
    * completed check wakes. A lookup by commit, never a read of the whole table.

@@ -1,5 +1,6 @@
 import type { Action, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsAlarms } from '../../../functions/shared/aws/cloudwatch-alarm-source.js';
+import { awsMetrics } from '../../../functions/shared/aws/cloudwatch-metrics.js';
 import { awsApprovals, type awsThreads } from '../../../functions/shared/aws/dynamodb-approval-store.js';
 import { awsPushes } from '../../../functions/shared/aws/dynamodb-push-log.js';
 import { awsReleases } from '../../../functions/shared/aws/dynamodb-release-store.js';
@@ -8,7 +9,7 @@ import { awsDeployer } from '../../../functions/shared/aws/ecs-deployer.js';
 import { awsServiceScaler } from '../../../functions/shared/aws/ecs-service-scaler.js';
 import { awsTrafficRouter } from '../../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsDeferral } from '../../../functions/shared/aws/lambda-deferral.js';
-import { resetAwsPorts } from '../../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../../functions/shared/aws/once.js';
 import { awsSecrets } from '../../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../../../functions/shared/aws/sfn-orchestrator.js';
 import { accessScope } from '../../../functions/shared/domain/accounts.js';
@@ -167,6 +168,8 @@ export class FakeAws {
         return {
           MetricAlarms: (i.AlarmNames as string[]).map((AlarmName) => ({ AlarmName, StateValue: 'OK' })),
         };
+      case 'CloudWatch:GetMetricData':
+        return { MetricDataResults: [] };
       case 'CloudWatch:DescribeAlarmHistory':
         return { AlarmHistoryItems: [] };
       case 'ECS:DescribeServices':
@@ -240,7 +243,7 @@ export async function drivePort(
   inputs: ReleaseInput[],
   options: { execution?: readonly ExecutionAccess[]; secrets?: readonly SecretName[] } = {},
 ): Promise<SdkCall[]> {
-  resetAwsPorts();
+  forgetBuilt();
   drives += 1;
   const fake = new FakeAws(inputs);
   const recording = recordSdkCalls(fake.respond);
@@ -302,6 +305,19 @@ export const DRIVERS: Record<PortName, Driver> = {
       const alarms = watch(awsAlarms(accessScope(environment.name, release.id)));
       await alarms.describe(environment.alarms);
       await alarms.alarmedSince(environment.alarms, new Date('2026-01-01T00:00:00Z'));
+    }
+  },
+  metrics: async (inputs) => {
+    for (const { environment, release } of inputs) {
+      await watch(awsMetrics(accessScope(environment.name, release.id))).intervals({
+        listenerArn: environment.listenerArn,
+        canary: environment.targetGroups.green,
+        baseline: environment.targetGroups.blue,
+        comparisons: [{ kind: 'latency', percentile: 99, maxIncreasePercent: 20 }],
+        from: new Date('2026-01-01T00:00:00Z'),
+        to: new Date('2026-01-01T00:05:00Z'),
+        periodSeconds: 60,
+      });
     }
   },
   deployer: async (inputs) => {
@@ -369,6 +385,11 @@ export const DRIVERS: Record<PortName, Driver> = {
       await store.acquireLock(record.environment, owner);
       await store.lockHolder(record.environment);
       await store.releaseLock(record.environment, owner);
+      const at = '2026-01-01T00:00:00.000Z';
+      await store.startFreeze({ environment: record.environment, reason: 'drive', by: 'iam', startedAt: at });
+      await store.activeFreeze(record.environment, new Date(at));
+      await store.endFreeze(record.environment, 'iam', at);
+      await store.freezeLog(record.environment);
     }
     await store.list();
   },
