@@ -46,11 +46,10 @@ export function assumedRoleCredentials(
 ): AwsCredentialIdentityProvider {
   let current: AwsCredentialIdentity | undefined;
   let pending: Promise<AwsCredentialIdentity> | undefined;
-  const fresh = () =>
-    current !== undefined &&
-    (current.expiration === undefined || current.expiration.getTime() - now() > REFRESH_BEFORE_MS);
+  const fresh = (c: AwsCredentialIdentity | undefined): c is AwsCredentialIdentity =>
+    c !== undefined && (c.expiration === undefined || c.expiration.getTime() - now() > REFRESH_BEFORE_MS);
   return async function environmentRoleCredentials() {
-    if (fresh()) return current!;
+    if (fresh(current)) return current;
     pending ??= sts
       .send(new AssumeRoleCommand(input))
       .then(({ Credentials: c }) => {
