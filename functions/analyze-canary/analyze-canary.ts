@@ -1,3 +1,4 @@
+import { accessScope } from '../shared/domain/accounts.js';
 import { type AnalysisResult, judgeCanary } from '../shared/domain/analysis.js';
 import { CanaryInconclusiveError, CanaryRegressionError } from '../shared/domain/errors.js';
 import type { ReleaseInput, StepInput, Targets } from '../shared/domain/release.js';
@@ -56,7 +57,7 @@ export const createAnalyzeCanaryHandler = (ports: AnalyzeCanaryPorts) =>
     const to = Math.floor(now / period) * period;
     const intervals =
       to > from
-        ? await p.metrics().intervals({
+        ? await p.metrics(accessScope(environment.name, release.id)).intervals({
             listenerArn: environment.listenerArn,
             canary: targets.idle,
             baseline: targets.live,

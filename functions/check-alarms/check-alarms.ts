@@ -1,3 +1,4 @@
+import { accessScope } from '../shared/domain/accounts.js';
 import { judgeAlarms } from '../shared/domain/alarms.js';
 import {
   AlarmFiredError,
@@ -36,7 +37,10 @@ export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
   lambdaHandler<Input, Output, CheckAlarmsPorts>('CheckAlarms', ports, async (input, p) => {
     const { environment } = input;
     if (input.phase === 'start') return checkAtStart(input, p);
-    const statuses = environment.alarms.length > 0 ? await p.alarms().describe(environment.alarms) : [];
+    const statuses =
+      environment.alarms.length > 0
+        ? await p.alarms(accessScope(environment.name, input.release.id)).describe(environment.alarms)
+        : [];
     const verdict = judgeAlarms(statuses, {
       phase: input.phase,
       policy: environment.insufficientData.policy,
@@ -92,7 +96,9 @@ async function checkAtStart(input: Input, p: CheckAlarmsPorts): Promise<Output> 
   const policy = environment.alarmsAtStart ?? 'ignore';
   const pass: Output = { verdict: 'pass', extendSeconds: 0, extendedSeconds: 0 };
   if (policy === 'ignore' || environment.alarms.length === 0) return pass;
-  const firing = (await p.alarms().describe(environment.alarms)).filter((s) => s.state === 'ALARM');
+  const firing = (
+    await p.alarms(accessScope(environment.name, input.release.id)).describe(environment.alarms)
+  ).filter((s) => s.state === 'ALARM');
   if (firing.length === 0) return pass;
   const named = firing.map((s) => `${s.name} (${s.reason ?? 'in ALARM'})`).join('; ');
   if (policy === 'wait') {
@@ -122,7 +128,9 @@ async function failOnSoakEpisodes(input: Input, p: CheckAlarmsPorts): Promise<vo
   const promotedAt = record?.promotedAt ?? record?.endedAt;
   const from = promotedAt ? Date.parse(promotedAt) : p.now().getTime() - input.bakeSeconds * 1000;
   const since = new Date(from - CLOCK_SKEW_MS);
-  const episodes = await p.alarms().alarmedSince(environment.alarms, since);
+  const episodes = await p
+    .alarms(accessScope(environment.name, release.id))
+    .alarmedSince(environment.alarms, since);
   if (episodes.length === 0) return;
   const names = [...new Set(episodes.map((e) => e.name))];
   const reason = episodes

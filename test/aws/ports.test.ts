@@ -9,6 +9,7 @@ import { awsBuildVerifier, GitHubBuildVerifier } from '../../functions/shared/aw
 import { forgetBuilt } from '../../functions/shared/aws/once.js';
 import { awsSecrets, SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
+import { accessScope } from '../../functions/shared/domain/accounts.js';
 import { systemClock } from '../../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../../functions/shift-traffic/shift-traffic.js';
 import { functionCodeDir } from '../support/lambda.js';
@@ -41,10 +42,11 @@ describe('AWS wiring', () => {
   });
 
   it('builds each port on its AWS adapter', () => {
-    expect(awsTrafficRouter({ listenerArn: 'arn:listener' })).toBeInstanceOf(Elbv2TrafficRouter);
-    expect(awsAlarms()).toBeInstanceOf(CloudWatchAlarmSource);
-    expect(awsDeployer('ecs')).toBeInstanceOf(EcsDeployer);
-    expect(awsDeployer('external')).toBeInstanceOf(ExternalDeployer);
+    const dev = accessScope('dev', 'checkout-abc');
+    expect(awsTrafficRouter({ listenerArn: 'arn:listener' }, dev)).toBeInstanceOf(Elbv2TrafficRouter);
+    expect(awsAlarms(dev)).toBeInstanceOf(CloudWatchAlarmSource);
+    expect(awsDeployer('ecs', dev)).toBeInstanceOf(EcsDeployer);
+    expect(awsDeployer('external', dev)).toBeInstanceOf(ExternalDeployer);
     expect(awsBuildVerifier()).toBeInstanceOf(GitHubBuildVerifier);
     expect(awsReleases()).toBeInstanceOf(DynamoDbReleaseStore);
     expect(awsOrchestrator()).toBeInstanceOf(SfnOrchestrator);

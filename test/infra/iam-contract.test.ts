@@ -28,6 +28,7 @@ import {
   functionStatements,
   TemplateResolver,
 } from '../support/iam/template.js';
+import { functionCodeDir } from '../support/lambda.js';
 import { releaseInput } from '../support/release.js';
 
 /**
@@ -104,6 +105,7 @@ let dynalite: Awaited<ReturnType<typeof startDynalite>> | undefined;
 
 beforeAll(async () => {
   dynalite = await startDynalite();
+  const taskRoot = functionCodeDir(config);
   const saved = { ...process.env };
   const drives = new Map<string, SdkCall[]>();
   try {
@@ -123,6 +125,8 @@ beforeAll(async () => {
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynalite.port}`,
         // Lambda sets it to the function's name; the resolver names functions by logical id.
         AWS_LAMBDA_FUNCTION_NAME: functionIds.get(fn),
+        // The config the stack bundles: the environment clients read each environment's account from it.
+        LAMBDA_TASK_ROOT: taskRoot,
       });
       if (env.SLUICE_TABLE_NAME)
         await createReleaseTable(dynaliteClient(dynalite.port), env.SLUICE_TABLE_NAME);

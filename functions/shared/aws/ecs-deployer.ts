@@ -11,9 +11,11 @@ import {
   UpdateServiceCommand,
   waitUntilServicesStable,
 } from '@aws-sdk/client-ecs';
+import type { AccessScope } from '../domain/accounts.js';
 import { DeployError } from '../domain/errors.js';
 import type { Deployer, DeployRequest, DeployResult } from '../ports/deployer.js';
 import { ecsStep, found, requireAttached } from './ecs-services.js';
+import { environmentClient } from './environment-clients.js';
 import { once } from './once.js';
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
@@ -273,7 +275,7 @@ export function retag(image: string, version: string): string {
 }
 
 /** The Deployer port on AWS, by provider. */
-export const awsDeployer = (provider: 'ecs' | 'external'): Deployer =>
+export const awsDeployer = (provider: 'ecs' | 'external', scope: AccessScope): Deployer =>
   provider === 'ecs'
-    ? once('ecs', () => new EcsDeployer(new ECSClient({})))
+    ? new EcsDeployer(environmentClient(ECSClient, scope))
     : once('external', () => new ExternalDeployer());

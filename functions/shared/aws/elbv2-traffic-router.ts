@@ -7,10 +7,11 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AccessScope } from '../domain/accounts.js';
 import { InvalidInputError, ListenerStateError, TrafficShiftError } from '../domain/errors.js';
 import type { Weights } from '../domain/release.js';
 import { type ListenerRef, type TrafficRouter, VerifyingTrafficRouter } from '../ports/traffic-router.js';
-import { once } from './once.js';
+import { environmentClient } from './environment-clients.js';
 import { describeSdkError } from './sdk-errors.js';
 
 /** Shifts an ALB listener's (or one rule's) weighted forward action between target groups. */
@@ -199,8 +200,8 @@ function toPercentages(relative: [string, number][]): Weights {
 }
 
 /** The TrafficRouter port on AWS, for one listener (or rule). */
-export const awsTrafficRouter = (listener: ListenerRef): TrafficRouter =>
+export const awsTrafficRouter = (listener: ListenerRef, scope: AccessScope): TrafficRouter =>
   new Elbv2TrafficRouter(
-    once('elbv2', () => new ElasticLoadBalancingV2Client({})),
+    environmentClient(ElasticLoadBalancingV2Client, scope, [listener.listenerArn, listener.ruleArn]),
     listener,
   );

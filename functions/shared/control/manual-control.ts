@@ -1,3 +1,4 @@
+import { accessScope } from '../domain/accounts.js';
 import { messageOf } from '../domain/caught.js';
 import { type EnvironmentConfig, environmentNamed } from '../domain/config.js';
 import {
@@ -67,6 +68,7 @@ export async function abortRelease(
           by: actor.by,
           message: `aborted by ${actor.by}: ${actor.reason}`,
         },
+        actor.by,
       ),
     );
     if (after) ended.push(after);
@@ -103,7 +105,7 @@ export async function rollbackEnvironment(
   const holder = await store.lockHolder(env.name);
   if (holder) {
     const { record } = await despiteContention(() =>
-      stopRelease(ports, { ...holder, environment: env.name }, env, 'rolled_back', cause),
+      stopRelease(ports, { ...holder, environment: env.name }, env, 'rolled_back', cause, actor.by),
     );
     return { action: 'stopped', releaseId: holder.releaseId, live: record?.targets?.live ?? 'unknown' };
   }
@@ -113,7 +115,7 @@ export async function rollbackEnvironment(
   if (!lock.acquired)
     throw new ManualActionError(`environment ${env.name} is busy with ${lock.holder.releaseId}`);
   try {
-    const router = ports.trafficRouter(env);
+    const router = ports.trafficRouter(env, accessScope(env.name, undefined, actor.by));
     const weights = await router.readWeights();
     const reading = readListener(weights, env.targetGroups);
     if (reading.kind === 'foreign') {
@@ -154,6 +156,9 @@ async function requireHealthy(router: TrafficReader, env: EnvironmentConfig, gro
   }
 }
 
+/** The release that left a split listener: the newest record with targets. */
+const subjectOf = (records: ReleaseRecord[]) => records.find((r) => r.targets);
+
 /**
  * Puts all traffic of a split listener on one group (the caller holds the environment's lock),
  * reads it back, and records who did it and why on the release that left it split: a record
@@ -178,11 +183,11 @@ async function restoreSplit(
   }
   const { side, group } = choice;
   const other = group === env.targetGroups.blue ? env.targetGroups.green : env.targetGroups.blue;
-  const router = ports.trafficRouter(env);
+  const router = ports.trafficRouter(env, accessScope(env.name, subjectOf(records)?.releaseId, cause.by));
   await requireHealthy(router, env, group);
 
   const detail = `${cause.message}: the listener was split (${split}); all traffic on ${side} (${group}), as ${choice.why}`;
-  const subject = records.find((r) => r.targets);
+  const subject = subjectOf(records);
   if (subject && !isTerminal(subject)) {
     // The first half of stopRelease: the record is marked (and the execution stopped) before the
     // write, so a ShiftTraffic still in flight sees the end and undoes its own write instead of
@@ -233,7 +238,12 @@ export interface EnvironmentStatus {
 }
 
 /** Each environment's live traffic (from the listener), lock and latest releases, each read on its own. */
-export async function environmentStatus(ports: StatusPorts, latest = 3): Promise<EnvironmentStatus[]> {
+export async function environmentStatus(
+  ports: StatusPorts,
+  latest = 3,
+  /** Who asks (the CLI's caller), for the role session's SourceIdentity. */
+  actor?: string,
+): Promise<EnvironmentStatus[]> {
   const records = (await ports.releases().list()).filter(isReleaseRecord);
   return Promise.all(
     ports.config().environments.map(async (env): Promise<EnvironmentStatus> => {
@@ -253,7 +263,7 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
       };
       let weights: Weights;
       try {
-        weights = await ports.trafficReader(env).readWeights();
+        weights = await ports.trafficReader(env, accessScope(env.name, undefined, actor)).readWeights();
       } catch (error) {
         return {
           ...common,

@@ -1,10 +1,11 @@
+import { accessScope } from '../domain/accounts.js';
 import { messageOf } from '../domain/caught.js';
 import { ContentionError, ReleaseStoppedError, RollbackError } from '../domain/errors.js';
 import type { ReleaseCause, ReleaseRecord, ReleaseStatus, Targets } from '../domain/release.js';
 import { isTerminal } from '../domain/release.js';
 import { restoredWeights, weightsMatch } from '../domain/traffic.js';
 import { log } from '../log.js';
-import type { ListenerRef, LockOwner, Ports } from '../ports/index.js';
+import type { AccessScope, ListenerRef, LockOwner, Ports } from '../ports/index.js';
 
 /**
  * Puts all traffic back on the live group and proves it by reading the listener back.
@@ -15,8 +16,9 @@ export async function restoreTraffic(
   ports: Pick<Ports, 'trafficRouter'>,
   listener: ListenerRef,
   targets: Targets,
+  scope: AccessScope,
 ): Promise<boolean> {
-  const router = ports.trafficRouter(listener);
+  const router = ports.trafficRouter(listener, scope);
   const wanted = restoredWeights(targets);
   if (weightsMatch(wanted, await router.readWeights())) return false;
   try {
@@ -166,6 +168,8 @@ export async function stopRelease(
   listener: ListenerRef,
   status: StopStatus,
   cause: ReleaseCause,
+  /** The human who stops it (a manual action), for the role session's SourceIdentity. */
+  actor?: string,
 ): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
   const store = ports.releases();
   const { before, endedBefore } = await endRelease(ports, owner, status, cause);
@@ -178,7 +182,7 @@ export async function stopRelease(
   // have taken it since, so restoring again could flip that one back.
   const restoredAlready = endedBefore && before?.restoredAt !== undefined;
   if (targets && before?.status !== 'succeeded' && !restoredAlready) {
-    await restoreTraffic(ports, listener, targets);
+    await restoreTraffic(ports, listener, targets, accessScope(owner.environment, owner.releaseId, actor));
     restored = true;
     record = await store.update(
       owner.releaseId,

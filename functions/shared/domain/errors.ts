@@ -146,6 +146,15 @@ export class ReleaseSupersededError extends SluiceError {
 export class ContentionError extends SluiceError {
   override readonly name = 'ContentionError';
 }
+/**
+ * A call on one environment's resources was asked for with another environment's scope (its
+ * ARN names another account or region than the scope's environment): refused before any call,
+ * so one environment's role never reaches another's resources.
+ */
+export class WrongAccountError extends SluiceError {
+  override readonly name = 'WrongAccountError';
+}
+
 /** The release was stopped (alarm, abort, superseded) while this step ran; its traffic change was undone. */
 export class ReleaseStoppedError extends SluiceError {
   override readonly name = 'ReleaseStoppedError';
@@ -193,6 +202,7 @@ export const SLUICE_ERRORS = {
   StickinessError,
   TrafficShiftError,
   WindowWaitExceededError,
+  WrongAccountError,
 } as const;
 
 /** The name of an error a Sluice handler throws (each class's `override readonly name`). */

@@ -109,6 +109,7 @@ const TRIGGERS: Record<KnownCause, Trigger> = {
   ScanPendingError: 'handler_error',
   StickinessError: 'handler_error',
   TrafficShiftError: 'handler_error',
+  WrongAccountError: 'handler_error',
   ReleaseNotStarted: 'handler_error',
   ReleaseNotRecorded: 'handler_error',
   PipelineStopped: 'handler_error',
