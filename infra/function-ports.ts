@@ -1,4 +1,5 @@
 import type { AlarmRollbackPorts } from '../functions/alarm-rollback/alarm-rollback.js';
+import type { AnalyzeCanaryPorts } from '../functions/analyze-canary/analyze-canary.js';
 import type { AwaitWindowPorts } from '../functions/await-window/await-window.js';
 import type { BeginReleasePorts } from '../functions/begin-release/begin-release.js';
 import type { CheckAlarmsPorts } from '../functions/check-alarms/check-alarms.js';
@@ -32,6 +33,7 @@ export const FUNCTION_PORTS = {
   ScaleDown: ['trafficReader', 'serviceScaler', 'releases'],
   ShiftTraffic: ['trafficRouter', 'releases', 'now'],
   CheckAlarms: ['alarms', 'releases', 'now'],
+  AnalyzeCanary: ['metrics', 'releases', 'now'],
   RecordRelease: ['releases', 'now'],
   Rollback: ['trafficRouter', 'releases', 'now'],
   RequestApproval: ['config', 'approvals', 'releases', 'threads', 'notifier', 'now'],
@@ -91,6 +93,7 @@ const handlerPortsMatchTable: {
   ScaleDown: Same<keyof ScaleDownPorts, Listed<'ScaleDown'>>;
   ShiftTraffic: Same<keyof ShiftTrafficPorts, Listed<'ShiftTraffic'>>;
   CheckAlarms: Same<keyof CheckAlarmsPorts, Listed<'CheckAlarms'>>;
+  AnalyzeCanary: Same<keyof AnalyzeCanaryPorts, Listed<'AnalyzeCanary'>>;
   RecordRelease: Same<keyof RecordReleasePorts, Listed<'RecordRelease'>>;
   Rollback: Same<keyof RollbackPorts, Listed<'Rollback'>>;
   RequestApproval: Same<keyof RequestApprovalPorts, Listed<'RequestApproval'>>;
@@ -108,6 +111,7 @@ const handlerPortsMatchTable: {
   ScaleDown: true,
   ShiftTraffic: true,
   CheckAlarms: true,
+  AnalyzeCanary: true,
   RecordRelease: true,
   Rollback: true,
   RequestApproval: true,

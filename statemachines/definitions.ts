@@ -17,6 +17,7 @@ export const RELEASE_TASK_FUNCTIONS = [
   'Deploy',
   'ShiftTraffic',
   'CheckAlarms',
+  'AnalyzeCanary',
   'RecordRelease',
   'Rollback',
   'RequestApproval',

@@ -50,6 +50,11 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: "Sluice: judge the environment's alarms after a bake",
     timeout: Duration.seconds(30),
   },
+  AnalyzeCanary: {
+    dir: 'analyze-canary',
+    description: 'Sluice: judge the canary target group against the live one on their metrics',
+    timeout: Duration.seconds(30),
+  },
   RecordRelease: {
     dir: 'record-release',
     description: 'Sluice: record promotion, success, or a release that did not start',

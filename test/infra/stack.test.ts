@@ -119,7 +119,7 @@ describe('Stack: Sluice', () => {
       });
     });
 
-    it('may invoke exactly their own task functions, unqualified: nine for a release, three for the pipeline; SlackInteractions only itself', () => {
+    it('may invoke exactly their own task functions, unqualified: ten for a release, three for the pipeline; SlackInteractions only itself', () => {
       const all = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
       // SlackInteractions answers Slack within 3 s and acts in an asynchronous invocation of itself.
       const self = all.filter((s) => s.policy.includes('InvokeSelf'));
@@ -133,7 +133,7 @@ describe('Stack: Sluice', () => {
       expect(
         invoke.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), resourcesOf(s).length]),
       ).toEqual([
-        ['ReleaseStateMachine', 9],
+        ['ReleaseStateMachine', 10],
         ['PipelineStateMachine', 3],
       ]);
       for (const s of invoke)
@@ -555,8 +555,8 @@ describe('Stack: Sluice', () => {
   describe('Lambdas', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
 
-    it('are sixteen: nine release tasks, the pipeline recorder and window check, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
-      expect(functions).toHaveLength(16);
+    it('are seventeen: ten release tasks (AnalyzeCanary among them), the pipeline recorder and window check, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
+      expect(functions).toHaveLength(17);
     });
 
     it('run Node.js 24 on arm64 with active tracing', () => {

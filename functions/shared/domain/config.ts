@@ -269,6 +269,8 @@ const Environment = z
     /** The environment's own AWS account: Sluice reaches its resources through a role assumed there. */
     account: Account.optional(),
     listenerArn: arn('elasticloadbalancing', 'listener', 'a listener'),
+    /** Where people reach this environment; GitHub shows it on each deployment (its environment_url). */
+    url: z.url().optional(),
     /** A listener rule to shift instead of the listener's default action. */
     ruleArn: arn('elasticloadbalancing', 'listener-rule', 'a listener rule').optional(),
     targetGroups: z.strictObject({
@@ -398,7 +400,10 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
   const known = (n: number | undefined): n is number => n !== undefined;
   if (
     !bakes.every(known) ||
-    ![deploySeconds, approvalSeconds, extensionSeconds, watchSeconds].every(known) ||
+    !known(deploySeconds) ||
+    !known(approvalSeconds) ||
+    !known(extensionSeconds) ||
+    !known(watchSeconds) ||
     (concurrency !== 'supersede' && concurrency !== 'queue' && concurrency !== 'reject')
   ) {
     return undefined;
@@ -408,11 +413,15 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
     ...(otherBranches === 'newest-only' ? { otherBranches } : {}),
     buildSeconds,
     scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
-    deploySeconds: deploySeconds!,
-    approvalSeconds: approvalSeconds!,
-    bakeSeconds: bakes as number[],
-    extensionSeconds: extensionSeconds!,
-    watchSeconds: watchSeconds!,
+    deploySeconds,
+    approvalSeconds,
+    bakeSeconds: bakes,
+    extensionSeconds,
+    watchSeconds,
+    ...(fieldOf(env, 'alarmsAtStart') === 'wait' ? { alarmsAtStart: 'wait' as const } : {}),
+    ...(seconds(fieldOf(fieldOf(env, 'analysis'), 'interval'))
+      ? { analysisIntervalSeconds: seconds(fieldOf(fieldOf(env, 'analysis'), 'interval')) }
+      : {}),
   });
 }
 
@@ -761,7 +770,19 @@ export const SluiceConfigSchema = z
 
 export type SluiceConfig = z.output<typeof SluiceConfigSchema>;
 export type EnvironmentConfig = SluiceConfig['environments'][number];
-export type DeployConfig = EnvironmentConfig['deploy'];
+
+/** The environment of that name, or undefined when the config has none. */
+export function environmentNamed(
+  config: Pick<SluiceConfig, 'environments'>,
+  name: string | undefined,
+): EnvironmentConfig | undefined {
+  return config.environments.find((e) => e.name === name);
+}
+
+/** Who may approve, abort or promote an environment's release in Slack: nobody without a Slack approval. */
+export function approversOf(env: EnvironmentConfig | undefined): readonly string[] {
+  return env?.approval.type === 'slack' ? env.approval.approvers : [];
+}
 
 /** One problem in a config, with the path a person can find it at. */
 export interface ConfigProblem {

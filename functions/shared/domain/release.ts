@@ -140,6 +140,7 @@ export type HistoryEvent =
   | 'shifted'
   | 'promote_now'
   | 'alarm'
+  | 'analysis'
   | 'promoted'
   | 'succeeded'
   | 'scaled_down'
@@ -171,6 +172,7 @@ export interface HistoryEntry {
 /** What ended a release, in one word. */
 export type Trigger =
   | 'alarm'
+  | 'analysis'
   | 'handler_error'
   | 'manual'
   | 'timeout'
