@@ -79,7 +79,6 @@ export const AlarmStateChangeEventSchema = object({
     previousState: optional(object({ value: optional(oneOf(...ALARM_STATES)) })),
   }),
 });
-export type AlarmStateChange = ReturnType<typeof AlarmStateChangeEventSchema>;
 
 /** EventBridge "Step Functions Execution Status Change" — the fields Sluice reads. */
 export const ExecutionStatusChangeSchema = object({
@@ -94,7 +93,6 @@ export const ExecutionStatusChangeSchema = object({
     cause: optional(nullable(string())),
   }),
 });
-export type ExecutionStatusChange = ReturnType<typeof ExecutionStatusChangeSchema>;
 
 /** Parses an event or throws InvalidInputError naming every field that is wrong. */
 export function parseEvent<T>(schema: Check<T>, event: unknown, what: string): T {
