@@ -136,6 +136,21 @@ async function countRelease(kind: 'happy' | 'rolledBack', log: BenchContext['log
   }
 }
 
+/** States the analysis loop and the start check enter, less the Bake Waits they replace. */
+function addedByAnalysis(byState: Record<string, number>): number {
+  const added = [
+    'CheckAlarmsAtStart',
+    'AnalysisConfigured',
+    'StartAnalysis',
+    'AnalysisWait',
+    'AnalyzeCanary',
+    'AnalysisVerdict',
+  ];
+  const entered = added.reduce((n, state) => n + (byState[state] ?? 0), 0);
+  // Without analysis each step enters Bake once; with it, StartAnalysis replaces that Wait.
+  return entered - (byState.StartAnalysis ?? 0);
+}
+
 /** Seconds of bake and watch a release of the environment spends on a real clock. */
 function monitoredSeconds(env: { steps: { bake: number }[]; watch: number }): number {
   return env.steps.reduce((sum, s) => sum + s.bake, 0) + env.watch;
@@ -189,6 +204,17 @@ export async function costBenchmark({ log }: BenchContext) {
       lambdaEvery10s: lambdaPoller(10),
       lambdaEvery60s: lambdaPoller(60),
       stepFunctionsLoopEvery10s: { intervalSeconds: 10, polls: polls10, ...priced(3 * polls10, polls10) },
+    },
+    analysis: {
+      note: 'transitions the canary analysis and the alarms-at-start check add to one release: per step the AnalysisConfigured Choice and StartAnalysis, then Wait → AnalyzeCanary → Choice per interval (in place of one Bake Wait); once CheckAlarmsAtStart',
+      intervalSeconds: env.analysis?.interval ?? null,
+      looks: happy.byState.AnalyzeCanary ?? 0,
+      addedTransitionsHappy: addedByAnalysis(happy.byState),
+      addedTransitionsRolledBack: addedByAnalysis(rolledBack.byState),
+      addedUsdPer1000Releases: round(
+        addedByAnalysis(happy.byState) * PRICES.stepFunctionsStandardPerTransitionUsd * 1000,
+        4,
+      ),
     },
     sluiceDetection: {
       note: 'what Sluice spends on alarm detection beyond the release itself: one alarm-rollback invocation per ALARM event, none while alarms stay OK',

@@ -45,6 +45,15 @@ export function summary(doc: ResultsDocument): string {
       `- **Scale**: ${s.releases} concurrent releases across ${s.services} services (one embedded runtime each, one process): ${(s.wallMs / 1000).toFixed(1)} s wall, ${s.peakRssMb} MB peak RSS; ${outcomeText(s.outcomes)}; invariant ${s.invariantHeld ? 'held (every listener 100/0, every lock free, every record terminal)' : `broken ${s.violations.length} times`}.`,
     );
   }
+  const an = b.analysis;
+  if (an) {
+    const by = (name: string) => an.byFault.find((f) => f.fault === name);
+    const two = by('+2% errors');
+    const five = by('+5% errors');
+    parts.push(
+      `- **Canary analysis** (simulated, ${an.healthyReleases} healthy releases and ${an.byFault[0]?.runs ?? 0} per fault): ${(an.falseFailRate * 100).toFixed(1)}% of healthy releases failed; a canary with 2% more errors caught in ${((two?.detectedByAnalysis ?? 0) * 100).toFixed(0)}% of releases (alarms alone: ${((two?.detectedByAlarms ?? 0) * 100).toFixed(0)}%); at 5% more errors ${Math.round(five?.faultyRequestsAnalysis ?? 0).toLocaleString('en-US')} faulty requests served against ${Math.round(five?.faultyRequestsAlarms ?? 0).toLocaleString('en-US')} with alarms alone.`,
+    );
+  }
   const p = b.proxy;
   if (p) {
     parts.push(

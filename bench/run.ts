@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { updateDocs } from './docs.js';
 import { markdown, type ResultsDocument } from './table.js';
 
-export const BENCHMARKS = ['alarm-rollback', 'webhook', 'cost', 'scale', 'proxy'] as const;
+export const BENCHMARKS = ['alarm-rollback', 'webhook', 'cost', 'scale', 'proxy', 'analysis'] as const;
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const here = new URL('.', import.meta.url).pathname;
@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     units: UNITS,
     // The headline figures the issue names, at the top.
     ...(results['alarm-rollback'] ? { alarmRollback: pick(results['alarm-rollback']) } : {}),
+    ...(results.analysis ? { analysis: results.analysis } : {}),
     benchmarks: results,
   };
   writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`);

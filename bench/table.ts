@@ -1,4 +1,5 @@
 import type { alarmRollbackBenchmark } from './alarm-rollback.js';
+import type { analysisBenchmark } from './analysis.js';
 import type { costBenchmark } from './cost.js';
 import type { proxyBenchmark } from './proxy.js';
 import type { scaleBenchmark } from './scale.js';
@@ -23,6 +24,7 @@ export interface ResultsDocument {
     cost?: Result<typeof costBenchmark>;
     scale?: Result<typeof scaleBenchmark>;
     proxy?: Result<typeof proxyBenchmark>;
+    analysis?: Result<typeof analysisBenchmark>;
   };
 }
 
@@ -135,6 +137,24 @@ export function markdown(doc: ResultsDocument): string {
       `${ms(p.directP50Ms)} / ${ms(p.directP99Ms)} direct`,
       `${signed(p.addedP50Ms)} / ${signed(p.addedP99Ms)}`,
     );
+  }
+
+  const an = b.analysis;
+  if (an) {
+    row(
+      `Canary analysis: healthy releases failed (A/A, ${an.healthyReleases} releases)`,
+      `${(an.falseFailRate * 100).toFixed(1)}%`,
+      `alarms alone: ${(an.falseAlarmRate * 100).toFixed(1)}%`,
+      '',
+    );
+    for (const f of an.byFault) {
+      row(
+        `Canary analysis: ${f.fault} (${f.runs} releases) — detected; faulty requests served`,
+        `${(f.detectedByAnalysis * 100).toFixed(0)}%${f.medianMinutesToDetectAnalysis !== null ? ` in ${f.medianMinutesToDetectAnalysis} min` : ''}; ${Math.round(f.faultyRequestsAnalysis).toLocaleString('en-US')}`,
+        `alarms alone: ${(f.detectedByAlarms * 100).toFixed(0)}%${f.medianMinutesToDetectAlarms !== null ? ` in ${f.medianMinutesToDetectAlarms} min` : ''}; ${Math.round(f.faultyRequestsAlarms).toLocaleString('en-US')}`,
+        `${(f.faultyRequestsAlarms / Math.max(1, f.faultyRequestsAnalysis)).toFixed(1)}× fewer`,
+      );
+    }
   }
 
   if (w) {

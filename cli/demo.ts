@@ -93,6 +93,12 @@ async function approveWhenAsked(
   return given;
 }
 
+/**
+ * The third push's error rate: at 10% or 50% of the demo's load it adds fewer 5xx per minute than
+ * the dev alarm's threshold (5), so only the canary analysis can catch it.
+ */
+const REGRESSION_ERROR_RATE = 0.03;
+
 /** Observed canary share can be judged only with enough requests per step. */
 const MIN_SHARE_OF_EXPECTED_REQUESTS = 0.5;
 
@@ -121,7 +127,8 @@ interface DemoContext {
  * The embedded scenario: steady load through each environment's local ALB; a healthy push that
  * the pipeline walks through every environment of its route (dev → staging → prod on the example
  * config), with CI completing a few seconds after the push as GitHub Actions would; then a faulty
- * push that its alarm rolls back in the first environment, which stops its pipeline there.
+ * push that its alarm rolls back in the first environment, which stops its pipeline there; then a
+ * push whose 3% errors stay under the alarm's threshold, which the canary analysis rolls back.
  */
 export async function runDemo(options: {
   config: ConfigFile;
@@ -135,8 +142,9 @@ export async function runDemo(options: {
   const started = Date.now();
   const healthy = sha('healthy');
   const faulty = sha('faulty');
+  const regressed = sha('regressed');
 
-  const ctx = await startDemo(config, faulty, healthy, options.rate, print);
+  const ctx = await startDemo(config, { faulty, regressed }, healthy, options.rate, print);
   const stopTicker = printTrafficEverySecond(ctx);
   const releases: DemoRelease[] = [];
   let planCheck: DemoReport['planCheck'];
@@ -146,6 +154,14 @@ export async function runDemo(options: {
     planCheck = planCheckOf(ctx, healthy);
     releases.push(
       ...(await pushThroughPipeline(ctx, faulty, 'faulty: 20% of its requests fail', options.ciDelayMs)),
+    );
+    releases.push(
+      ...(await pushThroughPipeline(
+        ctx,
+        regressed,
+        `regressed: ${REGRESSION_ERROR_RATE * 100}% of its requests fail, under the alarm's threshold`,
+        options.ciDelayMs,
+      )),
     );
   } finally {
     stopTicker();
@@ -159,6 +175,7 @@ export async function runDemo(options: {
     releases,
     healthy,
     faulty,
+    regressed,
     planCheck,
   });
   const report: DemoReport = {
@@ -177,7 +194,7 @@ export async function runDemo(options: {
 /** The runtime (narrating steps, soaks and alarms), its HTTP API, and steady load on every listener. */
 async function startDemo(
   config: ConfigFile,
-  faulty: string,
+  { faulty, regressed }: { faulty: string; regressed: string },
   healthy: string,
   rate: number,
   print: Print,
@@ -191,7 +208,12 @@ async function startDemo(
 
   const runtime = await EmbeddedRuntime.start({
     config,
-    faults: (version) => (version === faulty ? { errorRate: 0.2 } : undefined),
+    faults: (version) =>
+      version === faulty
+        ? { errorRate: 0.2 }
+        : version === regressed
+          ? { errorRate: REGRESSION_ERROR_RATE }
+          : undefined,
     onExecutionEvent: (execution, event) => {
       const env = progress.envByExecution.get(execution);
       if (env && event.type === 'ExecutionStarted') {
@@ -218,6 +240,7 @@ async function startDemo(
   });
   const apiToken = randomBytes(24).toString('base64url');
   const server = await listen(createApp(runtime, { apiToken }));
+  runtime.notifications.deployments.pageUrl = server.url;
   const responses: Record<string, Response[]> = {};
   // The first environment carries the full rate (its canary shares are judged); later ones a quarter.
   const loads = route.map((env, i) => {
@@ -394,6 +417,7 @@ function judge(run: {
   releases: DemoRelease[];
   healthy: string;
   faulty: string;
+  regressed: string;
   planCheck: DemoReport['planCheck'];
 }): string[] {
   const { config, route, planCheck } = run;
@@ -426,6 +450,13 @@ function judge(run: {
     );
   for (const later of bad.slice(1))
     if (later.outcome !== 'not_started') problems.push(`the faulty release reached ${later.environment}`);
+  const regressed = run.releases.filter((r) => r.version === run.regressed);
+  if (regressed[0]?.outcome !== 'rolled_back' || regressed[0]?.rollback?.trigger !== 'analysis')
+    problems.push(
+      `the regressed release ended ${regressed[0]?.status} (${regressed[0]?.rollback?.trigger ?? 'no rollback'}), not rolled back by the canary analysis`,
+    );
+  for (const later of regressed.slice(1))
+    if (later.outcome !== 'not_started') problems.push(`the regressed release reached ${later.environment}`);
   return problems;
 }
 
@@ -445,6 +476,7 @@ function printSummary(report: DemoReport, print: Print): void {
       print(
         `    rollback: ${r.rollback.trigger}${r.rollback.alarm ? ` (${r.rollback.alarm})` : ''}${r.rollback.trafficRestoredMs !== undefined ? `, traffic restored ${r.rollback.trafficRestoredMs} ms after the alarm changed state` : ''}`,
       );
+    if (r.rollback?.trigger === 'analysis') print(`    evidence: ${r.rollback.cause}`);
     if (r.afterRestore)
       print(
         `    after the restore: ${r.afterRestore.servedByStable}/${r.afterRestore.requests} requests served by the stable version`,

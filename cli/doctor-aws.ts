@@ -51,10 +51,10 @@ import {
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Octokit } from '@octokit/core';
-import { WebClient } from '@slack/web-api';
 import { DynamoDbReleaseStore } from '../functions/shared/aws/dynamodb-release-store.js';
 import { weightsOf } from '../functions/shared/aws/elbv2-traffic-router.js';
 import { describeSdkError, isNamed } from '../functions/shared/aws/sdk-errors.js';
+import { SlackWebApi } from '../functions/shared/aws/slack-web-api.js';
 import {
   configDigest,
   type EnvironmentConfig,
@@ -272,7 +272,7 @@ async function diagnose(
     const slack = await token('slack-bot-token');
     global.slack = slack.ok
       ? await slackFacts(
-          new WebClient(slack.value, options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+          new SlackWebApi(slack.value, options.slackApiUrl ? { apiUrl: options.slackApiUrl } : {}),
           config,
         )
       : { auth: { ok: false, error: `no bot token: ${slack.error}` }, channels: [], approvers: [] };
@@ -743,7 +743,7 @@ const slackError = (error: unknown) =>
  * Slack Web API: auth.test names the bot; conversations.info says `is_member` for the caller;
  * users.info and usergroups.list find the approvers (user group ids start with S).
  */
-export async function slackFacts(client: WebClient, config: SluiceConfig): Promise<SlackFacts> {
+export async function slackFacts(client: SlackWebApi, config: SluiceConfig): Promise<SlackFacts> {
   const attemptSlack = async <T>(fn: () => Promise<T>): Promise<Read<T>> => {
     try {
       return { ok: true, value: await fn() };
@@ -752,7 +752,7 @@ export async function slackFacts(client: WebClient, config: SluiceConfig): Promi
     }
   };
   const auth = await attemptSlack(async () => {
-    const r = await client.auth.test();
+    const r = await client.call<{ user_id?: string; team?: string }>('auth.test');
     return { userId: r.user_id ?? '', team: r.team ?? '' };
   });
   if (!auth.ok) return { auth, channels: [], approvers: [] };
@@ -764,7 +764,10 @@ export async function slackFacts(client: WebClient, config: SluiceConfig): Promi
         ? ({ ok: true, value: 'by-name' } as const)
         : await attemptSlack(async () => {
             try {
-              return (await client.conversations.info({ channel })).channel?.is_member ?? false;
+              const info = await client.call<{ channel?: { is_member?: boolean } }>('conversations.info', {
+                channel,
+              });
+              return info.channel?.is_member ?? false;
             } catch (error) {
               if (slackError(error) === 'channel_not_found') return undefined;
               throw error;
@@ -780,7 +783,9 @@ export async function slackFacts(client: WebClient, config: SluiceConfig): Promi
   for (const id of ids) {
     if (id.startsWith('S')) {
       groups ??= await attemptSlack(async () =>
-        ((await client.usergroups.list({})).usergroups ?? []).map((g) => g.id ?? ''),
+        ((await client.call<{ usergroups?: { id?: string }[] }>('usergroups.list')).usergroups ?? []).map(
+          (g) => g.id ?? '',
+        ),
       );
       approvers.push({
         id,
@@ -791,7 +796,7 @@ export async function slackFacts(client: WebClient, config: SluiceConfig): Promi
         id,
         exists: await attemptSlack(async () => {
           try {
-            const user = (await client.users.info({ user: id })).user;
+            const { user } = await client.call<{ user?: { deleted?: boolean } }>('users.info', { user: id });
             return !!user && !user.deleted;
           } catch (error) {
             if (slackError(error) === 'user_not_found') return false;

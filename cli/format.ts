@@ -2,9 +2,10 @@ import type { EnvironmentStatus } from '../functions/shared/control/manual-contr
 import { formatDuration } from '../functions/shared/domain/duration.js';
 import type { Ignored, ReleasePlan } from '../functions/shared/domain/plan.js';
 import type { EnvironmentInput } from '../functions/shared/domain/release.js';
+import type { EnvironmentSchedule } from '../functions/shared/domain/schedule.js';
 
 /** A plan as a person reads it in a terminal. */
-export function formatPlan(plan: ReleasePlan | Ignored): string {
+export function formatPlan(plan: ReleasePlan | Ignored, schedule: EnvironmentSchedule[] = []): string {
   if (plan.kind === 'ignored') return `ignored: ${plan.reason}`;
   const { release } = plan;
   const lines = [
@@ -47,6 +48,17 @@ export function formatPlan(plan: ReleasePlan | Ignored): string {
     );
   const judged = plan.environments.map((env) => describeAnalysis(env.name, env.input.environment));
   lines.push('', ...judged);
+  if (schedule.length > 0) lines.push('', 'when each environment would start, and who approves it:');
+  for (const row of schedule) {
+    const approval =
+      row.approval === 'none'
+        ? 'no approval'
+        : `approval by ${row.approval.approvers.join(', ')} within ${formatDuration(row.approval.timeoutSeconds)}`;
+    const start = row.startsAt ? `starts ${row.startsAt}` : 'does not start';
+    lines.push(
+      `  ${row.name}: reached ${row.reachesAt}, ${start}${row.wait ? ` (${row.wait})` : ''}; ${approval}`,
+    );
+  }
   lines.push(
     '',
     `expected duration of the whole pipeline (bakes, watches and soaks; deploys excluded): ${formatDuration(plan.expectedSeconds)}`,

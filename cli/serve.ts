@@ -12,6 +12,7 @@ export async function serveLocally(options: { config: ConfigFile; port: number }
   });
   const apiToken = issueApiToken();
   const server = await listen(createApp(runtime, { apiToken }), options.port);
+  runtime.notifications.deployments.pageUrl = server.url;
   console.log(`sluice serving on ${server.url}`);
   console.log(`  page: ${server.url}/   (releases, live split, approvals, what would go to Slack)`);
   console.log(`  POST ${server.url}/webhooks/github   POST ${server.url}/slack/interactions`);

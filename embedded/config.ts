@@ -74,7 +74,6 @@ export const ConfigFileSchema = z
 
 /** A validated config file: the Sluice config with its embedded section. */
 export type ConfigFile = z.output<typeof ConfigFileSchema>;
-export type EmbeddedSettings = ConfigFile['embedded'];
 export type LocalAlarmConfig = z.output<typeof LocalAlarm>;
 
 /** Validates a parsed config file; throws ConfigError listing every problem with its path. */

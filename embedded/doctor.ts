@@ -1,3 +1,4 @@
+import { accessScope } from '../functions/shared/domain/accounts.js';
 import {
   attempt,
   type DoctorReport,
@@ -30,7 +31,8 @@ export async function embeddedDoctor(runtime: EmbeddedRuntime): Promise<DoctorRe
   const environments: Record<string, EnvironmentFacts> = {};
   for (const env of config.environments) {
     const loadBalancerArn = loadBalancerOf(env.listenerArn);
-    const reader = ports.trafficReader(env);
+    const scope = accessScope(env.name);
+    const reader = ports.trafficReader(env, scope);
     const listener = await attempt(async (): Promise<ListenerFacts> => {
       const weights = await reader.readWeights();
       const stickiness = await reader.stickinessSeconds();
@@ -56,7 +58,7 @@ export async function embeddedDoctor(runtime: EmbeddedRuntime): Promise<DoctorRe
       listener,
       targetGroups: { blue: await group(env.targetGroups.blue), green: await group(env.targetGroups.green) },
       alarms: await attempt(async () =>
-        (await ports.alarms().describe(env.alarms)).flatMap((a) =>
+        (await ports.alarms(scope).describe(env.alarms)).flatMap((a) =>
           a.state
             ? [
                 {

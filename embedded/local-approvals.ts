@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Approval } from '../functions/shared/domain/approval.js';
+import { approversOf, environmentNamed } from '../functions/shared/domain/config.js';
 import { isTerminal } from '../functions/shared/domain/release.js';
 import type { EmbeddedRuntime } from './runtime.js';
 import { blockActionsPayload, type ClickAction, formBody, slackHeaders } from './slack-interaction.js';
 
 /** A pending approval as the page and `sluice approve` see it: never its token. */
 export interface PendingApproval extends Approval {
-  approvers: string[];
+  approvers: readonly string[];
 }
 
 /** Approvals still waiting: pending, not expired, their release still running. */
@@ -19,8 +20,10 @@ export async function pendingApprovals(runtime: EmbeddedRuntime): Promise<Pendin
     const record = await runtime.ports.releases().get(approval.releaseId, approval.environment);
     // A request whose post failed and was retried: the release waits on the newer approval.
     if (!record || isTerminal(record) || (record.approval && record.approval.id !== approval.id)) continue;
-    const env = runtime.config.environments.find((e) => e.name === approval.environment);
-    pending.push({ ...approval, approvers: env?.approval.type === 'slack' ? env.approval.approvers : [] });
+    pending.push({
+      ...approval,
+      approvers: approversOf(environmentNamed(runtime.config, approval.environment)),
+    });
   }
   return pending;
 }
@@ -36,8 +39,7 @@ export async function clickAsSlack(
   click: { approvalId: string; action: Extract<ClickAction, 'approve' | 'reject'>; user?: string },
 ): Promise<{ status: number; user: string; said: string[] }> {
   const approval = await runtime.ports.approvals().get(click.approvalId);
-  const env = runtime.config.environments.find((e) => e.name === approval?.environment);
-  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
+  const approvers = approversOf(environmentNamed(runtime.config, approval?.environment));
   // Locally, the person at the keyboard acts as the first approver named by user id, unless told otherwise.
   const user = click.user ?? approvers.find((a) => !a.startsWith('S')) ?? 'U0LOCAL';
   const responseUrl = `local://responses/${randomUUID()}`;

@@ -1,6 +1,8 @@
 import './polyfills.js';
 import { join } from 'node:path';
 import { createAlarmRollbackHandler } from '../functions/alarm-rollback/alarm-rollback.js';
+import { createAnalyzeCanaryHandler } from '../functions/analyze-canary/analyze-canary.js';
+import { createAwaitWindowHandler } from '../functions/await-window/await-window.js';
 import { createBeginReleaseHandler } from '../functions/begin-release/begin-release.js';
 import { createCheckAlarmsHandler } from '../functions/check-alarms/check-alarms.js';
 import { createDeployHandler } from '../functions/deploy/deploy.js';
@@ -190,6 +192,7 @@ export class EmbeddedRuntime {
       const githubApi = new GitHubBuildVerifier(() => secrets.get('github-token'), github.url);
       const artifacts = options.artifacts ?? new LocalArtifacts();
       const { alb, listenerUrls } = await startLoadBalancer(options, closers);
+      notifications.deployments.listenerUrls = listenerUrls;
       const deployer = await seedTargets(options, alb, closers);
       const cloudwatch = startCloudWatch(config, alb, timeScale, closers);
 
@@ -374,7 +377,9 @@ function startEngines(
     Rollback: createRollbackHandler(ports),
     RequestApproval: createRequestApprovalHandler(ports),
     ScaleDown: createScaleDownHandler(ports),
+    AnalyzeCanary: createAnalyzeCanaryHandler(ports),
     RecordPipeline: createRecordPipelineHandler(ports),
+    AwaitWindow: createAwaitWindowHandler(ports),
   };
   const intercept = options.interceptTask;
   const functionsOf = (definition: DefinitionName) =>

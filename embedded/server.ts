@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Hono } from 'hono';
+import { endFreeze, startFreeze } from '../functions/shared/control/freeze.js';
 import {
   abortRelease,
   environmentStatus,
@@ -49,12 +50,20 @@ function functionUrlEvent(request: Request, body: string): APIGatewayProxyEventV
   };
 }
 
-async function actorFrom(request: Request): Promise<{ by: string; reason: string; to?: unknown }> {
-  const body = (await request.json().catch(() => ({}))) as { by?: unknown; reason?: unknown; to?: unknown };
+async function actorFrom(
+  request: Request,
+): Promise<{ by: string; reason: string; to?: unknown; until?: unknown }> {
+  const body = (await request.json().catch(() => ({}))) as {
+    by?: unknown;
+    reason?: unknown;
+    to?: unknown;
+    until?: unknown;
+  };
   return {
     by: typeof body.by === 'string' && body.by ? body.by : 'api',
     reason: typeof body.reason === 'string' && body.reason ? body.reason : 'no reason given',
     ...(body.to !== undefined ? { to: body.to } : {}),
+    ...(body.until !== undefined ? { until: body.until } : {}),
   };
 }
 
@@ -189,6 +198,33 @@ export function createApp(runtime: EmbeddedRuntime, options: AppOptions): Hono {
       return c.json({ error: 'to must be blue or green' }, 400);
     return c.json(await rollbackEnvironment(runtime.ports, c.req.param('env'), actor, to ? { to } : {}));
   });
+
+  app.post('/api/environments/:env/freeze', async (c) => {
+    const { until, to: _to, ...actor } = await actorFrom(c.req.raw);
+    return c.json({
+      freeze: await startFreeze(
+        runtime.ports,
+        c.req.param('env'),
+        actor,
+        typeof until === 'string' ? { until } : {},
+      ),
+    });
+  });
+
+  app.post('/api/environments/:env/unfreeze', async (c) => {
+    const { to: _to, ...actor } = await actorFrom(c.req.raw);
+    return c.json({ ended: await endFreeze(runtime.ports, c.req.param('env'), actor) });
+  });
+
+  app.get('/api/freezes', async (c) =>
+    c.json({
+      freezes: Object.fromEntries(
+        await Promise.all(
+          runtime.config.environments.map(async (e) => [e.name, await store.freezeLog(e.name)] as const),
+        ),
+      ),
+    }),
+  );
 
   app.onError((error, c) => {
     if (error instanceof ManualActionError) return c.json({ error: error.message }, 409);

@@ -30,7 +30,11 @@ export const LAMBDA_BUNDLE = {
    * role's keys in the environment (see the module's comment). Relative to the project root, where
    * NodejsFunction runs esbuild (locally, and as /asset-input in Docker).
    */
-  alias: { '@aws-sdk/credential-provider-node': './functions/shared/aws/lambda-credentials.ts' },
+  alias: {
+    '@aws-sdk/credential-provider-node': './functions/shared/aws/lambda-credentials.ts',
+    /** The event stream codec, which no Sluice call uses (see the module's comment). */
+    '@smithy/core/event-streams': './functions/shared/aws/no-event-streams.ts',
+  },
 } as const;
 
 /** A POSIX shell word that stands for exactly `value`, whatever it holds. */

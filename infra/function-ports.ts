@@ -1,4 +1,6 @@
 import type { AlarmRollbackPorts } from '../functions/alarm-rollback/alarm-rollback.js';
+import type { AnalyzeCanaryPorts } from '../functions/analyze-canary/analyze-canary.js';
+import type { AwaitWindowPorts } from '../functions/await-window/await-window.js';
 import type { BeginReleasePorts } from '../functions/begin-release/begin-release.js';
 import type { CheckAlarmsPorts } from '../functions/check-alarms/check-alarms.js';
 import type { DeployPorts } from '../functions/deploy/deploy.js';
@@ -31,6 +33,7 @@ export const FUNCTION_PORTS = {
   ScaleDown: ['trafficReader', 'serviceScaler', 'releases'],
   ShiftTraffic: ['trafficRouter', 'releases', 'now'],
   CheckAlarms: ['alarms', 'releases', 'now'],
+  AnalyzeCanary: ['metrics', 'releases', 'now'],
   RecordRelease: ['releases', 'now'],
   Rollback: ['trafficRouter', 'releases', 'now'],
   RequestApproval: ['config', 'approvals', 'releases', 'threads', 'notifier', 'now'],
@@ -47,6 +50,7 @@ export const FUNCTION_PORTS = {
   ],
   ReleaseNotifier: ['config', 'releases', 'approvals', 'threads', 'notifier', 'deployments'],
   RecordPipeline: ['releases', 'checkReporter', 'now'],
+  AwaitWindow: ['config', 'releases', 'checkReporter', 'notifier', 'now'],
 } as const satisfies Record<string, readonly PortName[]>;
 
 export type FunctionName = keyof typeof FUNCTION_PORTS;
@@ -89,12 +93,14 @@ const handlerPortsMatchTable: {
   ScaleDown: Same<keyof ScaleDownPorts, Listed<'ScaleDown'>>;
   ShiftTraffic: Same<keyof ShiftTrafficPorts, Listed<'ShiftTraffic'>>;
   CheckAlarms: Same<keyof CheckAlarmsPorts, Listed<'CheckAlarms'>>;
+  AnalyzeCanary: Same<keyof AnalyzeCanaryPorts, Listed<'AnalyzeCanary'>>;
   RecordRelease: Same<keyof RecordReleasePorts, Listed<'RecordRelease'>>;
   Rollback: Same<keyof RollbackPorts, Listed<'Rollback'>>;
   RequestApproval: Same<keyof RequestApprovalPorts, Listed<'RequestApproval'>>;
   SlackInteractions: Same<keyof SlackInteractionsPorts, Listed<'SlackInteractions'>>;
   ReleaseNotifier: Same<keyof ReleaseNotifierPorts, Listed<'ReleaseNotifier'>>;
   RecordPipeline: Same<keyof RecordPipelinePorts, Listed<'RecordPipeline'>>;
+  AwaitWindow: Same<keyof AwaitWindowPorts, Listed<'AwaitWindow'>>;
 } = {
   GithubWebhook: true,
   AlarmRollback: true,
@@ -105,11 +111,13 @@ const handlerPortsMatchTable: {
   ScaleDown: true,
   ShiftTraffic: true,
   CheckAlarms: true,
+  AnalyzeCanary: true,
   RecordRelease: true,
   Rollback: true,
   RequestApproval: true,
   SlackInteractions: true,
   ReleaseNotifier: true,
   RecordPipeline: true,
+  AwaitWindow: true,
 };
 void handlerPortsMatchTable;

@@ -132,6 +132,11 @@ export function acknowledgeFindings(scopes: NagScopes): void {
     'AwsSolutions-IAM5[Resource::*]',
     "cloudwatch:DescribeAlarms and cloudwatch:DescribeAlarmHistory only (read-only): CloudWatch returns composite alarms, and their history, only to permissions scoped to * (CloudWatch API reference, DescribeAlarms and DescribeAlarmHistory); a soak fails on an alarm that fired and cleared during it, which only the alarm's history shows",
   );
+  ack(
+    tasks.functions.AnalyzeCanary.role,
+    'AwsSolutions-IAM5[Resource::*]',
+    "cloudwatch:GetMetricData only (read-only), for the canary analysis of both target groups: CloudWatch metrics have no ARN, and the action's only resource type (dataset) is for OTLP metrics, so AWS/ApplicationELB metrics are readable only with Resource * (Service Authorization Reference, Amazon CloudWatch)",
+  );
   for (const [resource, reason] of Object.entries(scopes.ecsWildcards)) {
     ack(tasks.functions.Deploy.role, `AwsSolutions-IAM5[Resource::${resource}]`, reason);
   }

@@ -11,7 +11,20 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { esbuildOptions } from '../infra/bundling.js';
 
-const BUDGET_KB = 500;
+const BUDGET_KB = 300;
+/**
+ * Functions allowed over the budget for now, each with its own ceiling and why. What is left is
+ * the AWS SDK clients' schemas and error classes, which esbuild keeps whole (the schemas' computed
+ * keys and the error registry count as side effects), so only fewer clients would bring these down.
+ */
+const OVER_BUDGET: Record<string, { kb: number; why: string }> = {
+  deploy: { kb: 340, why: 'four SDK clients: ECS, ELBv2, ECR and DynamoDB' },
+  'slack-interactions': {
+    kb: 400,
+    why: 'the Lambda client (69 KB, for the deferred click) beside ELBv2, Step Functions, Secrets Manager and DynamoDB',
+  },
+};
+const budgetOf = (name: string) => OVER_BUDGET[name]?.kb ?? BUDGET_KB;
 const root = new URL('..', import.meta.url).pathname;
 const topArg = process.argv.indexOf('--top');
 const top = topArg > 0 ? Number(process.argv[topArg + 1] ?? 8) : 0;
@@ -53,14 +66,18 @@ const width = Math.max(...rows.map((r) => r.name.length), 'function'.length);
 console.log(`${'function'.padEnd(width)}  ${'size (KB)'.padStart(10)}`);
 console.log(`${'-'.repeat(width)}  ${'-'.repeat(10)}`);
 for (const { name, kb } of rows) {
-  console.log(
-    `${name.padEnd(width)}  ${kb.toFixed(1).padStart(10)}${kb > BUDGET_KB ? `  > ${BUDGET_KB} KB` : ''}`,
-  );
+  const note =
+    kb > budgetOf(name)
+      ? `  > ${budgetOf(name)} KB`
+      : OVER_BUDGET[name]
+        ? `  (allowed up to ${budgetOf(name)} KB: ${OVER_BUDGET[name].why})`
+        : '';
+  console.log(`${name.padEnd(width)}  ${kb.toFixed(1).padStart(10)}${note}`);
 }
-const over = rows.filter((r) => r.kb > BUDGET_KB);
+const over = rows.filter((r) => r.kb > budgetOf(r.name));
 if (over.length > 0) {
   console.error(
-    `\n${over.length} bundle(s) over the ${BUDGET_KB} KB budget: ${over.map((r) => r.name).join(', ')}`,
+    `\n${over.length} bundle(s) over budget (${BUDGET_KB} KB, or its own ceiling): ${over.map((r) => r.name).join(', ')}`,
   );
   process.exit(1);
 }

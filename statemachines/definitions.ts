@@ -17,6 +17,7 @@ export const RELEASE_TASK_FUNCTIONS = [
   'Deploy',
   'ShiftTraffic',
   'CheckAlarms',
+  'AnalyzeCanary',
   'RecordRelease',
   'Rollback',
   'RequestApproval',
@@ -25,7 +26,7 @@ export const RELEASE_TASK_FUNCTIONS = [
 export type ReleaseTaskFunction = (typeof RELEASE_TASK_FUNCTIONS)[number];
 
 /** The functions pipeline.asl.json invokes (its child executions run release.asl.json). */
-export const PIPELINE_TASK_FUNCTIONS = ['RecordPipeline', 'CheckAlarms'] as const;
+export const PIPELINE_TASK_FUNCTIONS = ['RecordPipeline', 'AwaitWindow', 'CheckAlarms'] as const;
 export type PipelineTaskFunction = (typeof PIPELINE_TASK_FUNCTIONS)[number];
 
 /** ONE list per definition: infra, the embedded engine and `sluice validate` all read this. */

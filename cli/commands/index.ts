@@ -3,6 +3,7 @@ import { addDoctorCommand } from '../doctor.js';
 import { addAbortCommand } from './abort.js';
 import { addApprovalCommands } from './approval.js';
 import { addDemoCommand } from './demo.js';
+import { addFreezeCommand } from './freeze.js';
 import { addPlanCommand } from './plan.js';
 import { addRollbackCommand } from './rollback.js';
 import { addSchemaCommand } from './schema.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CommandModule[] = [
   addStatusCommand,
   addRollbackCommand,
   addAbortCommand,
+  addFreezeCommand,
   addDoctorCommand,
   addApprovalCommands,
 ];

@@ -72,7 +72,7 @@ export function apiToken(): string {
 /** Calls the `sluice serve` API: a POST with who and why when `body` is given, else a GET. */
 export async function callApi(
   url: string,
-  body?: { by: string; reason: string; to?: Side },
+  body?: { by: string; reason: string; to?: Side; until?: string },
 ): Promise<unknown> {
   const headers = { 'x-sluice-token': apiToken() };
   const response = await fetch(

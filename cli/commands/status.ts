@@ -16,9 +16,13 @@ export function addStatusCommand(program: Command): void {
     .action(
       async (opts: { url: string; stack?: string; region?: string; config: string; json?: boolean }) => {
         const environments = opts.stack
-          ? await environmentStatus((await deployed({ ...opts, stack: opts.stack })).ports)
+          ? await statusOf(await deployed({ ...opts, stack: opts.stack }))
           : ((await callApi(`${opts.url}/api/status`)) as { environments: EnvironmentStatus[] }).environments;
         console.log(opts.json ? JSON.stringify({ environments }, null, 2) : formatStatus(environments));
       },
     );
 }
+
+/** Status read with the caller as the actor: an environment's role session names them. */
+const statusOf = (stack: { ports: Parameters<typeof environmentStatus>[0]; caller: string }) =>
+  environmentStatus(stack.ports, 3, stack.caller);

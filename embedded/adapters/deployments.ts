@@ -1,4 +1,8 @@
-import type { DeploymentState, DeploymentTracker } from '../../functions/shared/ports/notifier.js';
+import type {
+  DeploymentLinks,
+  DeploymentState,
+  DeploymentTracker,
+} from '../../functions/shared/ports/notifier.js';
 
 export interface LocalDeployment {
   id: number;
@@ -6,12 +10,26 @@ export interface LocalDeployment {
   sha: string;
   environment: string;
   description: string;
-  statuses: { state: DeploymentState; description: string; at: string }[];
+  statuses: { state: DeploymentState; description: string; at: string; links?: DeploymentLinks }[];
 }
 
 /** GitHub Deployments in memory: what GitHub would show per environment, for the page and tests. */
 export class LocalDeployments implements DeploymentTracker {
   readonly deployments: LocalDeployment[] = [];
+  /** The `sluice serve` page, once it listens: each status's log_url points into it. */
+  pageUrl: string | undefined;
+  /** Each environment's local listener: its environment_url where the config names none. */
+  listenerUrls: Record<string, string> = {};
+
+  environmentUrl(environment: string): string | undefined {
+    return this.listenerUrls[environment];
+  }
+
+  logUrl(release: { releaseId: string; environment: string }): string | undefined {
+    return this.pageUrl
+      ? `${this.pageUrl}/#release=${encodeURIComponent(release.releaseId)}&environment=${encodeURIComponent(release.environment)}`
+      : undefined;
+  }
 
   async create(request: { repository: string; sha: string; environment: string; description: string }) {
     const id = this.deployments.length + 1;
@@ -19,7 +37,13 @@ export class LocalDeployments implements DeploymentTracker {
     return id;
   }
 
-  async setStatus(repository: string, deploymentId: number, state: DeploymentState, description: string) {
+  async setStatus(
+    repository: string,
+    deploymentId: number,
+    state: DeploymentState,
+    description: string,
+    links?: DeploymentLinks,
+  ) {
     const deployment = this.deployments.find((d) => d.id === deploymentId && d.repository === repository);
     if (!deployment) throw new Error(`no deployment ${deploymentId}`);
     // As GitHub's auto_inactive does: a new success makes the environment's earlier ones inactive.
@@ -35,6 +59,11 @@ export class LocalDeployments implements DeploymentTracker {
         }
       }
     }
-    deployment.statuses.push({ state, description, at: new Date().toISOString() });
+    deployment.statuses.push({
+      state,
+      description,
+      at: new Date().toISOString(),
+      ...(links && Object.keys(links).length ? { links } : {}),
+    });
   }
 }

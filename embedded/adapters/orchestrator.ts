@@ -37,6 +37,17 @@ export function scaleReleaseInput(input: ReleaseInput, timeScale: number): Relea
         ...input.environment.checks,
         buildTimeoutSeconds: scaleSeconds(input.environment.checks.buildTimeoutSeconds, timeScale),
       },
+      ...(input.environment.analysis
+        ? {
+            analysis: {
+              ...input.environment.analysis,
+              intervalSeconds: Math.max(
+                1,
+                scaleSeconds(input.environment.analysis.intervalSeconds, timeScale),
+              ),
+            },
+          }
+        : {}),
       insufficientData: {
         ...input.environment.insufficientData,
         maxExtensionSeconds: scaleSeconds(input.environment.insufficientData.maxExtensionSeconds, timeScale),

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireEnvironment } from '../shared/control/environment-lock.js';
 import { restoreTraffic } from '../shared/control/release-control.js';
+import { type AccessScope, accessScope } from '../shared/domain/accounts.js';
 import {
   ListenerStateError,
   ReleaseQueuedError,
@@ -70,12 +71,17 @@ export const createBeginReleaseHandler = (ports: BeginReleasePorts) =>
 
       const { superseded } = await acquireEnvironment(input, p);
       const current = await releases.get(input.release.id, environment.name);
-      if (isTerminal(current)) throw await stopped(current!.status);
+      if (current && isTerminal(current)) throw await stopped(current.status);
       // A retried BeginRelease of the same execution: the first reading stands.
       if (current?.targets) return current.targets;
 
-      const router = p.trafficRouter(environment);
-      const { weights, reading } = await settledListener(p, environment, superseded);
+      const router = p.trafficRouter(environment, accessScope(environment.name, input.release.id));
+      const { weights, reading } = await settledListener(
+        p,
+        environment,
+        accessScope(environment.name, input.release.id),
+        superseded,
+      );
       if (reading.kind === 'split') {
         throw new ListenerStateError(
           `listener is split (${describeWeights(reading.weights, environment.targetGroups)}); restore it with \`sluice rollback --env ${environment.name}\` first`,
@@ -127,14 +133,15 @@ const SPLIT_READ_INTERVAL_MS = 200;
 async function settledListener(
   p: BeginReleasePorts,
   environment: ReleaseInput['environment'],
+  scope: AccessScope,
   superseded?: Targets,
 ) {
-  const router = p.trafficRouter(environment);
+  const router = p.trafficRouter(environment, scope);
   for (let read = 1; ; read++) {
     const weights = await router.readWeights();
     const reading = readListener(weights, environment.targetGroups);
     if (reading.kind !== 'split' || read >= SPLIT_READS) return { weights, reading };
-    if (superseded) await restoreTraffic(p, environment, superseded);
+    if (superseded) await restoreTraffic(p, environment, superseded, scope);
     else await sleep(SPLIT_READ_INTERVAL_MS);
   }
 }

@@ -1,11 +1,19 @@
+import { accessScope } from '../shared/domain/accounts.js';
 import { judgeAlarms } from '../shared/domain/alarms.js';
-import { AlarmFiredError, AlarmNotFoundError, InsufficientDataError } from '../shared/domain/errors.js';
+import {
+  AlarmFiredError,
+  AlarmNotFoundError,
+  AlarmsAtStartError,
+  AlarmsAtStartPendingError,
+  InsufficientDataError,
+} from '../shared/domain/errors.js';
 import type { ReleaseInput } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import type { Ports } from '../shared/ports/index.js';
 
 type Input = Pick<ReleaseInput, 'release' | 'environment' | 'executionName'> & {
-  phase: 'bake' | 'watch' | 'soak';
+  /** `start`: before anything moves, by the environment's `alarmsAtStart`. */
+  phase: 'start' | 'bake' | 'watch' | 'soak';
   extendedSeconds: number;
   bakeSeconds: number;
   /** The step's weight, in a bake: below 100, an approver's Promote now skips to the last step. */
@@ -28,7 +36,11 @@ export type CheckAlarmsPorts = Pick<Ports, 'alarms' | 'releases' | 'now'>;
 export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
   lambdaHandler<Input, Output, CheckAlarmsPorts>('CheckAlarms', ports, async (input, p) => {
     const { environment } = input;
-    const statuses = environment.alarms.length > 0 ? await p.alarms().describe(environment.alarms) : [];
+    if (input.phase === 'start') return checkAtStart(input, p);
+    const statuses =
+      environment.alarms.length > 0
+        ? await p.alarms(accessScope(environment.name, input.release.id)).describe(environment.alarms)
+        : [];
     const verdict = judgeAlarms(statuses, {
       phase: input.phase,
       policy: environment.insufficientData.policy,
@@ -74,6 +86,31 @@ export const createCheckAlarmsHandler = (ports: CheckAlarmsPorts) =>
     }
   });
 
+/**
+ * An alarm already in ALARM when a release starts would roll back its first bake for a fault that
+ * is not the new version's. `refuse` ends the release before anything moves, naming the alarm;
+ * `wait` lets the state machine retry until it clears (then refuses); `ignore` leaves it to the bakes.
+ */
+async function checkAtStart(input: Input, p: CheckAlarmsPorts): Promise<Output> {
+  const { environment } = input;
+  const policy = environment.alarmsAtStart ?? 'ignore';
+  const pass: Output = { verdict: 'pass', extendSeconds: 0, extendedSeconds: 0 };
+  if (policy === 'ignore' || environment.alarms.length === 0) return pass;
+  const firing = (
+    await p.alarms(accessScope(environment.name, input.release.id)).describe(environment.alarms)
+  ).filter((s) => s.state === 'ALARM');
+  if (firing.length === 0) return pass;
+  const named = firing.map((s) => `${s.name} (${s.reason ?? 'in ALARM'})`).join('; ');
+  if (policy === 'wait') {
+    throw new AlarmsAtStartPendingError(
+      `still in ALARM when the release started: ${named}; waited 10m for it to clear (alarmsAtStart: wait), nothing moved`,
+    );
+  }
+  throw new AlarmsAtStartError(
+    `in ALARM when the release started: ${named}; nothing moved (alarmsAtStart: refuse)`,
+  );
+}
+
 const CLOCK_SKEW_MS = 60_000;
 
 /**
@@ -91,7 +128,9 @@ async function failOnSoakEpisodes(input: Input, p: CheckAlarmsPorts): Promise<vo
   const promotedAt = record?.promotedAt ?? record?.endedAt;
   const from = promotedAt ? Date.parse(promotedAt) : p.now().getTime() - input.bakeSeconds * 1000;
   const since = new Date(from - CLOCK_SKEW_MS);
-  const episodes = await p.alarms().alarmedSince(environment.alarms, since);
+  const episodes = await p
+    .alarms(accessScope(environment.name, release.id))
+    .alarmedSince(environment.alarms, since);
   if (episodes.length === 0) return;
   const names = [...new Set(episodes.map((e) => e.name))];
   const reason = episodes

@@ -1,3 +1,4 @@
+import { accessScope } from '../shared/domain/accounts.js';
 import { judgeImage } from '../shared/domain/artifacts.js';
 import { ArtifactNotVerifiedError, ListenerStateError, ScanPendingError } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
@@ -17,7 +18,8 @@ export type DeployPorts = Pick<Ports, 'trafficReader' | 'deployer' | 'releases' 
 export const createDeployHandler = (ports: DeployPorts) =>
   lambdaHandler<Input, { deployed: string }, DeployPorts>('Deploy', ports, async (input, p) => {
     const { release, environment, targets } = input;
-    const weights = await p.trafficReader(environment).readWeights();
+    const scope = accessScope(environment.name, release.id);
+    const weights = await p.trafficReader(environment, scope).readWeights();
     if ((weights[targets.idle] ?? 0) !== 0) {
       throw new ListenerStateError(
         `target group ${targets.idle} serves ${weights[targets.idle]}% of traffic; refusing to deploy onto it`,
@@ -26,7 +28,9 @@ export const createDeployHandler = (ports: DeployPorts) =>
     const { artifact } = environment;
     if (artifact && environment.deploy.provider === 'ecs') {
       const image = `${artifact.repository}:${release.version}`;
-      const report = await p.artifacts().describe(artifact.repository, release.version, !!artifact.failOn);
+      const report = await p
+        .artifacts(scope)
+        .describe(artifact.repository, release.version, !!artifact.failOn);
       const verdict = judgeImage(image, report, artifact.failOn);
       if (verdict.kind === 'wait') throw new ScanPendingError(`${verdict.reason}; nothing was deployed yet`);
       if (verdict.kind === 'refuse')
@@ -41,7 +45,7 @@ export const createDeployHandler = (ports: DeployPorts) =>
         );
     }
     const side = targets.idle === environment.targetGroups.blue ? 'blue' : 'green';
-    const result = await p.deployer(environment.deploy.provider).deploy({
+    const result = await p.deployer(environment.deploy.provider, scope).deploy({
       environment: environment.name,
       deploy: environment.deploy,
       targetGroupArn: targets.idle,

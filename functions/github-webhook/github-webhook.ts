@@ -69,8 +69,10 @@ async function wakeWaitingReleases(p: GithubWebhookPorts, sha: string): Promise<
   const waiting = (await p.releases().waitingForChecks(sha)).filter((r) => r.status === 'in_progress');
   const woken: string[] = [];
   for (const record of waiting) {
+    const taskToken = record.buildWait?.taskToken;
+    if (!taskToken) continue;
     try {
-      await p.orchestrator().sendTaskSuccess(record.buildWait!.taskToken, { recheck: true });
+      await p.orchestrator().sendTaskSuccess(taskToken, { recheck: true });
       woken.push(record.executionName);
     } catch (error) {
       log.info('waiting release not woken', { executionName: record.executionName, error });

@@ -1,4 +1,5 @@
 import { listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
+import { accessScope } from '../shared/domain/accounts.js';
 import { causeErrorOf, InvalidInputError, isCause } from '../shared/domain/errors.js';
 import { ExecutionStatusChangeSchema, parseEvent } from '../shared/domain/events.js';
 import { isTerminal, type ReleaseInput, type ReleaseRecord } from '../shared/domain/release.js';
@@ -46,10 +47,12 @@ export const createReleaseGuardHandler = (ports: ReleaseGuardPorts) =>
     if (record?.targets && (await listenerIsOurs(p, environment.name, owner))) {
       // A split listener with no release holding the environment is never right, whatever the
       // record says (a stopped release's late canary write): put it back on this one's live group.
+      const scope = accessScope(environment.name, owner.releaseId);
       const split = async () =>
-        readListener(await p.trafficRouter(environment).readWeights(), environment.targetGroups).kind ===
-        'split';
-      if (needsRestore(record) || (await split())) await restoreTraffic(p, environment, record.targets);
+        readListener(await p.trafficRouter(environment, scope).readWeights(), environment.targetGroups)
+          .kind === 'split';
+      if (needsRestore(record) || (await split()))
+        await restoreTraffic(p, environment, record.targets, scope);
     }
     if (record && !isTerminal(record)) {
       const now = p.now().toISOString();

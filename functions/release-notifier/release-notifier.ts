@@ -2,7 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import { assertNever } from '../shared/domain/assert-never.js';
-import type { EnvironmentConfig } from '../shared/domain/config.js';
+import { type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
 import { storedRecord } from '../shared/domain/records.js';
 import {
   type HistoryEvent,
@@ -10,9 +10,16 @@ import {
   type ReleaseRecord,
   type StoredRecord,
 } from '../shared/domain/release.js';
-import { historyMessage, threadRoot } from '../shared/domain/slack-messages.js';
+import { deploymentDescription } from '../shared/domain/release-words.js';
+import { milestoneMessage, releaseCard, withoutArnsIn } from '../shared/domain/slack-messages.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
-import type { DeploymentState, Ports, ThreadState } from '../shared/ports/index.js';
+import type {
+  DeploymentLinks,
+  DeploymentState,
+  DeploymentTracker,
+  Ports,
+  ThreadState,
+} from '../shared/ports/index.js';
 
 /** The ports ReleaseNotifier uses: its wiring below, the embedded runtime and its IAM grants supply exactly these. */
 export type ReleaseNotifierPorts = Pick<
@@ -50,6 +57,7 @@ function deploymentState(event: HistoryEvent, record: ReleaseRecord): Deployment
     case 'shifted':
     case 'promote_now':
     case 'alarm':
+    case 'analysis':
     case 'scaled_down':
     case 'scale_down_skipped':
     case 'scale_down_failed':
@@ -57,6 +65,8 @@ function deploymentState(event: HistoryEvent, record: ReleaseRecord): Deployment
     case 'plan_posted':
     case 'stage_started':
     case 'stage_succeeded':
+    case 'window_wait':
+    case 'window_opened':
     case 'check_run_failed':
       return undefined;
     default:
@@ -73,11 +83,30 @@ export function threadChannel(
   return ports.config().slack?.channel;
 }
 
+/** environment_url and log_url of a deployment status: the config's URL first, then the backend's. */
+function deploymentLinks(
+  tracker: DeploymentTracker,
+  { environmentUrl, record }: { environmentUrl: string | undefined; record: ReleaseRecord },
+): DeploymentLinks {
+  const environment = environmentUrl ?? tracker.environmentUrl?.(record.environment);
+  const log = tracker.logUrl?.(record);
+  return { ...(environment ? { environmentUrl: environment } : {}), ...(log ? { logUrl: log } : {}) };
+}
+
+/** A short fingerprint of a card's content, to skip a chat.update that would change nothing. */
+function fingerprint(content: unknown): string {
+  const text = JSON.stringify(content);
+  let hash = 5381;
+  for (let i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
+  return `${text.length}:${hash.toString(36)}`;
+}
+
 /**
- * Brings one release's Slack thread and GitHub deployment up to date with its record: every
- * history entry not yet told is posted once, in order. Progress is saved after each entry, so a
- * retry after a failure (the stream retries; nothing in the release waits on this) continues
- * where it stopped.
+ * Brings one release's Slack message and GitHub deployment up to date with its record. The
+ * release has one message per environment (its card), posted once and then kept current with
+ * chat.update (channel and ts of the original, kept in the thread state); its thread gets a reply
+ * only for a milestone. Progress is saved after each step, so a retry after a failure (the
+ * stream retries; nothing in the release waits on this) continues where it stopped.
  */
 export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseRecord): Promise<ThreadState> {
   const threads = p.threads();
@@ -88,18 +117,21 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
     deployed: 0,
   };
   const config = p.config();
-  const env = config.environments.find((e) => e.name === record.environment);
+  const env = environmentNamed(config, record.environment);
   const channel = threadChannel(p, env);
   if (channel && env) {
     const notifier = p.notifier();
-    if (!state.threadTs) {
-      const root = await notifier.post(channel, threadRoot(record));
-      Object.assign(state, { channel: root.channel, threadTs: root.ts });
+    const card = withoutArnsIn(releaseCard(record, env), env);
+    let threadTs = state.threadTs;
+    if (!threadTs) {
+      const root = await notifier.post(channel, card);
+      threadTs = root.ts;
+      Object.assign(state, { channel: root.channel, threadTs, card: fingerprint(card) });
       await threads.put(state);
     }
-    const thread = { ts: state.threadTs! };
-    for (let i = state.notified; i < record.history.length; i++) {
-      const entry = record.history[i]!;
+    const thread = { ts: threadTs };
+    for (const [i, entry] of record.history.entries()) {
+      if (i < state.notified) continue;
       if (entry.event === 'approval_requested' && record.approval) {
         const approval = await p.approvals().get(record.approval.id);
         // RequestApproval posts it itself; this only covers one posted by an older version.
@@ -107,29 +139,41 @@ export async function notifyRelease(p: ReleaseNotifierPorts, record: ReleaseReco
           await postApprovalRequest(p, approval, record, env, state.channel ?? channel);
         }
       } else {
-        const message = historyMessage(record, entry, i);
-        if (message) await notifier.post(state.channel ?? channel, message, thread);
+        const reply = milestoneMessage(record, i, env);
+        if (reply) await notifier.post(state.channel ?? channel, withoutArnsIn(reply, env), thread);
       }
       state.notified = i + 1;
+      await threads.put(state);
+    }
+    if (state.card !== fingerprint(card)) {
+      await notifier.update({ channel: state.channel ?? channel, ts: threadTs }, card);
+      state.card = fingerprint(card);
       await threads.put(state);
     }
   }
 
   const deployments = p.deployments();
-  for (let i = state.deployed; i < record.history.length; i++) {
-    const entry = record.history[i]!;
+  const links = { environmentUrl: env?.url, record };
+  for (const [i, entry] of record.history.entries()) {
+    if (i < state.deployed) continue;
     const wanted = deploymentState(entry.event, record);
     if (entry.event === 'started' && state.deploymentId === undefined) {
       state.deploymentId = await deployments.create({
         repository: record.repository,
         sha: record.sha,
         environment: record.environment,
-        description: `Sluice release ${record.releaseId}`,
+        description: `Sluice release of ${record.version.slice(0, 7)} to ${record.environment}`,
       });
       await threads.put(state);
     }
     if (wanted && state.deploymentId !== undefined) {
-      await deployments.setStatus(record.repository, state.deploymentId, wanted, entry.detail ?? entry.event);
+      await deployments.setStatus(
+        record.repository,
+        state.deploymentId,
+        wanted,
+        deploymentDescription(record, i, env?.targetGroups),
+        deploymentLinks(deployments, links),
+      );
     }
     state.deployed = i + 1;
     await threads.put(state);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import type { Approval } from '../shared/domain/approval.js';
 import { messageOf } from '../shared/domain/caught.js';
+import { environmentNamed } from '../shared/domain/config.js';
 import { ApprovalRequestError, InvalidInputError } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
@@ -36,7 +37,7 @@ export const createRequestApprovalHandler = (ports: RequestApprovalPorts) =>
     ports,
     async (input, p) => {
       const { release, environment } = input;
-      const env = p.config().environments.find((e) => e.name === environment.name);
+      const env = environmentNamed(p.config(), environment.name);
       if (environment.approval.type !== 'slack' || env?.approval.type !== 'slack') {
         throw new InvalidInputError(`environment ${environment.name} has no Slack approval configured`);
       }

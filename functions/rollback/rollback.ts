@@ -1,4 +1,5 @@
 import { listenerIsOurs, restoreTraffic } from '../shared/control/release-control.js';
+import { accessScope } from '../shared/domain/accounts.js';
 import { type CauseError, describeCaught, isCause } from '../shared/domain/errors.js';
 import { causeOf, endStatus } from '../shared/domain/records.js';
 import { isTerminal, type ReleaseInput, type ReleaseRecord, type Targets } from '../shared/domain/release.js';
@@ -32,7 +33,10 @@ export const createRollbackHandler = (ports: RollbackPorts) =>
       const owner = { releaseId: release.id, executionName: input.executionName };
       // A newer release that superseded this one owns the listener now: leave its canary alone.
       const ours = await listenerIsOurs(p, environment.name, owner);
-      const moved = targets && ours ? await restoreTraffic(p, environment, targets) : false;
+      const moved =
+        targets && ours
+          ? await restoreTraffic(p, environment, targets, accessScope(environment.name, release.id))
+          : false;
       const status =
         isCause(error, 'ApprovalRejectedError') && !moved ? 'rejected' : endStatus(record, moved);
       const alarm = isCause(error, 'AlarmFiredError') ? (record?.firedAlarms ?? []).join(', ') : '';

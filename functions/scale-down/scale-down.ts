@@ -1,3 +1,4 @@
+import { accessScope } from '../shared/domain/accounts.js';
 import { ListenerStateError, ReleaseStoppedError } from '../shared/domain/errors.js';
 import type { HistoryEvent, ReleaseInput, Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
@@ -47,13 +48,14 @@ async function scaleDownPrevious(
   }
   let detail: string;
   try {
-    const weights = await p.trafficReader(environment).readWeights();
+    const scope = accessScope(environment.name, release.id);
+    const weights = await p.trafficReader(environment, scope).readWeights();
     if ((weights[previous] ?? 0) !== 0) {
       throw new ListenerStateError(
         `target group ${previous} serves ${weights[previous]}% of traffic; refusing to scale down the service behind it`,
       );
     }
-    const resized = await p.serviceScaler(deploy.provider).resize({
+    const resized = await p.serviceScaler(deploy.provider, scope).resize({
       environment: environment.name,
       deploy,
       targetGroupArn: previous,

@@ -1,4 +1,5 @@
 import { mayUndoOwnWrite, restoreTraffic } from '../shared/control/release-control.js';
+import { accessScope } from '../shared/domain/accounts.js';
 import { NotEnoughHealthyTargetsError, ReleaseStoppedError } from '../shared/domain/errors.js';
 import {
   isTerminal,
@@ -27,7 +28,7 @@ export const createShiftTrafficHandler = (ports: ShiftTrafficPorts) =>
   lambdaHandler<Input, { observed: Weights }, ShiftTrafficPorts>('ShiftTraffic', ports, async (input, p) => {
     const { release, environment, targets, step } = input;
     const store = p.releases();
-    const router = p.trafficRouter(environment);
+    const router = p.trafficRouter(environment, accessScope(environment.name, release.id));
     const current = () => store.get(release.id, environment.name);
 
     if (isTerminal(await current()))
@@ -53,7 +54,7 @@ export const createShiftTrafficHandler = (ports: ShiftTrafficPorts) =>
       // The release that superseded this one may hold the lock already; until it has read the
       // listener, the split this write may have left is still ours to undo.
       const undo = await mayUndoOwnWrite(p, environment.name, owner);
-      if (undo) await restoreTraffic(p, environment, targets);
+      if (undo) await restoreTraffic(p, environment, targets, accessScope(environment.name, release.id));
       throw new ReleaseStoppedError(
         `release ${release.id} was stopped during step ${step.index}; ${undo ? 'traffic restored' : 'the release holding the environment now owns the listener'}`,
       );

@@ -8,6 +8,7 @@ import {
   SLACK_INTERACTION_TIMEOUT_SECONDS,
 } from '../shared/domain/approval.js';
 import { nameOf } from '../shared/domain/caught.js';
+import { approversOf, type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
 import { isTerminal, type ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { ack, type HttpRequest, type HttpResponse, httpHandler, json } from '../shared/http.js';
@@ -179,6 +180,16 @@ async function act(p: SlackInteractionsPorts, action: SlackAction): Promise<void
 
 type Outcome = { kind: string; say?: string };
 
+/** Whether the user may act on the environment's release in Slack: named as an approver, or in a named group. */
+const mayActOn = (p: SlackInteractionsPorts, env: EnvironmentConfig | undefined, user: string) =>
+  mayApprove(user, approversOf(env), (group) => p.notifier().groupMembers(group));
+
+/** The release and environment an Abort or Promote now button names (`<releaseId>|<environment>`). */
+function releaseButton(value: string): { releaseId?: string; environment?: string } {
+  const [releaseId, environment] = value.split('|');
+  return { ...(releaseId ? { releaseId } : {}), ...(environment ? { environment } : {}) };
+}
+
 async function decide(
   p: SlackInteractionsPorts,
   approvalId: string,
@@ -189,12 +200,11 @@ async function decide(
   const approval = await approvals.get(approvalId);
   // A well-signed click on an approval we never issued: acknowledged, nothing changes.
   if (!approval) return { kind: 'unknown' };
-  const env = p.config().environments.find((e) => e.name === approval.environment);
-  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
-  if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
+  const env = environmentNamed(p.config(), approval.environment);
+  if (!(await mayActOn(p, env, user))) {
     return {
       kind: 'refused',
-      say: `You are not an approver for ${approval.environment}; the release keeps waiting for ${approvers.join(', ')}.`,
+      say: `You are not an approver for ${approval.environment}; the release keeps waiting for ${approversOf(env).join(', ')}.`,
     };
   }
   const record = await p.releases().get(approval.releaseId, approval.environment);
@@ -332,14 +342,10 @@ function alreadyDecided(approval: Approval): string {
  * ABORTED event is "best effort" delivery (EventBridge, Step Functions events) and only a backstop.
  */
 async function abort(p: SlackInteractionsPorts, value: string, user: string): Promise<string> {
-  const [releaseId, environment] = value.split('|');
-  if (!releaseId || !environment) return 'Nothing to abort.';
-  const env = p.config().environments.find((e) => e.name === environment);
-  if (!env) return 'Nothing to abort.';
-  const approvers = env.approval.type === 'slack' ? env.approval.approvers : [];
-  if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
-    return `Only ${environment}'s approvers may abort its release.`;
-  }
+  const { releaseId, environment } = releaseButton(value);
+  const env = environmentNamed(p.config(), environment);
+  if (!releaseId || !environment || !env) return 'Nothing to abort.';
+  if (!(await mayActOn(p, env, user))) return `Only ${environment}'s approvers may abort its release.`;
   const record = await p.releases().get(releaseId, environment);
   if (!record || !(await stopUnfinished(p, record)))
     return 'That release has already ended; nothing was changed.';
@@ -362,13 +368,10 @@ async function abort(p: SlackInteractionsPorts, value: string, user: string): Pr
  * sends the release straight to its last step (100%), which still bakes and is watched.
  */
 async function promoteNow(p: SlackInteractionsPorts, value: string, user: string): Promise<string> {
-  const [releaseId, environment] = value.split('|');
+  const { releaseId, environment } = releaseButton(value);
   if (!releaseId || !environment) return 'Nothing to promote.';
-  const env = p.config().environments.find((e) => e.name === environment);
-  const approvers = env?.approval.type === 'slack' ? env.approval.approvers : [];
-  if (!(await mayApprove(user, approvers, (group) => p.notifier().groupMembers(group)))) {
-    return `Only ${environment}'s approvers may promote its release.`;
-  }
+  const env = environmentNamed(p.config(), environment);
+  if (!(await mayActOn(p, env, user))) return `Only ${environment}'s approvers may promote its release.`;
   const record = await p.releases().get(releaseId, environment);
   if (!record || isTerminal(record) || record.status === 'promoted') {
     return 'That release is no longer baking; nothing was changed.';

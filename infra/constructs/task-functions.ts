@@ -50,6 +50,11 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: "Sluice: judge the environment's alarms after a bake",
     timeout: Duration.seconds(30),
   },
+  AnalyzeCanary: {
+    dir: 'analyze-canary',
+    description: 'Sluice: judge the canary target group against the live one on their metrics',
+    timeout: Duration.seconds(30),
+  },
   RecordRelease: {
     dir: 'record-release',
     description: 'Sluice: record promotion, success, or a release that did not start',
@@ -64,6 +69,11 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     dir: 'request-approval',
     description: 'Sluice: keep the approval task token server-side and record the request',
     timeout: Duration.seconds(30),
+  },
+  AwaitWindow: {
+    dir: 'await-window',
+    description: "Sluice: before an environment, wait for its deploy window and freezes' end",
+    timeout: Duration.seconds(20),
   },
   ScaleDown: {
     dir: 'scale-down',

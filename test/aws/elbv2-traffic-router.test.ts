@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
+import { accessScope } from '../../functions/shared/domain/accounts.js';
 import 'aws-sdk-client-mock-jest';
 import {
   Elbv2TrafficRouter,
@@ -259,7 +260,12 @@ describe('Class: Elbv2TrafficRouter', () => {
       // Act
       await router.shift({ [BLUE]: 90, [GREEN]: 10 });
       const afterShift = served.listener();
-      await restoreTraffic({ trafficRouter: () => router }, listener, { live: BLUE, idle: GREEN });
+      await restoreTraffic(
+        { trafficRouter: () => router },
+        listener,
+        { live: BLUE, idle: GREEN },
+        accessScope('dev'),
+      );
 
       // Assess
       const keptOidc = {

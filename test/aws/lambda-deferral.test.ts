@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { awsDeferral, LambdaDeferral } from '../../functions/shared/aws/lambda-deferral.js';
-import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../functions/shared/aws/once.js';
 import {
   type DeferredSlackEvent,
   isDeferredSlackEvent,
@@ -74,13 +74,13 @@ describe('Class: LambdaDeferral', () => {
     afterEach(() => {
       if (saved === undefined) delete process.env.AWS_LAMBDA_FUNCTION_NAME;
       else process.env.AWS_LAMBDA_FUNCTION_NAME = saved;
-      resetAwsPorts();
+      forgetBuilt();
     });
 
     it('invokes the function it runs in, by AWS_LAMBDA_FUNCTION_NAME', async () => {
       lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
       process.env.AWS_LAMBDA_FUNCTION_NAME = 'Sluice-checkout-SlackInteractionsFunction-AbC123';
-      resetAwsPorts();
+      forgetBuilt();
 
       await awsDeferral().defer(EVENT);
 
@@ -91,7 +91,7 @@ describe('Class: LambdaDeferral', () => {
 
     it('refuses to build outside Lambda, naming the missing variable', () => {
       delete process.env.AWS_LAMBDA_FUNCTION_NAME;
-      resetAwsPorts();
+      forgetBuilt();
 
       expect(() => awsDeferral()).toThrow(/AWS_LAMBDA_FUNCTION_NAME/);
     });

@@ -2,6 +2,7 @@
  * The adapters against moto_server: real SDK v3 serialization (query protocol for ELBv2 and
  * CloudWatch, JSON for Secrets Manager and Step Functions) and real service error names.
  */
+
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateListenerCommand,
@@ -20,6 +21,7 @@ import { Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-rou
 import { SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
 import { restoreTraffic } from '../../functions/shared/control/release-control.js';
+import { accessScope } from '../../functions/shared/domain/accounts.js';
 import type { ReleaseInput } from '../../functions/shared/domain/release.js';
 import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from '../support/moto-server.js';
 import { describeWithTool } from '../support/tools.js';
@@ -206,10 +208,12 @@ describeWithTool('moto_server', 'The AWS adapters on moto_server', () => {
 
       // Act
       const shifted = await router.shift({ [blue]: 90, [green]: 10 });
-      const restored = await restoreTraffic({ trafficRouter: () => router }, signedIn, {
-        live: blue,
-        idle: green,
-      });
+      const restored = await restoreTraffic(
+        { trafficRouter: () => router },
+        signedIn,
+        { live: blue, idle: green },
+        accessScope('dev'),
+      );
 
       // Assess
       const { Listeners: after } = await client.send(

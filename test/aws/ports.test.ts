@@ -6,9 +6,10 @@ import { awsReleases, DynamoDbReleaseStore } from '../../functions/shared/aws/dy
 import { awsDeployer, EcsDeployer, ExternalDeployer } from '../../functions/shared/aws/ecs-deployer.js';
 import { awsTrafficRouter, Elbv2TrafficRouter } from '../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsBuildVerifier, GitHubBuildVerifier } from '../../functions/shared/aws/github-build-verifier.js';
-import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../functions/shared/aws/once.js';
 import { awsSecrets, SecretsManagerSecrets } from '../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator, SfnOrchestrator } from '../../functions/shared/aws/sfn-orchestrator.js';
+import { accessScope } from '../../functions/shared/domain/accounts.js';
 import { systemClock } from '../../functions/shared/ports/index.js';
 import { createShiftTrafficHandler } from '../../functions/shift-traffic/shift-traffic.js';
 import { functionCodeDir } from '../support/lambda.js';
@@ -30,21 +31,22 @@ describe('AWS wiring', () => {
   const saved = { ...process.env };
 
   beforeEach(() => {
-    resetAwsPorts();
+    forgetBuilt();
     Object.assign(process.env, ENV);
   });
 
   afterEach(() => {
     for (const key of Object.keys(ENV)) delete process.env[key];
     Object.assign(process.env, saved);
-    resetAwsPorts();
+    forgetBuilt();
   });
 
   it('builds each port on its AWS adapter', () => {
-    expect(awsTrafficRouter({ listenerArn: 'arn:listener' })).toBeInstanceOf(Elbv2TrafficRouter);
-    expect(awsAlarms()).toBeInstanceOf(CloudWatchAlarmSource);
-    expect(awsDeployer('ecs')).toBeInstanceOf(EcsDeployer);
-    expect(awsDeployer('external')).toBeInstanceOf(ExternalDeployer);
+    const dev = accessScope('dev', 'checkout-abc');
+    expect(awsTrafficRouter({ listenerArn: 'arn:listener' }, dev)).toBeInstanceOf(Elbv2TrafficRouter);
+    expect(awsAlarms(dev)).toBeInstanceOf(CloudWatchAlarmSource);
+    expect(awsDeployer('ecs', dev)).toBeInstanceOf(EcsDeployer);
+    expect(awsDeployer('external', dev)).toBeInstanceOf(ExternalDeployer);
     expect(awsBuildVerifier()).toBeInstanceOf(GitHubBuildVerifier);
     expect(awsReleases()).toBeInstanceOf(DynamoDbReleaseStore);
     expect(awsOrchestrator()).toBeInstanceOf(SfnOrchestrator);
@@ -55,7 +57,7 @@ describe('AWS wiring', () => {
   it('keeps one adapter per container until reset', () => {
     const first = awsReleases();
     const again = awsReleases();
-    resetAwsPorts();
+    forgetBuilt();
     const rebuilt = awsReleases();
 
     expect(again).toBe(first);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parseConfigFile } from '../../embedded/config.js';
 import { ConfigError } from '../../functions/shared/domain/config.js';
 import {
+  ALARMS_AT_START_WAIT_SECONDS,
+  ANALYZE_CANARY_TASK_SECONDS,
   APPROVAL_REQUEST_RETRY_SECONDS,
   DEPLOY_FUNCTION_TIMEOUT_SECONDS,
   MAX_DEPLOY_WAIT_SECONDS,
@@ -69,6 +71,36 @@ describe('Domain: AWS limits a config is held to', () => {
     expect(retrier!.IntervalSeconds * retrier!.MaxAttempts).toBe(SCAN_WAIT_SECONDS);
   });
 
+  // Amazon States Language, Retry: MaxAttempts retries IntervalSeconds apart (BackoffRate 1), each
+  // attempt at most the Task's TimeoutSeconds: the wait alarmsAtStart: wait can add.
+  it('budgets CheckAlarmsAtStart’s wait for an alarm to clear, and each AnalyzeCanary look, from the ASL', () => {
+    const states = taskStates(JSON.parse(readFileSync(definitionFile('release'), 'utf8')));
+    const start = states.CheckAlarmsAtStart!;
+    const retrier = start.Retry!.find((r) => r.ErrorEquals.includes('AlarmsAtStartPendingError'))!;
+
+    expect(retrier.BackoffRate).toBe(1);
+    expect(
+      taskRetryWaitSeconds({ Type: 'Task', Retry: [retrier] }) +
+        (retrier.MaxAttempts! + 1) * start.TimeoutSeconds!,
+    ).toBe(ALARMS_AT_START_WAIT_SECONDS);
+    expect(states.AnalyzeCanary!.TimeoutSeconds).toBe(ANALYZE_CANARY_TASK_SECONDS);
+    expect(
+      worstCase({
+        concurrency: 'supersede',
+        deploySeconds: 0,
+        approvalSeconds: 0,
+        bakeSeconds: [300, 300],
+        extensionSeconds: 0,
+        watchSeconds: 60,
+        analysisIntervalSeconds: 120,
+        alarmsAtStart: 'wait',
+      }),
+    ).toMatchObject({
+      analysis: 6 * ANALYZE_CANARY_TASK_SECONDS,
+      alarmsAtStart: ALARMS_AT_START_WAIT_SECONDS,
+    });
+  });
+
   // A Task's TimeoutSeconds raises States.Timeout in the parent (Step Functions, "Task" state):
   // the pipeline must wait for a child longer than the child may run, and may itself run longer.
   it('uses pipeline.asl.json’s timeouts: the wait for a child outlasts the child, the pipeline outlasts the wait', () => {
@@ -93,7 +125,9 @@ describe('Domain: AWS limits a config is held to', () => {
           : taskWorstCaseSeconds(state),
       );
     expect(fixed).toHaveLength(3);
-    expect(perStage).toHaveLength(4);
+    // RecordStageStarted, AwaitWindow (its last check, past maxWindowWait), ReleaseEnvironment's
+    // retry waits, RecordStagePassed and CheckSoakAlarms.
+    expect(perStage).toHaveLength(5);
     expect(fixed.reduce((a, b) => a + b)).toBeLessThanOrEqual(PIPELINE_FIXED_OVERHEAD_SECONDS);
     expect(perStage.reduce((a, b) => a + b)).toBeLessThanOrEqual(PIPELINE_STAGE_OVERHEAD_SECONDS);
   });
@@ -117,6 +151,7 @@ describe('Domain: AWS limits a config is held to', () => {
     const states = taskStates(JSON.parse(readFileSync(definitionFile('release'), 'utf8')));
     const once = [
       'BeginRelease',
+      'CheckAlarmsAtStart',
       'Promote',
       'CheckAlarmsAfterRelease',
       'Complete',
@@ -200,7 +235,7 @@ describe('Domain: AWS limits a config is held to', () => {
     const problems = problemsOf(document);
 
     expect(problems).toEqual([
-      "  routes[0]: a push on this route (release/*, main) can take 79h 21m (dev 22h 32m 40s + soak 4h, staging 23h 16m 40s + soak 4h, prod 23h 51m 40s, and the pipeline's own steps 1h 40m), more than a pipeline execution may run (72h); shorten the soaks or the environments' releases, or split the route",
+      "  routes[0]: a push on this route (release/*, main) can take 82h 21m (dev window wait 1h + 22h 32m 40s + soak 4h, staging window wait 1h + 23h 16m 40s + soak 4h, prod window wait 1h + 23h 51m 40s, and the pipeline's own steps 1h 40m), more than a pipeline execution may run (72h); shorten the soaks, the window waits (maxWindowWait) or the environments' releases, or split the route",
     ]);
     expect(problems[0]).toContain('more than a pipeline execution may run (72h)');
   });

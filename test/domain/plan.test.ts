@@ -100,7 +100,7 @@ describe('Domain: planRelease', () => {
       const [dev, staging, prod] = plan.environments;
       expect(dev?.input.steps).toEqual([
         { index: 0, weight: 10, bakeSeconds: 60 },
-        { index: 1, weight: 50, bakeSeconds: 60 },
+        { index: 1, weight: 50, bakeSeconds: 900 },
         { index: 2, weight: 100, bakeSeconds: 60 },
       ]);
       expect(prod?.input.steps).toEqual([
@@ -111,8 +111,8 @@ describe('Domain: planRelease', () => {
       ]);
       // Bakes plus the post-release watch; the pipeline adds the soaks between environments.
       expect(dev).toMatchObject({
-        expectedSeconds: 3 * 60 + 60,
-        worstCaseDetectionSeconds: 60,
+        expectedSeconds: 60 + 900 + 60 + 60,
+        worstCaseDetectionSeconds: 900,
         soakSeconds: 60,
       });
       expect(staging).toMatchObject({
@@ -125,8 +125,8 @@ describe('Domain: planRelease', () => {
         worstCaseDetectionSeconds: 600,
         soakSeconds: 0,
       });
-      expect(plan.expectedSeconds).toBe(240 + 60 + 840 + 300 + 1800);
-      expect(plan.worstCaseDetectionSeconds).toBe(600);
+      expect(plan.expectedSeconds).toBe(1080 + 60 + 840 + 300 + 1800);
+      expect(plan.worstCaseDetectionSeconds).toBe(900);
     });
 
     it('gives the state machine an input with everything the handlers read, and no secret', () => {

@@ -108,4 +108,72 @@ describe('Function: startGithubStub', () => {
     // Assess
     expect(runs).toEqual([{ name: 'build', status: 'completed', conclusion: 'success', appId: 15368 }]);
   });
+
+  it('serves a branch ref, whose slashes Octokit sends encoded in one path segment', async () => {
+    // Prepare: "The ref can be a SHA, branch name, or a tag name" (REST API, List check runs for a Git reference)
+    stub.setChecks('release/1.2', [{ name: 'build', conclusion: 'failure' }]);
+    const octokit = new Octokit({ auth: 'x', baseUrl: stub.url });
+
+    // Act
+    const { data } = await octokit.rest.checks.listForRef({
+      owner: 'acme',
+      repo: 'checkout',
+      ref: 'release/1.2',
+    });
+
+    // Assess
+    expect(data.check_runs.map(({ name, conclusion }) => ({ name, conclusion }))).toEqual([
+      { name: 'build', conclusion: 'failure' },
+    ]);
+  });
+
+  it('keeps the check run Sluice creates and every update to it, and answers 404 for one it never created', async () => {
+    // Prepare
+    const octokit = new Octokit({
+      auth: 'x',
+      baseUrl: stub.url,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+
+    // Act
+    const created = await octokit.rest.checks.create({
+      owner: 'acme',
+      repo: 'checkout',
+      name: 'Sluice plan',
+      head_sha: SHA,
+      status: 'in_progress',
+      output: { title: 'dev releasing', summary: '…' },
+    });
+    await octokit.rest.checks.update({
+      owner: 'acme',
+      repo: 'checkout',
+      check_run_id: created.data.id,
+      status: 'completed',
+      conclusion: 'success',
+      output: { title: 'released', summary: '…' },
+    });
+    const missing = octokit.rest.checks.update({
+      owner: 'acme',
+      repo: 'checkout',
+      check_run_id: 9999,
+      status: 'completed',
+    });
+
+    // Assess
+    expect(created.status).toBe(201);
+    await expect(missing).rejects.toMatchObject({ status: 404 });
+    expect(stub.reported()).toEqual([
+      expect.objectContaining({
+        repository: 'acme/checkout',
+        head_sha: SHA,
+        name: 'Sluice plan',
+        status: 'completed',
+        conclusion: 'success',
+        writes: [
+          { status: 'in_progress', conclusion: null, title: 'dev releasing' },
+          { status: 'completed', conclusion: 'success', title: 'released' },
+        ],
+      }),
+    ]);
+  });
 });

@@ -44,7 +44,7 @@ describe('Handler: check-alarms', () => {
   const check = (
     alarms: ReturnType<typeof fakeAlarms>,
     input: ReleaseInput,
-    phase: 'bake' | 'watch' | 'soak',
+    phase: 'start' | 'bake' | 'watch' | 'soak',
     extendedSeconds = 0,
     bakeSeconds = 300,
   ) =>
@@ -244,6 +244,43 @@ describe('Handler: check-alarms', () => {
 
       // Assess
       expect(result.verdict).toBe('pass');
+    });
+  });
+  describe('Phase: start (alarmsAtStart)', () => {
+    const withPolicy = (policy: 'refuse' | 'wait' | 'ignore') => {
+      const input = releaseInput('staging');
+      input.environment.alarmsAtStart = policy;
+      return input;
+    };
+    const firing = () =>
+      fakeAlarms({
+        'checkout-staging-5xx': ['ALARM', 'Threshold Crossed: 1 datapoint [7.5] > 5.0'],
+        'checkout-staging-p99-latency': 'OK',
+      });
+
+    it('refuses the release by default, naming the alarm already in ALARM and its reason', async () => {
+      await expect(check(firing(), withPolicy('refuse'), 'start')).rejects.toMatchObject({
+        name: 'AlarmsAtStartError',
+        message:
+          'in ALARM when the release started: checkout-staging-5xx (Threshold Crossed: 1 datapoint [7.5] > 5.0); nothing moved (alarmsAtStart: refuse)',
+      });
+    });
+
+    it('asks the state machine to retry while an alarm is in ALARM under wait', async () => {
+      await expect(check(firing(), withPolicy('wait'), 'start')).rejects.toMatchObject({
+        name: 'AlarmsAtStartPendingError',
+      });
+    });
+
+    it('reads no alarm under ignore, and passes when none is in ALARM', async () => {
+      const ignored = firing();
+      expect((await check(ignored, withPolicy('ignore'), 'start')).verdict).toBe('pass');
+      expect(ignored.asked).toEqual([]);
+      const calm = fakeAlarms({
+        'checkout-staging-5xx': 'OK',
+        'checkout-staging-p99-latency': 'INSUFFICIENT_DATA',
+      });
+      expect((await check(calm, withPolicy('refuse'), 'start')).verdict).toBe('pass');
     });
   });
 });

@@ -213,7 +213,7 @@ describe('Handler: github-webhook', () => {
           environment: { name: 'dev' },
           steps: [
             { index: 0, weight: 10, bakeSeconds: 60 },
-            { index: 1, weight: 50, bakeSeconds: 60 },
+            { index: 1, weight: 50, bakeSeconds: 900 },
             { index: 2, weight: 100, bakeSeconds: 60 },
           ],
         },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { loadConfig } from '../../embedded/config.js';
 import { createReleaseTable, dynaliteClient, startDynalite } from '../../embedded/dynalite.js';
-import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../functions/shared/aws/once.js';
 import { SluiceFunction } from '../../infra/constructs/sluice-function.js';
 import {
   FUNCTION_EXECUTION_ACCESS,
@@ -28,6 +28,7 @@ import {
   functionStatements,
   TemplateResolver,
 } from '../support/iam/template.js';
+import { functionCodeDir } from '../support/lambda.js';
 import { releaseInput } from '../support/release.js';
 
 /**
@@ -104,6 +105,7 @@ let dynalite: Awaited<ReturnType<typeof startDynalite>> | undefined;
 
 beforeAll(async () => {
   dynalite = await startDynalite();
+  const taskRoot = functionCodeDir(config);
   const saved = { ...process.env };
   const drives = new Map<string, SdkCall[]>();
   try {
@@ -123,6 +125,8 @@ beforeAll(async () => {
         AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynalite.port}`,
         // Lambda sets it to the function's name; the resolver names functions by logical id.
         AWS_LAMBDA_FUNCTION_NAME: functionIds.get(fn),
+        // The config the stack bundles: the environment clients read each environment's account from it.
+        LAMBDA_TASK_ROOT: taskRoot,
       });
       if (env.SLUICE_TABLE_NAME)
         await createReleaseTable(dynaliteClient(dynalite.port), env.SLUICE_TABLE_NAME);
@@ -153,7 +157,7 @@ beforeAll(async () => {
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
-    resetAwsPorts();
+    forgetBuilt();
   }
 });
 

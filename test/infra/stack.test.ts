@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../../embedded/config.js';
-import { LambdaEnvSchema } from '../../functions/shared/aws/env.js';
+import { LAMBDA_ENV_NAMES } from '../../functions/shared/aws/env.js';
 import { DEFERRED_MAX_EVENT_AGE_SECONDS } from '../../functions/shared/domain/approval.js';
 import {
   ALARM_STATE_CHANGE,
@@ -119,7 +119,7 @@ describe('Stack: Sluice', () => {
       });
     });
 
-    it('may invoke exactly their own task functions, unqualified: nine for a release, two for the pipeline; SlackInteractions only itself', () => {
+    it('may invoke exactly their own task functions, unqualified: ten for a release, three for the pipeline; SlackInteractions only itself', () => {
       const all = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
       // SlackInteractions answers Slack within 3 s and acts in an asynchronous invocation of itself.
       const self = all.filter((s) => s.policy.includes('InvokeSelf'));
@@ -133,8 +133,8 @@ describe('Stack: Sluice', () => {
       expect(
         invoke.map((s) => [s.policy.replace(/RoleDefaultPolicy.*$/, ''), resourcesOf(s).length]),
       ).toEqual([
-        ['ReleaseStateMachine', 9],
-        ['PipelineStateMachine', 2],
+        ['ReleaseStateMachine', 10],
+        ['PipelineStateMachine', 3],
       ]);
       for (const s of invoke)
         for (const r of resourcesOf(s)) expect(r).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
@@ -275,12 +275,17 @@ describe('Stack: Sluice', () => {
       expect(Object.keys(byFunction).sort()).toEqual([
         'SlackReleaseNotifier',
         'SlackSlackInteractions',
+        'TasksAwaitWindow',
         'TasksRecordPipeline',
         'TasksRequestApproval',
         'TasksVerifyBuild',
         'WebhooksGithubWebhook',
       ]);
       expect(byFunction.TasksRecordPipeline).toContain(':secret:sluice/checkout/github-token-??????');
+      // AwaitWindow says on the check run and in Slack that a pipeline waits for a window.
+      expect(byFunction.TasksAwaitWindow).toContain(':secret:sluice/checkout/github-token-??????');
+      expect(byFunction.TasksAwaitWindow).toContain(':secret:sluice/checkout/slack-bot-token-??????');
+      expect(byFunction.TasksAwaitWindow).not.toContain('slack-signing');
       expect(byFunction.TasksVerifyBuild).toContain(':secret:sluice/checkout/github-token-??????');
       expect(byFunction.WebhooksGithubWebhook).toContain(':secret:sluice/checkout/github-webhook-??????');
       // Interactions verify with the signing secret and update messages with the bot token.
@@ -550,8 +555,8 @@ describe('Stack: Sluice', () => {
   describe('Lambdas', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
 
-    it('are fifteen: nine release tasks, the pipeline recorder, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
-      expect(functions).toHaveLength(15);
+    it('are seventeen: ten release tasks (AnalyzeCanary among them), the pipeline recorder and window check, the webhook, alarm-rollback, release-guard, slack-interactions and the notifier', () => {
+      expect(functions).toHaveLength(17);
     });
 
     it('run Node.js 24 on arm64 with active tracing', () => {
@@ -565,10 +570,10 @@ describe('Stack: Sluice', () => {
       }
     });
 
-    it('get every variable of LambdaEnvSchema, and no config in the environment', () => {
+    it('get every variable the functions read (LAMBDA_ENV_NAMES), and no config in the environment', () => {
       for (const fn of functions) {
         const variables = fn.Properties.Environment.Variables as Record<string, unknown>;
-        expect(Object.keys(variables).sort()).toEqual(Object.keys(LambdaEnvSchema.shape).sort());
+        expect(Object.keys(variables).sort()).toEqual([...LAMBDA_ENV_NAMES].sort());
         expect(JSON.stringify(variables)).not.toContain(config.repository);
       }
     });

@@ -96,7 +96,12 @@ describe('Scenario: a release that needs a Slack approval', () => {
     // The message now says who decided, and its buttons are gone.
     expect(JSON.stringify(request?.blocks)).toContain(`Approved by <@${APPROVER}>`);
     expect(JSON.stringify(request?.blocks)).not.toContain('sluice_approve');
-    expect(messages.map((m) => m.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^released/)]));
+    // One message for the release in dev, updated in place to its end; the thread says who approved.
+    const cards = messages.filter((m) => !m.threadTs && !m.ephemeral && m.ts !== approval.message?.ts);
+    expect(cards.map((m) => m.text)).toEqual([expect.stringMatching(/→ dev: succeeded$/)]);
+    expect(messages.map((m) => m.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/→ dev: Approved by U024BE7LH$/)]),
+    );
     expect(s.runtime.notifications.deployments.deployments[0]?.statuses.map((st) => st.state)).toEqual(
       expect.arrayContaining(['in_progress', 'success']),
     );
@@ -166,7 +171,10 @@ describe('Scenario: a release that needs a Slack approval', () => {
     expect(s.weights()).toEqual({ [BLUE]: 100, [GREEN]: 0 });
     expect(await s.lockHolder()).toBeUndefined();
     expect(s.runtime.notifications.slack.messages.map((m) => m.text)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^rejected: .*rejected by U024BE7LH/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/→ dev: rejected$/),
+        expect.stringMatching(/→ dev: Rejected by U024BE7LH$/),
+      ]),
     );
   });
 

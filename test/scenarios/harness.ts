@@ -154,8 +154,8 @@ export class Scenario {
 export function failingShifts(failure: (weights: Weights) => Error | undefined) {
   return (ports: Ports): Ports => ({
     ...ports,
-    trafficRouter: (listener) => {
-      const router = ports.trafficRouter(listener);
+    trafficRouter: (listener, scope) => {
+      const router = ports.trafficRouter(listener, scope);
       return {
         readWeights: () => router.readWeights(),
         healthyTargets: (group) => router.healthyTargets(group),

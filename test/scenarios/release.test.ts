@@ -115,9 +115,14 @@ describe('Scenario: a release on the embedded runtime', () => {
   });
 
   it('rolls back at the bake check when no alarm event arrives', async () => {
+    // OK when the release starts (CheckAlarmsAtStart reads it first), in ALARM from then on.
+    let reads = 0;
     const firing: AlarmSource = {
       alarmedSince: async () => [],
-      describe: async (names) => names.map((name) => ({ name, state: 'ALARM', reason: 'polled' })),
+      describe: async (names) => {
+        const state = reads++ === 0 ? 'OK' : 'ALARM';
+        return names.map((name) => ({ name, state, reason: 'polled' }));
+      },
     };
     scenario = await Scenario.start({ wrapPorts: (ports): Ports => ({ ...ports, alarms: () => firing }) });
 
@@ -133,7 +138,8 @@ describe('Scenario: a release on the embedded runtime', () => {
     ['VerifyBuild', 'before', 'failed'],
     ['Deploy', 'after', 'failed'],
     ['ShiftTraffic', 'after', 'rolled_back'],
-    ['CheckAlarms', 'before', 'rolled_back'],
+    // CheckAlarmsAtStart runs CheckAlarms first, before any traffic moves.
+    ['CheckAlarms', 'before', 'failed'],
     ['RecordRelease', 'before', 'rolled_back'],
   ] as const)(
     'leaves all traffic on the stable version when %s fails (%s its handler runs)',

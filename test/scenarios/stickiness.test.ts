@@ -23,8 +23,8 @@ const sticky =
   (durationSeconds: number) =>
   (ports: Ports): Ports => ({
     ...ports,
-    trafficRouter: (listener) => {
-      const router = ports.trafficRouter(listener);
+    trafficRouter: (listener, scope) => {
+      const router = ports.trafficRouter(listener, scope);
       return {
         readWeights: () => router.readWeights(),
         healthyTargets: (group) => router.healthyTargets(group),

@@ -101,6 +101,49 @@ describe('release.asl.json', () => {
     ]);
   });
 
+  // Issue 20: the bake is a loop of Wait → AnalyzeCanary → Choice at the analysis interval when the
+  // environment has `analysis`, one Wait otherwise; a regression goes to Rollback from the Task's Catch.
+  it('judges the canary at each interval of a bake with analysis, rolls back on its error, and ends the loop at CheckAlarms', () => {
+    const states = release().States;
+    expect(states.ShiftTraffic!.Next).toBe('AnalysisConfigured');
+    expect(states.AnalysisConfigured).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.environment.analysis', IsPresent: true, Next: 'StartAnalysis' }],
+      Default: 'Bake',
+    });
+    expect(states.StartAnalysis!.Next).toBe('AnalysisWait');
+    expect(states.AnalysisWait).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.current.analysis.waitSeconds',
+      Next: 'AnalyzeCanary',
+    });
+    expect(states.AnalyzeCanary).toMatchObject({
+      Parameters: { FunctionName: '${AnalyzeCanaryFunctionArn}' },
+      ResultPath: '$.current.analysis',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' }],
+      Next: 'AnalysisVerdict',
+    });
+    expect(states.AnalysisVerdict).toMatchObject({
+      Choices: [{ Variable: '$.current.analysis.verdict', StringEquals: 'continue', Next: 'AnalysisWait' }],
+      Default: 'CheckAlarms',
+    });
+    expect(states.Bake!.Next).toBe('CheckAlarms');
+  });
+
+  it('checks the alarms before anything moves, retrying only the wait policy’s error, and rolls back (a no-op) otherwise', () => {
+    const states = release().States;
+    expect(states.BeginRelease!.Next).toBe('CheckAlarmsAtStart');
+    const start = states.CheckAlarmsAtStart!;
+    expect(start).toMatchObject({
+      Parameters: { FunctionName: '${CheckAlarmsFunctionArn}', Payload: { phase: 'start' } },
+      Next: 'VerifyBuild',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' }],
+    });
+    expect((start.Retry as { ErrorEquals: string[] }[]).map((r) => r.ErrorEquals)).toContainEqual([
+      'AlarmsAtStartPendingError',
+    ]);
+  });
+
   it('retries lost races for the lock (ContentionError) within seconds, not at the queue policy’s 30 s', () => {
     const retriers = release().States.BeginRelease!.Retry as {
       ErrorEquals: string[];

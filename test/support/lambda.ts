@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { CONFIG_FILE_NAME } from '../../functions/shared/aws/config-port.js';
-import { resetAwsPorts } from '../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../functions/shared/aws/once.js';
 import { configJson, type SluiceConfig } from '../../functions/shared/domain/config.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { exampleConfig } from './config.js';
@@ -48,12 +48,12 @@ export function useLambdaEnv(extra: Record<string, string> = {}): void {
   const saved = { ...process.env };
   beforeEach(() => {
     Object.assign(process.env, LAMBDA_ENV, extra);
-    resetAwsPorts();
+    forgetBuilt();
   });
   afterEach(() => {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
-    resetAwsPorts();
+    forgetBuilt();
   });
 }
 

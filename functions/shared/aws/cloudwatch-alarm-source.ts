@@ -4,8 +4,9 @@ import {
   paginateDescribeAlarmHistory,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
+import type { AccessScope } from '../domain/accounts.js';
 import type { AlarmEpisode, AlarmSource, AlarmState, AlarmStatus } from '../ports/alarm-source.js';
-import { once } from './once.js';
+import { environmentClient } from './environment-clients.js';
 
 /** DescribeAlarms accepts at most 100 names per call. */
 const NAMES_PER_CALL = 100;
@@ -115,5 +116,5 @@ function toStatus(name: string, alarm: Found | undefined): AlarmStatus {
 }
 
 /** The AlarmSource port on AWS. */
-export const awsAlarms = (): AlarmSource =>
-  once('alarms', () => new CloudWatchAlarmSource(new CloudWatchClient({})));
+export const awsAlarms = (scope: AccessScope): AlarmSource =>
+  new CloudWatchAlarmSource(environmentClient(CloudWatchClient, scope));

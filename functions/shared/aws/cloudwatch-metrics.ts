@@ -1,4 +1,5 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { AccessScope } from '../domain/accounts.js';
 import { type Comparison, comparisonKey, type IntervalPair } from '../domain/analysis.js';
 import {
   type CanaryMetricsQuery,
@@ -7,7 +8,7 @@ import {
   periodStarts,
   targetGroupDimension,
 } from '../ports/metrics.js';
-import { once } from './once.js';
+import { environmentClient } from './environment-clients.js';
 
 type Side = 'canary' | 'baseline';
 
@@ -115,5 +116,5 @@ export function queriesFor(query: CanaryMetricsQuery): Wanted[] {
 }
 
 /** The MetricsSource port on AWS. */
-export const awsMetrics = (): MetricsSource =>
-  once('metrics', () => new CloudWatchMetricsSource(new CloudWatchClient({})));
+export const awsMetrics = (scope: AccessScope): MetricsSource =>
+  new CloudWatchMetricsSource(environmentClient(CloudWatchClient, scope));

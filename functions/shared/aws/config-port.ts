@@ -23,5 +23,5 @@ export const awsConfig = (): SluiceConfig =>
     if (!Array.isArray(config.environments) || typeof config.repository !== 'string') {
       throw new Error(`${file} is not a Sluice config written by the stack`);
     }
-    return { embedded: { timeScale: 1, alarms: {} }, ...config } as SluiceConfig;
+    return config as SluiceConfig;
   });

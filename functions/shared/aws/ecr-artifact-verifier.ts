@@ -1,6 +1,7 @@
 import { DescribeImageScanFindingsCommand, DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import type { AccessScope } from '../domain/accounts.js';
 import type { ArtifactVerifier, ImageReport, Severity } from '../ports/artifact-verifier.js';
-import { once } from './once.js';
+import { environmentClient } from './environment-clients.js';
 import { isNamed } from './sdk-errors.js';
 
 /** Images in ECR: DescribeImages says whether the tag exists, DescribeImageScanFindings what its scan found. */
@@ -44,5 +45,5 @@ export class EcrArtifactVerifier implements ArtifactVerifier {
 }
 
 /** The ArtifactVerifier port on AWS. */
-export const awsArtifacts = (): ArtifactVerifier =>
-  once('ecr', () => new EcrArtifactVerifier(new ECRClient({})));
+export const awsArtifacts = (scope: AccessScope): ArtifactVerifier =>
+  new EcrArtifactVerifier(environmentClient(ECRClient, scope));

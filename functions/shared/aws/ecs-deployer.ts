@@ -11,9 +11,11 @@ import {
   UpdateServiceCommand,
   waitUntilServicesStable,
 } from '@aws-sdk/client-ecs';
+import type { AccessScope } from '../domain/accounts.js';
 import { DeployError } from '../domain/errors.js';
 import type { Deployer, DeployRequest, DeployResult } from '../ports/deployer.js';
 import { ecsStep, found, requireAttached } from './ecs-services.js';
+import { environmentClient } from './environment-clients.js';
 import { once } from './once.js';
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
@@ -81,7 +83,7 @@ export class EcsDeployer implements Deployer {
       side,
       'deployed',
     );
-    const current = idle.taskDefinition!;
+    const current = idle.taskDefinition;
     const described = await step('DescribeTaskDefinition', async () => {
       const { taskDefinition, tags } = await this.client.send(
         new DescribeTaskDefinitionCommand({ taskDefinition: current, include: ['TAGS'] }),
@@ -230,9 +232,10 @@ export function withVersion(
         : `task definition ${taskDefinition.family} has no containers`,
     );
   }
-  if (!chosen.image) throw new Error(`container ${chosen.name} has no image`);
+  const { image } = chosen;
+  if (!image) throw new Error(`container ${chosen.name} has no image`);
   const containerDefinitions = containers.map((c, i) =>
-    i === index ? { ...c, image: retag(chosen.image!, version) } : c,
+    i === index ? { ...c, image: retag(image, version) } : c,
   );
   const input = {
     ...copy,
@@ -264,7 +267,7 @@ export function waiterTiming(timeoutSeconds: number): {
 
 /** `repo:tag`, `repo@sha256:…` or `repo` → `repo:version`; a registry's `host:port/` prefix is kept. */
 export function retag(image: string, version: string): string {
-  const withoutDigest = image.split('@')[0]!;
+  const [withoutDigest = image] = image.split('@');
   const slash = withoutDigest.lastIndexOf('/');
   const colon = withoutDigest.lastIndexOf(':');
   const repository = colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
@@ -272,7 +275,7 @@ export function retag(image: string, version: string): string {
 }
 
 /** The Deployer port on AWS, by provider. */
-export const awsDeployer = (provider: 'ecs' | 'external'): Deployer =>
+export const awsDeployer = (provider: 'ecs' | 'external', scope: AccessScope): Deployer =>
   provider === 'ecs'
-    ? once('ecs', () => new EcsDeployer(new ECSClient({})))
+    ? new EcsDeployer(environmentClient(ECSClient, scope))
     : once('external', () => new ExternalDeployer());

@@ -1,7 +1,9 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import type { AccessScope } from '../domain/accounts.js';
 import { DeployError } from '../domain/errors.js';
 import type { ResizeRequest, ResizeResult, ServiceScaler } from '../ports/service-scaler.js';
 import { ecsStep, found, requireAttached } from './ecs-services.js';
+import { environmentClient } from './environment-clients.js';
 import { once } from './once.js';
 
 /**
@@ -44,7 +46,7 @@ export class ExternalServiceScaler implements ServiceScaler {
 }
 
 /** The ServiceScaler port on AWS, by provider. */
-export const awsServiceScaler = (provider: 'ecs' | 'external'): ServiceScaler =>
+export const awsServiceScaler = (provider: 'ecs' | 'external', scope: AccessScope): ServiceScaler =>
   provider === 'ecs'
-    ? once('ecs-scaler', () => new EcsServiceScaler(new ECSClient({})))
+    ? new EcsServiceScaler(environmentClient(ECSClient, scope))
     : once('external-scaler', () => new ExternalServiceScaler());

@@ -7,15 +7,16 @@ export function found(
   services: Service[] | undefined,
   failures: { arn?: string; reason?: string }[] | undefined,
   name: string,
-): Service {
+): Service & { taskDefinition: string } {
   const match = services?.find(
     (s) => s.serviceName === name || s.serviceArn === name || s.serviceArn?.endsWith(`/${name}`),
   );
-  if (!match?.taskDefinition) {
+  const taskDefinition = match?.taskDefinition;
+  if (!match || !taskDefinition) {
     const failure = failures?.find((f) => f.arn?.endsWith(name))?.reason;
     throw new Error(`service ${name} not found (${failure ?? 'no task definition'})`);
   }
-  return match;
+  return { ...match, taskDefinition };
 }
 
 /** Throws DeployError unless the service fronts the target group: the config's sides may be swapped. */

@@ -7,10 +7,11 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AccessScope } from '../domain/accounts.js';
 import { InvalidInputError, ListenerStateError, TrafficShiftError } from '../domain/errors.js';
 import type { Weights } from '../domain/release.js';
 import { type ListenerRef, type TrafficRouter, VerifyingTrafficRouter } from '../ports/traffic-router.js';
-import { once } from './once.js';
+import { environmentClient } from './environment-clients.js';
 import { describeSdkError } from './sdk-errors.js';
 
 /** Shifts an ALB listener's (or one rule's) weighted forward action between target groups. */
@@ -117,7 +118,8 @@ function checkWeights(weights: Weights): void {
  */
 export function forwardActionOf(actions: Action[], where: string): Action {
   const forwards = actions.filter((a) => a.Type === 'forward');
-  if (forwards.length === 1) return forwards[0]!;
+  const [only] = forwards;
+  if (forwards.length === 1 && only) return only;
   const types = actions.map((a) => a.Type).join(', ') || 'none';
   throw new ListenerStateError(
     forwards.length === 0
@@ -169,14 +171,12 @@ function asWritten(action: Action): Action {
  * are scaled to 100 with largest-remainder rounding; percent weights come back unchanged.
  */
 export function weightsOf(forward: Action): Weights {
-  const groups = forward.ForwardConfig?.TargetGroups?.filter((g) => g.TargetGroupArn);
+  // A group listed without a weight has ALB's default weight of 1.
+  const groups = (forward.ForwardConfig?.TargetGroups ?? []).flatMap((g): [string, number][] =>
+    g.TargetGroupArn ? [[g.TargetGroupArn, g.Weight ?? 1]] : [],
+  );
   const relative: [string, number][] =
-    groups && groups.length > 0
-      ? // A group listed without a weight has ALB's default weight of 1.
-        groups.map((g) => [g.TargetGroupArn!, g.Weight ?? 1])
-      : forward.TargetGroupArn
-        ? [[forward.TargetGroupArn, 1]]
-        : [];
+    groups.length > 0 ? groups : forward.TargetGroupArn ? [[forward.TargetGroupArn, 1]] : [];
   return toPercentages(relative);
 }
 
@@ -200,8 +200,8 @@ function toPercentages(relative: [string, number][]): Weights {
 }
 
 /** The TrafficRouter port on AWS, for one listener (or rule). */
-export const awsTrafficRouter = (listener: ListenerRef): TrafficRouter =>
+export const awsTrafficRouter = (listener: ListenerRef, scope: AccessScope): TrafficRouter =>
   new Elbv2TrafficRouter(
-    once('elbv2', () => new ElasticLoadBalancingV2Client({})),
+    environmentClient(ElasticLoadBalancingV2Client, scope, [listener.listenerArn, listener.ruleArn]),
     listener,
   );

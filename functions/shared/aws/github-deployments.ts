@@ -1,4 +1,4 @@
-import type { DeploymentState, DeploymentTracker } from '../ports/notifier.js';
+import type { DeploymentLinks, DeploymentState, DeploymentTracker } from '../ports/notifier.js';
 import { readLambdaEnv } from './env.js';
 import { once } from './once.js';
 import { awsSecrets } from './secrets-manager.js';
@@ -18,7 +18,18 @@ export class GitHubDeployments implements DeploymentTracker {
   constructor(
     private readonly token: () => Promise<string>,
     private readonly baseUrl: string,
+    /** The release state machine, whose executions' console pages are the statuses' log_url. */
+    private readonly stateMachineArn?: string,
   ) {}
+
+  /** The Step Functions console page of the release's execution in its environment. */
+  logUrl(release: { executionName: string }): string | undefined {
+    const arn = this.stateMachineArn;
+    const region = arn?.split(':')[3];
+    if (!arn || !region || !arn.includes(':stateMachine:')) return undefined;
+    const execution = `${arn.replace(':stateMachine:', ':execution:')}:${release.executionName}`;
+    return `https://console.aws.amazon.com/states/home?region=${region}#/executions/details/${execution}`;
+  }
 
   private async post(path: string, body: Record<string, unknown>): Promise<{ id?: number }> {
     const response = await fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
@@ -64,13 +75,18 @@ export class GitHubDeployments implements DeploymentTracker {
     deploymentId: number,
     state: DeploymentState,
     description: string,
+    links: DeploymentLinks = {},
   ): Promise<void> {
-    // auto_inactive: a new success marks the environment's earlier deployments inactive
-    // (https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status).
+    // https://docs.github.com/en/rest/deployments/statuses#create-a-deployment-status:
+    // auto_inactive marks the environment's earlier successful deployments inactive; description
+    // holds 140 characters; log_url replaces target_url (and sets it); environment_url is the
+    // deployment's "View deployment" link.
     await this.post(`/repos/${ownerRepo(repository)}/deployments/${deploymentId}/statuses`, {
       state,
       description: description.slice(0, 140),
       auto_inactive: true,
+      ...(links.environmentUrl ? { environment_url: links.environmentUrl } : {}),
+      ...(links.logUrl ? { log_url: links.logUrl } : {}),
     });
   }
 }
@@ -80,5 +96,9 @@ export const awsDeployments = (): DeploymentTracker =>
   once(
     'github-deployments',
     () =>
-      new GitHubDeployments(() => awsSecrets().get('github-token'), readLambdaEnv().SLUICE_GITHUB_API_URL),
+      new GitHubDeployments(
+        () => awsSecrets().get('github-token'),
+        readLambdaEnv().SLUICE_GITHUB_API_URL,
+        readLambdaEnv().SLUICE_STATE_MACHINE_ARN,
+      ),
   );

@@ -1,11 +1,5 @@
 /** Helpers that read AWS SDK v3 errors without trusting their shape. */
 
-/** The SDK's error name (its service exception class name, e.g. `ThrottlingException`). */
-export function errorName(error: unknown): string {
-  if (error instanceof Error) return error.name;
-  return typeof error;
-}
-
 /** True when the SDK error carries this name. */
 export function isNamed(error: unknown, ...names: string[]): boolean {
   return error instanceof Error && names.includes(error.name);

@@ -1,42 +1,29 @@
-import { LogLevel, WebClient } from '@slack/web-api';
-import { log } from '../log.js';
 import type { ChatMessage, Notifier, PostedMessage } from '../ports/notifier.js';
 import { once } from './once.js';
 import { awsSecrets } from './secrets-manager.js';
-
-// Slack's client logs through its own logger; route it to ours at debug, errors are thrown anyway.
-const SLACK_LOGGER = {
-  debug: (...m: unknown[]) => log.debug(m.join(' ')),
-  info: (...m: unknown[]) => log.debug(m.join(' ')),
-  warn: (...m: unknown[]) => log.warn(m.join(' ')),
-  error: (...m: unknown[]) => log.debug(m.join(' ')),
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.DEBUG,
-  setName: () => undefined,
-};
+import { SlackWebApi } from './slack-web-api.js';
 
 /**
- * Slack through @slack/web-api: chat.postMessage, chat.update and usergroups.users.list with the
- * bot token; response_url answers are a plain POST (they need no token).
+ * Slack's Web API (slack-web-api.ts): chat.postMessage, chat.update and usergroups.users.list
+ * with the bot token; response_url answers are a plain POST (they need no token).
  */
 export class SlackNotifier implements Notifier {
-  private client: { token: string; web: WebClient } | undefined;
+  private client: { token: string; web: SlackWebApi } | undefined;
 
   constructor(
     private readonly token: () => Promise<string>,
     private readonly slackApiUrl?: string,
   ) {}
 
-  private async web(): Promise<WebClient> {
+  private async web(): Promise<SlackWebApi> {
     const token = await this.token();
     if (this.client?.token !== token) {
       this.client = {
         token,
-        web: new WebClient(token, {
-          logger: SLACK_LOGGER,
-          // A notification is retried by its caller (the stream's retry); keep each call short.
-          retryConfig: { retries: 2 },
-          ...(this.slackApiUrl ? { slackApiUrl: this.slackApiUrl } : {}),
+        // A notification is retried by its caller (the stream's retry); keep each call short.
+        web: new SlackWebApi(token, {
+          retries: 2,
+          ...(this.slackApiUrl ? { apiUrl: this.slackApiUrl } : {}),
         }),
       };
     }
@@ -49,23 +36,23 @@ export class SlackNotifier implements Notifier {
     thread?: { ts: string; broadcast?: boolean },
   ): Promise<PostedMessage> {
     const web = await this.web();
-    const result = await web.chat.postMessage({
+    const result = await web.call<{ channel?: string; ts?: string }>('chat.postMessage', {
       channel,
       text: message.text,
       ...(message.blocks ? { blocks: message.blocks } : {}),
       ...(thread ? { thread_ts: thread.ts, reply_broadcast: thread.broadcast ?? false } : {}),
-    } as never);
+    });
     if (!result.ts || !result.channel) throw new Error('chat.postMessage returned no ts');
     return { channel: result.channel, ts: result.ts };
   }
 
   async update(message: PostedMessage, content: ChatMessage): Promise<void> {
     const web = await this.web();
-    await web.chat.update({
+    await web.call('chat.update', {
       channel: message.channel,
       ts: message.ts,
       text: content.text,
-      blocks: (content.blocks ?? []) as never,
+      blocks: content.blocks ?? [],
     });
   }
 
@@ -88,7 +75,7 @@ export class SlackNotifier implements Notifier {
 
   async groupMembers(groupId: string): Promise<string[]> {
     const web = await this.web();
-    const result = await web.usergroups.users.list({ usergroup: groupId });
+    const result = await web.call<{ users?: string[] }>('usergroups.users.list', { usergroup: groupId });
     return result.users ?? [];
   }
 }

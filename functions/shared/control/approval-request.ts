@@ -1,5 +1,5 @@
 import type { Approval } from '../domain/approval.js';
-import type { EnvironmentConfig } from '../domain/config.js';
+import { approversOf, type EnvironmentConfig } from '../domain/config.js';
 import { isReleaseRecord, type ReleaseRecord } from '../domain/release.js';
 import { approvalRequest } from '../domain/slack-messages.js';
 import type { Ports, PostedMessage } from '../ports/index.js';
@@ -21,7 +21,7 @@ export async function postApprovalRequest(
   const evidence = (await p.releases().recordsOf(record.releaseId))
     .filter(isReleaseRecord)
     .filter((r) => r.environment !== record.environment);
-  const approvers = env.approval.type === 'slack' ? env.approval.approvers : [];
+  const approvers = approversOf(env);
   const thread = await p.threads().get(record.releaseId, record.environment);
   const posted = await p
     .notifier()

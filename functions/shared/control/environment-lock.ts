@@ -8,6 +8,7 @@ import {
   ReleaseSupersededError,
 } from '../domain/errors.js';
 import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from '../domain/push-order.js';
+import { PUSH_POLL_MS, PUSH_WAIT_MS, PushWaitBudget } from '../domain/push-wait.js';
 import { isTerminal, type ReleaseInput, type ReleaseRecord, type Targets } from '../domain/release.js';
 import type { ExecutionStatus, ListenerRef, LockOwner, Ports } from '../ports/index.js';
 import {
@@ -27,9 +28,6 @@ import {
 /** What taking an environment for a release touches: ending others, and the push log to order them. */
 export type AcquirePorts = StopPorts & Pick<Ports, 'pushes'>;
 
-/** How long a release waits for a push between it and another to be received before receipt time decides. */
-export const PUSH_WAIT_MS = 10_000;
-const PUSH_POLL_MS = 200;
 /** Rounds of finding the lock taken by yet another release before handing the retry to the state machine. */
 const LOCK_ROUNDS = 5;
 
@@ -50,7 +48,10 @@ export async function acquireEnvironment(
   const { environment } = input;
   const store = ports.releases();
   const owner: LockOwner = { releaseId: input.release.id, executionName: input.executionName };
-  const wait = pushWait(ports);
+  const wait = new PushWaitBudget(ports.now().getTime(), async () => {
+    const own = await ports.pushes().get(input.release.branch, input.release.sha);
+    return own ? Date.parse(own.receivedAt) : undefined;
+  });
   let superseded: Targets | undefined;
   for (let round = 1; round <= LOCK_ROUNDS; round++) {
     const attempt = await store.acquireLock(environment.name, owner);
@@ -73,7 +74,7 @@ async function contend(
   input: ReleaseInput,
   holder: LockOwner,
   ports: AcquirePorts,
-  wait: PushWait,
+  wait: PushWaitBudget,
 ): Promise<Targets | undefined> {
   const { environment } = input;
   const store = ports.releases();
@@ -155,7 +156,11 @@ async function contend(
  * the environment ends superseded; otherwise it becomes that newest push. False when another
  * release moved the head meanwhile (it superseded this one): the caller tries again.
  */
-async function advanceBranchHead(input: ReleaseInput, ports: AcquirePorts, wait: PushWait): Promise<boolean> {
+async function advanceBranchHead(
+  input: ReleaseInput,
+  ports: AcquirePorts,
+  wait: PushWaitBudget,
+): Promise<boolean> {
   const { environment, release } = input;
   const owner: LockOwner = { releaseId: release.id, executionName: input.executionName };
   const head = await ports.pushes().head(environment.name, release.branch);
@@ -181,37 +186,8 @@ async function advanceBranchHead(input: ReleaseInput, ports: AcquirePorts, wait:
 }
 
 /**
- * How long this invocation may wait for missing pushes: one budget per release, not per
- * comparison. `until` is read only when an order is unknown (it costs a read of the push log).
- */
-interface PushWait {
-  startedAt: number;
-  until?: number;
-  polls: number;
-}
-
-function pushWait(ports: Pick<Ports, 'now'>): PushWait {
-  return { startedAt: ports.now().getTime(), polls: Math.ceil(PUSH_WAIT_MS / PUSH_POLL_MS) };
-}
-
-/**
- * A release waits for a missing push at most PUSH_WAIT_MS after its own push was received
- * (so a retried BeginRelease does not wait again), and never longer than PUSH_WAIT_MS at once.
- */
-async function waitUntil(input: ReleaseInput, ports: Pick<Ports, 'pushes'>, wait: PushWait): Promise<number> {
-  if (wait.until === undefined) {
-    const own = await ports.pushes().get(input.release.branch, input.release.sha);
-    const received = own ? Date.parse(own.receivedAt) : Number.NaN;
-    wait.until = Number.isFinite(received)
-      ? Math.min(received, wait.startedAt) + PUSH_WAIT_MS
-      : wait.startedAt;
-  }
-  return wait.until;
-}
-
-/**
  * Orders this release's push against another's by the push log, waiting (within the release's
- * PushWait) for a push between them that has not been received yet. GitHub does not redeliver a
+ * PushWaitBudget) for a push between them that has not been received yet. GitHub does not redeliver a
  * failed delivery by itself, so one that never comes does not hold the environment: then the
  * push received later counts as newer, and the record says so.
  */
@@ -219,7 +195,7 @@ async function orderAgainst(
   input: ReleaseInput,
   other: { branch: string; sha: string },
   ports: Pick<Ports, 'pushes' | 'now'>,
-  wait: PushWait,
+  wait: PushWaitBudget,
 ): Promise<Exclude<PushOrder, { order: 'unknown' }>> {
   const { release } = input;
   const log = ports.pushes();
@@ -240,14 +216,14 @@ async function orderAgainst(
   for (;;) {
     const order = await orderPushes(me, them, beforeOf);
     if (order.order !== 'unknown') return order;
-    if (wait.polls <= 0 || ports.now().getTime() >= (await waitUntil(input, ports, wait))) {
+    if (await wait.exhausted(ports.now().getTime())) {
       return byReceipt(
         me,
         them,
         `push ${shortSha(order.missing)} between ${shortSha(me.sha)} and ${shortSha(them.sha)} was not received within ${PUSH_WAIT_MS / 1000} s (or its record expired)`,
       );
     }
-    wait.polls--;
+    wait.spend();
     await sleep(PUSH_POLL_MS);
   }
 }

@@ -1,6 +1,6 @@
+import { accessScope } from '../domain/accounts.js';
 import { messageOf } from '../domain/caught.js';
-import type { EnvironmentConfig } from '../domain/config.js';
-import { type KnownCause, ReleaseStoppedError } from '../domain/errors.js';
+import { type EnvironmentConfig, environmentNamed } from '../domain/config.js';
 import {
   isPipelineRecord,
   isReleaseRecord,
@@ -16,6 +16,7 @@ import { log } from '../log.js';
 import type { Ports, TrafficReader } from '../ports/index.js';
 import {
   despiteContention,
+  endRelease,
   manualLockOwner,
   type StopPorts,
   stopRelease,
@@ -35,8 +36,8 @@ export class ManualActionError extends Error {
 /** What the manual controls touch: the local API and the CLI wire these. */
 export type ManualControlPorts = StopPorts & Pick<Ports, 'config'>;
 
-function environmentNamed(ports: Pick<Ports, 'config'>, name: string): EnvironmentConfig {
-  const env = ports.config().environments.find((e) => e.name === name);
+function configuredEnvironment(ports: Pick<Ports, 'config'>, name: string): EnvironmentConfig {
+  const env = environmentNamed(ports.config(), name);
   if (!env) throw new ManualActionError(`no environment named ${name}`);
   return env;
 }
@@ -59,7 +60,7 @@ export async function abortRelease(
       stopRelease(
         ports,
         { releaseId, executionName: record.executionName, environment: record.environment },
-        environmentNamed(ports, record.environment),
+        configuredEnvironment(ports, record.environment),
         'aborted',
         {
           trigger: 'manual',
@@ -67,6 +68,7 @@ export async function abortRelease(
           by: actor.by,
           message: `aborted by ${actor.by}: ${actor.reason}`,
         },
+        actor.by,
       ),
     );
     if (after) ended.push(after);
@@ -92,7 +94,7 @@ export async function rollbackEnvironment(
   actor: Actor,
   options: { to?: Side } = {},
 ): Promise<RollbackResult> {
-  const env = environmentNamed(ports, environment);
+  const env = configuredEnvironment(ports, environment);
   const store = ports.releases();
   const cause: ReleaseCause = {
     trigger: 'manual',
@@ -103,7 +105,7 @@ export async function rollbackEnvironment(
   const holder = await store.lockHolder(env.name);
   if (holder) {
     const { record } = await despiteContention(() =>
-      stopRelease(ports, { ...holder, environment: env.name }, env, 'rolled_back', cause),
+      stopRelease(ports, { ...holder, environment: env.name }, env, 'rolled_back', cause, actor.by),
     );
     return { action: 'stopped', releaseId: holder.releaseId, live: record?.targets?.live ?? 'unknown' };
   }
@@ -113,7 +115,7 @@ export async function rollbackEnvironment(
   if (!lock.acquired)
     throw new ManualActionError(`environment ${env.name} is busy with ${lock.holder.releaseId}`);
   try {
-    const router = ports.trafficRouter(env);
+    const router = ports.trafficRouter(env, accessScope(env.name, undefined, actor.by));
     const weights = await router.readWeights();
     const reading = readListener(weights, env.targetGroups);
     if (reading.kind === 'foreign') {
@@ -154,6 +156,9 @@ async function requireHealthy(router: TrafficReader, env: EnvironmentConfig, gro
   }
 }
 
+/** The release that left a split listener: the newest record with targets. */
+const subjectOf = (records: ReleaseRecord[]) => records.find((r) => r.targets);
+
 /**
  * Puts all traffic of a split listener on one group (the caller holds the environment's lock),
  * reads it back, and records who did it and why on the release that left it split: a record
@@ -178,32 +183,17 @@ async function restoreSplit(
   }
   const { side, group } = choice;
   const other = group === env.targetGroups.blue ? env.targetGroups.green : env.targetGroups.blue;
-  const router = ports.trafficRouter(env);
+  const router = ports.trafficRouter(env, accessScope(env.name, subjectOf(records)?.releaseId, cause.by));
   await requireHealthy(router, env, group);
 
   const detail = `${cause.message}: the listener was split (${split}); all traffic on ${side} (${group}), as ${choice.why}`;
-  const subject = records.find((r) => r.targets);
+  const subject = subjectOf(records);
   if (subject && !isTerminal(subject)) {
-    // As stopRelease does: the record is marked (and the execution stopped) before the write, so
-    // a ShiftTraffic still in flight sees the end and undoes its own write instead of splitting again.
-    await store
-      .update(
-        subject.releaseId,
-        env.name,
-        { status: 'rolled_back', cause, endedAt: ports.now().toISOString() },
-        { event: 'rolled_back', detail: cause.message },
-        { whileRunning: true },
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ReleaseStoppedError)) throw error;
-      });
-    await ports
-      .orchestrator()
-      .stopExecution(
-        subject.executionName,
-        cause.error ?? ('ManualRollback' satisfies KnownCause),
-        cause.message,
-      );
+    // The first half of stopRelease: the record is marked (and the execution stopped) before the
+    // write, so a ShiftTraffic still in flight sees the end and undoes its own write instead of
+    // splitting again. The restore is to the group chosen above, not the record's live group.
+    const { releaseId, executionName } = subject;
+    await endRelease(ports, { releaseId, executionName, environment: env.name }, 'rolled_back', cause);
   }
   const observed = await router.shift({ [group]: 100, [other]: 0 });
   const recorded = subject
@@ -248,7 +238,12 @@ export interface EnvironmentStatus {
 }
 
 /** Each environment's live traffic (from the listener), lock and latest releases, each read on its own. */
-export async function environmentStatus(ports: StatusPorts, latest = 3): Promise<EnvironmentStatus[]> {
+export async function environmentStatus(
+  ports: StatusPorts,
+  latest = 3,
+  /** Who asks (the CLI's caller), for the role session's SourceIdentity. */
+  actor?: string,
+): Promise<EnvironmentStatus[]> {
   const records = (await ports.releases().list()).filter(isReleaseRecord);
   return Promise.all(
     ports.config().environments.map(async (env): Promise<EnvironmentStatus> => {
@@ -268,7 +263,7 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
       };
       let weights: Weights;
       try {
-        weights = await ports.trafficReader(env).readWeights();
+        weights = await ports.trafficReader(env, accessScope(env.name, undefined, actor)).readWeights();
       } catch (error) {
         return {
           ...common,
@@ -299,10 +294,10 @@ export async function environmentStatus(ports: StatusPorts, latest = 3): Promise
  * stopped and why) and its environments nested. Task tokens stay server-side.
  */
 export function groupReleases(records: StoredRecord[]) {
-  const byId = new Map<string, StoredRecord[]>();
+  const byId = new Map<string, [StoredRecord, ...StoredRecord[]]>();
   for (const record of records) byId.set(record.releaseId, [...(byId.get(record.releaseId) ?? []), record]);
   return [...byId.entries()].map(([id, all]) => {
-    const first = all[0]!;
+    const [first] = all;
     const pipeline = all.find(isPipelineRecord);
     const envs = all.filter(isReleaseRecord);
     const order = pipeline?.pipeline.environments ?? [];

@@ -1,10 +1,11 @@
+import { accessScope } from '../domain/accounts.js';
 import { messageOf } from '../domain/caught.js';
 import { ContentionError, ReleaseStoppedError, RollbackError } from '../domain/errors.js';
 import type { ReleaseCause, ReleaseRecord, ReleaseStatus, Targets } from '../domain/release.js';
 import { isTerminal } from '../domain/release.js';
 import { restoredWeights, weightsMatch } from '../domain/traffic.js';
 import { log } from '../log.js';
-import type { ListenerRef, LockOwner, Ports } from '../ports/index.js';
+import type { AccessScope, ListenerRef, LockOwner, Ports } from '../ports/index.js';
 
 /**
  * Puts all traffic back on the live group and proves it by reading the listener back.
@@ -15,8 +16,9 @@ export async function restoreTraffic(
   ports: Pick<Ports, 'trafficRouter'>,
   listener: ListenerRef,
   targets: Targets,
+  scope: AccessScope,
 ): Promise<boolean> {
-  const router = ports.trafficRouter(listener);
+  const router = ports.trafficRouter(listener, scope);
   const wanted = restoredWeights(targets);
   if (weightsMatch(wanted, await router.readWeights())) return false;
   try {
@@ -116,18 +118,22 @@ export async function despiteContention<T>(stop: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How a release ended from outside its state machine ends. */
+export type StopStatus = Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded' | 'failed'>;
+
 /**
- * Ends a running release from outside its state machine (alarm event, abort, a newer push):
- * marks its record first, so a Task still in flight sees it and undoes its own write; stops the
- * execution; restores traffic; releases the lock. Every step is idempotent, so a retry finishes it.
+ * The first half of every stop from outside: marks the record ended, so a Task still in flight
+ * sees it and undoes its own write, then stops the execution. stopRelease goes on to restore
+ * traffic and free the lock; an operator's rollback of a split listener, which holds the lock
+ * and restores to the group it is told, calls only this. Returns the record as it now stands
+ * and whether it had ended before.
  */
-export async function stopRelease(
-  ports: StopPorts,
+export async function endRelease(
+  ports: Pick<StopPorts, 'releases' | 'orchestrator' | 'now'>,
   owner: LockOwner & { environment: string },
-  listener: ListenerRef,
-  status: Extract<ReleaseStatus, 'rolled_back' | 'aborted' | 'superseded' | 'failed'>,
+  status: StopStatus,
   cause: ReleaseCause,
-): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
+): Promise<{ before: ReleaseRecord | undefined; endedBefore: boolean }> {
   const store = ports.releases();
   let before = await store.get(owner.releaseId, owner.environment);
   const endedBefore = isTerminal(before);
@@ -148,6 +154,25 @@ export async function stopRelease(
       });
   }
   await ports.orchestrator().stopExecution(owner.executionName, cause.error ?? status, cause.message);
+  return { before, endedBefore };
+}
+
+/**
+ * Ends a running release from outside its state machine (alarm event, abort from the CLI, the
+ * local API or Slack, an operator's rollback, a newer push, a stale lock): endRelease, then
+ * restores traffic and releases the lock. Every step is idempotent, so a retry finishes it.
+ */
+export async function stopRelease(
+  ports: StopPorts,
+  owner: LockOwner & { environment: string },
+  listener: ListenerRef,
+  status: StopStatus,
+  cause: ReleaseCause,
+  /** The human who stops it (a manual action), for the role session's SourceIdentity. */
+  actor?: string,
+): Promise<{ record: ReleaseRecord | undefined; restored: boolean }> {
+  const store = ports.releases();
+  const { before, endedBefore } = await endRelease(ports, owner, status, cause);
 
   let restored = false;
   let record = before;
@@ -157,7 +182,7 @@ export async function stopRelease(
   // have taken it since, so restoring again could flip that one back.
   const restoredAlready = endedBefore && before?.restoredAt !== undefined;
   if (targets && before?.status !== 'succeeded' && !restoredAlready) {
-    await restoreTraffic(ports, listener, targets);
+    await restoreTraffic(ports, listener, targets, accessScope(owner.environment, owner.releaseId, actor));
     restored = true;
     record = await store.update(
       owner.releaseId,

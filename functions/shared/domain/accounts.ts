@@ -35,3 +35,72 @@ export function targetRoleArn(service: string, environment: string, account: Env
 /** The target stack's name for an environment in its own account. */
 export const targetStackName = (service: string, environment: string) =>
   `SluiceTarget-${service}-${environment}`;
+
+/**
+ * Who reaches an environment's resources, and for what: every port on an environment's resources
+ * (traffic, alarms, deployer, scaler, registry) is built for one scope. On AWS an environment with
+ * `account` is reached through its role, assumed for this scope; without, with the caller's own
+ * credentials.
+ */
+export interface AccessScope {
+  /** The environment's name: its account and role come from the config, never from the input. */
+  environment: string;
+  /** The release the call is made for: the role session's name and its `sluice:release` tag. */
+  release?: string;
+  /** The human behind a manual action (the CLI's caller): the session's SourceIdentity. */
+  actor?: string;
+}
+
+/** The scope of a call on an environment's resources. */
+export const accessScope = (environment: string, release?: string, actor?: string): AccessScope => ({
+  environment,
+  ...(release ? { release } : {}),
+  ...(actor ? { actor } : {}),
+});
+
+// STS AssumeRole (API reference): RoleSessionName and SourceIdentity are 2–64 characters of
+// [\w+=,.@-]; SourceIdentity may not start with "aws:". A session tag's value is at most 256
+// characters of [\p{L}\p{Z}\p{N}_.:/=+\-@].
+const SESSION_NAME_MAX = 64;
+const TAG_VALUE_MAX = 256;
+
+/** A string cut to `max` characters of `allowed`, with a digest of the whole when it had to be cut. */
+function fitted(value: string, allowed: RegExp, max: number): string {
+  const cleaned = value.replace(allowed, '-');
+  if (cleaned.length <= max && cleaned === value) return cleaned;
+  const digest = createHash('sha256').update(value).digest('hex').slice(0, 8);
+  return cleaned.length + 9 <= max ? `${cleaned}-${digest}` : `${cleaned.slice(0, max - 9)}-${digest}`;
+}
+
+/** The RoleSessionName of a scope: the release id (what CloudTrail in the target account shows), else who and where. */
+export function roleSessionName(scope: AccessScope): string {
+  const name = scope.release ?? `sluice-${scope.actor ? 'cli' : 'fn'}-${scope.environment}`;
+  return fitted(name, /[^\w+=,.@-]/g, SESSION_NAME_MAX);
+}
+
+/**
+ * The SourceIdentity of a manual action: the human, not the role they came through. From a caller
+ * ARN it is the last path part (`user/alice` → alice, `assumed-role/Admin/alice@acme.com` →
+ * alice@acme.com); undefined when there is no human.
+ */
+export function sourceIdentityOf(actor: string | undefined): string | undefined {
+  if (!actor) return undefined;
+  const last = actor.split(/[:/]/).at(-1) ?? actor;
+  const identity = fitted(last.length >= 2 ? last : `${last}--`, /[^\w+=,.@-]/g, SESSION_NAME_MAX);
+  return identity.toLowerCase().startsWith('aws:') ? `u-${identity}` : identity;
+}
+
+/** The session tags every AssumeRole passes; the target role's trust allows exactly these keys. */
+export function sessionTags(scope: AccessScope): { Key: string; Value: string }[] {
+  const value = (v: string) => fitted(v, /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, TAG_VALUE_MAX);
+  return [
+    { Key: 'sluice:environment', Value: value(scope.environment) },
+    ...(scope.release ? [{ Key: 'sluice:release', Value: value(scope.release) }] : []),
+  ];
+}
+
+/** arn:partition:service:region:account:… → its region and account, or undefined for a name. */
+export function arnLocation(arn: string): { region: string; account: string } | undefined {
+  const match = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):(\d{12}):/.exec(arn);
+  return match ? { region: match[1] ?? '', account: match[2] ?? '' } : undefined;
+}

@@ -17,15 +17,10 @@ import {
   type WorstCase,
   worstCase,
 } from './limits.js';
-import {
-  type DeployWindow,
-  expandDays,
-  type Freeze,
-  isTimeZone,
-  parseClock,
-  parseDateOrInstant,
-  type Weekday,
-} from './windows.js';
+import { expandDays, freezeOf, isTimeZone, parseDateOrInstant, windowHours } from './windows.js';
+
+// The window rules read from an environment live in windows.ts, free of zod, for AwaitWindow's bundle.
+export { freezesOf, windowsOf } from './windows.js';
 
 /**
  * One ARN check with one message: service and resource type in a single regex, so a wrong ARN
@@ -274,6 +269,8 @@ const Environment = z
     /** The environment's own AWS account: Sluice reaches its resources through a role assumed there. */
     account: Account.optional(),
     listenerArn: arn('elasticloadbalancing', 'listener', 'a listener'),
+    /** Where people reach this environment; GitHub shows it on each deployment (its environment_url). */
+    url: z.url().optional(),
     /** A listener rule to shift instead of the listener's default action. */
     ruleArn: arn('elasticloadbalancing', 'listener-rule', 'a listener rule').optional(),
     targetGroups: z.strictObject({
@@ -321,7 +318,8 @@ const Environment = z
     /**
      * How long the pipeline may wait for this environment's window, a freeze's end or an
      * operator's freeze (`sluice freeze`) before it gives up; counted in the route's limits.
-     * @default 4h
+     * Set it to the longest gap between windows a push should wait across (18h for 09:00–16:00 weekdays overnight).
+     * @default 1h
      */
     maxWindowWait: duration.optional(),
     /** With `ecs`: where the image is, and what its scan findings may hold. */
@@ -385,52 +383,6 @@ const Environment = z
 
 const seconds = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
-/** "09:00-16:00" → [540, 960]; undefined unless the end is after the start. */
-export function windowHours(value: string): [number, number] | undefined {
-  const [from, to, ...rest] = value.split('-');
-  if (rest.length > 0 || from === undefined || to === undefined) return undefined;
-  const [a, b] = [parseClock(from.trim()), parseClock(to.trim())];
-  return a !== undefined && b !== undefined && a < b && a < 1440 ? [a, b] : undefined;
-}
-
-/** An environment's windows as the window rules read them. */
-export function windowsOf(env: {
-  windows?: { days: string[]; hours: string; timeZone: string }[] | undefined;
-}): DeployWindow[] {
-  return (env.windows ?? []).map((w) => {
-    const [fromMinute, toMinute] = windowHours(w.hours)!;
-    return {
-      days: [...new Set(w.days.flatMap((d) => expandDays(d)!))] as Weekday[],
-      fromMinute,
-      toMinute,
-      timeZone: w.timeZone,
-    };
-  });
-}
-
-/** One freeze of the config as instants; a date is read in the freeze's zone, the first window's, or UTC. */
-function freezeOf(freeze: unknown, windows: unknown): Freeze | undefined {
-  const firstZone = fieldOf(Array.isArray(windows) ? windows[0] : undefined, 'timeZone');
-  const named = fieldOf(freeze, 'timeZone') ?? firstZone;
-  // A zone with its own problem reported: order the dates in UTC meanwhile.
-  const zone = typeof named === 'string' && isTimeZone(named) ? named : 'UTC';
-  const [from, to, reason] = ['from', 'to', 'reason'].map((k) => fieldOf(freeze, k));
-  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
-  const start = parseDateOrInstant(from, zone);
-  const end = parseDateOrInstant(to, zone, true);
-  return start && end
-    ? { from: start, to: end, reason: typeof reason === 'string' ? reason : '' }
-    : undefined;
-}
-
-/** An environment's configured freezes as instants. */
-export function freezesOf(env: {
-  freezes?: unknown[] | undefined;
-  windows?: unknown[] | undefined;
-}): Freeze[] {
-  return (env.freezes ?? []).flatMap((f) => freezeOf(f, env.windows) ?? []);
-}
-
 /** Each part of the longest a release of this environment can run; undefined while a field is not valid yet. */
 export function environmentWorstCase(env: unknown, buildSeconds: number): WorstCase | undefined {
   const steps = fieldOf(env, 'steps');
@@ -448,7 +400,10 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
   const known = (n: number | undefined): n is number => n !== undefined;
   if (
     !bakes.every(known) ||
-    ![deploySeconds, approvalSeconds, extensionSeconds, watchSeconds].every(known) ||
+    !known(deploySeconds) ||
+    !known(approvalSeconds) ||
+    !known(extensionSeconds) ||
+    !known(watchSeconds) ||
     (concurrency !== 'supersede' && concurrency !== 'queue' && concurrency !== 'reject')
   ) {
     return undefined;
@@ -458,11 +413,15 @@ export function environmentWorstCase(env: unknown, buildSeconds: number): WorstC
     ...(otherBranches === 'newest-only' ? { otherBranches } : {}),
     buildSeconds,
     scanned: fieldOf(fieldOf(fieldOf(env, 'artifact'), 'scan'), 'failOn') !== undefined,
-    deploySeconds: deploySeconds!,
-    approvalSeconds: approvalSeconds!,
-    bakeSeconds: bakes as number[],
-    extensionSeconds: extensionSeconds!,
-    watchSeconds: watchSeconds!,
+    deploySeconds,
+    approvalSeconds,
+    bakeSeconds: bakes,
+    extensionSeconds,
+    watchSeconds,
+    ...(fieldOf(env, 'alarmsAtStart') === 'wait' ? { alarmsAtStart: 'wait' as const } : {}),
+    ...(seconds(fieldOf(fieldOf(env, 'analysis'), 'interval'))
+      ? { analysisIntervalSeconds: seconds(fieldOf(fieldOf(env, 'analysis'), 'interval')) }
+      : {}),
   });
 }
 
@@ -811,7 +770,19 @@ export const SluiceConfigSchema = z
 
 export type SluiceConfig = z.output<typeof SluiceConfigSchema>;
 export type EnvironmentConfig = SluiceConfig['environments'][number];
-export type DeployConfig = EnvironmentConfig['deploy'];
+
+/** The environment of that name, or undefined when the config has none. */
+export function environmentNamed(
+  config: Pick<SluiceConfig, 'environments'>,
+  name: string | undefined,
+): EnvironmentConfig | undefined {
+  return config.environments.find((e) => e.name === name);
+}
+
+/** Who may approve, abort or promote an environment's release in Slack: nobody without a Slack approval. */
+export function approversOf(env: EnvironmentConfig | undefined): readonly string[] {
+  return env?.approval.type === 'slack' ? env.approval.approvers : [];
+}
 
 /** One problem in a config, with the path a person can find it at. */
 export interface ConfigProblem {

@@ -337,11 +337,10 @@ function recordedLive(record: ReleaseRecord): string | undefined {
 }
 
 function trafficChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
-  if (!facts.listener.ok || !facts.listener.value || facts.listener.value.forwardActions.length !== 1)
+  const [forward, ...others] = (facts.listener.ok && facts.listener.value?.forwardActions) || [];
+  if (!forward || others.length > 0)
     return [warn('traffic', 'not checked: no single forward action to read', 'fix the listener check first')];
-  const weights: Weights = Object.fromEntries(
-    facts.listener.value.forwardActions[0]!.targetGroups.map((g) => [g.arn, g.weight]),
-  );
+  const weights: Weights = Object.fromEntries(forward.targetGroups.map((g) => [g.arn, g.weight]));
   const reading = readListener(weights, env.targetGroups);
   const shown = describeWeights(weights, env.targetGroups);
   const lock = facts.lock.ok ? facts.lock.value : undefined;
@@ -406,9 +405,13 @@ function recordedCheck(env: EnvironmentConfig, facts: EnvironmentFacts, live: st
       facts.releases.error,
       'dynamodb:Query on the release table',
     );
-  const last = facts.releases.value.find((r) => recordedLive(r) !== undefined);
-  if (!last) return ok('recorded', 'no release has ended here yet: nothing to compare');
-  const expected = recordedLive(last)!;
+  const [last, expected] = facts.releases.value
+    .map((r) => [r, recordedLive(r)] as const)
+    .find((pair): pair is readonly [ReleaseRecord, string] => pair[1] !== undefined) ?? [
+    undefined,
+    undefined,
+  ];
+  if (!last || !expected) return ok('recorded', 'no release has ended here yet: nothing to compare');
   if (live === expected)
     return ok('recorded', `the live group is the one release ${last.releaseId} left live`);
   return fail(
@@ -575,10 +578,9 @@ function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] 
 
 /** The side the listener serves now, when it serves one group wholly. */
 function liveSide(env: EnvironmentConfig, facts: EnvironmentFacts): 'blue' | 'green' | undefined {
-  if (!facts.listener.ok || facts.listener.value?.forwardActions.length !== 1) return undefined;
-  const weights: Weights = Object.fromEntries(
-    facts.listener.value.forwardActions[0]!.targetGroups.map((g) => [g.arn, g.weight]),
-  );
+  const [forward, ...others] = (facts.listener.ok && facts.listener.value?.forwardActions) || [];
+  if (!forward || others.length > 0) return undefined;
+  const weights: Weights = Object.fromEntries(forward.targetGroups.map((g) => [g.arn, g.weight]));
   const reading = readListener(weights, env.targetGroups);
   if (reading.kind !== 'settled') return undefined;
   return reading.targets.live === env.targetGroups.blue ? 'blue' : 'green';
@@ -621,7 +623,8 @@ function passRolesCheck(env: EnvironmentConfig, ecs: EcsFacts): Check {
       `deploy.passRoles is unset: Sluice may pass any role of the account to ECS (the services use ${roles.join(', ') || 'no role'})`,
       `set deploy.passRoles to ${roles.length ? roles.join(', ') : 'the task and execution roles'}`,
     );
-  const missing = roles.filter((r) => !deploy.passRoles!.includes(r));
+  const passRoles = deploy.passRoles ?? [];
+  const missing = roles.filter((r) => !passRoles.includes(r));
   return missing.length > 0
     ? fail(
         'ecs:passRoles',

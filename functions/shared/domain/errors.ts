@@ -35,6 +35,10 @@ export class ListenerStateError extends SluiceError {
 export class StickinessError extends SluiceError {
   override readonly name = 'StickinessError';
 }
+/** An environment's deploy window does not open (or its freeze does not end) within its maxWindowWait. */
+export class WindowWaitExceededError extends SluiceError {
+  override readonly name = 'WindowWaitExceededError';
+}
 /** An alarm the environment watches is in ALARM. */
 export class AlarmFiredError extends SluiceError {
   override readonly name = 'AlarmFiredError';
@@ -83,6 +87,23 @@ export class InvalidInputError extends SluiceError {
   override readonly name = 'InvalidInputError';
 }
 
+/** The canary analysis found a regression beyond the tolerance; the message is its evidence in numbers. */
+export class CanaryRegressionError extends SluiceError {
+  override readonly name = 'CanaryRegressionError';
+}
+/** At a bake's end the analysis could neither pass nor fail the canary, and the environment's policy fails it. */
+export class CanaryInconclusiveError extends SluiceError {
+  override readonly name = 'CanaryInconclusiveError';
+}
+/** An alarm the environment watches was in ALARM when the release started (`alarmsAtStart`); nothing moved. */
+export class AlarmsAtStartError extends SluiceError {
+  override readonly name = 'AlarmsAtStartError';
+}
+/** `alarmsAtStart: wait`: an alarm is still in ALARM; the state machine retries for up to 10 minutes. */
+export class AlarmsAtStartPendingError extends SluiceError {
+  override readonly name = 'AlarmsAtStartPendingError';
+}
+
 /** Reads an error name and message out of a Step Functions Catch result ({ Error, Cause }). */
 export function describeCaught(caught: { Error?: string; Cause?: string } | undefined): {
   error: CauseError;
@@ -110,10 +131,6 @@ export class ScanPendingError extends SluiceError {
   override readonly name = 'ScanPendingError';
 }
 
-/** Required checks have not finished yet; the state machine retries. */
-export class BuildPendingError extends SluiceError {
-  override readonly name = 'BuildPendingError';
-}
 /** Another release holds the environment and this one waits for it (concurrency `queue`, otherBranches, or the same commit released by another execution); the state machine retries. */
 export class ReleaseQueuedError extends SluiceError {
   override readonly name = 'ReleaseQueuedError';
@@ -129,6 +146,15 @@ export class ReleaseSupersededError extends SluiceError {
 export class ContentionError extends SluiceError {
   override readonly name = 'ContentionError';
 }
+/**
+ * A call on one environment's resources was asked for with another environment's scope (its
+ * ARN names another account or region than the scope's environment): refused before any call,
+ * so one environment's role never reaches another's resources.
+ */
+export class WrongAccountError extends SluiceError {
+  override readonly name = 'WrongAccountError';
+}
+
 /** The release was stopped (alarm, abort, superseded) while this step ran; its traffic change was undone. */
 export class ReleaseStoppedError extends SluiceError {
   override readonly name = 'ReleaseStoppedError';
@@ -153,11 +179,14 @@ export const EXECUTION_ERROR_NAMES = [
 export const SLUICE_ERRORS = {
   AlarmFiredError,
   AlarmNotFoundError,
+  AlarmsAtStartError,
+  AlarmsAtStartPendingError,
+  CanaryInconclusiveError,
+  CanaryRegressionError,
   ApprovalRejectedError,
   ApprovalRequestError,
   ArtifactNotVerifiedError,
   BuildNotVerifiedError,
-  BuildPendingError,
   ContentionError,
   DeployError,
   InsufficientDataError,
@@ -172,6 +201,8 @@ export const SLUICE_ERRORS = {
   ScanPendingError,
   StickinessError,
   TrafficShiftError,
+  WindowWaitExceededError,
+  WrongAccountError,
 } as const;
 
 /** The name of an error a Sluice handler throws (each class's `override readonly name`). */

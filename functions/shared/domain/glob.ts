@@ -11,7 +11,7 @@ export function globToRegExp(glob: string): RegExp {
 function translate(glob: string): string {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
+    const c = glob.charAt(i);
     if (c === '*') {
       if (glob[i + 1] === '*') {
         const slash = glob[i + 2] === '/';
@@ -40,7 +40,7 @@ function translate(glob: string): string {
           .join('|')})`;
         i = end;
       }
-    } else if (c === '\\' && i + 1 < glob.length) out += escapeChar(glob[++i]!);
+    } else if (c === '\\' && i + 1 < glob.length) out += escapeChar(glob.charAt(++i));
     else out += escapeChar(c);
   }
   return out;

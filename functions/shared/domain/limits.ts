@@ -33,8 +33,13 @@ export const PIPELINE_EXECUTION_TIMEOUT_SECONDS = 259_200;
 export const PIPELINE_STAGE_OVERHEAD_SECONDS = 1_500;
 export const PIPELINE_FIXED_OVERHEAD_SECONDS = 1_500;
 
-/** An environment's maxWindowWait when the config sets none: how long a pipeline waits for its window or a freeze's end. */
-export const DEFAULT_MAX_WINDOW_WAIT_SECONDS = 4 * 3600;
+/**
+ * An environment's maxWindowWait when the config sets none: how long a pipeline waits for its
+ * window or a freeze's end (an operator's freeze holds any environment). Counted per environment
+ * in the route's 72 h, so it is short; an environment with windows sets the longest gap it means
+ * to wait across.
+ */
+export const DEFAULT_MAX_WINDOW_WAIT_SECONDS = 3600;
 
 /** release.asl.json's BeginRelease retrier on ReleaseQueuedError. */
 export const QUEUE_WAIT_SECONDS = 30 * 120;
@@ -57,6 +62,19 @@ export const APPROVAL_REQUEST_RETRY_SECONDS = 3_000;
 export const RELEASE_FIXED_TASKS_SECONDS = 1_500;
 export const RELEASE_STEP_TASKS_SECONDS = 400;
 
+/**
+ * release.asl.json's CheckAlarmsAtStart retrier on AlarmsAtStartPendingError (`alarmsAtStart:
+ * wait`): 20 retries 30 s apart, each attempt at most the Task's 60 s. A test holds it to the ASL.
+ */
+export const ALARMS_AT_START_WAIT_SECONDS = 20 * 30 + 21 * 60;
+/** release.asl.json's AnalyzeCanary TimeoutSeconds: each look of the analysis adds at most this to its bake. */
+export const ANALYZE_CANARY_TASK_SECONDS = 60;
+
+/** How many times AnalyzeCanary runs over the bakes: once per interval, the last one shortened. */
+function analysisLooks(bakes: number[], interval: number | undefined): number {
+  return interval ? bakes.reduce((n, bake) => n + Math.ceil(bake / interval), 0) : 0;
+}
+
 /** What one environment's release can take at most, part by part. */
 export interface WorstCase {
   queue: number;
@@ -69,6 +87,10 @@ export interface WorstCase {
   bakes: number;
   extensions: number;
   watch: number;
+  /** `alarmsAtStart: wait`: the wait for an alarm in ALARM to clear. */
+  alarmsAtStart: number;
+  /** The canary analysis' looks, one Task per interval of each bake. */
+  analysis: number;
 }
 
 export interface WorstCaseInput {
@@ -85,6 +107,9 @@ export interface WorstCaseInput {
   /** The longest a bake may be extended for missing data (0 when the policy fails instead). */
   extensionSeconds: number;
   watchSeconds: number;
+  alarmsAtStart?: 'refuse' | 'wait' | 'ignore';
+  /** The analysis interval, when the environment has `analysis`. */
+  analysisIntervalSeconds?: number;
 }
 
 /** Each part of the longest a release of this environment can run. */
@@ -104,6 +129,8 @@ export function worstCase(env: WorstCaseInput): WorstCase {
     // Each bake, and the watch, may be extended once up to the limit.
     extensions: env.extensionSeconds * (env.bakeSeconds.length + 1),
     watch: env.watchSeconds,
+    alarmsAtStart: env.alarmsAtStart === 'wait' ? ALARMS_AT_START_WAIT_SECONDS : 0,
+    analysis: analysisLooks(env.bakeSeconds, env.analysisIntervalSeconds) * ANALYZE_CANARY_TASK_SECONDS,
   };
 }
 
@@ -123,6 +150,8 @@ export function describeWorstCase(parts: WorstCase): string {
     bakes: 'bakes',
     extensions: 'no-data extensions',
     watch: 'watch',
+    alarmsAtStart: 'wait for alarms at the start',
+    analysis: 'canary analysis looks',
   };
   return (Object.keys(names) as (keyof WorstCase)[])
     .filter((key) => parts[key] > 0)

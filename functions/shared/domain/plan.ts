@@ -1,5 +1,5 @@
 import type { AnalysisSettings, Comparison } from './analysis.js';
-import type { EnvironmentConfig, SluiceConfig } from './config.js';
+import { type EnvironmentConfig, environmentNamed, type SluiceConfig } from './config.js';
 import { attemptName, executionName, routeTag } from './execution-name.js';
 import { matchesAny } from './glob.js';
 import { renderImageTag } from './limits.js';
@@ -137,32 +137,62 @@ export function planRelease(
   deliveryId?: string,
   attempt = 1,
 ): ReleasePlan | Ignored {
+  const target = pushTarget(config, event);
+  if (target.kind === 'ignored') return target;
+  const { branch, route } = target;
+  const release = releaseRefOf(config, event, branch, deliveryId, attempt);
+  // The route is part of every name: the same commit pushed to a branch of another route is
+  // another pipeline, not a duplicate (StartExecution refuses a name used in the last 90 days).
+  const names = { tag: routeTag(route), sha: event.after, attempt };
+  const environments = route.environments.map((envName, i) =>
+    environmentPlan(config, route, release, names, envName, i),
+  );
+  return {
+    kind: 'release',
+    release,
+    route,
+    environments,
+    expectedSeconds: environments.reduce((sum, env) => sum + env.expectedSeconds + env.soakSeconds, 0),
+    worstCaseDetectionSeconds: Math.max(...environments.map((env) => env.worstCaseDetectionSeconds)),
+    pipeline: pipelinePlan(config, route, release, names, environments),
+  };
+}
+
+/** The branch and route a push releases on, or why it releases nothing. */
+function pushTarget(
+  config: SluiceConfig,
+  event: PushEvent,
+): Ignored | { kind: 'target'; branch: string; route: Route } {
+  const ignored = (reason: string): Ignored => ({ kind: 'ignored', reason });
   if (event.repository?.full_name?.toLowerCase() !== config.repository.toLowerCase()) {
-    return {
-      kind: 'ignored',
-      reason: `push to ${event.repository?.full_name ?? 'an unknown repository'}, not ${config.repository}`,
-    };
+    return ignored(
+      `push to ${event.repository?.full_name ?? 'an unknown repository'}, not ${config.repository}`,
+    );
   }
   if (!event.ref?.startsWith('refs/heads/')) {
-    return { kind: 'ignored', reason: `${event.ref} is not a branch (tag pushes are not releases)` };
+    return ignored(`${event.ref} is not a branch (tag pushes are not releases)`);
   }
   const branch = event.ref.slice('refs/heads/'.length);
-  if (event.deleted || ZERO_SHA.test(event.after)) {
-    return { kind: 'ignored', reason: `branch ${branch} was deleted` };
-  }
-  if (!SHA.test(event.after)) {
-    return { kind: 'ignored', reason: `pushed commit "${event.after}" is not a SHA` };
-  }
+  if (event.deleted || ZERO_SHA.test(event.after)) return ignored(`branch ${branch} was deleted`);
+  if (!SHA.test(event.after)) return ignored(`pushed commit "${event.after}" is not a SHA`);
   const routes = routesOf(config);
   const route = routes.find((r) => matchesAny(r.branches, branch));
   if (!route) {
-    return {
-      kind: 'ignored',
-      reason: `branch ${branch} matches no route (${routes.map((r) => r.name).join('; ')})`,
-    };
+    return ignored(`branch ${branch} matches no route (${routes.map((r) => r.name).join('; ')})`);
   }
+  return { kind: 'target', branch, route };
+}
 
-  const release: ReleaseRef = {
+/** What the push releases: the service at the pushed commit, who pushed it and the commit's first line. */
+function releaseRefOf(
+  config: SluiceConfig,
+  event: PushEvent,
+  branch: string,
+  deliveryId: string | undefined,
+  attempt: number,
+): ReleaseRef {
+  const commit = event.head_commit;
+  return {
     id: releaseId(config.service, event.after),
     repository: config.repository,
     service: config.service,
@@ -173,73 +203,88 @@ export function planRelease(
     ...(deliveryId ? { deliveryId } : {}),
     ...(event.before && SHA.test(event.before) ? { before: event.before } : {}),
     ...pushedAtOf(event),
-    ...(event.head_commit?.message
+    ...(commit?.message
       ? {
           commit: {
             // The first line only: the approval message shows it, and the execution input stays small.
-            message: event.head_commit.message.split('\n')[0]!.slice(0, 200),
-            author: event.head_commit.author?.username ?? event.head_commit.author?.name ?? 'unknown',
-            url: event.head_commit.url ?? `https://github.com/${config.repository}/commit/${event.after}`,
+            message: (commit.message.split('\n')[0] ?? '').slice(0, 200),
+            author: commit.author?.username ?? commit.author?.name ?? 'unknown',
+            url: commit.url ?? `https://github.com/${config.repository}/commit/${event.after}`,
           },
         }
       : {}),
     attempt,
   };
+}
 
-  // The route is part of every name: the same commit pushed to a branch of another route is
-  // another pipeline, not a duplicate (StartExecution refuses a name used in the last 90 days).
-  const tag = routeTag(route);
-  const environments = route.environments.map((envName, i): EnvironmentPlan => {
-    const env = config.environments.find((e) => e.name === envName)!;
-    const steps: StepInput[] = env.steps.map((step, index) => ({
-      index,
-      weight: step.weight,
-      bakeSeconds: step.bake,
-    }));
-    const name = attemptName(executionName(env.name, config.repository, event.after, tag), attempt);
-    const bakes = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
-    const last = i === route.environments.length - 1;
-    return {
-      name: env.name,
-      startsOn: i === 0 ? 'push' : 'promotion',
-      executionName: name,
-      input: {
-        release,
-        environment: environmentInput(config, env, route.buildTimeoutSeconds),
-        steps,
-        executionName: name,
-      },
-      expectedSeconds: bakes + env.watch,
-      worstCaseDetectionSeconds: Math.max(env.watch, ...steps.map((s) => s.bakeSeconds)),
-      // Nothing follows the last environment, so it has nothing to soak for.
-      soakSeconds: last ? 0 : env.soak,
-    };
-  });
-  const pipelineName = attemptName(executionName('pipeline', config.repository, event.after, tag), attempt);
+/** What every execution name of one push's attempt is made of. */
+interface NameParts {
+  tag: string;
+  sha: string;
+  attempt: number;
+}
 
+/** One environment of the route: its execution, its input, and how long it takes when healthy. */
+function environmentPlan(
+  config: SluiceConfig,
+  route: Route,
+  release: ReleaseRef,
+  { tag, sha, attempt }: NameParts,
+  envName: string,
+  position: number,
+): EnvironmentPlan {
+  const env = environmentNamed(config, envName);
+  // checkSluiceConfig refuses a route naming an environment the config does not have.
+  if (!env) throw new Error(`route ${route.name} names no configured environment ${envName}`);
+  const steps: StepInput[] = env.steps.map((step, index) => ({
+    index,
+    weight: step.weight,
+    bakeSeconds: step.bake,
+  }));
+  const name = attemptName(executionName(env.name, config.repository, sha, tag), attempt);
+  const bakes = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
+  const last = position === route.environments.length - 1;
   return {
-    kind: 'release',
-    release,
-    route,
-    environments,
-    expectedSeconds: environments.reduce((sum, env) => sum + env.expectedSeconds + env.soakSeconds, 0),
-    worstCaseDetectionSeconds: Math.max(...environments.map((env) => env.worstCaseDetectionSeconds)),
-    pipeline: {
-      executionName: pipelineName,
-      input: {
-        pipeline: {
-          executionName: pipelineName,
-          route: { name: route.name, environments: route.environments },
-          release,
-        },
-        stages: environments.map((env) => ({
-          name: env.name,
-          executionName: env.executionName,
-          soak: env.soakSeconds > 0,
-          soakSeconds: env.soakSeconds,
-          input: env.input,
-        })),
+    name: env.name,
+    startsOn: position === 0 ? 'push' : 'promotion',
+    executionName: name,
+    input: {
+      release,
+      environment: environmentInput(config, env, route.buildTimeoutSeconds),
+      steps,
+      executionName: name,
+    },
+    expectedSeconds: bakes + env.watch,
+    worstCaseDetectionSeconds: Math.max(env.watch, ...steps.map((s) => s.bakeSeconds)),
+    // Nothing follows the last environment, so it has nothing to soak for.
+    soakSeconds: last ? 0 : env.soak,
+  };
+}
+
+/** The one execution the push starts: the pipeline, which runs each environment's release in turn. */
+function pipelinePlan(
+  config: SluiceConfig,
+  route: Route,
+  release: ReleaseRef,
+  { tag, sha, attempt }: NameParts,
+  environments: EnvironmentPlan[],
+): ReleasePlan['pipeline'] {
+  const pipelineName = attemptName(executionName('pipeline', config.repository, sha, tag), attempt);
+  return {
+    executionName: pipelineName,
+    input: {
+      pipeline: {
+        executionName: pipelineName,
+        route: { name: route.name, environments: route.environments },
+        release,
       },
+      stages: environments.map((env) => ({
+        name: env.name,
+        executionName: env.executionName,
+        soak: env.soakSeconds > 0,
+        soakSeconds: env.soakSeconds,
+        input: env.input,
+      })),
     },
   };
 }

@@ -64,10 +64,10 @@ const pushes = (hops: number) => (hops === 1 ? 'the next push' : `${hops} pushes
 
 function byTime(a: PushRef, b: PushRef): PushOrder | undefined {
   if (a.pushedAt === undefined || b.pushedAt === undefined || a.pushedAt === b.pushedAt) return undefined;
-  const at = (p: PushRef) => new Date(p.pushedAt! * 1000).toISOString();
+  const at = (seconds: number) => new Date(seconds * 1000).toISOString();
   return {
     order: a.pushedAt > b.pushedAt ? 'newer' : 'older',
-    how: `${shortSha(a.sha)} was pushed to ${a.branch} at ${at(a)}, ${shortSha(b.sha)} to ${b.branch} at ${at(b)}`,
+    how: `${shortSha(a.sha)} was pushed to ${a.branch} at ${at(a.pushedAt)}, ${shortSha(b.sha)} to ${b.branch} at ${at(b.pushedAt)}`,
   };
 }
 

@@ -140,6 +140,7 @@ export type HistoryEvent =
   | 'shifted'
   | 'promote_now'
   | 'alarm'
+  | 'analysis'
   | 'promoted'
   | 'succeeded'
   | 'scaled_down'
@@ -157,6 +158,8 @@ export type HistoryEvent =
   | 'plan_posted'
   | 'stage_started'
   | 'stage_succeeded'
+  | 'window_wait'
+  | 'window_opened'
   | 'check_run_failed';
 
 /** Some of the history events, named where a type lists them: each name is checked against the list. */
@@ -172,6 +175,7 @@ export interface HistoryEntry {
 /** What ended a release, in one word. */
 export type Trigger =
   | 'alarm'
+  | 'analysis'
   | 'handler_error'
   | 'manual'
   | 'timeout'
@@ -269,7 +273,14 @@ export interface ReleaseRecord extends RecordBase {
 /** A pipeline's own record: the route's environments in order, the one running, the plan's check run. */
 export interface PipelineRecord extends RecordBase {
   kind: 'pipeline';
-  pipeline: { route: string; environments: string[]; current?: string; checkRunId?: number };
+  pipeline: {
+    route: string;
+    environments: string[];
+    current?: string;
+    checkRunId?: number;
+    /** While the pipeline waits for an environment's deploy window or a freeze's end. */
+    waiting?: { environment: string; until?: string; reason: string; since: string };
+  };
 }
 
 /** Either kind of record the release store keeps. */

@@ -6,6 +6,8 @@ export interface Route {
   branches: string[];
   environments: string[];
   buildTimeoutSeconds: number;
+  /** A hotfix route: its environments' freezes do not hold it (their windows do). */
+  passFreezes: boolean;
 }
 
 /** The routes a config defines; without `routes`, releaseBranches walk every environment in order. */
@@ -22,5 +24,6 @@ export function routesOf(config: SluiceConfig): Route[] {
     branches: r.branches,
     environments: r.environments,
     buildTimeoutSeconds: r.buildTimeout,
+    passFreezes: ('passFreezes' in r && r.passFreezes) === true,
   }));
 }

@@ -9,6 +9,13 @@
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
+/** The weekday of an index, 0 = Sunday as Date.getUTCDay counts; wraps past 6. */
+function weekdayAt(index: number): Weekday {
+  const day = WEEKDAYS[((index % 7) + 7) % 7];
+  if (day === undefined) throw new RangeError(`no weekday at ${index}`);
+  return day;
+}
+
 /** An open window: on these days, from..to in the time zone's wall-clock time (`to` may be 24:00). */
 export interface DeployWindow {
   days: Weekday[];
@@ -177,7 +184,7 @@ function openingsAround(window: DeployWindow, at: Date, daysAhead: number): { st
   for (let d = -1; d <= daysAhead; d++) {
     // Calendar arithmetic on the local date; UTC is only a carrier for the y/m/d.
     const date = new Date(Date.UTC(here.year, here.month - 1, here.day + d));
-    const weekday = WEEKDAYS[date.getUTCDay()]!;
+    const weekday = weekdayAt(date.getUTCDay());
     if (!window.days.includes(weekday)) continue;
     const [y, m, dd] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
     out.push({
@@ -260,7 +267,7 @@ export function expandDays(spec: string): Weekday[] | undefined {
   if (from < 0 || to < 0) return undefined;
   const days: Weekday[] = [];
   for (let i = from; ; i = (i + 1) % 7) {
-    days.push(WEEKDAYS[i]!);
+    days.push(weekdayAt(i));
     if (i === to) break;
   }
   return days;
@@ -292,7 +299,64 @@ export function waitTimestamp(at: Date): string {
 /** "Mon 09:00 Europe/Berlin": when a window opens, as the people who set it read it. */
 export function describeLocal(at: Date, timeZone: string): string {
   const t = localTime(at, timeZone);
-  const day = t.weekday[0]!.toUpperCase() + t.weekday.slice(1);
+  const day = t.weekday.charAt(0).toUpperCase() + t.weekday.slice(1);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${day} ${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)} ${timeZone}`;
+}
+
+const fieldOf = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+
+/** "09:00-16:00" → [540, 960]; undefined unless the end is after the start. */
+export function windowHours(value: string): [number, number] | undefined {
+  const [from, to, ...rest] = value.split('-');
+  if (rest.length > 0 || from === undefined || to === undefined) return undefined;
+  const [a, b] = [parseClock(from.trim()), parseClock(to.trim())];
+  return a !== undefined && b !== undefined && a < b && a < 1440 ? [a, b] : undefined;
+}
+
+/** An environment's windows as the window rules read them. */
+export function windowsOf(env: {
+  windows?: { days: string[]; hours: string; timeZone: string }[] | undefined;
+}): DeployWindow[] {
+  return (env.windows ?? []).map((w) => {
+    // The schema refused any hours or days these do not parse, so neither throws on a loaded config.
+    const hours = windowHours(w.hours);
+    if (!hours) throw new Error(`window hours ${w.hours} do not parse`);
+    const [fromMinute, toMinute] = hours;
+    const days = w.days.map((d) => {
+      const expanded = expandDays(d);
+      if (!expanded) throw new Error(`window days ${d} do not parse`);
+      return expanded;
+    });
+    return {
+      days: [...new Set(days.flat())],
+      fromMinute,
+      toMinute,
+      timeZone: w.timeZone,
+    };
+  });
+}
+
+/** One freeze of the config as instants; a date is read in the freeze's zone, the first window's, or UTC. */
+export function freezeOf(freeze: unknown, windows: unknown): Freeze | undefined {
+  const firstZone = fieldOf(Array.isArray(windows) ? windows[0] : undefined, 'timeZone');
+  const named = fieldOf(freeze, 'timeZone') ?? firstZone;
+  // A zone with its own problem reported: order the dates in UTC meanwhile.
+  const zone = typeof named === 'string' && isTimeZone(named) ? named : 'UTC';
+  const [from, to, reason] = ['from', 'to', 'reason'].map((k) => fieldOf(freeze, k));
+  if (typeof from !== 'string' || typeof to !== 'string') return undefined;
+  const start = parseDateOrInstant(from, zone);
+  const end = parseDateOrInstant(to, zone, true);
+  return start && end
+    ? { from: start, to: end, reason: typeof reason === 'string' ? reason : '' }
+    : undefined;
+}
+
+/** An environment's configured freezes as instants. */
+export function freezesOf(env: {
+  freezes?: unknown[] | undefined;
+  windows?: unknown[] | undefined;
+}): Freeze[] {
+  return (env.freezes ?? []).flatMap((f) => freezeOf(f, env.windows) ?? []);
 }

@@ -43,6 +43,8 @@ export interface ThreadState {
   notified: number;
   /** History entries already reflected in GitHub deployment statuses. */
   deployed: number;
+  /** A fingerprint of the release's message as last posted or updated, to skip an update that changes nothing. */
+  card?: string;
 }
 
 export interface ThreadStore {

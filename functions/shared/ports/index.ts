@@ -1,3 +1,4 @@
+import type { AccessScope } from '../domain/accounts.js';
 import type { SluiceConfig } from '../domain/config.js';
 import type { AlarmSource } from './alarm-source.js';
 import type { ApprovalStore, ThreadStore } from './approvals.js';
@@ -14,6 +15,7 @@ import type { Secrets } from './secrets.js';
 import type { ServiceScaler } from './service-scaler.js';
 import type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router.js';
 
+export type { AccessScope } from '../domain/accounts.js';
 export type { AlarmEpisode, AlarmSource, AlarmState, AlarmStatus } from './alarm-source.js';
 export type { ApprovalStore, DecideResult, ThreadState, ThreadStore } from './approvals.js';
 export type { ArtifactVerifier, ImageReport, Severity } from './artifact-verifier.js';
@@ -24,6 +26,7 @@ export type { Deployer, DeployRequest, DeployResult } from './deployer.js';
 export type { CanaryMetricsQuery, MetricsSource } from './metrics.js';
 export type {
   ChatMessage,
+  DeploymentLinks,
   DeploymentState,
   DeploymentTracker,
   Notifier,
@@ -50,20 +53,24 @@ export type { ListenerRef, TrafficReader, TrafficRouter } from './traffic-router
 export interface Ports {
   /** The validated Sluice config this installation runs. */
   config(): SluiceConfig;
-  /** Reads a listener's weights and target health (no writes, so no write permissions). */
-  trafficReader(listener: ListenerRef): TrafficReader;
-  trafficRouter(listener: ListenerRef): TrafficRouter;
-  alarms(): AlarmSource;
+  /**
+   * Reads a listener's weights and target health (no writes, so no write permissions).
+   * Every port on an environment's resources takes the scope it is used in: on AWS, an
+   * environment in its own account is reached with its role, assumed for that scope.
+   */
+  trafficReader(listener: ListenerRef, scope: AccessScope): TrafficReader;
+  trafficRouter(listener: ListenerRef, scope: AccessScope): TrafficRouter;
+  alarms(scope: AccessScope): AlarmSource;
   /** Per-target-group load balancer metrics, for the canary analysis. */
-  metrics(): MetricsSource;
-  deployer(provider: 'ecs' | 'external'): Deployer;
+  metrics(scope: AccessScope): MetricsSource;
+  deployer(provider: 'ecs' | 'external', scope: AccessScope): Deployer;
   /** Resizes a side's service (ECS DescribeServices and UpdateService only). */
-  serviceScaler(provider: 'ecs' | 'external'): ServiceScaler;
+  serviceScaler(provider: 'ecs' | 'external', scope: AccessScope): ServiceScaler;
   buildVerifier(): BuildVerifier;
   /** Sluice's own check run on the commit ("Sluice plan"). */
   checkReporter(): CheckReporter;
   /** The image registry (ECR): the image exists, and its scan findings. */
-  artifacts(): ArtifactVerifier;
+  artifacts(scope: AccessScope): ArtifactVerifier;
   releases(): ReleaseStore;
   /** Every push to a release branch as received, and each environment's newest push per branch: how pushes are ordered. */
   pushes(): PushLog;

@@ -27,6 +27,14 @@ export interface Notifier {
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive';
 
+/** The links a deployment status carries on GitHub (its "View deployment" and its log). */
+export interface DeploymentLinks {
+  /** Where the environment is reached: the configured `url`, else the listener's (locally). */
+  environmentUrl?: string;
+  /** Where a person follows the release: the execution's console page on AWS, the local page locally. */
+  logUrl?: string;
+}
+
 /** GitHub Deployments: where each commit runs, per environment. */
 export interface DeploymentTracker {
   create(request: {
@@ -40,5 +48,10 @@ export interface DeploymentTracker {
     deploymentId: number,
     state: DeploymentState,
     description: string,
+    links?: DeploymentLinks,
   ): Promise<void>;
+  /** The page where a person follows one release's execution, where the backend has one. */
+  logUrl?(release: { releaseId: string; environment: string; executionName: string }): string | undefined;
+  /** The environment's address when the config names none (locally, its listener's URL). */
+  environmentUrl?(environment: string): string | undefined;
 }

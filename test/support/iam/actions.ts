@@ -100,6 +100,10 @@ export const SPECIAL_CASES: Record<string, { resources: Build; why: string }> = 
     resources: () => ['*'],
     why: "CloudWatch API reference, DescribeAlarmHistory: a composite alarm's history is returned only with a permission scoped to *",
   },
+  'cloudwatch:GetMetricData': {
+    resources: () => ['*'],
+    why: "Service Authorization Reference, Amazon CloudWatch: GetMetricData's only resource type (dataset) is for OTLP metrics; classic metrics such as AWS/ApplicationELB have no ARN and are authorized on *",
+  },
   'ecs:RegisterTaskDefinition': {
     resources: () => ['*'],
     why: 'ECS: RegisterTaskDefinition takes no resource-level permission (the revision it creates has no ARN before the call), so it is granted on *',

@@ -9,9 +9,10 @@ import { awsDeployer } from '../../../functions/shared/aws/ecs-deployer.js';
 import { awsServiceScaler } from '../../../functions/shared/aws/ecs-service-scaler.js';
 import { awsTrafficRouter } from '../../../functions/shared/aws/elbv2-traffic-router.js';
 import { awsDeferral } from '../../../functions/shared/aws/lambda-deferral.js';
-import { resetAwsPorts } from '../../../functions/shared/aws/ports.js';
+import { forgetBuilt } from '../../../functions/shared/aws/once.js';
 import { awsSecrets } from '../../../functions/shared/aws/secrets-manager.js';
 import { awsOrchestrator } from '../../../functions/shared/aws/sfn-orchestrator.js';
+import { accessScope } from '../../../functions/shared/domain/accounts.js';
 import type { ReleaseInput, ReleaseRecord, Weights } from '../../../functions/shared/domain/release.js';
 import type { PortName } from '../../../functions/shared/ports/index.js';
 import type { SecretName } from '../../../functions/shared/ports/secrets.js';
@@ -242,7 +243,7 @@ export async function drivePort(
   inputs: ReleaseInput[],
   options: { execution?: readonly ExecutionAccess[]; secrets?: readonly SecretName[] } = {},
 ): Promise<SdkCall[]> {
-  resetAwsPorts();
+  forgetBuilt();
   drives += 1;
   const fake = new FakeAws(inputs);
   const recording = recordSdkCalls(fake.respond);
@@ -283,16 +284,16 @@ export const DRIVERS: Record<PortName, Driver> = {
   },
   now: async () => undefined,
   trafficReader: async (inputs) => {
-    for (const { environment } of inputs) {
-      const reader = watch(awsTrafficRouter(environment));
+    for (const { environment, release } of inputs) {
+      const reader = watch(awsTrafficRouter(environment, accessScope(environment.name, release.id)));
       await reader.readWeights();
       await reader.healthyTargets(environment.targetGroups.green);
       await reader.stickinessSeconds();
     }
   },
   trafficRouter: async (inputs) => {
-    for (const { environment } of inputs) {
-      const router = watch(awsTrafficRouter(environment));
+    for (const { environment, release } of inputs) {
+      const router = watch(awsTrafficRouter(environment, accessScope(environment.name, release.id)));
       await router.shift({ [environment.targetGroups.blue]: 90, [environment.targetGroups.green]: 10 });
       await router.readWeights();
       await router.healthyTargets(environment.targetGroups.green);
@@ -300,14 +301,15 @@ export const DRIVERS: Record<PortName, Driver> = {
     }
   },
   alarms: async (inputs) => {
-    const names = inputs.flatMap((i) => i.environment.alarms);
-    const alarms = watch(awsAlarms());
-    await alarms.describe(names);
-    await alarms.alarmedSince(names, new Date('2026-01-01T00:00:00Z'));
+    for (const { environment, release } of inputs) {
+      const alarms = watch(awsAlarms(accessScope(environment.name, release.id)));
+      await alarms.describe(environment.alarms);
+      await alarms.alarmedSince(environment.alarms, new Date('2026-01-01T00:00:00Z'));
+    }
   },
   metrics: async (inputs) => {
-    for (const { environment } of inputs) {
-      await watch(awsMetrics()).intervals({
+    for (const { environment, release } of inputs) {
+      await watch(awsMetrics(accessScope(environment.name, release.id))).intervals({
         listenerArn: environment.listenerArn,
         canary: environment.targetGroups.green,
         baseline: environment.targetGroups.blue,
@@ -319,10 +321,10 @@ export const DRIVERS: Record<PortName, Driver> = {
     }
   },
   deployer: async (inputs) => {
-    for (const { environment } of inputs) {
+    for (const { environment, release } of inputs) {
       const { deploy, targetGroups } = environment;
       if (deploy.provider !== 'ecs') continue;
-      const deployer = watch(awsDeployer('ecs'));
+      const deployer = watch(awsDeployer('ecs', accessScope(environment.name, release.id)));
       await deployer.deploy({
         environment: environment.name,
         deploy,
@@ -333,10 +335,10 @@ export const DRIVERS: Record<PortName, Driver> = {
     }
   },
   serviceScaler: async (inputs) => {
-    for (const { environment } of inputs) {
+    for (const { environment, release } of inputs) {
       const { deploy, targetGroups } = environment;
       if (deploy.provider !== 'ecs') continue;
-      await watch(awsServiceScaler('ecs')).resize({
+      await watch(awsServiceScaler('ecs', accessScope(environment.name, release.id))).resize({
         environment: environment.name,
         deploy,
         targetGroupArn: targetGroups.blue,
@@ -346,9 +348,13 @@ export const DRIVERS: Record<PortName, Driver> = {
     }
   },
   artifacts: async (inputs) => {
-    for (const { environment } of inputs) {
+    for (const { environment, release } of inputs) {
       if (environment.artifact)
-        await watch(awsArtifacts()).describe(environment.artifact.repository, 'c0ffee0', true);
+        await watch(awsArtifacts(accessScope(environment.name, release.id))).describe(
+          environment.artifact.repository,
+          'c0ffee0',
+          true,
+        );
     }
   },
   releases: async (inputs) => {
@@ -379,6 +385,11 @@ export const DRIVERS: Record<PortName, Driver> = {
       await store.acquireLock(record.environment, owner);
       await store.lockHolder(record.environment);
       await store.releaseLock(record.environment, owner);
+      const at = '2026-01-01T00:00:00.000Z';
+      await store.startFreeze({ environment: record.environment, reason: 'drive', by: 'iam', startedAt: at });
+      await store.activeFreeze(record.environment, new Date(at));
+      await store.endFreeze(record.environment, 'iam', at);
+      await store.freezeLog(record.environment);
     }
     await store.list();
   },
