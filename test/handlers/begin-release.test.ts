@@ -10,9 +10,8 @@ import {
   type Orchestrator,
   systemClock,
 } from '../../functions/shared/ports/index.js';
-import { shaOf } from '../scenarios/harness.js';
 import { fixedClock, NOW, taskContext } from '../support/ports.js';
-import { recordOf, releaseInput } from '../support/release.js';
+import { recordOf, releaseInput, shaOf } from '../support/release.js';
 import { FakeLoadBalancer } from '../support/traffic.js';
 
 const shortOf = (input: ReleaseInput) => input.release.sha.slice(0, 7);

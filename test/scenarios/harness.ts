@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ export function scenarioConfig(environment: Record<string, unknown> = {}): Confi
   });
 }
 
-export const shaOf = (label: string) => createHash('sha1').update(label).digest('hex');
+export { shaOf } from '../support/release.js';
 
 /** A running embedded runtime plus the moves a test makes: push, wait, look. */
 export class Scenario {

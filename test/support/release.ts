@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EnvironmentPlan, ReleasePlan } from '../../functions/shared/domain/plan.js';
 import { planRelease } from '../../functions/shared/domain/plan.js';
 import { newRecord } from '../../functions/shared/domain/records.js';
@@ -34,3 +35,6 @@ export function recordOf(input: ReleaseInput, overrides: Partial<ReleaseRecord> 
     ...overrides,
   };
 }
+
+/** A commit SHA made from a label, so a test names its pushes. */
+export const shaOf = (label: string) => createHash('sha1').update(label).digest('hex');
