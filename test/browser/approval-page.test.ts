@@ -7,7 +7,7 @@ import { chromiumPath, describeWithTool } from '../support/tools.js';
 
 /** Debian's chromium (`apt-get install -y chromium`); `.ci/run` installs it where it is missing. */
 const CHROMIUM = chromiumPath();
-const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
 let scenario: Scenario | undefined;
 let server: RunningServer | undefined;

@@ -36,7 +36,7 @@ describe('Domain: config — canary analysis and alarms at the start', () => {
       ],
     });
     expect(input.alarmsAtStart).toBe('refuse');
-    expect(environmentInput(config, config.environments[0]!).analysis).toBeUndefined();
+    expect(environmentInput(config, config.environments[2]!).analysis).toBeUndefined();
   });
 
   it('reads a CloudWatch metric comparison with a TargetGroup dimension', () => {

@@ -29,7 +29,7 @@ describe('Domain: config', () => {
       const [dev, staging, prod] = config.environments;
       expect(dev?.steps).toEqual([
         { weight: 10, bake: 60 },
-        { weight: 50, bake: 60 },
+        { weight: 50, bake: 900 },
         { weight: 100, bake: 60 },
       ]);
       expect(dev).toMatchObject({

@@ -230,6 +230,8 @@ describe('Domain: AWS limits a config is held to', () => {
     for (const env of document.environments) {
       env.steps = [{ weight: 100, bake: env.name === 'prod' ? '16h' : '20h' }];
       env.soak = '4h';
+      // Without the analysis' looks (up to a minute each), each environment fits its own 24h.
+      delete env.analysis;
     }
 
     const problems = problemsOf(document);
@@ -246,6 +248,8 @@ describe('Domain: AWS limits a config is held to', () => {
     for (const env of document.environments) {
       env.steps = [{ weight: 100, bake: env.name === 'prod' ? '16h' : '20h' }];
       env.soak = '4h';
+      // Without the analysis' looks (up to a minute each), each environment fits its own 24h.
+      delete env.analysis;
     }
 
     expect(problemsOf(document)).toEqual([

@@ -19,12 +19,12 @@ describe('Function: scheduleOf', () => {
     // Assess
     expect(schedule.map((r) => [r.name, r.startsAt])).toEqual([
       ['dev', '2026-12-03T14:50:00.000Z'],
-      ['staging', '2026-12-03T14:55:00.000Z'],
+      ['staging', '2026-12-03T15:09:00.000Z'],
       ['prod', '2026-12-07T08:00:00.000Z'],
     ]);
     expect(schedule[2]).toMatchObject({
-      reachesAt: '2026-12-03T15:14:00.000Z',
-      wait: 'waits 88h 46m: outside its deploy windows; opens Mon 2026-12-07 09:00 Europe/Berlin',
+      reachesAt: '2026-12-03T15:28:00.000Z',
+      wait: 'waits 88h 32m: outside its deploy windows; opens Mon 2026-12-07 09:00 Europe/Berlin',
       approval: { approvers: ['U024BE7LH'], timeoutSeconds: 14400 },
     });
     expect(schedule[0]?.approval).toBe('none');

@@ -2,10 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AssumeRoleCommandInput } from '@aws-sdk/client-sts';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../../embedded/config.js';
-import { targetStackName } from '../../functions/shared/domain/accounts.js';
+import { EnvironmentClients } from '../../functions/shared/aws/environment-clients.js';
+import { type AccessScope, accessScope, targetStackName } from '../../functions/shared/domain/accounts.js';
 import {
   AccountsError,
   functionRoleName,
@@ -18,6 +21,7 @@ import { FUNCTION_PORTS, type FunctionName } from '../../infra/function-ports.js
 import { addSluice } from '../../infra/sluice-app.js';
 import { SluiceTargetStack } from '../../infra/target-stack.js';
 import { type AuthRequest, authorize, evaluate, type Statement } from '../support/iam/evaluator.js';
+import { PASS_THROUGH, recordSdkCalls } from '../support/iam/sdk-recorder.js';
 import { type CfnResource, functionStatements, TemplateResolver } from '../support/iam/template.js';
 import { describeWithTool } from '../support/tools.js';
 
@@ -220,11 +224,13 @@ describe('Trust policy of an environment role (sts:AssumeRole across accounts)',
       const context: Record<string, string> = env === prod ? { 'sts:ExternalId': PROD_EXTERNAL_ID } : {};
       const admitted = names.filter((name) => sts(env, caller(name), 'sts:AssumeRole', context));
       // The rule, stated here on its own: the ELBv2 ports always touch the environment; the
-      // alarms, deployer/serviceScaler and artifacts ports only where it has alarms, an ECS deploy, an image.
+      // alarms, metrics, deployer/serviceScaler and artifacts ports only where it has alarms, an
+      // analysis, an ECS deploy, an image.
       const touches = (port: string) =>
         port === 'trafficReader' ||
         port === 'trafficRouter' ||
         (port === 'alarms' && spec.alarms.length > 0) ||
+        (port === 'metrics' && spec.analysis !== undefined) ||
         ((port === 'deployer' || port === 'serviceScaler') && spec.deploy.provider === 'ecs') ||
         (port === 'artifacts' && spec.artifact !== undefined);
       const expected = names.filter((name) => (FUNCTION_PORTS[name] as readonly string[]).some(touches));
@@ -321,6 +327,94 @@ describe('Trust policy of an environment role (sts:AssumeRole across accounts)',
       }),
     ).toBe(true);
     expect(sts(prod, operator, 'sts:AssumeRole', { 'sts:ExternalId': PROD_EXTERNAL_ID })).toBe(false);
+  });
+});
+
+// The IAM contract's drive for STS: the AssumeRole that functions/shared/aws/environment-clients.ts
+// sends, recorded as the SDK sends it, decided against the synthesized identity and trust policies.
+// (iam-contract.test.ts synthesizes the single-account example, where no function assumes a role.)
+describe('The AssumeRole the environment clients send, as IAM decides it', () => {
+  /** The calls an environment client makes to get its credentials, STS answered in place of AWS. */
+  async function credentialCalls(scope: AccessScope) {
+    const clients = new EnvironmentClients({
+      config: () => config,
+      base: { region: 'us-east-1', credentials: { accessKeyId: 'contract', secretAccessKey: 'contract' } },
+    });
+    const recording = recordSdkCalls((call) =>
+      call.command === 'AssumeRole'
+        ? {
+            Credentials: {
+              AccessKeyId: 'ASIACONTRACT',
+              SecretAccessKey: 'contract',
+              SessionToken: 'contract',
+              Expiration: new Date(Date.now() + 3_600_000),
+            },
+          }
+        : PASS_THROUGH,
+    );
+    try {
+      const elb = clients.client(ElasticLoadBalancingV2Client, scope);
+      await (elb.config.credentials as () => Promise<unknown>)();
+    } finally {
+      recording.stop();
+    }
+    return recording.calls;
+  }
+
+  /** What IAM evaluates for one AssumeRole request ("Pass session tags in AWS STS", "sts:SourceIdentity"). */
+  function requestOf(input: AssumeRoleCommandInput) {
+    const context: AuthRequest['context'] = {
+      ...(input.ExternalId ? { 'sts:ExternalId': input.ExternalId } : {}),
+      ...(input.SourceIdentity ? { 'sts:SourceIdentity': input.SourceIdentity } : {}),
+      ...(input.Tags?.length ? { 'aws:TagKeys': input.Tags.map((t) => t.Key ?? '') } : {}),
+      ...Object.fromEntries((input.Tags ?? []).map((t) => [`aws:RequestTag/${t.Key}`, t.Value ?? ''])),
+    };
+    const actions = [
+      'sts:AssumeRole' as const,
+      ...(input.Tags?.length ? (['sts:TagSession'] as const) : []),
+      ...(input.SourceIdentity ? (['sts:SetSourceIdentity'] as const) : []),
+    ];
+    return { context, actions };
+  }
+
+  it("is allowed for each function holding the environment's ports, and for no other", async () => {
+    for (const name of ['prod', 'staging', 'perf']) {
+      const env = target(name);
+      const calls = await credentialCalls(accessScope(name, `checkout-${name}-a1b2c3d`));
+
+      expect(calls.map((c) => `${c.service}:${c.command}`)).toEqual(['STS:AssumeRole']);
+      const input = calls[0]!.input as unknown as AssumeRoleCommandInput;
+      expect(input).toMatchObject({ RoleArn: env.roleArn, RoleSessionName: `checkout-${name}-a1b2c3d` });
+      const { context, actions } = requestOf(input);
+      expect(actions).toContain('sts:TagSession');
+      const reaching = functionsReaching(envNamed(name));
+      for (const fn of names) {
+        for (const action of actions) {
+          expect([fn, action, sts(env, caller(fn), action, context)]).toEqual([
+            fn,
+            action,
+            reaching.includes(fn),
+          ]);
+        }
+      }
+    }
+  });
+
+  it("carries prod's ExternalId and the human actor as SourceIdentity, both admitted by prod's trust", async () => {
+    const prod = target('prod');
+    const calls = await credentialCalls(
+      accessScope(
+        'prod',
+        'checkout-prod-a1b2c3d',
+        'arn:aws:sts::123456789012:assumed-role/Admin/alice@acme.com',
+      ),
+    );
+
+    const input = calls[0]!.input as unknown as AssumeRoleCommandInput;
+    expect(input).toMatchObject({ ExternalId: PROD_EXTERNAL_ID, SourceIdentity: 'alice@acme.com' });
+    const { context, actions } = requestOf(input);
+    expect(actions).toEqual(['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity']);
+    for (const action of actions) expect(sts(prod, caller('Rollback'), action, context)).toBe(true);
   });
 });
 

@@ -172,6 +172,16 @@ const WRAPPED: Record<string, string> = {
   ServicesStable: 'DescribeServices',
 };
 
+/**
+ * Commands this suite cannot drive on the single-account example stack, each checked elsewhere
+ * against the policies that decide it.
+ */
+const CHECKED_ELSEWHERE: Record<string, string> = {
+  // Sent only for an environment in its own account; the synthesized trust and identity policies
+  // of the multi-account fixture decide the request the environment clients build.
+  AssumeRole: "test/infra/accounts.test.ts, 'The AssumeRole the environment clients send, as IAM decides it'",
+};
+
 /** Every command the AWS adapters can send, read from their imports. */
 function commandsImportedByAdapters(): string[] {
   const dir = join(root, 'functions/shared/aws');
@@ -207,7 +217,7 @@ describe('IAM contract: what the adapters send, against what each function may d
     const imported = commandsImportedByAdapters();
     expect(imported.length).toBeGreaterThan(0);
     const recorded = new Set(sent.map((c) => c.command));
-    expect(imported.filter((c) => !recorded.has(c))).toEqual([]);
+    expect(imported.filter((c) => !recorded.has(c) && !(c in CHECKED_ELSEWHERE))).toEqual([]);
   });
 
   it('drives every method of every AWS adapter it reaches', () => {

@@ -1,4 +1,4 @@
-import type { SluiceConfig } from './config.js';
+import { environmentNamed, type SluiceConfig } from './config.js';
 import { formatDuration } from './duration.js';
 import { DEFAULT_MAX_WINDOW_WAIT_SECONDS } from './limits.js';
 import type { ReleasePlan } from './plan.js';
@@ -29,7 +29,8 @@ export function scheduleOf(
 ): EnvironmentSchedule[] {
   let reaches = at;
   return plan.environments.map((envPlan) => {
-    const env = config.environments.find((e) => e.name === envPlan.name)!;
+    const env = environmentNamed(config, envPlan.name);
+    if (!env) throw new Error(`the plan names environment ${envPlan.name}, which the config does not have`);
     const freeze = adHoc[env.name];
     const verdict = judgeWindow(
       {

@@ -390,6 +390,19 @@ export const DRIVERS: Record<PortName, Driver> = {
       await store.activeFreeze(record.environment, new Date(at));
       await store.endFreeze(record.environment, 'iam', at);
       await store.freezeLog(record.environment);
+      const { environment: _e, steps: _s, ...base } = record;
+      await store.createPipeline({
+        ...base,
+        kind: 'pipeline',
+        executionName: `pipeline-${record.releaseId}`,
+        pipeline: { route: 'main', environments: [record.environment] },
+      });
+      await store.pipelineOf(record.releaseId);
+      await store.updatePipeline(
+        record.releaseId,
+        { pipeline: { route: 'main', environments: [record.environment], current: record.environment } },
+        { event: 'stage_started', detail: record.environment },
+      );
     }
     await store.list();
   },
