@@ -109,6 +109,9 @@ export function arnLocation(arn: string): { region: string; account: string } | 
  * The account an environment's resources live in: its `account.id`, else the account of its
  * listener (the delivery stack's own, for an environment without `account`).
  */
-export function environmentAccountId(env: { account?: EnvironmentAccount; listenerArn: string }): string | undefined {
+export function environmentAccountId(env: {
+  account?: EnvironmentAccount;
+  listenerArn: string;
+}): string | undefined {
   return env.account?.id ?? arnLocation(env.listenerArn)?.account;
 }
