@@ -17,6 +17,8 @@
  * history, split at its `started` entries, one attempt each: an earlier attempt that rolled back
  * still counts as a failed deployment after a later one succeeded.
  */
+
+import { parseDuration } from './duration.js';
 import {
   type HistoryEntry,
   type HistoryEvent,
@@ -207,6 +209,13 @@ export interface MetricsOptions {
   now: Date;
   /** The window's length in seconds, ending now. @default 30 days */
   sinceSeconds?: number;
+}
+
+/** A metrics window: "30d", "2w", or a config duration ("12h", "90m", "3600"); undefined when none, or zero. */
+export function parseWindow(value: string): number | undefined {
+  const days = /^(\d+)\s*([dw])$/.exec(value.trim());
+  const seconds = days ? Number(days[1]) * (days[2] === 'w' ? 7 : 1) * 86_400 : parseDuration(value);
+  return seconds && seconds > 0 ? seconds : undefined;
 }
 
 const between = (at: string | undefined, from: number, to: number) => {
