@@ -1,5 +1,6 @@
 import type { AnalysisSettings, Comparison } from './analysis.js';
-import { type EnvironmentConfig, environmentNamed, type SluiceConfig } from './config.js';
+import type { EnvironmentConfig, SluiceConfig } from './config.js';
+import { environmentNamed } from './environments.js';
 import { attemptName, executionName, routeTag } from './execution-name.js';
 import { matchesAny } from './glob.js';
 import { renderImageTag } from './limits.js';
