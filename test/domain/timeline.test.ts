@@ -229,6 +229,39 @@ describe('Function: buildTimeline', () => {
   });
 });
 
+describe('Function: buildTimeline, a later attempt', () => {
+  it("draws only the current attempt: the record's history goes on, its steps and times start afresh", () => {
+    // Prepare: attempt 1 was rolled back by its alarm; attempt 2 (a re-push) is at its first step
+    const record = recordOf(input, {
+      status: 'in_progress',
+      attempt: 2,
+      startedAt: at(200),
+      steps: [step(0, 10, 220)],
+      history: [
+        entry(0, 'started'),
+        entry(10, 'idle_attached'),
+        entry(20, 'shifted'),
+        entry(90, 'alarm', 'shop-prod-5xx in ALARM'),
+        entry(95, 'rolled_back', 'AlarmFiredError: alarm fired'),
+        entry(200, 'started', 'attempt 2'),
+        entry(210, 'idle_attached'),
+        entry(220, 'shifted'),
+      ],
+    });
+
+    // Act
+    const timeline = buildTimeline(record, { groups, now: T0 + 240_000 });
+
+    // Assess
+    expect(timeline.from).toBe(T0 + 200_000);
+    expect(timeline.weight).toEqual([
+      { at: T0 + 210_000, value: 0 },
+      { at: T0 + 220_000, value: 10 },
+    ]);
+    expect(timeline.markers).toEqual([]);
+  });
+});
+
 describe('Function: trafficFromAnalysis (what the record holds on AWS)', () => {
   const settings: AnalysisSettings = {
     intervalSeconds: 60,

@@ -1,5 +1,5 @@
 import type { AnalysisVerdict } from './analysis.js';
-import type { HistoryEvent, ReleaseRecord } from './release.js';
+import type { HistoryEntry, HistoryEvent, ReleaseRecord } from './release.js';
 import { entryWords, type GroupNames, groupName } from './release-words.js';
 
 /**
@@ -108,6 +108,20 @@ const MARKERS: Partial<Record<HistoryEvent, MarkerKind>> = {
 };
 
 const ms = (iso: string) => Date.parse(iso);
+
+/**
+ * The history of the record's current attempt: a re-push after a failed, aborted or rolled-back
+ * attempt keeps the record (and its history) and starts afresh with a `started` entry
+ * (records.ts newAttempt), while steps and times are this attempt's alone. With their indices
+ * in the whole history, which entryWords reads.
+ */
+export function currentAttempt(record: ReleaseRecord): { entry: HistoryEntry; index: number }[] {
+  let first = 0;
+  record.history.forEach((h, i) => {
+    if (h.event === 'started') first = i;
+  });
+  return record.history.map((entry, index) => ({ entry, index })).slice(first);
+}
 const shortSha = (sha: string) => (/^[0-9a-f]{40}$/.test(sha) ? sha.slice(0, 7) : sha);
 
 /** The timeline of one environment's release. */
@@ -121,7 +135,7 @@ export function buildTimeline(record: ReleaseRecord, options: TimelineOptions = 
 
   const times = [
     ms(record.startedAt),
-    ...record.history.map((h) => ms(h.at)),
+    ...currentAttempt(record).map((h) => ms(h.entry.at)),
     ...record.steps.map((s) => ms(s.at)),
     ...versions.flatMap((v) => v.requestRate.map((p) => p.at)),
   ].filter(Number.isFinite);
@@ -158,15 +172,16 @@ export function buildTimeline(record: ReleaseRecord, options: TimelineOptions = 
 export function weightOverTime(record: ReleaseRecord): SeriesPoint[] {
   const idle = record.targets?.idle;
   const writes: { at: number; weight: number; order: number }[] = [];
+  const history = currentAttempt(record).map((h) => h.entry);
   const startAt = (
-    record.history.find((h) => h.event === 'idle_attached') ?? record.history.find((h) => h.event === 'began')
+    history.find((h) => h.event === 'idle_attached') ?? history.find((h) => h.event === 'began')
   )?.at;
   writes.push({ at: ms(startAt ?? record.startedAt), weight: 0, order: 0 });
   for (const step of record.steps) {
     const served = idle !== undefined ? step.observed[idle] : undefined;
     writes.push({ at: ms(step.at), weight: served ?? step.weight, order: 1 });
   }
-  for (const entry of record.history) {
+  for (const entry of history) {
     if (entry.event === 'promoted') writes.push({ at: ms(entry.at), weight: 100, order: 2 });
     if (entry.event === 'traffic_restored') {
       const to = record.restoredTo;
@@ -189,9 +204,10 @@ export function weightOverTime(record: ReleaseRecord): SeriesPoint[] {
 /** The entries a person looks for, in words; an alarm the record only names in its cause gets one too. */
 export function markersOf(record: ReleaseRecord, groups?: GroupNames): TimelineMarker[] {
   const markers: TimelineMarker[] = [];
-  record.history.forEach((entry, i) => {
+  const history = currentAttempt(record);
+  for (const { entry, index: i } of history) {
     const kind = MARKERS[entry.event];
-    if (!kind) return;
+    if (!kind) continue;
     const verdict =
       entry.event === 'analysis'
         ? (/^(pass|fail|inconclusive)\b/.exec(entry.detail ?? '')?.[1] as AnalysisVerdict | undefined)
@@ -202,13 +218,13 @@ export function markersOf(record: ReleaseRecord, groups?: GroupNames): TimelineM
       text: entryWords(record, i, groups),
       ...(verdict ? { verdict } : {}),
     });
-  });
+  }
   const cause = record.cause;
   if (
     cause?.trigger === 'alarm' &&
     cause.alarm &&
     cause.alarmChangedAt &&
-    !record.history.some((h) => h.event === 'alarm')
+    !history.some((h) => h.entry.event === 'alarm')
   ) {
     markers.push({ at: ms(cause.alarmChangedAt), kind: 'alarm', text: `Alarm ${cause.alarm} went to ALARM` });
   }
@@ -229,7 +245,7 @@ export function trafficFromAnalysis(record: ReleaseRecord): GroupTraffic | undef
   const start = ms(first);
   const traffic: GroupTraffic = { [record.targets.idle]: [], [record.targets.live]: [] };
   const number = (s: string | undefined) => Number((s ?? '').replaceAll(',', ''));
-  for (const entry of record.history) {
+  for (const { entry } of currentAttempt(record)) {
     if (entry.event !== 'analysis') continue;
     const m = ANALYSIS_COUNTS.exec(entry.detail ?? '');
     const at = ms(entry.at);
