@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Hono } from 'hono';
+import { metricsOf } from '../functions/shared/control/delivery-metrics.js';
 import { endFreeze, startFreeze } from '../functions/shared/control/freeze.js';
 import {
   abortRelease,
@@ -11,6 +12,7 @@ import {
   ManualActionError,
   rollbackEnvironment,
 } from '../functions/shared/control/manual-control.js';
+import { parseWindow } from '../functions/shared/domain/delivery-metrics.js';
 import { isReleaseRecord, type ReleaseRecord } from '../functions/shared/domain/release.js';
 import { timeline as historyWords, statusWords } from '../functions/shared/domain/release-words.js';
 import { embeddedDoctor } from './doctor.js';
@@ -174,6 +176,23 @@ export function createApp(runtime: EmbeddedRuntime, options: AppOptions): Hono {
   );
 
   app.get('/api/status', async (c) => c.json({ environments: await environmentStatus(runtime.ports) }));
+
+  // DORA's four metrics from the release records: ?since=30d (default), ?production=<environment>.
+  app.get('/api/metrics', async (c) => {
+    const since = c.req.query('since');
+    const sinceSeconds = since === undefined ? undefined : parseWindow(since);
+    if (since !== undefined && sinceSeconds === undefined)
+      return c.json({ error: 'since must be a window such as 30d, 2w or 12h' }, 400);
+    const production = c.req.query('production');
+    if (production !== undefined && !runtime.config.environments.some((e) => e.name === production))
+      return c.json({ error: `no environment named ${production}` }, 400);
+    return c.json(
+      await metricsOf(runtime.ports, {
+        ...(sinceSeconds ? { sinceSeconds } : {}),
+        ...(production ? { production } : {}),
+      }),
+    );
+  });
 
   app.get('/api/doctor', async (c) => c.json(await embeddedDoctor(runtime)));
 
