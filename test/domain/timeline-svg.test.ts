@@ -163,5 +163,7 @@ describe('Function: renderTimelineSvg', () => {
     expect(wellFormed(svg)).toContain('path');
     expect(svg.match(/<path /g)).toHaveLength(1);
     expect(svg).toContain('No traffic recorded for this release');
+    expect(svg).toContain('>green: ');
+    expect(svg).toContain('>blue: previous version<');
   });
 });

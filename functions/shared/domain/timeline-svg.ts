@@ -101,9 +101,24 @@ export function renderTimelineSvg(timeline: Timeline): string {
         colour: colourOf(v.group, i),
         text: `${v.group}: ${v.label}${v.role === 'new' ? ' (new)' : ''}`,
       }))
-    : timeline.newGroup
-      ? [{ colour: colourOf(timeline.newGroup, 0), text: `${timeline.newGroup}: ${timeline.version} (new)` }]
-      : [];
+    : [
+        ...(timeline.newGroup
+          ? [
+              {
+                colour: colourOf(timeline.newGroup, 0),
+                text: `${timeline.newGroup}: ${timeline.version} (new)`,
+              },
+            ]
+          : []),
+        ...(timeline.previousGroup
+          ? [
+              {
+                colour: colourOf(timeline.previousGroup, 1),
+                text: `${timeline.previousGroup}: previous version`,
+              },
+            ]
+          : []),
+      ];
   for (const item of versionLegend) {
     parts.push(
       `<rect x="${legendX}" y="33" width="12" height="12" fill="${item.colour}"/>`,
