@@ -1,4 +1,5 @@
 import type { EnvironmentStatus } from '../functions/shared/control/manual-control.js';
+import type { DeliveryMetrics, DurationStats } from '../functions/shared/domain/delivery-metrics.js';
 import { formatDuration } from '../functions/shared/domain/duration.js';
 import type { Ignored, ReleasePlan } from '../functions/shared/domain/plan.js';
 import type { EnvironmentInput } from '../functions/shared/domain/release.js';
@@ -96,4 +97,66 @@ export function formatStatus(environments: EnvironmentStatus[]): string {
       return [head, ...(releases.length > 0 ? releases : ['  no releases yet'])].join('\n');
     })
     .join('\n');
+}
+
+/** A duration in milliseconds as people read it: "1,234 ms" under a minute, else "40m 12s". */
+const ms = (value: number | undefined) =>
+  value === undefined
+    ? '-'
+    : value < 60_000
+      ? `${value.toLocaleString('en-US')} ms`
+      : formatDuration(Math.round(value / 1000));
+
+const distribution = (d: DurationStats) =>
+  d.n === 0 ? 'none measured (n=0)' : `median ${ms(d.medianMs)}, p90 ${ms(d.p90Ms)} (n=${d.n}`;
+
+/** `sluice status --metrics`: each environment's four DORA metrics with the counts behind them. */
+export function formatMetrics(m: DeliveryMetrics): string {
+  const lines = [
+    `delivery metrics over ${m.window.days} days (${m.window.since} → ${m.window.until}); production is ${m.production}`,
+  ];
+  for (const df of m.deploymentFrequency) {
+    const env = df.environment;
+    const lead = m.leadTime.find((l) => l.environment === env);
+    const cfr = m.changeFailureRate.find((c) => c.environment === env);
+    const ttr = m.timeToRestore.find((t) => t.environment === env);
+    lines.push(
+      '',
+      `${env}${env === m.production ? ' (production)' : ''}`,
+      `  deployment frequency: ${df.deployments} deployment(s) (${df.perDay}/day, ${df.perWeek}/week; ${df.daysWithADeployment} day(s) with one)`,
+    );
+    if (lead)
+      lines.push(
+        `  lead time for changes: ${distribution(lead)}${lead.n ? `: ${lead.fromCommit} from the commit's time, ${lead.fromPush} from the push's)` : ''}`,
+      );
+    if (cfr)
+      lines.push(
+        `  change failure rate: ${cfr.failed}/${cfr.deployments}${cfr.rate === null ? '' : ` = ${Math.round(cfr.rate * 1000) / 10}%`} (${cfr.rolledBack} rolled back, ${cfr.failedToDeploy} failed; not counted: ${cfr.excluded.superseded} superseded, ${cfr.excluded.aborted} aborted, ${cfr.excluded.rejected} rejected; ${cfr.open} still running)`,
+      );
+    if (ttr) {
+      const by = Object.entries(ttr.byTrigger)
+        .map(
+          ([trigger, n]) =>
+            `${n} by ${trigger === 'manual' ? 'a person' : trigger === 'unknown' ? 'an unrecorded cause' : `the ${trigger}`}`,
+        )
+        .join(', ');
+      lines.push(`  time to restore: ${distribution(ttr)}${ttr.n ? `: ${by})` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** An alarm's state change and what Sluice did about it, in words (the alarm handler's answer is data). */
+export function alarmWords(
+  detail: { alarmName: string; previousState: { value: string }; state: { value: string } },
+  result: unknown,
+): string {
+  const answer = result as { action?: string; reason?: string; releaseId?: string } | undefined;
+  const did =
+    answer?.action === 'rolled_back'
+      ? ` — ${answer.releaseId ?? 'the release'} rolled back at once`
+      : answer?.action === 'ignored' && answer.reason && detail.state.value === 'ALARM'
+        ? ` — nothing to do: ${answer.reason}`
+        : '';
+  return `  ⚑ alarm ${detail.alarmName}: ${detail.previousState.value} → ${detail.state.value}${did}`;
 }
