@@ -1,21 +1,37 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Epoch } from '../embedded/alb.js';
 import type { ConfigFile } from '../embedded/config.js';
+import type { EventLog } from '../embedded/engine.js';
 import { startLoad } from '../embedded/load.js';
 import { deliver, pushPayload } from '../embedded/push.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
+import { metricsOf } from '../functions/shared/control/delivery-metrics.js';
 import { routesOf } from '../functions/shared/domain/config.js';
+import type { DeliveryMetrics } from '../functions/shared/domain/delivery-metrics.js';
 import { planRelease } from '../functions/shared/domain/plan.js';
-import type { ReleaseRecord } from '../functions/shared/domain/release.js';
+import type { ReleaseRecord, Trigger } from '../functions/shared/domain/release.js';
+import {
+  causeWords,
+  type GroupNames,
+  statusWords,
+  withoutArns,
+} from '../functions/shared/domain/release-words.js';
+import { alarmWords, formatMetrics } from './format.js';
 
+/**
+ * One (version, environment) of the demo's report. Everything in it is said in words, as a person
+ * reads it: statuses ("rolled back"), what caught a failure ("the canary analysis"), the cause as
+ * the Slack thread tells it; never an ARN, an engine event or a snake_case name (issue 21).
+ */
 export interface DemoRelease {
   version: string;
   environment: string;
-  outcome: 'promoted' | 'rolled_back' | 'not_started' | 'other';
+  outcome: 'promoted' | 'rolled back' | 'not started' | 'other';
+  /** The record's status in words. */
   status: string;
   steps: { weight: number; observedCanaryPercent: number; requests: number }[];
-  rollback?: { trigger: string; alarm?: string; trafficRestoredMs?: number; cause: string };
+  rollback?: { caughtBy: string; alarm?: string; trafficRestoredMs?: number; cause: string };
   /** The Slack approval the demo gave itself, through the signed /slack/interactions endpoint. */
   approval?: { id: string; by: string; httpStatus: number };
   /** Requests sent after traffic was restored, and how many of them the stable version answered. */
@@ -33,6 +49,8 @@ export interface DemoReport {
   planCheck?: { name: string; conclusion: string | null; updates: number };
   /** One entry per (version, environment) of the route. */
   releases: DemoRelease[];
+  /** DORA's four metrics over the demo's records, as `sluice status --metrics --json` gives them. */
+  metrics?: DeliveryMetrics;
 }
 
 const sha = (label: string) => createHash('sha1').update(`sluice-demo ${label}`).digest('hex');
@@ -112,6 +130,8 @@ interface DemoContext {
   server: Awaited<ReturnType<typeof listen>>;
   apiToken: string;
   webhookSecret: string;
+  /** Print the engine's events and the webhook's answers as JSON as well. */
+  verbose: boolean;
   /** A branch the first route matches (release/* → release/demo), and the environments it walks. */
   branch: string;
   route: string[];
@@ -136,6 +156,8 @@ export async function runDemo(options: {
   print?: Print;
   /** How long the local CI takes to complete the push's check runs. @default 3000 */
   ciDelayMs?: number;
+  /** Also print the engine's events and the webhook's answers as the JSON they are. */
+  verbose?: boolean;
 }): Promise<DemoReport> {
   const print = options.print ?? ((line: string) => console.log(line));
   const { config } = options;
@@ -144,10 +166,18 @@ export async function runDemo(options: {
   const faulty = sha('faulty');
   const regressed = sha('regressed');
 
-  const ctx = await startDemo(config, { faulty, regressed }, healthy, options.rate, print);
+  const ctx = await startDemo(
+    config,
+    { faulty, regressed },
+    healthy,
+    options.rate,
+    print,
+    options.verbose ?? false,
+  );
   const stopTicker = printTrafficEverySecond(ctx);
   const releases: DemoRelease[] = [];
   let planCheck: DemoReport['planCheck'];
+  let metrics: DeliveryMetrics | undefined;
   try {
     await sleep(1000);
     releases.push(...(await pushThroughPipeline(ctx, healthy, 'healthy', options.ciDelayMs)));
@@ -163,6 +193,7 @@ export async function runDemo(options: {
         options.ciDelayMs,
       )),
     );
+    metrics = await metricsOf(ctx.runtime.ports);
   } finally {
     stopTicker();
     await stopDemo(ctx);
@@ -186,6 +217,7 @@ export async function runDemo(options: {
     route: ctx.route,
     ...(planCheck ? { planCheck } : {}),
     releases,
+    ...(metrics ? { metrics } : {}),
   };
   printSummary(report, print);
   return report;
@@ -198,6 +230,7 @@ async function startDemo(
   healthy: string,
   rate: number,
   print: Print,
+  verbose: boolean,
 ): Promise<DemoContext> {
   const pattern = routesOf(config)[0]!.branches[0]!;
   const branch = pattern.replace(/\*+/g, 'demo').replace(/[?[\]{}]/g, '');
@@ -214,28 +247,10 @@ async function startDemo(
         : version === regressed
           ? { errorRate: REGRESSION_ERROR_RATE }
           : undefined,
-    onExecutionEvent: (execution, event) => {
-      const env = progress.envByExecution.get(execution);
-      if (env && event.type === 'ExecutionStarted') {
-        progress.current = env;
-        print(`  ▷ ${env}: release started`);
-      }
-      if (event.type === 'StateEntered' && event.state.name === 'ShiftTraffic') {
-        const step = (event.state.input as { step?: { weight: number; bakeSeconds: number } }).step;
-        if (step) print(`  → [${env}] step: ${step.weight}% to the new version, bake ${step.bakeSeconds}s`);
-      }
-      if (event.type === 'StateEntered' && event.state.name === 'Soak')
-        print(
-          `  ⋯ soak after ${(event.state.input as { current?: { stage?: { name?: string } } }).current?.stage?.name}`,
-        );
-      if (event.type === 'StateCaught')
-        print(`  ✗ ${event.state.name} failed: ${JSON.stringify(event)}`.slice(0, 200));
-    },
+    onExecutionEvent: narrator(progress, print, verbose),
     onAlarmEvent: (event, result) => {
-      const action = (result as { action?: string }).action;
-      print(
-        `  ⚑ alarm ${event.detail.alarmName}: ${event.detail.previousState.value} → ${event.detail.state.value}${action === 'rolled_back' ? ' — rolled back at once' : ''}`,
-      );
+      print(alarmWords(event.detail, result));
+      if (verbose) print(`    (alarm handler) ${JSON.stringify(result)}`);
     },
   });
   const apiToken = randomBytes(24).toString('base64url');
@@ -259,6 +274,7 @@ async function startDemo(
     server,
     apiToken,
     webhookSecret,
+    verbose,
     branch,
     route,
     responses,
@@ -319,7 +335,8 @@ async function pushThroughPipeline(
   // CI starts with the push: no check runs yet, then queued ones, then completed with events.
   const ci = runtime.github.runCi(config.repository, version, { delayMs: ciDelayMs });
   const delivery = await deliver(`${server.url}/webhooks/github`, ctx.webhookSecret, 'push', payload);
-  print(`  webhook → ${delivery.status} ${JSON.stringify(delivery.body)}`);
+  print(`  webhook → ${delivery.status}: ${webhookWords(delivery.body)}`);
+  if (ctx.verbose) print(`    (webhook answer) ${JSON.stringify(delivery.body)}`);
   await ci;
   print(`  ✓ CI: check runs completed; check_suite event delivered`);
   let ended = false;
@@ -328,7 +345,11 @@ async function pushThroughPipeline(
     ended = true;
   });
   const approved = await approvals;
-  print(`  ■ pipeline ${pipeline.status}${pipeline.cause ? ` — ${pipeline.cause}` : ''}`);
+  const pipelineRecord = await runtime.ports.releases().pipelineOf(plan.release.id);
+  print(
+    `  ■ pipeline ${pipelineRecord ? statusWords(pipelineRecord.status) : pipeline.status.toLowerCase()}${pipelineRecord?.cause ? ` — ${withoutArns(pipelineRecord.cause.message)}` : ''}`,
+  );
+  if (ctx.verbose && pipeline.cause) print(`    (engine) ${pipeline.cause}`);
   const results: DemoRelease[] = [];
   for (const env of plan.environments) {
     const record = await runtime.ports.releases().get(plan.release.id, env.name);
@@ -336,46 +357,125 @@ async function pushThroughPipeline(
       results.push({
         version,
         environment: env.name,
-        outcome: 'not_started',
+        outcome: 'not started',
         status: 'not started',
         steps: [],
       });
       continue;
     }
-    print(`  ${env.name}: release ${record.status}${record.cause ? ` — ${record.cause.message}` : ''}`);
-    const listenerArn = config.environments.find((e) => e.name === env.name)!.listenerArn;
-    const result: DemoRelease = {
-      version,
-      environment: env.name,
-      outcome:
-        record.status === 'succeeded'
-          ? 'promoted'
-          : record.status === 'rolled_back'
-            ? 'rolled_back'
-            : 'other',
-      status: record.status,
-      steps: observedSteps(record, runtime.alb.epochs(listenerArn)),
-      ...(approved[env.name] ? { approval: approved[env.name] } : {}),
-    };
-    if (record.cause) result.rollback = rollbackOf(record);
+    const configured = config.environments.find((e) => e.name === env.name)!;
+    const result = releaseResult(
+      record,
+      configured.targetGroups,
+      runtime.alb.epochs(configured.listenerArn),
+      approved[env.name],
+    );
+    print(`  ${env.name}: ${result.rollback?.cause ?? `release ${result.status}`}`);
     if (record.restoredAt) result.afterRestore = await answersAfterRestore(ctx, env.name, record, version);
     results.push(result);
   }
   return results;
 }
 
-function rollbackOf(record: ReleaseRecord): DemoRelease['rollback'] {
-  const cause = record.cause!;
+/** One environment's outcome for the report, from its record and the load balancer's epochs. */
+export function releaseResult(
+  record: ReleaseRecord,
+  groups: GroupNames,
+  epochs: Epoch[],
+  approval?: DemoRelease['approval'],
+): DemoRelease {
+  const rollback = rollbackOf(record, groups);
+  return {
+    version: record.version,
+    environment: record.environment,
+    outcome:
+      record.status === 'succeeded' ? 'promoted' : record.status === 'rolled_back' ? 'rolled back' : 'other',
+    status: statusWords(record.status),
+    steps: observedSteps(record, epochs),
+    ...(approval ? { approval } : {}),
+    ...(rollback ? { rollback } : {}),
+  };
+}
+
+/** What ended a release, as the report and the summary say it. */
+const CAUGHT_BY: Record<Trigger, string> = {
+  alarm: 'alarm',
+  analysis: 'canary analysis',
+  handler_error: 'a step that failed',
+  manual: 'a person',
+  timeout: 'a timeout',
+  superseded: 'a newer push',
+  crash: 'the release guard',
+  check_failed: 'the build checks',
+  approval: 'the approver',
+};
+
+/** A release's ending for the report: what caught it and its cause, in words. */
+export function rollbackOf(record: ReleaseRecord, groups?: GroupNames): DemoRelease['rollback'] {
+  const cause = record.cause;
+  if (!cause) return undefined;
   const restoredMs =
     record.restoredAt && cause.alarmChangedAt
       ? Date.parse(record.restoredAt) - Date.parse(cause.alarmChangedAt)
       : undefined;
   return {
-    trigger: cause.trigger,
+    caughtBy: CAUGHT_BY[cause.trigger] ?? 'an unknown cause',
     ...(cause.alarm ? { alarm: cause.alarm } : {}),
     ...(restoredMs !== undefined ? { trafficRestoredMs: restoredMs } : {}),
-    cause: cause.message,
+    cause: causeWords(record, groups),
   };
+}
+
+/**
+ * What the demo prints of the engine's events, in words: each environment's start, each step and
+ * soak, and where a release stopped. With `verbose`, the events the engine caught as their JSON too.
+ */
+export function narrator(
+  progress: { current: string; envByExecution: Map<string, string> },
+  print: Print,
+  verbose: boolean,
+): (execution: string, event: EventLog) => void {
+  return (execution, event) => {
+    const env = progress.envByExecution.get(execution);
+    if (env && event.type === 'ExecutionStarted') {
+      progress.current = env;
+      print(`  ▷ ${env}: release started`);
+    }
+    if (event.type === 'StateEntered' && event.state.name === 'ShiftTraffic') {
+      const step = (event.state.input as { step?: { weight: number; bakeSeconds: number } }).step;
+      if (step) print(`  → [${env}] step: ${step.weight}% to the new version, bake ${step.bakeSeconds}s`);
+    }
+    if (event.type === 'StateEntered' && event.state.name === 'Soak') {
+      const after = (event.state.input as { current?: { stage?: { name?: string } } }).current?.stage?.name;
+      print(`  ⋯ soak after ${after ?? 'the environment'}`);
+    }
+    if (event.type === 'StateCaught') {
+      const said = caughtWords(event.state.name, env);
+      if (said) print(said);
+      if (verbose) print(`    (engine) ${JSON.stringify(event)}`);
+    }
+  };
+}
+
+/** "ShiftTraffic" as words: "shift traffic". */
+const stateWords = (state: string) => state.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+/**
+ * The line the demo prints when the engine catches an error in a state: where, in words. The
+ * pipeline's catch of a failed environment says nothing (the pipeline's own line follows).
+ */
+export function caughtWords(state: string, environment: string | undefined): string | undefined {
+  if (!environment || state === 'ReleaseEnvironment') return undefined;
+  return `  ✗ [${environment}] the release stopped at "${stateWords(state)}"; the stable version gets all traffic back`;
+}
+
+/** The webhook's answer to a push, in words. */
+export function webhookWords(body: Record<string, unknown>): string {
+  if (body.ignored) return `ignored: ${String(body.reason ?? 'no reason given')}`;
+  if (body.duplicate) return `already seen (its release is ${String(body.status ?? 'known')})`;
+  const environments = Array.isArray(body.environments) ? body.environments.join(' → ') : 'its route';
+  if (body.started) return `pipeline started (attempt ${String(body.attempt ?? 1)}): ${environments}`;
+  return body.error ? `refused: ${String(body.error)}` : 'answered';
 }
 
 /** Which version answered the requests sent in the 1.5 s after traffic was restored. */
@@ -440,27 +540,28 @@ function judge(run: {
   if (planCheck?.conclusion !== 'success')
     problems.push(`the "Sluice plan" check run ended ${planCheck?.conclusion ?? 'missing'}, not success`);
   const badFirst = bad[0];
-  if (badFirst?.outcome !== 'rolled_back')
+  if (badFirst?.outcome !== 'rolled back')
     problems.push(`the faulty release ended ${badFirst?.status}, not rolled back`);
-  if (badFirst?.rollback?.trigger !== 'alarm')
+  if (badFirst?.rollback?.caughtBy !== CAUGHT_BY.alarm)
     problems.push(`the faulty release was not rolled back by its alarm`);
   if (badFirst?.afterRestore && badFirst.afterRestore.servedByStable !== badFirst.afterRestore.requests)
     problems.push(
       `${badFirst.afterRestore.requests - badFirst.afterRestore.servedByStable} requests after the restore reached the faulty version`,
     );
   for (const later of bad.slice(1))
-    if (later.outcome !== 'not_started') problems.push(`the faulty release reached ${later.environment}`);
+    if (later.outcome !== 'not started') problems.push(`the faulty release reached ${later.environment}`);
   const regressed = run.releases.filter((r) => r.version === run.regressed);
-  if (regressed[0]?.outcome !== 'rolled_back' || regressed[0]?.rollback?.trigger !== 'analysis')
+  if (regressed[0]?.outcome !== 'rolled back' || regressed[0]?.rollback?.caughtBy !== CAUGHT_BY.analysis)
     problems.push(
-      `the regressed release ended ${regressed[0]?.status} (${regressed[0]?.rollback?.trigger ?? 'no rollback'}), not rolled back by the canary analysis`,
+      `the regressed release ended ${regressed[0]?.status} (${regressed[0]?.rollback?.caughtBy ?? 'no rollback'}), not rolled back by the canary analysis`,
     );
   for (const later of regressed.slice(1))
-    if (later.outcome !== 'not_started') problems.push(`the regressed release reached ${later.environment}`);
+    if (later.outcome !== 'not started') problems.push(`the regressed release reached ${later.environment}`);
   return problems;
 }
 
-function printSummary(report: DemoReport, print: Print): void {
+/** The demo's closing summary: each release's outcome in words, then the delivery metrics. */
+export function printSummary(report: DemoReport, print: Print): void {
   print('\nSummary');
   for (const r of report.releases) {
     print(`  ${short(r.version)} in ${r.environment}: ${r.outcome}`);
@@ -474,9 +575,9 @@ function printSummary(report: DemoReport, print: Print): void {
       );
     if (r.rollback)
       print(
-        `    rollback: ${r.rollback.trigger}${r.rollback.alarm ? ` (${r.rollback.alarm})` : ''}${r.rollback.trafficRestoredMs !== undefined ? `, traffic restored ${r.rollback.trafficRestoredMs} ms after the alarm changed state` : ''}`,
+        `    caught by ${r.rollback.caughtBy}${r.rollback.alarm ? ` (${r.rollback.alarm})` : ''}${r.rollback.trafficRestoredMs !== undefined ? `, traffic restored ${r.rollback.trafficRestoredMs} ms after the alarm changed state` : ''}`,
       );
-    if (r.rollback?.trigger === 'analysis') print(`    evidence: ${r.rollback.cause}`);
+    if (r.rollback) print(`    ${r.rollback.cause}`);
     if (r.afterRestore)
       print(
         `    after the restore: ${r.afterRestore.servedByStable}/${r.afterRestore.requests} requests served by the stable version`,
@@ -486,6 +587,7 @@ function printSummary(report: DemoReport, print: Print): void {
     print(
       `  "${report.planCheck.name}" check run: ${report.planCheck.conclusion} after ${report.planCheck.updates} writes`,
     );
+  if (report.metrics) print(`\n${formatMetrics(report.metrics)}`);
   print(
     report.ok
       ? `\n✓ scenario ended as designed in ${(report.durationMs / 1000).toFixed(1)}s`

@@ -1,8 +1,16 @@
-import type { EnvironmentStatus } from '../functions/shared/control/manual-control.js';
+import type { EnvironmentStatus, RollbackResult } from '../functions/shared/control/manual-control.js';
+import type { DeliveryMetrics, DurationStats } from '../functions/shared/domain/delivery-metrics.js';
 import { formatDuration } from '../functions/shared/domain/duration.js';
 import type { Ignored, ReleasePlan } from '../functions/shared/domain/plan.js';
-import type { EnvironmentInput } from '../functions/shared/domain/release.js';
+import type { EnvironmentInput, ReleaseStatus } from '../functions/shared/domain/release.js';
+import {
+  type GroupNames,
+  groupName,
+  statusWords,
+  withoutArns,
+} from '../functions/shared/domain/release-words.js';
 import type { EnvironmentSchedule } from '../functions/shared/domain/schedule.js';
+import type { AdHocFreeze, FreezeRecord } from '../functions/shared/domain/windows.js';
 
 /** A plan as a person reads it in a terminal. */
 export function formatPlan(plan: ReleasePlan | Ignored, schedule: EnvironmentSchedule[] = []): string {
@@ -96,4 +104,103 @@ export function formatStatus(environments: EnvironmentStatus[]): string {
       return [head, ...(releases.length > 0 ? releases : ['  no releases yet'])].join('\n');
     })
     .join('\n');
+}
+
+/** A duration in milliseconds as people read it: "1,234 ms" under a minute, else "40m 12s". */
+const ms = (value: number | undefined) =>
+  value === undefined
+    ? '-'
+    : value < 60_000
+      ? `${value.toLocaleString('en-US')} ms`
+      : formatDuration(Math.round(value / 1000));
+
+const distribution = (d: DurationStats) =>
+  d.n === 0 ? 'none measured (n=0)' : `median ${ms(d.medianMs)}, p90 ${ms(d.p90Ms)} (n=${d.n}`;
+
+/** `sluice status --metrics`: each environment's four DORA metrics with the counts behind them. */
+export function formatMetrics(m: DeliveryMetrics): string {
+  const lines = [
+    `delivery metrics over ${m.window.days} days (${m.window.since} → ${m.window.until}); production is ${m.production}`,
+  ];
+  for (const df of m.deploymentFrequency) {
+    const env = df.environment;
+    const lead = m.leadTime.find((l) => l.environment === env);
+    const cfr = m.changeFailureRate.find((c) => c.environment === env);
+    const ttr = m.timeToRestore.find((t) => t.environment === env);
+    lines.push(
+      '',
+      `${env}${env === m.production ? ' (production)' : ''}`,
+      `  deployment frequency: ${df.deployments} deployment(s) (${df.perDay}/day, ${df.perWeek}/week; ${df.daysWithADeployment} day(s) with one)`,
+    );
+    if (lead)
+      lines.push(
+        `  lead time for changes: ${distribution(lead)}${lead.n ? `: ${lead.fromCommit} from the commit's time, ${lead.fromPush} from the push's)` : ''}`,
+      );
+    if (cfr)
+      lines.push(
+        `  change failure rate: ${cfr.failed}/${cfr.deployments}${cfr.rate === null ? '' : ` = ${Math.round(cfr.rate * 1000) / 10}%`} (${cfr.rolledBack} rolled back, ${cfr.failedToDeploy} failed; not counted: ${cfr.excluded.superseded} superseded, ${cfr.excluded.aborted} aborted, ${cfr.excluded.rejected} rejected; ${cfr.open} still running)`,
+      );
+    if (ttr) {
+      const by = Object.entries(ttr.byTrigger)
+        .map(
+          ([trigger, n]) =>
+            `${n} by ${trigger === 'manual' ? 'a person' : trigger === 'unknown' ? 'an unrecorded cause' : `the ${trigger}`}`,
+        )
+        .join(', ');
+      lines.push(`  time to restore: ${distribution(ttr)}${ttr.n ? `: ${by})` : ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** An alarm's state change and what Sluice did about it, in words (the alarm handler's answer is data). */
+export function alarmWords(
+  detail: { alarmName: string; previousState: { value: string }; state: { value: string } },
+  result: unknown,
+): string {
+  const answer = result as { action?: string; reason?: string; releaseId?: string } | undefined;
+  const did =
+    answer?.action === 'rolled_back'
+      ? ` — ${answer.releaseId ?? 'the release'} rolled back at once`
+      : answer?.action === 'ignored' && answer.reason && detail.state.value === 'ALARM'
+        ? ` — nothing to do: ${answer.reason}`
+        : '';
+  return `  ⚑ alarm ${detail.alarmName}: ${detail.previousState.value} → ${detail.state.value}${did}`;
+}
+
+/** `sluice rollback`'s answer in words: what it did and which group serves now (blue/green, never an ARN). */
+export function rollbackWords(environment: string, result: RollbackResult, groups?: GroupNames): string {
+  const live = groupName(result.live, groups);
+  const of = result.releaseId ? ` ${result.releaseId}` : '';
+  switch (result.action) {
+    case 'stopped':
+      return `${environment}: stopped the running release${of}; ${live} serves all traffic`;
+    case 'flipped':
+      return `${environment}: flipped back to the previous version; ${live} serves all traffic${result.releaseId ? ` (release ${result.releaseId} is marked rolled back)` : ''}`;
+    case 'restored':
+      return `${environment}: restored the split listener; ${live} serves all traffic (${withoutArns(result.why, groups)})`;
+  }
+}
+
+/** `sluice abort`'s answer in words. */
+export function abortWords(
+  release: string,
+  aborted: { environment: string; status: ReleaseStatus }[],
+): string {
+  return `${release}: ${aborted.map((a) => `${statusWords(a.status)} in ${a.environment}`).join(', ')}; its traffic is back on the stable version`;
+}
+
+/** `sluice freeze start|end`'s answer in words. */
+export function freezeWords(
+  answer: { freeze?: AdHocFreeze; ended?: FreezeRecord | null },
+  environment: string,
+): string {
+  if (answer.freeze) {
+    const f = answer.freeze;
+    return `${f.environment} frozen by ${f.by} since ${f.startedAt}${f.until ? ` until ${f.until}` : ' until `sluice freeze end`'}: ${f.reason}`;
+  }
+  const ended = answer.ended;
+  return ended
+    ? `${ended.environment}: the freeze by ${ended.by} (${ended.reason}) ended${ended.endedBy ? ` by ${ended.endedBy}` : ''}${ended.endedAt ? ` at ${ended.endedAt}` : ''}`
+    : `${environment}: no freeze was in force`;
 }

@@ -2,13 +2,20 @@ import { apiTokenFile, issueApiToken } from '../embedded/api-token.js';
 import type { ConfigFile } from '../embedded/config.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
+import { alarmWords } from './format.js';
 
 /** `sluice serve`: the embedded runtime behind an HTTP API, until interrupted. */
-export async function serveLocally(options: { config: ConfigFile; port: number }): Promise<void> {
+export async function serveLocally(options: {
+  config: ConfigFile;
+  port: number;
+  verbose?: boolean;
+}): Promise<void> {
   const runtime = await EmbeddedRuntime.start({
     config: options.config,
-    onAlarmEvent: (event, result) =>
-      console.log(`alarm ${event.detail.alarmName} → ${event.detail.state.value}: ${JSON.stringify(result)}`),
+    onAlarmEvent: (event, result) => {
+      console.log(alarmWords(event.detail, result).trim());
+      if (options.verbose) console.log(`  (alarm handler) ${JSON.stringify(result)}`);
+    },
   });
   const apiToken = issueApiToken();
   const server = await listen(createApp(runtime, { apiToken }), options.port);

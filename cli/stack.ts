@@ -9,10 +9,13 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDbReleaseStore } from '../functions/shared/aws/dynamodb-release-store.js';
 import { Elbv2TrafficRouter } from '../functions/shared/aws/elbv2-traffic-router.js';
+import { EnvironmentClients } from '../functions/shared/aws/environment-clients.js';
 import { SfnOrchestrator } from '../functions/shared/aws/sfn-orchestrator.js';
 import type { ManualControlPorts, StatusPorts } from '../functions/shared/control/manual-control.js';
+import type { AccessScope } from '../functions/shared/domain/accounts.js';
 import { configDigest, type SluiceConfig } from '../functions/shared/domain/config.js';
 import { systemClock } from '../functions/shared/ports/index.js';
+import type { ListenerRef } from '../functions/shared/ports/traffic-router.js';
 
 /** The outputs of the Sluice stack that the terminal commands need (infra/sluice-stack.ts). */
 const OUTPUTS = ['StateMachineArn', 'ReleaseTableName', 'ConfigDigest'] as const;
@@ -66,18 +69,28 @@ export async function connectToStack(target: StackTarget, config: SluiceConfig):
   }
   const identity = await new STSClient(clientConfig).send(new GetCallerIdentityCommand({}));
   if (!identity.Arn) throw new StackError('STS GetCallerIdentity returned no ARN');
-
-  const elbv2 = new ElasticLoadBalancingV2Client(clientConfig);
+  const caller = identity.Arn;
   const releases = new DynamoDbReleaseStore(new DynamoDBClient(clientConfig), outputs.ReleaseTableName);
   const orchestrator = new SfnOrchestrator(new SFNClient(clientConfig), outputs.StateMachineArn);
+  // Every environment adapter is built through EnvironmentClients with the operator's own
+  // credentials as the base: an environment with `account` is reached through its role, one
+  // without with those credentials, as before. The scope's actor is always the caller's ARN (never
+  // --by): the role session's SourceIdentity names the human in the environment account's
+  // CloudTrail, and the target role's trust admits an operator only with one.
+  const clients = new EnvironmentClients({ config: () => config, base: clientConfig });
+  const elbv2 = (listener: ListenerRef, scope: AccessScope) =>
+    clients.client(ElasticLoadBalancingV2Client, { ...scope, actor: caller }, [
+      listener.listenerArn,
+      listener.ruleArn,
+    ]);
   return {
-    caller: identity.Arn,
+    caller,
     ports: {
       config: () => config,
       releases: () => releases,
       orchestrator: () => orchestrator,
-      trafficRouter: (listener) => new Elbv2TrafficRouter(elbv2, listener),
-      trafficReader: (listener) => new Elbv2TrafficRouter(elbv2, listener),
+      trafficRouter: (listener, scope) => new Elbv2TrafficRouter(elbv2(listener, scope), listener),
+      trafficReader: (listener, scope) => new Elbv2TrafficRouter(elbv2(listener, scope), listener),
       now: systemClock,
     },
   };

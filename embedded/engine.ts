@@ -153,24 +153,9 @@ function remember(mark: string): void {
   }
 }
 
-/** A Lambda context for an in-process invocation. */
-export function lambdaContext(functionArn: string): Context {
-  const deadline = Date.now() + 900_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: functionArn.split(':').at(-1) ?? functionArn,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: functionArn,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: 'embedded',
-    logStreamName: 'embedded',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+import { lambdaContext } from './lambda-context.js';
+
+export { lambdaContext };
 
 /** Where the engine carries a TimeoutSecondsPath's value through Parameters (see `withTimeoutsInParameters`). */
 const TIMEOUT_FIELD = '__sluiceTimeoutSeconds';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Approval } from '../functions/shared/domain/approval.js';
-import { approversOf, environmentNamed } from '../functions/shared/domain/config.js';
+import { approversOf, environmentNamed } from '../functions/shared/domain/environments.js';
 import { isTerminal } from '../functions/shared/domain/release.js';
 import type { EmbeddedRuntime } from './runtime.js';
 import { blockActionsPayload, type ClickAction, formBody, slackHeaders } from './slack-interaction.js';

@@ -2,7 +2,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { ReleaseRecord } from '../functions/shared/domain/release.js';
 import type { ReleaseStore } from '../functions/shared/ports/release-store.js';
-import { lambdaContext } from './engine.js';
+import { lambdaContext } from './lambda-context.js';
 
 type NotifierHandler = (
   event: DynamoDBStreamEvent,

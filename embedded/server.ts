@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Hono } from 'hono';
+import { metricsOf } from '../functions/shared/control/delivery-metrics.js';
 import { endFreeze, startFreeze } from '../functions/shared/control/freeze.js';
 import {
   abortRelease,
@@ -11,11 +12,15 @@ import {
   ManualActionError,
   rollbackEnvironment,
 } from '../functions/shared/control/manual-control.js';
+import { parseWindow } from '../functions/shared/domain/delivery-metrics.js';
+import { isReleaseRecord, type ReleaseRecord } from '../functions/shared/domain/release.js';
+import { timeline as historyWords, statusWords } from '../functions/shared/domain/release-words.js';
 import { embeddedDoctor } from './doctor.js';
 import { lambdaContext } from './engine.js';
 import { clickAsSlack, pendingApprovals } from './local-approvals.js';
 import { pageHtml } from './page.js';
 import type { EmbeddedRuntime } from './runtime.js';
+import { timelineView } from './timeline.js';
 
 /** The request as a Lambda Function URL hands it to the handler (payload format 2.0). */
 function functionUrlEvent(request: Request, body: string): APIGatewayProxyEventV2 {
@@ -172,9 +177,68 @@ export function createApp(runtime: EmbeddedRuntime, options: AppOptions): Hono {
 
   app.get('/api/status', async (c) => c.json({ environments: await environmentStatus(runtime.ports) }));
 
+  // DORA's four metrics from the release records: ?since=30d (default), ?production=<environment>.
+  app.get('/api/metrics', async (c) => {
+    const since = c.req.query('since');
+    const sinceSeconds = since === undefined ? undefined : parseWindow(since);
+    if (since !== undefined && sinceSeconds === undefined)
+      return c.json({ error: 'since must be a window such as 30d, 2w or 12h' }, 400);
+    const production = c.req.query('production');
+    if (production !== undefined && !runtime.config.environments.some((e) => e.name === production))
+      return c.json({ error: `no environment named ${production}` }, 400);
+    return c.json(
+      await metricsOf(runtime.ports, {
+        ...(sinceSeconds ? { sinceSeconds } : {}),
+        ...(production ? { production } : {}),
+      }),
+    );
+  });
+
   app.get('/api/doctor', async (c) => c.json(await embeddedDoctor(runtime)));
 
-  app.get('/api/releases', async (c) => c.json({ releases: groupReleases(await store.list()) }));
+  const groupsOf = (environment: string) =>
+    runtime.config.environments.find((e) => e.name === environment)?.targetGroups;
+
+  // Each environment's history in words and its status in words, for the page (release-words.ts).
+  app.get('/api/releases', async (c) => {
+    const records = await store.list();
+    const told = new Map(
+      records
+        .filter(isReleaseRecord)
+        .map((r) => [
+          `${r.releaseId}/${r.environment}`,
+          { statusText: statusWords(r.status), words: historyWords(r, groupsOf(r.environment)) },
+        ]),
+    );
+    const releases = groupReleases(records).map((release) => ({
+      ...release,
+      environments: release.environments.map((e) => ({
+        ...e,
+        ...told.get(`${release.id}/${e.environment}`),
+      })),
+    }));
+    return c.json({ releases });
+  });
+
+  // One environment's release as a timeline (the latest environment it entered when none is named).
+  app.get('/api/releases/:id/timeline', async (c) => {
+    const id = c.req.param('id');
+    const environment = c.req.query('environment');
+    const records = (await store.recordsOf(id)).filter(isReleaseRecord);
+    const record: ReleaseRecord | undefined = environment
+      ? records.find((r) => r.environment === environment)
+      : records.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+    if (!record) return c.json({ error: `no release ${id}${environment ? ` in ${environment}` : ''}` }, 404);
+    const groups = groupsOf(record.environment);
+    const view = timelineView(record, {
+      ...(groups ? { groups } : {}),
+      cloudwatch: runtime.cloudwatch,
+      now: runtime.ports.now().getTime(),
+    });
+    return c.req.query('format') === 'svg'
+      ? c.body(view.svg, 200, { 'content-type': 'image/svg+xml; charset=utf-8' })
+      : c.json(view);
+  });
 
   app.get('/api/releases/:id', async (c) => {
     const release = groupReleases(await store.list()).find((r) => r.id === c.req.param('id'));

@@ -9,6 +9,7 @@ import { addRollbackCommand } from './rollback.js';
 import { addSchemaCommand } from './schema.js';
 import { addServeCommand } from './serve.js';
 import { addStatusCommand } from './status.js';
+import { addTimelineCommand } from './timeline.js';
 import { addValidateCommand } from './validate.js';
 
 /** Adds one or more commands to the program. */
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandModule[] = [
   addDemoCommand,
   addServeCommand,
   addStatusCommand,
+  addTimelineCommand,
   addRollbackCommand,
   addAbortCommand,
   addFreezeCommand,

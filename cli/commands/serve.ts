@@ -9,8 +9,15 @@ export function addServeCommand(program: Command): void {
     .description('run Sluice locally: webhooks, API and local load balancers')
     .option(...configOption)
     .option('-p, --port <port>', 'HTTP port for webhooks and the API', port, 8787)
-    .action(async (opts: { config: string; port: number }) => {
+    .option('--verbose', "also print the handlers' structured logs and the alarm handler's answers as JSON")
+    .action(async (opts: { config: string; port: number; verbose?: boolean }) => {
+      // What happens is printed in words; the handlers' JSON logs are for Lambda (and --verbose).
+      if (!opts.verbose) process.env.SLUICE_LOG_LEVEL ??= 'silent';
       const { serveLocally } = await import('../serve.js');
-      await serveLocally({ config: loadConfig(opts.config), port: opts.port });
+      await serveLocally({
+        config: loadConfig(opts.config),
+        port: opts.port,
+        verbose: opts.verbose ?? false,
+      });
     });
 }

@@ -2,7 +2,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBStreamEvent } from 'aws-lambda';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import { assertNever } from '../shared/domain/assert-never.js';
-import { type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
+import type { EnvironmentConfig } from '../shared/domain/config.js';
+import { environmentNamed } from '../shared/domain/environments.js';
 import { storedRecord } from '../shared/domain/records.js';
 import {
   type HistoryEvent,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { postApprovalRequest } from '../shared/control/approval-request.js';
 import type { Approval } from '../shared/domain/approval.js';
 import { messageOf } from '../shared/domain/caught.js';
-import { environmentNamed } from '../shared/domain/config.js';
+import { environmentNamed } from '../shared/domain/environments.js';
 import { ApprovalRequestError, InvalidInputError } from '../shared/domain/errors.js';
 import type { ReleaseInput, Targets } from '../shared/domain/release.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';

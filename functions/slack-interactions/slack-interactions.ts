@@ -8,7 +8,8 @@ import {
   SLACK_INTERACTION_TIMEOUT_SECONDS,
 } from '../shared/domain/approval.js';
 import { nameOf } from '../shared/domain/caught.js';
-import { approversOf, type EnvironmentConfig, environmentNamed } from '../shared/domain/config.js';
+import type { EnvironmentConfig } from '../shared/domain/config.js';
+import { approversOf, environmentNamed } from '../shared/domain/environments.js';
 import { isTerminal, type ReleaseRecord } from '../shared/domain/release.js';
 import { approvalDecided, ephemeral } from '../shared/domain/slack-messages.js';
 import { ack, type HttpRequest, type HttpResponse, httpHandler, json } from '../shared/http.js';

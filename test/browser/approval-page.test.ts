@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { chromium } from 'playwright-core';
+import { startLoad } from '../../embedded/load.js';
 import { createApp, listen, type RunningServer } from '../../embedded/server.js';
-import { Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
+import { SCALED, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
 import { chromiumPath, describeWithTool } from '../support/tools.js';
 
 /** Debian's chromium (`apt-get install -y chromium`); `.ci/run` installs it where it is missing. */
@@ -40,9 +41,10 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
 
       // Assess: the release moves on to its canary, and the page says so
       const release = page.locator(`.release[data-release="${pushed.releaseId}"]`);
-      await release.getByText('approved by <@U024BE7LH>').waitFor({ timeout: 30_000 });
+      // The history in words (release-words.ts): no event names, no Slack mention syntax.
+      await release.locator('.history').getByText('Approved by U024BE7LH').waitFor({ timeout: 30_000 });
       await release
-        .getByText(/shifted/)
+        .locator('.history li', { hasText: /Shifted \d+% to the new version/ })
         .first()
         .waitFor({ timeout: 30_000 });
       await page.locator('.msg', { hasText: 'Approved by' }).first().waitFor({ timeout: 30_000 });
@@ -58,6 +60,42 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
       status: 'succeeded',
       approval: { status: 'approved', decidedBy: 'U024BE7LH' },
     });
+  });
+
+  it("shows a finished release's timeline: the weight, both versions' traffic and the markers", async () => {
+    // Prepare: a release on the scaled clock (each bake 1 s) with traffic through the listener
+    scenario = await Scenario.start({ timeScale: SCALED });
+    server = await listen(createApp(scenario.runtime, { apiToken: 'browser-test-token' }));
+    const load = startLoad({ url: scenario.runtime.listenerUrls.dev ?? '', ratePerSecond: 200 });
+    const released = await scenario.release(shaOf('browser-timeline')).finally(() => load.stop());
+    expect(released.record.status).toBe('succeeded');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+
+      // Act
+      await page.goto(`${server.url}/`);
+      const release = page.locator(`.release[data-release="${released.releaseId}"]`);
+      const svg = release.locator('.timeline svg');
+      await svg.waitFor({ state: 'visible', timeout: 30_000 });
+
+      // Assess: drawn with a size, the weight path and both groups' traffic, the promotion marked
+      const box = await svg.boundingBox();
+      expect(box?.width).toBeGreaterThan(400);
+      expect(box?.height).toBeGreaterThan(300);
+      const weight = svg.locator('path[data-series="weight"]');
+      expect(await weight.isVisible()).toBe(true);
+      expect(await weight.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+ H/);
+      expect(await svg.locator('path[data-series="requests-green"]').count()).toBe(1);
+      expect(await svg.locator('path[data-series="requests-blue"]').count()).toBe(1);
+      expect(await svg.locator('g.marker[data-kind="promoted"]').count()).toBe(1);
+      expect(await release.locator('.status').textContent()).toBe('succeeded');
+      expect(await release.textContent()).not.toContain('arn:');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await release.screenshot({ path: new URL('timeline.png', ARTIFACTS).pathname });
+    } finally {
+      await browser.close();
+    }
   });
 
   it('refuses a cross-site request and an /api request without the token', async () => {

@@ -75,11 +75,13 @@ describe('Domain: planRelease', () => {
         // Where the branch moved from (this push created it) and when: they order pushes (push-order.ts).
         before: '0'.repeat(40),
         pushedAt: 1557933657,
-        // The head commit's first line, author and link, for the approval message.
+        // The head commit's first line, author and link, for the approval message; its timestamp
+        // (GitHub's head_commit.timestamp, here "2019-05-15T15:19:25Z") starts the change lead time.
         commit: {
           message: 'Initial commit',
           author: 'Codertocat',
           url: `https://github.com/Codertocat/Hello-World/commit/${SHA}`,
+          committedAt: '2019-05-15T15:19:25.000Z',
         },
       });
       expect(plan.environments.map((env) => [env.name, env.startsOn, env.executionName])).toEqual([

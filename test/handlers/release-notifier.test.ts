@@ -2,7 +2,7 @@ import { MemoryApprovalStore } from '../../embedded/adapters/approval-store.js';
 import { LocalDeployments } from '../../embedded/adapters/deployments.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { LocalSlack } from '../../embedded/adapters/slack.js';
-import { lambdaContext } from '../../embedded/engine.js';
+import { lambdaContext } from '../../embedded/lambda-context.js';
 import { streamEvent } from '../../embedded/notifications.js';
 import { createReleaseNotifierHandler } from '../../functions/release-notifier/release-notifier.js';
 import { blockKitProblems, visibleText } from '../../functions/shared/domain/block-kit.js';

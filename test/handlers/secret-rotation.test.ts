@@ -4,7 +4,7 @@ import { MemoryApprovalStore } from '../../embedded/adapters/approval-store.js';
 import { MemoryPushLog } from '../../embedded/adapters/memory-push-log.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { LocalSlack } from '../../embedded/adapters/slack.js';
-import { lambdaContext } from '../../embedded/engine.js';
+import { lambdaContext } from '../../embedded/lambda-context.js';
 import { interactionEvent, slackHeaders } from '../../embedded/slack-interaction.js';
 import { createGithubWebhookHandler } from '../../functions/github-webhook/github-webhook.js';
 import type { Orchestrator, SecretName, Secrets } from '../../functions/shared/ports/index.js';

@@ -3,7 +3,7 @@ import { MemoryApprovalStore } from '../../embedded/adapters/approval-store.js';
 import { InProcessDeferral } from '../../embedded/adapters/deferral.js';
 import { MemoryReleaseStore } from '../../embedded/adapters/memory-release-store.js';
 import { LocalSlack } from '../../embedded/adapters/slack.js';
-import { lambdaContext } from '../../embedded/engine.js';
+import { lambdaContext } from '../../embedded/lambda-context.js';
 import { formBody, interactionEvent, slackHeaders } from '../../embedded/slack-interaction.js';
 import { type Approval, DEFERRED_MAX_EVENT_AGE_SECONDS } from '../../functions/shared/domain/approval.js';
 import { newRecord } from '../../functions/shared/domain/records.js';

@@ -107,9 +107,11 @@ describe('Scenario: a burst of pushes to one release branch (supersede)', () => 
       // Assess: every other push ended superseded, saying by what, and none failed by contention
       for (const payload of chain.slice(0, -1)) {
         const record = records.get(payload.after)!;
-        expect({ sha: payload.after, status: record.status }).toEqual({
+        // The cause beside the status: a failure here says what ended the release instead.
+        expect({ sha: payload.after, status: record.status, cause: record.cause?.message }).toEqual({
           sha: payload.after,
           status: 'superseded',
+          cause: expect.stringMatching(/newer push|superseded by release/),
         });
         expect(record.cause).toMatchObject({ trigger: 'superseded', error: 'ReleaseSuperseded' });
         expect(record.cause?.message).toMatch(/newer push|superseded by release/);

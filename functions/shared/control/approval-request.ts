@@ -1,5 +1,6 @@
 import type { Approval } from '../domain/approval.js';
-import { approversOf, type EnvironmentConfig } from '../domain/config.js';
+import type { EnvironmentConfig } from '../domain/config.js';
+import { approversOf } from '../domain/environments.js';
 import { isReleaseRecord, type ReleaseRecord } from '../domain/release.js';
 import { approvalRequest } from '../domain/slack-messages.js';
 import type { Ports, PostedMessage } from '../ports/index.js';

@@ -1,6 +1,7 @@
 import { accessScope } from '../domain/accounts.js';
 import { messageOf } from '../domain/caught.js';
-import { type EnvironmentConfig, environmentNamed } from '../domain/config.js';
+import type { EnvironmentConfig } from '../domain/config.js';
+import { environmentNamed } from '../domain/environments.js';
 import {
   isPipelineRecord,
   isReleaseRecord,

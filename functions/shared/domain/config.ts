@@ -771,19 +771,6 @@ export const SluiceConfigSchema = z
 export type SluiceConfig = z.output<typeof SluiceConfigSchema>;
 export type EnvironmentConfig = SluiceConfig['environments'][number];
 
-/** The environment of that name, or undefined when the config has none. */
-export function environmentNamed(
-  config: Pick<SluiceConfig, 'environments'>,
-  name: string | undefined,
-): EnvironmentConfig | undefined {
-  return config.environments.find((e) => e.name === name);
-}
-
-/** Who may approve, abort or promote an environment's release in Slack: nobody without a Slack approval. */
-export function approversOf(env: EnvironmentConfig | undefined): readonly string[] {
-  return env?.approval.type === 'slack' ? env.approval.approvers : [];
-}
-
 /** One problem in a config, with the path a person can find it at. */
 export interface ConfigProblem {
   path: string;

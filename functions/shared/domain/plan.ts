@@ -1,5 +1,6 @@
 import type { AnalysisSettings, Comparison } from './analysis.js';
-import { type EnvironmentConfig, environmentNamed, type SluiceConfig } from './config.js';
+import type { EnvironmentConfig, SluiceConfig } from './config.js';
+import { environmentNamed } from './environments.js';
 import { attemptName, executionName, routeTag } from './execution-name.js';
 import { matchesAny } from './glob.js';
 import { renderImageTag } from './limits.js';
@@ -20,6 +21,8 @@ export interface PushEvent {
   head_commit?: {
     message?: string;
     url?: string;
+    /** ISO 8601 with the committer's offset, e.g. 2013-07-06T03:05:29-07:00. */
+    timestamp?: string;
     author?: { name?: string; username?: string } | null;
   } | null;
 }
@@ -210,11 +213,18 @@ function releaseRefOf(
             message: (commit.message.split('\n')[0] ?? '').slice(0, 200),
             author: commit.author?.username ?? commit.author?.name ?? 'unknown',
             url: commit.url ?? `https://github.com/${config.repository}/commit/${event.after}`,
+            ...committedAtOf(commit.timestamp),
           },
         }
       : {}),
     attempt,
   };
+}
+
+/** The commit's timestamp in UTC, when the push carried a valid one (change lead time starts there). */
+function committedAtOf(timestamp: string | undefined): { committedAt?: string } {
+  const ms = timestamp ? Date.parse(timestamp) : Number.NaN;
+  return Number.isNaN(ms) ? {} : { committedAt: new Date(ms).toISOString() };
 }
 
 /** What every execution name of one push's attempt is made of. */

@@ -30,8 +30,11 @@ export interface ReleaseRef {
   before?: string;
   /** The push's `repository.pushed_at`, Unix seconds: orders pushes the chain does not connect. */
   pushedAt?: number;
-  /** The pushed commit's first line, author and link, for the approval message. */
-  commit?: { message: string; author: string; url: string };
+  /**
+   * The pushed commit's first line, author and link, for the approval message; `committedAt` is its
+   * timestamp (the push event's `head_commit.timestamp`), where change lead time starts.
+   */
+  commit?: { message: string; author: string; url: string; committedAt?: string };
   /** 1 for the first push of a commit; a re-push after a failed, aborted or rolled-back attempt is the next. */
   attempt?: number;
 }

@@ -1,5 +1,6 @@
-import { environmentNamed, type SluiceConfig } from './config.js';
+import type { SluiceConfig } from './config.js';
 import { formatDuration } from './duration.js';
+import { environmentNamed } from './environments.js';
 import { DEFAULT_MAX_WINDOW_WAIT_SECONDS } from './limits.js';
 import type { ReleasePlan } from './plan.js';
 import { type AdHocFreeze, describeLocal, freezesOf, judgeWindow, windowsOf } from './windows.js';
