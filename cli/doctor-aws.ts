@@ -53,8 +53,15 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Octokit } from '@octokit/core';
 import { DynamoDbReleaseStore } from '../functions/shared/aws/dynamodb-release-store.js';
 import { weightsOf } from '../functions/shared/aws/elbv2-traffic-router.js';
+import { type BaseClientConfig, EnvironmentClients } from '../functions/shared/aws/environment-clients.js';
 import { describeSdkError, isNamed } from '../functions/shared/aws/sdk-errors.js';
 import { SlackWebApi } from '../functions/shared/aws/slack-web-api.js';
+import {
+  type AccessScope,
+  accessScope,
+  targetRoleArn,
+  targetStackName,
+} from '../functions/shared/domain/accounts.js';
 import {
   configDigest,
   type EnvironmentConfig,
@@ -62,6 +69,7 @@ import {
   type SluiceConfig,
 } from '../functions/shared/domain/config.js';
 import {
+  type AccessFacts,
   type AlarmFacts,
   type DeadLetterFacts,
   type DoctorReport,
@@ -133,11 +141,11 @@ async function stackOutputs(client: CloudFormationClient, stack: string): Promis
  * Slack/GitHub reads only. Throws DoctorUnavailableError when it cannot start (no credentials, no stack).
  */
 export async function awsDoctor(config: SluiceConfig, options: AwsDoctorOptions): Promise<DoctorReport> {
-  const clients: { destroy(): void }[] = [];
+  const clients = new Set<{ destroy(): void }>();
   const cc = { ...options.clientConfig };
   /** A client for this run; each is closed when the run ends. */
   const client = <C extends { destroy(): void }>(created: C): C => {
-    clients.push(created);
+    clients.add(created);
     return created;
   };
   try {
@@ -166,10 +174,11 @@ async function diagnose(
       `stack ${options.stack} has no ConfigDigest output: is it a Sluice stack?`,
     );
 
-  const elbv2 = client(new ElasticLoadBalancingV2Client(cc));
   const cloudwatch = client(new CloudWatchClient(cc));
-  const ecs = client(new ECSClient(cc));
-  const ecr = client(new ECRClient(cc));
+  // An environment's resources are read as an operator's CLI reaches them: through
+  // EnvironmentClients with the caller's credentials as base, so one with `account` is read
+  // through its role (assumed with the caller as SourceIdentity) and one without as before.
+  const environmentClients = new EnvironmentClients({ config: () => config, base: cc });
   const secretsManager = client(new SecretsManagerClient(cc));
   const sfn = client(new SFNClient(cc));
   const store = outputs.ReleaseTableName
@@ -181,25 +190,50 @@ async function diagnose(
 
   const environments: Record<string, EnvironmentFacts> = {};
   for (const env of config.environments) {
+    const scope = accessScope(env.name, undefined, caller);
+    const reach = <C extends { destroy(): void }>(Client: new (config: BaseClientConfig) => C): C =>
+      client(environmentClients.client(Client, scope));
+    const elbv2 = reach(ElasticLoadBalancingV2Client);
+    const access = env.account ? await accessFacts(config, env, scope, elbv2) : undefined;
+    const lock = store
+      ? await awsRead(() => store.lockHolder(env.name))
+      : ({ ok: false, error: 'no release table' } as const);
+    const releases: EnvironmentFacts['releases'] = records.ok
+      ? {
+          ok: true,
+          value: records.value
+            .filter((r) => r.environment === env.name)
+            .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+        }
+      : records;
+    if (access && !access.assumed.ok) {
+      // Nothing of the environment is readable without its role: doctor reports the role alone.
+      const notRead = { ok: false, error: `not read: ${access.role} could not be assumed` } as const;
+      environments[env.name] = {
+        access,
+        readAt: new Date().toISOString(),
+        listener: notRead,
+        targetGroups: { blue: notRead, green: notRead },
+        alarms: notRead,
+        releases,
+        lock,
+      };
+      continue;
+    }
+    const alarmReader = reach(CloudWatchClient);
+    const ecs = reach(ECSClient);
+    const ecr = reach(ECRClient);
     environments[env.name] = {
+      ...(access ? { access } : {}),
       readAt: new Date().toISOString(),
       listener: await awsRead(() => listenerFacts(elbv2, env)),
       targetGroups: {
         blue: await awsRead(() => targetGroupFacts(elbv2, env.targetGroups.blue)),
         green: await awsRead(() => targetGroupFacts(elbv2, env.targetGroups.green)),
       },
-      alarms: await awsRead(() => alarmFacts(cloudwatch, env.alarms)),
-      releases: records.ok
-        ? {
-            ok: true,
-            value: records.value
-              .filter((r) => r.environment === env.name)
-              .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
-          }
-        : records,
-      lock: store
-        ? await awsRead(() => store.lockHolder(env.name))
-        : { ok: false, error: 'no release table' },
+      alarms: await awsRead(() => alarmFacts(alarmReader, env.alarms)),
+      releases,
+      lock,
       ...(env.deploy.provider === 'ecs' ? { ecs: await awsRead(() => ecsFacts(ecs, env)) } : {}),
       ...(env.artifact
         ? { repository: await awsRead(() => repositoryFacts(ecr, env.artifact!.repository)) }
@@ -278,6 +312,35 @@ async function diagnose(
       : { auth: { ok: false, error: `no bot token: ${slack.error}` }, channels: [], approvers: [] };
   }
   return judge(config, environments, global);
+}
+
+/**
+ * Whether the caller can assume an environment's role, as an operator's CLI does (AssumeRole with
+ * the caller as SourceIdentity, the ExternalId, the session tags): the first use of a client built
+ * for the scope resolves its credentials. STS answers AccessDenied both for a role that does not
+ * exist and for one whose trust refuses the caller ("User: … is not authorized to perform:
+ * sts:AssumeRole on resource: …"), so the finding names every likely cause.
+ */
+export async function accessFacts(
+  config: SluiceConfig,
+  env: EnvironmentConfig,
+  scope: AccessScope,
+  probe: { config: { credentials: unknown } },
+): Promise<AccessFacts | undefined> {
+  const account = env.account;
+  if (!account) return undefined;
+  const credentials = probe.config.credentials as () => Promise<unknown>;
+  return {
+    role: targetRoleArn(config.service, env.name, account),
+    principal: scope.actor ?? 'unknown',
+    accountId: account.id,
+    externalId: !!account.externalId,
+    ...(account.role ? {} : { targetStack: targetStackName(config.service, env.name) }),
+    assumed: await awsRead(async () => {
+      await credentials();
+      return true as const;
+    }),
+  };
 }
 
 /** The Lambda environment variables that carry each secret's name (infra/lambda-environment.ts). */

@@ -31,6 +31,7 @@ export function pageHtml(apiToken: string): string {
 <p class="muted">Approve and Reject post Slack-format interactions, signed by this server, to <code>POST /slack/interactions</code>.</p>
 <h2>Pending approvals</h2><div id="approvals"><p class="muted">none</p></div><p class="muted" id="last"></p>
 <h2>Releases</h2><div id="releases"><p class="muted">none yet</p></div>
+<h2>Delivery metrics <span class="muted">(last 30 days, from the release records)</span></h2><div id="metrics"><p class="muted">none yet</p></div>
 <h2>Slack (what would have been posted)</h2><div id="messages"><p class="muted">nothing yet</p></div>
 <script>
 const token = document.querySelector('meta[name="sluice-token"]').content;
@@ -89,8 +90,23 @@ async function refresh() {
   const [approvals, releases, messages, environments] = await Promise.all(['/api/approvals', '/api/releases', '/api/messages', '/api/environments'].map((p) => api(p).then((x) => x.json())));
   render({ approvals: approvals.approvals, releases: releases.releases, messages: messages.messages, environments: environments.environments });
 }
+// DORA's four metrics per environment, with the counts behind each (GET /api/metrics).
+const inMs = (v) => v === undefined ? '-' : v < 60000 ? v.toLocaleString('en-US') + ' ms' : Math.round(v / 60000) + ' min';
+const spread = (d) => d.n ? 'median ' + inMs(d.medianMs) + ', p90 ' + inMs(d.p90Ms) + ' (n=' + d.n + ')' : 'none (n=0)';
+async function refreshMetrics() {
+  const m = await api('/api/metrics').then((x) => x.json());
+  const rows = m.deploymentFrequency.map((df, i) => {
+    const lead = m.leadTime[i], cfr = m.changeFailureRate[i], ttr = m.timeToRestore[i];
+    return '<tr data-environment="' + esc(df.environment) + '"><td><b>' + esc(df.environment) + '</b>' + (df.environment === m.production ? ' (production)' : '') + '</td>'
+      + '<td>' + df.deployments + ' (' + df.perWeek + '/week)</td><td>' + esc(spread(lead)) + '</td>'
+      + '<td>' + cfr.failed + '/' + cfr.deployments + (cfr.rate === null ? '' : ' = ' + Math.round(cfr.rate * 1000) / 10 + '%') + '</td><td>' + esc(spread(ttr)) + '</td></tr>';
+  }).join('');
+  document.getElementById('metrics').innerHTML = '<table class="card"><tr><th>environment</th><th>deployments</th><th>lead time for changes</th><th>change failure rate</th><th>time to restore</th></tr>' + rows + '</table>';
+}
 refresh();
 setInterval(refresh, 1000);
+refreshMetrics();
+setInterval(refreshMetrics, 5000);
 </script>
 </body>
 </html>`;

@@ -288,6 +288,64 @@ export function ecrReadStatements(config: SluiceConfig): PolicyStatement[] {
 }
 
 /**
+ * What `sluice doctor --stack` reads of an environment beyond a release's own calls, all
+ * read-only: whether the target groups sit on the listener's load balancer (DescribeTargetGroups),
+ * the cluster's status (DescribeClusters), the repository and the registry's scanning rules. An
+ * environment role in another account holds them where operators are admitted: an operator's
+ * doctor reads the environment through that role (#19). DescribeTargetGroups and
+ * GetRegistryScanningConfiguration support no resource-level permissions (Service Authorization
+ * Reference), so they take "*".
+ */
+export function doctorReadStatements(config: SluiceConfig): PolicyStatement[] {
+  const statements = [
+    new PolicyStatement({
+      sid: 'DoctorReadsTargetGroups',
+      actions: ['elasticloadbalancing:DescribeTargetGroups'],
+      resources: ['*'],
+    }),
+  ];
+  const clusters = unique(
+    config.environments.flatMap((env) => {
+      if (env.deploy.provider !== 'ecs') return [];
+      const { partition, region, account } = arnParts(env.listenerArn);
+      const { cluster } = env.deploy;
+      return [
+        cluster.startsWith('arn:') ? cluster : `arn:${partition}:ecs:${region}:${account}:cluster/${cluster}`,
+      ];
+    }),
+  );
+  if (clusters.length > 0)
+    statements.push(
+      new PolicyStatement({
+        sid: 'DoctorReadsClusters',
+        actions: ['ecs:DescribeClusters'],
+        resources: clusters,
+      }),
+    );
+  const repositories = unique(
+    config.environments.flatMap((env) => {
+      if (!env.artifact) return [];
+      const { partition, region, account } = arnParts(env.listenerArn);
+      return [`arn:${partition}:ecr:${region}:${account}:repository/${env.artifact.repository}`];
+    }),
+  );
+  if (repositories.length > 0)
+    statements.push(
+      new PolicyStatement({
+        sid: 'DoctorReadsRepositories',
+        actions: ['ecr:DescribeRepositories'],
+        resources: repositories,
+      }),
+      new PolicyStatement({
+        sid: 'DoctorReadsRegistryScanning',
+        actions: ['ecr:GetRegistryScanningConfiguration'],
+        resources: ['*'],
+      }),
+    );
+  return statements;
+}
+
+/**
  * Actions that change something yet are authorized only on Resource "*" (Service Authorization
  * Reference), with why Sluice grants each. Nothing else that mutates may have a `*` resource;
  * the template test and the cdk-nag acknowledgements both read this table.

@@ -25,7 +25,13 @@ import {
 import { ALARM_STATE_CHANGE, alarmRuleGroups } from './constructs/alarm-rollback.js';
 import { deadLetterQueue } from './constructs/dead-letter-queue.js';
 import { ack, acknowledgeStarResources } from './nag.js';
-import { arnParts, ecsWildcardReasons, environmentPortStatements, passRolesOf } from './policies.js';
+import {
+  arnParts,
+  doctorReadStatements,
+  ecsWildcardReasons,
+  environmentPortStatements,
+  passRolesOf,
+} from './policies.js';
 
 export interface SluiceTargetStackProps extends StackProps {
   /** The validated Sluice config (loadConfig). */
@@ -228,6 +234,9 @@ export class SluiceTargetStack extends Stack {
     );
     const statements = environmentPortStatements(one, environmentPortsOf(env), { passRoleArns });
     for (const statement of statements) role.addToPrincipalPolicy(statement);
+    // An operator's `sluice doctor --stack` reads the environment through this role.
+    if (operators.length > 0)
+      for (const statement of doctorReadStatements(one)) role.addToPrincipalPolicy(statement);
     acknowledgeStarResources(role);
     for (const [resource, reason] of Object.entries(ecsWildcardReasons(statements))) {
       ack(role, `AwsSolutions-IAM5[Resource::${resource}]`, reason);

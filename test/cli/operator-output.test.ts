@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { type DemoReport, narrator, printSummary, releaseResult, webhookWords } from '../../cli/demo.js';
 import { alarmWords } from '../../cli/format.js';
 import type { ConfigFile } from '../../embedded/config.js';
@@ -16,6 +17,7 @@ import { metricsOf } from '../../functions/shared/control/delivery-metrics.js';
 import type { DeliveryMetrics } from '../../functions/shared/domain/delivery-metrics.js';
 import { ALARM, SCALED, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
 import { runCli } from '../support/cli.js';
+import { chromiumPath, describeWithTool } from '../support/tools.js';
 
 const TOKEN = 'operator-output-test';
 const HEALTHY = shaOf('operator healthy');
@@ -263,4 +265,26 @@ describe('What operators read after the demo story (issue 21)', () => {
     expect(unknown.output).toContain('no environment named qa');
     expect(badWindow.code).toBe(2);
   });
+});
+
+describeWithTool('chromium', 'Browser: the delivery metrics on the local page', () => {
+  it("shows each environment's four metrics with their counts, from /api/metrics", async () => {
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/`);
+
+      const dev = page.locator('#metrics tr[data-environment="dev"]');
+      await dev.waitFor({ timeout: 30_000 });
+
+      const cells = await dev.locator('td').allInnerTexts();
+      expect(cells[0]).toBe('dev (production)');
+      expect(cells[1]).toBe('1 (0.2333/week)');
+      expect(cells[2]).toMatch(/^median [\d,]+ ms, p90 [\d,]+ ms \(n=1\)$/);
+      expect(cells[3]).toBe('1/2 = 50%');
+      expect(cells[4]).toMatch(/^median [\d,]+ ms, p90 [\d,]+ ms \(n=1\)$/);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

@@ -11,6 +11,8 @@ import {
   type GlobalFacts,
   judgeEnvironment,
   judgeGlobal,
+  operatorArnOf,
+  type Read,
   type RuleFacts,
   read,
   type ServiceFacts,
@@ -509,6 +511,75 @@ describe('Function: judgeEnvironment', () => {
 
       expect(byId(judgeEnvironment(staging, healthy({ repository })), 'ecr').status).toBe('fail');
     });
+  });
+});
+
+describe('Check: account:role (an environment in its own account, read through its role)', () => {
+  const CALLER = 'arn:aws:sts::123456789012:assumed-role/ReleaseOperator/alice';
+  const OWN_ROLE = 'arn:aws:iam::555555555555:role/platform-sluice';
+  const access = (assumed: Read<true>) => ({
+    role: OWN_ROLE,
+    principal: CALLER,
+    accountId: '555555555555',
+    externalId: false,
+    assumed,
+  });
+
+  it('with a role of the user’s own (account.role), names its trust and existence as causes, and no target stack', () => {
+    const error = `AccessDenied: User: ${CALLER} is not authorized to perform: sts:AssumeRole on resource: ${OWN_ROLE}`;
+
+    const checks = judgeEnvironment(staging, healthy({ access: access({ ok: false, error }) }), 1);
+
+    expect(checks.map((c) => c.id)).toEqual(['account:role', 'lock']);
+    expect(checks[0]).toMatchObject({
+      status: 'fail',
+      detail: `${CALLER} may not assume ${OWN_ROLE}: ${error}`,
+    });
+    expect(checks[0]?.fix).toContain(`the role ${OWN_ROLE} (account.role) does not exist`);
+    expect(checks[0]?.fix).toContain(
+      'admit it in the role’s trust, with sts:SetSourceIdentity and sts:TagSession',
+    );
+    expect(checks[0]?.fix).toContain('the trust requires an ExternalId that account.externalId does not set');
+    expect(checks[0]?.fix).not.toContain('cdk deploy');
+  });
+
+  it('says so when STS fails for another reason than AccessDenied', () => {
+    const error = 'RegionDisabledException: STS is not activated in this region for account:555555555555';
+
+    const check = judgeEnvironment(staging, healthy({ access: access({ ok: false, error }) }))[0];
+
+    expect(check).toMatchObject({
+      status: 'fail',
+      detail: `AssumeRole ${OWN_ROLE} as ${CALLER} failed: ${error}`,
+    });
+    expect(check?.fix).toMatch(/STS is reachable/);
+  });
+
+  it('asks for the permission on the user’s own role where it cannot read a resource, at its config path', () => {
+    const alarms = {
+      ok: false as const,
+      error: 'AccessDenied: not authorized to perform: cloudwatch:DescribeAlarms',
+    };
+
+    const checks = judgeEnvironment(
+      staging,
+      healthy({ alarms, access: access({ ok: true, value: true }) }),
+      1,
+    );
+
+    expect(checks.find((c) => c.id === 'alarms')).toEqual({
+      id: 'alarms',
+      status: 'fail',
+      detail: `cannot read the alarms (environments[1].alarms) with ${OWN_ROLE}: ${alarms.error}`,
+      fix: `give ${OWN_ROLE} (account.role) cloudwatch:DescribeAlarms on * on environments[1].alarms, then run doctor again`,
+    });
+  });
+
+  it('gives the role to admit for a role session, and a user as it is', () => {
+    expect(operatorArnOf(CALLER)).toBe('arn:aws:iam::123456789012:role/<path/>ReleaseOperator');
+    expect(operatorArnOf('arn:aws:iam::123456789012:user/alice')).toBe(
+      'arn:aws:iam::123456789012:user/alice',
+    );
   });
 });
 

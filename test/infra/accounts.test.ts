@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AssumeRoleCommandInput } from '@aws-sdk/client-sts';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../../embedded/config.js';
 import { EnvironmentClients } from '../../functions/shared/aws/environment-clients.js';
@@ -490,6 +491,41 @@ describe("An environment role's permissions: the single-account grants, on its o
         'iam:PassedToService': 'ecs-tasks.amazonaws.com',
       }),
     ).toBe(false);
+  });
+
+  it("lets an admitted operator's doctor read prod's target groups, cluster, repository and registry scanning, read-only", () => {
+    // `sluice doctor --stack` reads an environment in another account through its role (#19).
+    expect(may('elasticloadbalancing:DescribeTargetGroups', '*')).toBe(true);
+    expect(may('ecs:DescribeClusters', 'arn:aws:ecs:us-east-1:222222222222:cluster/checkout-prod')).toBe(
+      true,
+    );
+    expect(may('ecs:DescribeClusters', 'arn:aws:ecs:us-east-1:222222222222:cluster/other')).toBe(false);
+    expect(may('ecr:DescribeRepositories', 'arn:aws:ecr:us-east-1:222222222222:repository/checkout')).toBe(
+      true,
+    );
+    expect(may('ecr:DescribeRepositories', 'arn:aws:ecr:us-east-1:222222222222:repository/other')).toBe(
+      false,
+    );
+    expect(may('ecr:GetRegistryScanningConfiguration', '*')).toBe(true);
+  });
+
+  it('holds none of the doctor’s reads where no operator is admitted', () => {
+    const alone = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const env = envNamed('prod');
+    const stack = new SluiceTargetStack(alone, 'SluiceTarget-checkout-prod', {
+      config,
+      environment: env,
+      account: env.account!,
+      delivery: DELIVERY,
+      env: { account: '222222222222', region: 'us-east-1' },
+    });
+    const actions = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((r) =>
+      (r.Properties.PolicyDocument.Statement as Statement[]).flatMap((st) => [st.Action ?? []].flat()),
+    );
+    expect(actions).toContain('elasticloadbalancing:ModifyListener');
+    expect(actions).not.toContain('elasticloadbalancing:DescribeTargetGroups');
+    expect(actions).not.toContain('ecs:DescribeClusters');
+    expect(actions).not.toContain('ecr:DescribeRepositories');
   });
 
   it('holds no ECS, ECR or CloudWatch permission where the environment uses none', () => {

@@ -1,7 +1,7 @@
 import type { AlarmState } from '../ports/alarm-source.js';
 import type { SecretName } from '../ports/secrets.js';
 import { messageOf } from './caught.js';
-import type { EnvironmentConfig, SluiceConfig } from './config.js';
+import { type EnvironmentConfig, formatPath, type SluiceConfig } from './config.js';
 import type { ReleaseRecord, Weights } from './release.js';
 import { stickinessProblem } from './stickiness.js';
 import { describeWeights, readListener } from './traffic.js';
@@ -89,7 +89,28 @@ export interface RepositoryFacts {
   registry: { scanType: 'BASIC' | 'ENHANCED'; ruleCovers: boolean };
 }
 
+/**
+ * How doctor reached an environment in its own account (issue 19): through its role, assumed
+ * with the caller's credentials as an operator does (SourceIdentity = the caller).
+ */
+export interface AccessFacts {
+  /** The role's ARN: `account.role`, else the one its target stack creates. */
+  role: string;
+  /** Who asked: the caller's ARN (STS GetCallerIdentity). */
+  principal: string;
+  /** The environment's account id. */
+  accountId: string;
+  /** Whether the config sends an ExternalId. */
+  externalId: boolean;
+  /** The target stack that creates the role; undefined when `account.role` names the user's own. */
+  targetStack?: string;
+  /** Whether AssumeRole succeeded, or its error (`Name: message`). */
+  assumed: Read<true>;
+}
+
 export interface EnvironmentFacts {
+  /** Set for an environment with `account`: every other fact was read through its role. */
+  access?: AccessFacts;
   /** Undefined when the listener (or rule) does not exist. */
   listener: Read<ListenerFacts | undefined>;
   /** Undefined when the group does not exist. */
@@ -212,28 +233,121 @@ export function shortName(arn: string): string {
 
 const REQUIRED_EVENTS = ['push', 'check_suite', 'check_run'] as const;
 
-/** Every check of one environment, in a stable order. */
-export function judgeEnvironment(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
-  const checks: Check[] = [...listenerChecks(env, facts), stickinessCheck(env, facts)];
-  checks.push(...trafficChecks(env, facts));
-  checks.push(...alarmChecks(env, facts));
-  checks.push(...deployChecks(env, facts));
-  const artifact = artifactCheck(env, facts);
+/** Where a finding points: a field's config path, and how the environment was reached. */
+interface Where {
+  /** The config path of one of the environment's fields: environments[2].targetGroups.blue. */
+  at(...path: (string | number)[]): string;
+  access: AccessFacts | undefined;
+}
+
+/**
+ * Every check of one environment, in a stable order. `index` is the environment's place in the
+ * config, for the config paths the findings name.
+ */
+export function judgeEnvironment(env: EnvironmentConfig, facts: EnvironmentFacts, index?: number): Check[] {
+  const where: Where = {
+    at: (...path) =>
+      index === undefined
+        ? `${env.name}'s ${formatPath(path)}`
+        : formatPath(['environments', index, ...path]),
+    access: facts.access,
+  };
+  if (facts.access) {
+    const role = accessCheck(env, facts.access);
+    // Nothing of the environment can be read without its role: one finding, not one per resource.
+    if (!facts.access.assumed.ok) return [role, lockCheck(facts)];
+    return [role, ...environmentChecks(env, facts, where)];
+  }
+  return environmentChecks(env, facts, where);
+}
+
+function environmentChecks(env: EnvironmentConfig, facts: EnvironmentFacts, where: Where): Check[] {
+  const checks: Check[] = [...listenerChecks(env, facts, where), stickinessCheck(env, facts)];
+  checks.push(...trafficChecks(env, facts, where));
+  checks.push(...alarmChecks(env, facts, where));
+  checks.push(...deployChecks(env, facts, where));
+  const artifact = artifactCheck(env, facts, where);
   if (artifact) checks.push(artifact);
   return checks;
+}
+
+/** The role an operator's CLI assumes for an environment in another account: can it, and if not, why. */
+function accessCheck(env: EnvironmentConfig, access: AccessFacts): Check {
+  const id = 'account:role';
+  const { role, principal, assumed } = access;
+  if (assumed.ok)
+    return ok(
+      id,
+      `${principal} assumed ${role}${access.externalId ? ' with the ExternalId' : ''}, naming itself (SourceIdentity); the checks below read ${env.name} with it`,
+    );
+  const deploy = access.targetStack
+    ? `npx cdk deploy ${access.targetStack} --profile <a profile of account ${access.accountId}> (docs/deploy.md, "Environments in other AWS accounts")`
+    : undefined;
+  // STS answers AccessDenied alike for a role that does not exist and for one whose trust refuses
+  // the caller, so every likely cause is named.
+  if (!/^AccessDenied\b/.test(assumed.error))
+    return fail(
+      id,
+      `AssumeRole ${role} as ${principal} failed: ${assumed.error}`,
+      'check that STS is reachable in the stack’s region and active for it, then run doctor again',
+    );
+  const causes = [
+    access.targetStack
+      ? `the role does not exist yet: deploy its target stack (${deploy})`
+      : `the role ${role} (account.role) does not exist`,
+    `its trust does not admit ${principal}: ${access.targetStack ? `deploy ${access.targetStack} with -c sluice:operatorPrincipalArns=${operatorArnOf(principal)}` : 'admit it in the role’s trust, with sts:SetSourceIdentity and sts:TagSession'}`,
+    access.externalId
+      ? 'account.externalId differs from the ExternalId the trust requires'
+      : 'the trust requires an ExternalId that account.externalId does not set',
+    `${principal} itself lacks sts:AssumeRole, sts:TagSession or sts:SetSourceIdentity on ${role} in its own account`,
+  ];
+  return fail(
+    id,
+    `${principal} may not assume ${role}: ${assumed.error}`,
+    `likely, in this order: ${causes.map((c, i) => `(${i + 1}) ${c}`).join('; ')}`,
+  );
+}
+
+/**
+ * The ARN to admit in `sluice:operatorPrincipalArns` for a caller: its role for a role session
+ * (aws:PrincipalArn holds the role, with its path, which GetCallerIdentity does not show).
+ */
+export function operatorArnOf(caller: string): string {
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(caller);
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/<path/>${session[3]}` : caller;
+}
+
+/** A resource the caller (or the environment's role) could not read: which, where in the config, and what to grant. */
+function unreadableResource(
+  where: Where,
+  id: string,
+  what: string,
+  path: string,
+  error: string,
+  permission: string,
+): Check {
+  const { access } = where;
+  if (!access) return unreadable(id, `${what} (${path})`, error, permission);
+  const fix = access.targetStack
+    ? `the role lacks ${permission} on ${path}: its target stack grants it from the config, so deploy it again with this config (npx cdk deploy ${access.targetStack} --profile <a profile of account ${access.accountId}>)`
+    : `give ${access.role} (account.role) ${permission} on ${path}, then run doctor again`;
+  return fail(id, `cannot read ${what} (${path}) with ${access.role}: ${error}`, fix);
 }
 
 function where(env: EnvironmentConfig): string {
   return env.ruleArn ? `rule ${env.ruleArn}` : `listener ${env.listenerArn}`;
 }
 
-function listenerChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
+function listenerChecks(env: EnvironmentConfig, facts: EnvironmentFacts, at: Where): Check[] {
   const { blue, green } = env.targetGroups;
+  const path = at.at(env.ruleArn ? 'ruleArn' : 'listenerArn');
   if (!facts.listener.ok)
     return [
-      unreadable(
+      unreadableResource(
+        at,
         'listener',
         where(env),
+        path,
         facts.listener.error,
         'elasticloadbalancing:DescribeListeners and DescribeRules',
       ),
@@ -243,7 +357,7 @@ function listenerChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[
     return [
       fail(
         'listener',
-        `${where(env)} does not exist`,
+        `${where(env)} (${path}) does not exist${at.access ? ` in account ${at.access.accountId}` : ''}`,
         `set ${env.ruleArn ? 'ruleArn' : 'listenerArn'} of ${env.name} to an existing one, or create it`,
       ),
     ];
@@ -272,23 +386,31 @@ function listenerChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[
       ok('listener', `one forward action with blue and green on the ${env.ruleArn ? 'rule' : 'listener'}`),
     );
   }
-  const groupCheck = targetGroupCheck(env, facts, listener.loadBalancerArn);
+  const groupCheck = targetGroupCheck(env, facts, listener.loadBalancerArn, at);
   checks.push(groupCheck);
   return checks;
 }
 
-function targetGroupCheck(env: EnvironmentConfig, facts: EnvironmentFacts, loadBalancerArn: string): Check {
+function targetGroupCheck(
+  env: EnvironmentConfig,
+  facts: EnvironmentFacts,
+  loadBalancerArn: string,
+  at: Where,
+): Check {
   const problems: string[] = [];
   for (const side of ['blue', 'green'] as const) {
     const group = facts.targetGroups[side];
     if (!group.ok)
-      return unreadable(
+      return unreadableResource(
+        at,
         'targetGroups',
         `the ${side} target group`,
+        at.at('targetGroups', side),
         group.error,
         'elasticloadbalancing:DescribeTargetGroups',
       );
-    if (!group.value) problems.push(`${side} ${env.targetGroups[side]} does not exist`);
+    if (!group.value)
+      problems.push(`${side} ${env.targetGroups[side]} (${at.at('targetGroups', side)}) does not exist`);
     else if (!group.value.loadBalancerArns.includes(loadBalancerArn))
       problems.push(`${side} is not attached to the listener's load balancer ${shortName(loadBalancerArn)}`);
   }
@@ -336,7 +458,7 @@ function recordedLive(record: ReleaseRecord): string | undefined {
   return undefined;
 }
 
-function trafficChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
+function trafficChecks(env: EnvironmentConfig, facts: EnvironmentFacts, at: Where): Check[] {
   const [forward, ...others] = (facts.listener.ok && facts.listener.value?.forwardActions) || [];
   if (!forward || others.length > 0)
     return [warn('traffic', 'not checked: no single forward action to read', 'fix the listener check first')];
@@ -368,20 +490,27 @@ function trafficChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[]
       ok('traffic', `${shown}, live ${reading.targets.live === env.targetGroups.blue ? 'blue' : 'green'}`),
     );
 
-  checks.push(healthCheck(env, facts, reading.kind === 'settled' ? reading.targets.live : undefined));
+  checks.push(healthCheck(env, facts, reading.kind === 'settled' ? reading.targets.live : undefined, at));
   checks.push(recordedCheck(env, facts, reading.kind === 'settled' ? reading.targets.live : undefined));
   checks.push(lockCheck(facts));
   return checks;
 }
 
-function healthCheck(env: EnvironmentConfig, facts: EnvironmentFacts, live: string | undefined): Check {
+function healthCheck(
+  env: EnvironmentConfig,
+  facts: EnvironmentFacts,
+  live: string | undefined,
+  at: Where,
+): Check {
   if (!live) return warn('targets', 'not checked: no single live group', 'fix the traffic check first');
   const side = live === env.targetGroups.blue ? 'blue' : 'green';
   const group = facts.targetGroups[side];
   if (!group.ok)
-    return unreadable(
+    return unreadableResource(
+      at,
       'targets',
       `${side}'s targets`,
+      at.at('targetGroups', side),
       group.error,
       'elasticloadbalancing:DescribeTargetHealth',
     );
@@ -446,7 +575,7 @@ function lockCheck(facts: EnvironmentFacts): Check {
   return ok('lock', `held by running release ${lock.releaseId}`);
 }
 
-function alarmChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
+function alarmChecks(env: EnvironmentConfig, facts: EnvironmentFacts, at: Where): Check[] {
   if (env.alarms.length === 0)
     return [
       warn(
@@ -456,16 +585,25 @@ function alarmChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
       ),
     ];
   if (!facts.alarms.ok)
-    return [unreadable('alarms', 'the alarms', facts.alarms.error, 'cloudwatch:DescribeAlarms on *')];
+    return [
+      unreadableResource(
+        at,
+        'alarms',
+        'the alarms',
+        at.at('alarms'),
+        facts.alarms.error,
+        'cloudwatch:DescribeAlarms on *',
+      ),
+    ];
   const found = new Map(facts.alarms.value.map((a) => [a.name, a]));
-  return env.alarms.flatMap((name): Check[] => {
+  return env.alarms.flatMap((name, i): Check[] => {
     const alarm = found.get(name);
     const id = `alarm:${name}`;
     if (!alarm)
       return [
         fail(
           id,
-          `${name} was not returned by DescribeAlarms (metric and composite alarms asked for): it does not exist, or it is a composite alarm the role may not see`,
+          `${name} (${at.at('alarms', i)}) was not returned by DescribeAlarms${at.access ? ` in account ${at.access.accountId}` : ''} (metric and composite alarms asked for): it does not exist, or it is a composite alarm the role may not see`,
           'create the alarm, or grant cloudwatch:DescribeAlarms on * (composite alarms are returned only to that scope)',
         ),
       ];
@@ -502,16 +640,18 @@ function alarmStateCheck(env: EnvironmentConfig, alarm: AlarmFacts, readAt: stri
   return ok(id, `${alarm.name} is OK`);
 }
 
-function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] {
+function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts, at: Where): Check[] {
   const deploy = env.deploy;
   if (deploy.provider === 'external')
     return [ok('deploy', 'external: your own tooling puts the version on the idle group')];
   if (!facts.ecs) return [ok('deploy', facts.standIns?.deploy ?? 'ecs: not checked on this runtime')];
   if (!facts.ecs.ok)
     return [
-      unreadable(
+      unreadableResource(
+        at,
         'ecs',
         `cluster ${deploy.cluster}`,
+        at.at('deploy', 'cluster'),
         facts.ecs.error,
         'ecs:DescribeClusters and ecs:DescribeServices',
       ),
@@ -521,7 +661,7 @@ function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] 
     return [
       fail(
         'ecs:cluster',
-        `cluster ${deploy.cluster} ${ecs.cluster ? `is ${ecs.cluster}` : 'does not exist'}`,
+        `cluster ${deploy.cluster} (${at.at('deploy', 'cluster')}) ${ecs.cluster ? `is ${ecs.cluster}` : `does not exist${at.access ? ` in account ${at.access.accountId}` : ''}`}`,
         `set deploy.cluster of ${env.name} to an active ECS cluster`,
       ),
     ];
@@ -533,7 +673,7 @@ function deployChecks(env: EnvironmentConfig, facts: EnvironmentFacts): Check[] 
       checks.push(
         fail(
           `ecs:${side}`,
-          `service ${name} ${service ? `is ${service.status}` : 'does not exist'} in ${deploy.cluster}`,
+          `service ${name} (${at.at('deploy', 'services', side)}) ${service ? `is ${service.status}` : 'does not exist'} in ${deploy.cluster}`,
           `create the ${side} service, or fix deploy.services.${side}`,
         ),
       );
@@ -634,17 +774,24 @@ function passRolesCheck(env: EnvironmentConfig, ecs: EcsFacts): Check {
     : ok('ecs:passRoles', 'deploy.passRoles covers the task and execution roles');
 }
 
-function artifactCheck(env: EnvironmentConfig, facts: EnvironmentFacts): Check | undefined {
+function artifactCheck(env: EnvironmentConfig, facts: EnvironmentFacts, at: Where): Check | undefined {
   if (!env.artifact) return undefined;
   const name = env.artifact.repository;
   if (!facts.repository) return ok('ecr', facts.standIns?.artifact ?? 'ecr: not checked on this runtime');
   if (!facts.repository.ok)
-    return unreadable('ecr', `repository ${name}`, facts.repository.error, 'ecr:DescribeRepositories');
+    return unreadableResource(
+      at,
+      'ecr',
+      `repository ${name}`,
+      at.at('artifact', 'repository'),
+      facts.repository.error,
+      'ecr:DescribeRepositories and ecr:GetRegistryScanningConfiguration',
+    );
   const repo = facts.repository.value;
   if (!repo.exists)
     return fail(
       'ecr',
-      `repository ${name} does not exist`,
+      `repository ${name} (${at.at('artifact', 'repository')}) does not exist${at.access ? ` in account ${at.access.accountId}` : ''}`,
       `create it (aws ecr create-repository --repository-name ${name})`,
     );
   // With ENHANCED, Amazon Inspector scans by the registry's rules and a repository's scanOnPush is not used.
@@ -1078,9 +1225,9 @@ export function judge(
   global: GlobalFacts,
 ): DoctorReport {
   return {
-    environments: config.environments.map((env) => {
+    environments: config.environments.map((env, i) => {
       const facts = environments[env.name];
-      return { name: env.name, checks: facts ? judgeEnvironment(env, facts) : [] };
+      return { name: env.name, checks: facts ? judgeEnvironment(env, facts, i) : [] };
     }),
     global: judgeGlobal(config, global),
   };
