@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import { chromium } from 'playwright-core';
+import { chromium, type Locator, type Page } from 'playwright-core';
 import { startLoad } from '../../embedded/load.js';
 import { createApp, listen, type RunningServer } from '../../embedded/server.js';
 import { ALARM, SCALED, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
@@ -9,6 +9,20 @@ import { chromiumPath, describeWithTool } from '../support/tools.js';
 /** Debian's chromium (`apt-get install -y chromium`); `.ci/run` installs it where it is missing. */
 const CHROMIUM = chromiumPath();
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+
+/**
+ * Keeps a picture of one element. The page rebuilds its lists every second, so an element
+ * screenshot can lose its node mid-capture: this clips a page screenshot to the element's box.
+ */
+async function screenshotOf(page: Page, element: Locator, file: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const clip = await element.boundingBox();
+  await page.screenshot({
+    path: new URL(file, ARTIFACTS).pathname,
+    fullPage: true,
+    ...(clip ? { clip } : {}),
+  });
+}
 
 let scenario: Scenario | undefined;
 let server: RunningServer | undefined;
@@ -91,8 +105,7 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
       expect(await svg.locator('g.marker[data-kind="promoted"]').count()).toBe(1);
       expect(await release.locator('.status').textContent()).toBe('succeeded');
       expect(await release.textContent()).not.toContain('arn:');
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await release.screenshot({ path: new URL('timeline.png', ARTIFACTS).pathname });
+      await screenshotOf(page, release, 'timeline.png');
     } finally {
       await browser.close();
     }
@@ -127,8 +140,7 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
       expect(await svg.locator('g.marker[data-kind="rollback"]').count()).toBeGreaterThan(0);
       expect(await release.locator('.status').textContent()).toBe('rolled back');
       expect(await release.textContent()).not.toContain('arn:');
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await release.screenshot({ path: new URL('timeline-rolled-back.png', ARTIFACTS).pathname });
+      await screenshotOf(page, release, 'timeline-rolled-back.png');
     } finally {
       await browser.close();
     }

@@ -134,6 +134,8 @@ describe('Function: renderTimelineSvg', () => {
     const ticks = [...svg.matchAll(/<text class="tick"[^>]*>([^<]+)</g)].map((m) => m[1]);
     expect(ticks).toEqual(['00:00:00', '00:00:30', '00:01:00', '00:01:30']);
     expect(svg).toContain('time (UTC)');
+    // The label at the axis' start reads inward, inside the image.
+    expect(svg).toMatch(/<text class="tick" x="72" [^>]*text-anchor="start"[^>]*>00:00:00</);
   });
 
   it('labels a release of a few seconds (the scaled clock) in tenths of a second', () => {

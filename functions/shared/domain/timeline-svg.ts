@@ -184,9 +184,11 @@ export function renderTimelineSvg(timeline: Timeline): string {
   // Time axis under the last panel.
   for (const tick of timeTicks(from, to)) {
     const tx = num(x(tick.at));
+    // A label at either end of the axis reads inward, so it stays inside the image.
+    const anchor = x(tick.at) > LEFT + PLOT - 30 ? 'end' : x(tick.at) < LEFT + 30 ? 'start' : 'middle';
     parts.push(
       `<line x1="${tx}" y1="${PANELS[2] + PANEL}" x2="${tx}" y2="${PANELS[2] + PANEL + 4}" stroke="#718096"/>`,
-      `<text class="tick" x="${tx}" y="${AXIS_Y}" text-anchor="middle" fill="#4a5568">${escapeXml(tick.label)}</text>`,
+      `<text class="tick" x="${tx}" y="${AXIS_Y}" text-anchor="${anchor}" fill="#4a5568">${escapeXml(tick.label)}</text>`,
     );
   }
   parts.push(
