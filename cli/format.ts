@@ -1,9 +1,16 @@
-import type { EnvironmentStatus } from '../functions/shared/control/manual-control.js';
+import type { EnvironmentStatus, RollbackResult } from '../functions/shared/control/manual-control.js';
 import type { DeliveryMetrics, DurationStats } from '../functions/shared/domain/delivery-metrics.js';
 import { formatDuration } from '../functions/shared/domain/duration.js';
 import type { Ignored, ReleasePlan } from '../functions/shared/domain/plan.js';
-import type { EnvironmentInput } from '../functions/shared/domain/release.js';
+import type { EnvironmentInput, ReleaseStatus } from '../functions/shared/domain/release.js';
+import {
+  type GroupNames,
+  groupName,
+  statusWords,
+  withoutArns,
+} from '../functions/shared/domain/release-words.js';
 import type { EnvironmentSchedule } from '../functions/shared/domain/schedule.js';
+import type { AdHocFreeze, FreezeRecord } from '../functions/shared/domain/windows.js';
 
 /** A plan as a person reads it in a terminal. */
 export function formatPlan(plan: ReleasePlan | Ignored, schedule: EnvironmentSchedule[] = []): string {
@@ -159,4 +166,41 @@ export function alarmWords(
         ? ` — nothing to do: ${answer.reason}`
         : '';
   return `  ⚑ alarm ${detail.alarmName}: ${detail.previousState.value} → ${detail.state.value}${did}`;
+}
+
+/** `sluice rollback`'s answer in words: what it did and which group serves now (blue/green, never an ARN). */
+export function rollbackWords(environment: string, result: RollbackResult, groups?: GroupNames): string {
+  const live = groupName(result.live, groups);
+  const of = result.releaseId ? ` ${result.releaseId}` : '';
+  switch (result.action) {
+    case 'stopped':
+      return `${environment}: stopped the running release${of}; ${live} serves all traffic`;
+    case 'flipped':
+      return `${environment}: flipped back to the previous version; ${live} serves all traffic${result.releaseId ? ` (release ${result.releaseId} is marked rolled back)` : ''}`;
+    case 'restored':
+      return `${environment}: restored the split listener; ${live} serves all traffic (${withoutArns(result.why, groups)})`;
+  }
+}
+
+/** `sluice abort`'s answer in words. */
+export function abortWords(
+  release: string,
+  aborted: { environment: string; status: ReleaseStatus }[],
+): string {
+  return `${release}: ${aborted.map((a) => `${statusWords(a.status)} in ${a.environment}`).join(', ')}; its traffic is back on the stable version`;
+}
+
+/** `sluice freeze start|end`'s answer in words. */
+export function freezeWords(
+  answer: { freeze?: AdHocFreeze; ended?: FreezeRecord | null },
+  environment: string,
+): string {
+  if (answer.freeze) {
+    const f = answer.freeze;
+    return `${f.environment} frozen by ${f.by} since ${f.startedAt}${f.until ? ` until ${f.until}` : ' until `sluice freeze end`'}: ${f.reason}`;
+  }
+  const ended = answer.ended;
+  return ended
+    ? `${ended.environment}: the freeze by ${ended.by} (${ended.reason}) ended${ended.endedBy ? ` by ${ended.endedBy}` : ''}${ended.endedAt ? ` at ${ended.endedAt}` : ''}`
+    : `${environment}: no freeze was in force`;
 }

@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
 import { abortRelease } from '../../functions/shared/control/manual-control.js';
+import type { ReleaseStatus } from '../../functions/shared/domain/release.js';
+import { abortWords } from '../format.js';
 import {
   type ActionOptions,
+  answer,
   apiOption,
   byOption,
   callApi,
   configOption,
   deployed,
-  printJson,
+  jsonOption,
   regionOption,
   stackOption,
 } from './shared.js';
@@ -24,18 +27,19 @@ export function addAbortCommand(program: Command): void {
     .option(...configOption)
     .option(...byOption)
     .option('--reason <text>', 'why (recorded)', 'manual abort')
-    .action(async (release: string, opts: ActionOptions) => {
+    .option(...jsonOption)
+    .action(async (release: string, opts: ActionOptions & { json?: boolean }) => {
+      let result: { aborted: { environment: string; status: ReleaseStatus }[] };
       if (!opts.stack) {
-        printJson(
-          await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, {
-            by: opts.by,
-            reason: opts.reason,
-          }),
-        );
-        return;
+        result = (await callApi(`${opts.url}/api/releases/${encodeURIComponent(release)}/abort`, {
+          by: opts.by,
+          reason: opts.reason,
+        })) as typeof result;
+      } else {
+        const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
+        const records = await abortRelease(ports, release, { by: caller, reason: opts.reason });
+        result = { aborted: records.map((r) => ({ environment: r.environment, status: r.status })) };
       }
-      const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
-      const records = await abortRelease(ports, release, { by: caller, reason: opts.reason });
-      printJson({ aborted: records.map((r) => ({ environment: r.environment, status: r.status })) });
+      answer(opts.json, result, () => abortWords(release, result.aborted));
     });
 }

@@ -33,9 +33,14 @@ async function decideApproval(
     status?: number;
     user?: string;
     said?: string[];
+    error?: string;
   };
   if (!response.ok || result.status !== 200) {
-    console.error(`${action} failed: ${JSON.stringify(result)}`);
+    const why =
+      result.error ??
+      result.said?.join(' ') ??
+      `the interaction was answered ${result.status ?? response.status}`;
+    console.error(`${action} failed: ${why}`);
     throw new Exit(EXIT.failed);
   }
   const said = result.said?.length ? result.said.join(' ') : action === 'approve' ? 'approved' : 'rejected';

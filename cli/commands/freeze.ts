@@ -1,18 +1,22 @@
 import type { Command } from 'commander';
 import { endFreeze, startFreeze } from '../../functions/shared/control/freeze.js';
+import type { AdHocFreeze, FreezeRecord } from '../../functions/shared/domain/windows.js';
+import { freezeWords } from '../format.js';
 import {
   type ActionOptions,
+  answer,
   apiOption,
   byOption,
   callApi,
   configOption,
   deployed,
-  printJson,
+  jsonOption,
   regionOption,
   stackOption,
 } from './shared.js';
 
-type FreezeOptions = ActionOptions & { env: string; until?: string };
+type FreezeOptions = ActionOptions & { env: string; until?: string; json?: boolean };
+type FreezeAnswer = { freeze?: AdHocFreeze; ended?: FreezeRecord | null };
 
 /** `sluice freeze start|end`: an operator's freeze of one environment, recorded with who and why. */
 export function addFreezeCommand(program: Command): void {
@@ -28,30 +32,31 @@ export function addFreezeCommand(program: Command): void {
       .option(...stackOption)
       .option(...regionOption)
       .option(...configOption)
-      .option(...byOption);
+      .option(...byOption)
+      .option(...jsonOption);
   common(freeze.command('start').description('start a freeze; pipelines that reach the environment wait'))
     .requiredOption('--reason <text>', 'why (recorded, and shown to whoever waits)')
     .option('--until <time>', 'end it by itself at this ISO 8601 time')
     .action(async (opts: FreezeOptions) => {
+      let result: FreezeAnswer;
       if (!opts.stack) {
-        printJson(
-          await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/freeze`, {
-            by: opts.by,
-            reason: opts.reason,
-            ...(opts.until ? { until: opts.until } : {}),
-          }),
-        );
-        return;
+        result = (await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/freeze`, {
+          by: opts.by,
+          reason: opts.reason,
+          ...(opts.until ? { until: opts.until } : {}),
+        })) as FreezeAnswer;
+      } else {
+        const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
+        result = {
+          freeze: await startFreeze(
+            ports,
+            opts.env,
+            { by: caller, reason: opts.reason },
+            opts.until ? { until: opts.until } : {},
+          ),
+        };
       }
-      const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
-      printJson({
-        freeze: await startFreeze(
-          ports,
-          opts.env,
-          { by: caller, reason: opts.reason },
-          opts.until ? { until: opts.until } : {},
-        ),
-      });
+      answer(opts.json, result, () => freezeWords(result, opts.env));
     });
   common(
     freeze
@@ -60,16 +65,16 @@ export function addFreezeCommand(program: Command): void {
   )
     .option('--reason <text>', 'why (recorded)', 'freeze ended')
     .action(async (opts: FreezeOptions) => {
+      let result: FreezeAnswer;
       if (!opts.stack) {
-        printJson(
-          await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/unfreeze`, {
-            by: opts.by,
-            reason: opts.reason,
-          }),
-        );
-        return;
+        result = (await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/unfreeze`, {
+          by: opts.by,
+          reason: opts.reason,
+        })) as FreezeAnswer;
+      } else {
+        const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
+        result = { ended: (await endFreeze(ports, opts.env, { by: caller, reason: opts.reason })) ?? null };
       }
-      const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
-      printJson({ ended: await endFreeze(ports, opts.env, { by: caller, reason: opts.reason }) });
+      answer(opts.json, result, () => freezeWords(result, opts.env));
     });
 }

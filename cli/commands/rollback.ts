@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
-import { rollbackEnvironment } from '../../functions/shared/control/manual-control.js';
+import { type RollbackResult, rollbackEnvironment } from '../../functions/shared/control/manual-control.js';
 import type { Side } from '../../functions/shared/domain/restore.js';
+import { rollbackWords } from '../format.js';
 import {
   type ActionOptions,
+  answer,
   apiOption,
   byOption,
   callApi,
   configOption,
   deployed,
-  printJson,
+  groupsOf,
+  jsonOption,
   regionOption,
   side,
   stackOption,
@@ -31,25 +34,24 @@ export function addRollbackCommand(program: Command): void {
       'the group to put all traffic on (blue|green), where the records cannot say which one the last release made live',
       side,
     )
-    .action(async (opts: ActionOptions & { env: string; to?: Side }) => {
+    .option(...jsonOption)
+    .action(async (opts: ActionOptions & { env: string; to?: Side; json?: boolean }) => {
+      let result: RollbackResult;
       if (!opts.stack) {
-        printJson(
-          await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/rollback`, {
-            by: opts.by,
-            reason: opts.reason,
-            ...(opts.to ? { to: opts.to } : {}),
-          }),
-        );
-        return;
-      }
-      const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
-      printJson(
-        await rollbackEnvironment(
+        result = (await callApi(`${opts.url}/api/environments/${encodeURIComponent(opts.env)}/rollback`, {
+          by: opts.by,
+          reason: opts.reason,
+          ...(opts.to ? { to: opts.to } : {}),
+        })) as RollbackResult;
+      } else {
+        const { ports, caller } = await deployed({ ...opts, stack: opts.stack });
+        result = await rollbackEnvironment(
           ports,
           opts.env,
           { by: caller, reason: opts.reason },
           opts.to ? { to: opts.to } : {},
-        ),
-      );
+        );
+      }
+      answer(opts.json, result, () => rollbackWords(opts.env, result, groupsOf(opts.config, opts.env)));
     });
 }

@@ -59,6 +59,24 @@ export async function deployed(opts: { stack: string; region?: string; config: s
 
 export const printJson = (value: unknown) => console.log(JSON.stringify(value));
 
+export const jsonOption = ['--json', 'print the answer as JSON'] as const;
+
+/** Prints a command's answer: in words, or as JSON with --json. */
+export const answer = (json: boolean | undefined, value: unknown, words: () => string) =>
+  json ? printJson(value) : console.log(words());
+
+/** An environment's blue and green target groups from the config file, to name them in words. */
+export function groupsOf(
+  configFile: string,
+  environment: string,
+): { blue: string; green: string } | undefined {
+  try {
+    return loadConfig(configFile).environments.find((e) => e.name === environment)?.targetGroups;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The token `sluice serve` left in .sluice/api-token; its /api refuses requests without it. */
 export function apiToken(): string {
   const token = readApiToken();
@@ -67,6 +85,17 @@ export function apiToken(): string {
     throw new Exit(EXIT.failed);
   }
   return token;
+}
+
+/** The error an API answer names (`{"error": "…"}`), else its text. */
+function errorOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') return body.error;
+  } catch {
+    // not JSON: the text as it came
+  }
+  return text.trim() || 'no answer';
 }
 
 /** Calls the `sluice serve` API: a POST with who and why when `body` is given, else a GET. */
@@ -87,7 +116,7 @@ export async function callApi(
   );
   const text = await response.text();
   if (!response.ok) {
-    console.error(text);
+    console.error(`sluice serve answered ${response.status}: ${errorOf(text)}`);
     throw new Exit(EXIT.failed);
   }
   return JSON.parse(text);

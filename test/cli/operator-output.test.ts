@@ -267,6 +267,44 @@ describe('What operators read after the demo story (issue 21)', () => {
   });
 });
 
+describe('The CLI answers in words (issue 21, item 6)', () => {
+  /** Runs the CLI against the scenario's server, with the server's token where the CLI reads it. */
+  async function cli(...args: string[]) {
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-words-'));
+    mkdirSync(join(dir, '.sluice'));
+    writeFileSync(join(dir, '.sluice', 'api-token'), `${TOKEN}\n`);
+    process.chdir(dir);
+    try {
+      return await runCli(...args, '--url', server.url, '-c', join(cwd, 'sluice.config.yaml'));
+    } finally {
+      process.chdir(cwd);
+    }
+  }
+
+  it('starts and ends a freeze, saying who froze what and why; --json gives the record', async () => {
+    const started = await cli('freeze', 'start', '--env', 'dev', '--reason', 'incident 42', '--by', 'ana');
+    const ended = await cli('freeze', 'end', '--env', 'dev', '--by', 'ana', '--json');
+    const none = await cli('freeze', 'end', '--env', 'dev', '--by', 'ana');
+
+    expect(started.code).toBe(0);
+    expect(started.output).toMatch(/^dev frozen by ana since \S+ until `sluice freeze end`: incident 42$/);
+    expect(JSON.parse(ended.output)).toMatchObject({
+      ended: { environment: 'dev', by: 'ana', endedBy: 'ana' },
+    });
+    expect(none.code).toBe(1);
+    expect(none.output).toBe('sluice serve answered 409: dev has no freeze in force');
+  });
+
+  it("gives the server's refusal as its message, not as JSON", async () => {
+    // the API answers {"error": "…"} with 409 for a manual action it refuses
+    const refused = await cli('freeze', 'start', '--env', 'qa', '--reason', 'x');
+
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(/^sluice serve answered 409: no environment named qa \(dev\)$/);
+  });
+});
+
 describeWithTool('chromium', 'Browser: the delivery metrics on the local page', () => {
   it("shows each environment's four metrics with their counts, from /api/metrics", async () => {
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });

@@ -239,6 +239,7 @@ describeWithTool('moto_server', 'The CLI against a deployed stack on moto_server
         STACK,
         '--reason',
         'dev stuck at 70/30',
+        '--json',
       );
 
       // Assess
@@ -271,7 +272,7 @@ describeWithTool('moto_server', 'The CLI against a deployed stack on moto_server
       // Act
       const refused = await sluice('rollback', '--env', 'dev', '--stack', STACK);
       const afterRefusal = await serving();
-      const restored = await sluice('rollback', '--env', 'dev', '--stack', STACK, '--to', 'blue');
+      const restored = await sluice('rollback', '--env', 'dev', '--stack', STACK, '--to', 'blue', '--json');
 
       // Assess
       expect(refused.code).toBe(1);

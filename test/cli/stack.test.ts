@@ -124,7 +124,7 @@ describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with
   });
 
   it('aborts a running release: stops its execution, restores 100/0, frees the lock, records the caller', async () => {
-    const { code, output } = await sluice('abort', input.release.id, '--stack', STACK);
+    const { code, output } = await sluice('abort', input.release.id, '--stack', STACK, '--json');
 
     expect(code).toBe(0);
     expect(JSON.parse(output)).toEqual({ aborted: [{ environment: 'dev', status: 'aborted' }] });
@@ -139,10 +139,27 @@ describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with
     });
   });
 
-  it('rolls an environment back and records the caller, whatever --by says', async () => {
-    const { code } = await sluice('rollback', '--env', 'dev', '--stack', STACK, '--by', 'someone-else');
+  it('says what an abort did in words unless --json is given', async () => {
+    const { code, output } = await sluice('abort', input.release.id, '--stack', STACK);
 
     expect(code).toBe(0);
+    expect(output).toBe(`${input.release.id}: aborted in dev; its traffic is back on the stable version`);
+  });
+
+  it('rolls an environment back and records the caller, whatever --by says', async () => {
+    const { code, output } = await sluice(
+      'rollback',
+      '--env',
+      'dev',
+      '--stack',
+      STACK,
+      '--by',
+      'someone-else',
+    );
+
+    expect(code).toBe(0);
+    // In words, the group named blue or green as the config names it (issue 21: no ARN, no raw JSON)
+    expect(output).toBe(`dev: stopped the running release ${input.release.id}; blue serves all traffic`);
     expect(serving).toEqual({ [blue]: 100, [green]: 0 });
     expect(table.record(input.release.id, 'dev')).toMatchObject({
       status: 'rolled_back',

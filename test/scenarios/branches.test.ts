@@ -8,7 +8,7 @@ import {
   slackHeaders,
 } from '../../embedded/slack-interaction.js';
 import type { ReleaseRecord } from '../../functions/shared/domain/release.js';
-import { SCALED, Scenario, shaOf } from './harness.js';
+import { Scenario, shaOf } from './harness.js';
 
 /*
  * Releases of different branches meeting in one environment (ADR 0006, docs/architecture.md "The
@@ -20,14 +20,21 @@ import { SCALED, Scenario, shaOf } from './harness.js';
  */
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+/** The hotfix test's clock: BeginRelease's queue retries (every 30 s) take 0.3 s. */
+const QUEUE_SCALE = 0.01;
 const APPROVER = 'U024BE7LH';
 const arn = (env: string, kind: 'listener' | 'blue' | 'green') =>
   kind === 'listener'
     ? `arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop-${env}/50dc6c495c0c9188/f2f7dc8efc522ab2`
     : `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-${env}-${kind}/73e2d6bc24d8a067`;
 
-/** release/* walks dev → staging → prod, hotfix/* goes to prod alone, as in the example config. */
-function branchesConfig(prodApproval: boolean): ConfigFile {
+/**
+ * release/* walks dev → staging → prod, hotfix/* goes to prod alone, as in the example config.
+ * `bake` is each step's bake and the watch: the order of releases at prod's lock, which these
+ * tests are about, does not depend on them, and on a scaled clock every non-zero wait lasts at
+ * least a second (Wait states wait whole seconds), so the hotfix test bakes for no time.
+ */
+function branchesConfig(prodApproval: boolean, bake = '20s'): ConfigFile {
   return parseConfigFile({
     repository: 'acme/shop',
     service: 'shop',
@@ -42,10 +49,12 @@ function branchesConfig(prodApproval: boolean): ConfigFile {
       targetGroups: { blue: arn(name, 'blue'), green: arn(name, 'green') },
       deploy: { provider: 'external' },
       steps: [
-        { weight: 25, bake: '20s' },
-        { weight: 100, bake: '20s' },
+        { weight: 25, bake },
+        { weight: 100, bake },
       ],
-      watch: '20s',
+      watch: bake,
+      // dev's soak keeps the release out of prod for a while (1 s on any scaled clock): the hotfix
+      // takes prod's lock first, as in issue 16, where the release arrived after walking dev and staging
       ...(name === 'dev' ? { soak: '20s' } : {}),
       ...(name === 'prod' && prodApproval
         ? { approval: { type: 'slack', channel: 'C0RELEASES', approvers: [APPROVER], timeout: '12h' } }
@@ -112,9 +121,10 @@ describe('Scenario: releases of different branches meet in prod', () => {
   // default), the hotfix is the newer push (received later in the same second); the release,
   // older and of another branch, waits its turn in prod and then releases.
   it('promotes a hotfix pushed 5 ms after a release push in prod; the release waits for it, then releases (otherBranches: newer-first)', async () => {
-    // Prepare
-    // On the scaled clock: the release's queue retries in prod (every 30 s) take 1.5 s each
-    scenario = await Scenario.start({ config: branchesConfig(true), timeScale: SCALED });
+    // Prepare: on a scaled clock (not the instant one, where the release's 120 queue retries in
+    // prod would all run at once while the hotfix waits for its approval, and the release would
+    // fail there) where the retries every 30 s take 0.3 s; no bakes (see branchesConfig)
+    scenario = await Scenario.start({ config: branchesConfig(true, '0s'), timeScale: QUEUE_SCALE });
     const s = scenario;
     const pushedAt = Math.floor(Date.now() / 1000);
     const repository = s.config.repository;
