@@ -338,7 +338,7 @@ async function pushThroughPipeline(
   print(`  webhook → ${delivery.status}: ${webhookWords(delivery.body)}`);
   if (ctx.verbose) print(`    (webhook answer) ${JSON.stringify(delivery.body)}`);
   await ci;
-  print(`  ✓ CI: check runs completed; check_suite event delivered`);
+  print(`  ✓ CI: check runs completed; GitHub's check suite event delivered`);
   let ended = false;
   const approvals = approveWhenAsked(runtime, server.url, ctx.apiToken, plan.release.id, () => ended, print);
   const pipeline = await runtime.pipelines.wait(plan.pipeline.executionName).finally(() => {
