@@ -135,3 +135,21 @@ describe('Class: LocalEventBuses', () => {
     ]);
   });
 });
+
+describe('Example: examples/multi-account/sluice.config.yaml', () => {
+  it('puts prod in its own account, reached through its role, and the rest in the delivery account', () => {
+    const example = loadConfig(
+      fileURLToPath(new URL('../../examples/multi-account/sluice.config.yaml', import.meta.url)),
+    );
+    const accounts = new LocalAccounts(example);
+
+    expect(accounts.delivery).toEqual({ account: '123456789012', region: 'us-east-1' });
+    expect(example.environments.map((e) => [e.name, accounts.accountOf(e.name)])).toEqual([
+      ['dev', '123456789012'],
+      ['staging', '123456789012'],
+      ['prod', '222222222222'],
+    ]);
+    const prodSession = accounts.runAs('ShiftTraffic', () => accounts.principal(accessScope('prod', 'r1')));
+    expect(prodSession.identity().arn).toBe('arn:aws:sts::222222222222:assumed-role/sluice-checkout-prod/r1');
+  });
+});
