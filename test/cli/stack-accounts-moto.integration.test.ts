@@ -200,7 +200,16 @@ describeWithTool('moto_server', 'The CLI across accounts on moto_server (issue 1
   });
 
   it("flips prod back to the idle group through prod's role with `sluice rollback --stack`", async () => {
-    const { code, output } = await sluice('rollback', '--env', 'prod', '--stack', STACK, '--reason', 'test');
+    const { code, output } = await sluice(
+      'rollback',
+      '--env',
+      'prod',
+      '--stack',
+      STACK,
+      '--reason',
+      'test',
+      '--json',
+    );
 
     expect([code, JSON.parse(output)]).toEqual([
       0,
