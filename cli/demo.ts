@@ -7,6 +7,7 @@ import { deliver, pushPayload } from '../embedded/push.js';
 import { EmbeddedRuntime } from '../embedded/runtime.js';
 import { createApp, listen } from '../embedded/server.js';
 import { metricsOf } from '../functions/shared/control/delivery-metrics.js';
+import { arnLocation, targetRoleArn } from '../functions/shared/domain/accounts.js';
 import { routesOf } from '../functions/shared/domain/config.js';
 import type { DeliveryMetrics } from '../functions/shared/domain/delivery-metrics.js';
 import { planRelease } from '../functions/shared/domain/plan.js';
@@ -51,6 +52,22 @@ export interface DemoReport {
   releases: DemoRelease[];
   /** DORA's four metrics over the demo's records, as `sluice status --metrics --json` gives them. */
   metrics?: DeliveryMetrics;
+  /** Each environment of the route in its own account: how the demo reached it (the local STS and trail). */
+  accounts?: DemoAccount[];
+}
+
+/** An environment in its own account, as the embedded runtime's local STS and CloudTrail saw it. */
+export interface DemoAccount {
+  environment: string;
+  account: string;
+  /** AssumeRole calls into the environment's role that STS granted, and refused. */
+  assumed: number;
+  refused: number;
+  /** The functions that assumed it. */
+  functions: string[];
+  /** Calls on the environment's resources, and how many of them were made as its role. */
+  calls: number;
+  callsAsRole: number;
 }
 
 const sha = (label: string) => createHash('sha1').update(`sluice-demo ${label}`).digest('hex');
@@ -178,6 +195,7 @@ export async function runDemo(options: {
   const releases: DemoRelease[] = [];
   let planCheck: DemoReport['planCheck'];
   let metrics: DeliveryMetrics | undefined;
+  let accounts: DemoAccount[] = [];
   try {
     await sleep(1000);
     releases.push(...(await pushThroughPipeline(ctx, healthy, 'healthy', options.ciDelayMs)));
@@ -194,6 +212,7 @@ export async function runDemo(options: {
       )),
     );
     metrics = await metricsOf(ctx.runtime.ports);
+    accounts = accountsOf(ctx);
   } finally {
     stopTicker();
     await stopDemo(ctx);
@@ -208,6 +227,7 @@ export async function runDemo(options: {
     faulty,
     regressed,
     planCheck,
+    accounts,
   });
   const report: DemoReport = {
     ok: problems.length === 0,
@@ -218,6 +238,7 @@ export async function runDemo(options: {
     ...(planCheck ? { planCheck } : {}),
     releases,
     ...(metrics ? { metrics } : {}),
+    ...(accounts.length > 0 ? { accounts } : {}),
   };
   printSummary(report, print);
   return report;
@@ -248,8 +269,8 @@ async function startDemo(
           ? { errorRate: REGRESSION_ERROR_RATE }
           : undefined,
     onExecutionEvent: narrator(progress, print, verbose),
-    onAlarmEvent: (event, result) => {
-      print(alarmWords(event.detail, result));
+    onAlarmEvent: (event, result, route) => {
+      print(alarmWords(event.detail, result, route));
       if (verbose) print(`    (alarm handler) ${JSON.stringify(result)}`);
     },
   });
@@ -282,6 +303,31 @@ async function startDemo(
     progress,
     print,
   };
+}
+
+/** The route's environments in their own accounts, as the local STS and CloudTrail saw them. */
+function accountsOf({ config, route, runtime }: DemoContext): DemoAccount[] {
+  return config.environments.flatMap((env) => {
+    if (!env.account || !route.includes(env.name)) return [];
+    const role = targetRoleArn(config.service, env.name, env.account);
+    const calls = runtime.accounts.sts.calls.filter((c) => c.input.RoleArn === role);
+    const id = env.account.id;
+    const roleName = role.split('/').at(-1);
+    const onResources = runtime.accounts.trail.filter((t) => arnLocation(t.resource)?.account === id);
+    return [
+      {
+        environment: env.name,
+        account: id,
+        assumed: calls.filter((c) => c.outcome === 'assumed').length,
+        refused: calls.filter((c) => c.outcome === 'denied').length,
+        functions: [...new Set(calls.map((c) => c.caller.split('/').at(-1) ?? c.caller))].sort(),
+        calls: onResources.length,
+        callsAsRole: onResources.filter((t) =>
+          t.who.startsWith(`arn:aws:sts::${id}:assumed-role/${roleName}/`),
+        ).length,
+      },
+    ];
+  });
 }
 
 async function stopDemo(ctx: DemoContext): Promise<void> {
@@ -338,7 +384,7 @@ async function pushThroughPipeline(
   print(`  webhook → ${delivery.status}: ${webhookWords(delivery.body)}`);
   if (ctx.verbose) print(`    (webhook answer) ${JSON.stringify(delivery.body)}`);
   await ci;
-  print(`  ✓ CI: check runs completed; check_suite event delivered`);
+  print(`  ✓ CI: check runs completed; GitHub's check suite event delivered`);
   let ended = false;
   const approvals = approveWhenAsked(runtime, server.url, ctx.apiToken, plan.release.id, () => ended, print);
   const pipeline = await runtime.pipelines.wait(plan.pipeline.executionName).finally(() => {
@@ -519,6 +565,7 @@ function judge(run: {
   faulty: string;
   regressed: string;
   planCheck: DemoReport['planCheck'];
+  accounts?: DemoAccount[];
 }): string[] {
   const { config, route, planCheck } = run;
   const problems: string[] = [];
@@ -557,6 +604,14 @@ function judge(run: {
     );
   for (const later of regressed.slice(1))
     if (later.outcome !== 'not started') problems.push(`the regressed release reached ${later.environment}`);
+  for (const a of run.accounts ?? []) {
+    if (a.assumed === 0 || a.refused > 0)
+      problems.push(`${a.environment}'s role was assumed ${a.assumed} times and refused ${a.refused} times`);
+    if (a.callsAsRole !== a.calls)
+      problems.push(
+        `${a.calls - a.callsAsRole} calls on ${a.environment}'s resources were not made as its role`,
+      );
+  }
   return problems;
 }
 
@@ -586,6 +641,10 @@ export function printSummary(report: DemoReport, print: Print): void {
   if (report.planCheck)
     print(
       `  "${report.planCheck.name}" check run: ${report.planCheck.conclusion} after ${report.planCheck.updates} writes`,
+    );
+  for (const a of report.accounts ?? [])
+    print(
+      `  ${a.environment} in its own account ${a.account}: its role assumed ${a.assumed} times (${a.functions.join(', ')}); ${a.callsAsRole} of ${a.calls} calls on its resources made as that role`,
     );
   if (report.metrics) print(`\n${formatMetrics(report.metrics)}`);
   print(

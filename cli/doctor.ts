@@ -88,7 +88,7 @@ export function addDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
-      'check a setup before the first release: listener, alarms, ECS, ECR, secrets, dead letters, rules, GitHub, Slack (read-only: no check changes anything)',
+      'check a setup before the first release: the role of each environment in its own account (assumed as you), listener, alarms, ECS, ECR, secrets, dead letters, rules, GitHub, Slack (read-only: no check changes anything)',
     )
     .option('-u, --url <url>', 'the `sluice serve` URL', 'http://127.0.0.1:8787')
     .option('--stack <name>', 'check this deployed CloudFormation stack with your AWS credentials')

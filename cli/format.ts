@@ -157,6 +157,8 @@ export function formatMetrics(m: DeliveryMetrics): string {
 export function alarmWords(
   detail: { alarmName: string; previousState: { value: string }; state: { value: string } },
   result: unknown,
+  /** How the event reached the delivery account: forwarded from an environment's own account, or not. */
+  route?: { route: string; from?: string },
 ): string {
   const answer = result as { action?: string; reason?: string; releaseId?: string } | undefined;
   const did =
@@ -165,7 +167,8 @@ export function alarmWords(
       : answer?.action === 'ignored' && answer.reason && detail.state.value === 'ALARM'
         ? ` — nothing to do: ${answer.reason}`
         : '';
-  return `  ⚑ alarm ${detail.alarmName}: ${detail.previousState.value} → ${detail.state.value}${did}`;
+  const via = route?.route === 'forwarded' && route.from ? ` (forwarded from account ${route.from})` : '';
+  return `  ⚑ alarm ${detail.alarmName}${via}: ${detail.previousState.value} → ${detail.state.value}${did}`;
 }
 
 /** `sluice rollback`'s answer in words: what it did and which group serves now (blue/green, never an ARN). */

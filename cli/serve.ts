@@ -12,8 +12,8 @@ export async function serveLocally(options: {
 }): Promise<void> {
   const runtime = await EmbeddedRuntime.start({
     config: options.config,
-    onAlarmEvent: (event, result) => {
-      console.log(alarmWords(event.detail, result).trim());
+    onAlarmEvent: (event, result, route) => {
+      console.log(alarmWords(event.detail, result, route).trim());
       if (options.verbose) console.log(`  (alarm handler) ${JSON.stringify(result)}`);
     },
   });
@@ -24,7 +24,12 @@ export async function serveLocally(options: {
   console.log(`  page: ${server.url}/   (releases, live split, approvals, what would go to Slack)`);
   console.log(`  POST ${server.url}/webhooks/github   POST ${server.url}/slack/interactions`);
   console.log(`  API token for /api: ${apiTokenFile()} (the CLI reads it)`);
-  for (const [env, url] of Object.entries(runtime.listenerUrls)) console.log(`  listener ${env}: ${url}`);
+  for (const [env, url] of Object.entries(runtime.listenerUrls)) {
+    const account = runtime.accounts.accountOf(env);
+    const own =
+      account !== runtime.accounts.delivery.account ? ` (account ${account}, through its role)` : '';
+    console.log(`  listener ${env}: ${url}${own}`);
+  }
   console.log(`  webhook secret: .sluice/secrets.json (github-webhook), or SLUICE_GITHUB_WEBHOOK_SECRET`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -165,6 +165,11 @@ export class LocalCloudWatch {
     for (const alarm of this.alarms.values()) this.schedule(alarm);
   }
 
+  /** The account an alarm lives in (its environment's), undefined for no such alarm. */
+  accountOf(name: string): string | undefined {
+    return this.alarms.get(name)?.account;
+  }
+
   /** The names of every alarm, in definition order. */
   names(): string[] {
     return [...this.alarms.keys()];

@@ -25,16 +25,18 @@ import type {
 import { createShiftTrafficHandler } from '../functions/shift-traffic/shift-traffic.js';
 import { createSlackInteractionsHandler } from '../functions/slack-interactions/slack-interactions.js';
 import { createVerifyBuildHandler } from '../functions/verify-build/verify-build.js';
+import type { FunctionName } from '../infra/function-ports.js';
 import {
   DEFINITION_TASK_FUNCTIONS,
   type DefinitionName,
   type TaskFunction,
 } from '../statemachines/definitions.js';
+import { LocalAccounts } from './accounts.js';
 import { LocalAlarmSource } from './adapters/alarm-source.js';
 import { MemoryApprovalStore } from './adapters/approval-store.js';
 import { LocalArtifacts } from './adapters/artifacts.js';
 import { InProcessDeferral } from './adapters/deferral.js';
-import { LocalDeployer } from './adapters/deployer.js';
+import { deployerAs, LocalDeployer } from './adapters/deployer.js';
 import { LocalDeployments } from './adapters/deployments.js';
 import { MemoryPushLog } from './adapters/memory-push-log.js';
 import { MemoryReleaseStore } from './adapters/memory-release-store.js';
@@ -49,6 +51,7 @@ import { type AlarmStateChangeEvent, LocalCloudWatch } from './cloudwatch.js';
 import type { ConfigFile } from './config.js';
 import { startDynaliteStore } from './dynalite.js';
 import { EmbeddedStepFunctions, type EventLog, type LambdaHandler, lambdaContext } from './engine.js';
+import { type EventRoute, LocalEventBuses } from './event-bus.js';
 import { type GithubStub, startGithubStub } from './github-stub.js';
 import { ReleaseStream } from './notifications.js';
 import { signedWebhookEvent } from './push.js';
@@ -75,8 +78,11 @@ export interface EmbeddedOptions {
   listenerPorts?: Record<string, number>;
   /** Every state event of every execution, for progress displays. */
   onExecutionEvent?: (execution: string, event: EventLog) => void;
-  /** Every alarm state change, after the alarm-rollback handler has handled it. */
-  onAlarmEvent?: (event: AlarmStateChangeEvent, result: unknown) => void;
+  /**
+   * Every alarm state change that reached the delivery account (directly, or forwarded from an
+   * environment's own account), after the alarm-rollback handler has handled it.
+   */
+  onAlarmEvent?: (event: AlarmStateChangeEvent, result: unknown, route: EventRoute) => void;
   /**
    * Route alarm state changes to the alarm-rollback handler. `false` is the benchmark's polling
    * baseline (bench/alarm-rollback.ts): alarms are then seen only by CheckAlarms at bake
@@ -106,11 +112,16 @@ export interface EmbeddedOptions {
 
 /** The handlers that run outside the state machine, on events and HTTP requests. */
 export interface EdgeHandlers {
-  githubWebhook: ReturnType<typeof createGithubWebhookHandler>;
-  alarmRollback: ReturnType<typeof createAlarmRollbackHandler>;
-  releaseGuard: ReturnType<typeof createReleaseGuardHandler>;
-  slackInteractions: ReturnType<typeof createSlackInteractionsHandler>;
+  githubWebhook: Invocation<ReturnType<typeof createGithubWebhookHandler>>;
+  alarmRollback: Invocation<ReturnType<typeof createAlarmRollbackHandler>>;
+  releaseGuard: Invocation<ReturnType<typeof createReleaseGuardHandler>>;
+  slackInteractions: Invocation<ReturnType<typeof createSlackInteractionsHandler>>;
 }
+
+/** A handler as Lambda invokes it: (event, context) → result. */
+type Invocation<H> = H extends (event: infer E, context: infer C) => infer R
+  ? (event: E, context: C) => R
+  : never;
 
 /** What stands in for Slack and GitHub Deployments locally: the page and tests read these. */
 export interface LocalNotifications {
@@ -131,6 +142,8 @@ interface Parts {
   listenerUrls: Record<string, string>;
   notifications: LocalNotifications;
   github: GithubStub;
+  accounts: LocalAccounts;
+  buses: LocalEventBuses;
 }
 
 /**
@@ -148,6 +161,10 @@ export class EmbeddedRuntime {
   readonly notifications: LocalNotifications;
   /** The local GitHub: check runs to read, Sluice's own check run, CI that completes later. */
   readonly github: GithubStub;
+  /** The delivery account, each environment's account and role, and the local STS. */
+  readonly accounts: LocalAccounts;
+  /** The accounts' event buses: alarm state changes forwarded to the delivery account. */
+  readonly buses: LocalEventBuses;
 
   private constructor(
     parts: Parts,
@@ -167,6 +184,8 @@ export class EmbeddedRuntime {
       listenerUrls: this.listenerUrls,
       notifications: this.notifications,
       github: this.github,
+      accounts: this.accounts,
+      buses: this.buses,
     } = parts);
   }
 
@@ -195,17 +214,20 @@ export class EmbeddedRuntime {
       notifications.deployments.listenerUrls = listenerUrls;
       const deployer = await seedTargets(options, alb, closers);
       const cloudwatch = startCloudWatch(config, alb, timeScale, closers);
+      // Each environment's resources belong to its account; a port acts as the principal its scope
+      // resolves to (the function's own role, or the environment's role assumed through the local STS).
+      const accounts = new LocalAccounts(config);
 
       // The orchestrator needs the engine, and the engine needs the handlers that use it.
       let orchestrator: LocalOrchestrator | undefined;
       const localPorts: Ports = {
         config: () => config,
-        trafficReader: (listener) => new LocalTrafficRouter(alb, listener),
-        trafficRouter: (listener) => new LocalTrafficRouter(alb, listener),
-        alarms: () => new LocalAlarmSource(cloudwatch),
-        metrics: () => new LocalMetricsSource(cloudwatch),
-        deployer: () => deployer,
-        serviceScaler: () => deployer,
+        trafficReader: (listener, scope) => new LocalTrafficRouter(alb, listener, accounts.principal(scope)),
+        trafficRouter: (listener, scope) => new LocalTrafficRouter(alb, listener, accounts.principal(scope)),
+        alarms: (scope) => new LocalAlarmSource(cloudwatch, accounts.principal(scope)),
+        metrics: (scope) => new LocalMetricsSource(cloudwatch, accounts.principal(scope)),
+        deployer: (_provider, scope) => deployerAs(deployer, accounts.principal(scope)),
+        serviceScaler: (_provider, scope) => deployerAs(deployer, accounts.principal(scope)),
         buildVerifier: () => githubApi,
         checkReporter: () => githubApi,
         artifacts: () => artifacts,
@@ -229,15 +251,16 @@ export class EmbeddedRuntime {
       };
       const ports = options.wrapPorts ? options.wrapPorts(localPorts) : localPorts;
 
+      // Each handler runs as its function's role, as Lambda runs it with its execution role.
       const edges: EdgeHandlers = {
-        githubWebhook: createGithubWebhookHandler(ports),
-        alarmRollback: createAlarmRollbackHandler(ports),
-        releaseGuard: createReleaseGuardHandler(ports),
-        slackInteractions: createSlackInteractionsHandler(ports),
+        githubWebhook: runningAs(accounts, 'GithubWebhook', createGithubWebhookHandler(ports)),
+        alarmRollback: runningAs(accounts, 'AlarmRollback', createAlarmRollbackHandler(ports)),
+        releaseGuard: runningAs(accounts, 'ReleaseGuard', createReleaseGuardHandler(ports)),
+        slackInteractions: runningAs(accounts, 'SlackInteractions', createSlackInteractionsHandler(ports)),
       };
       if (options.notifications !== false) stream.connect(createReleaseNotifierHandler(ports));
       closers.push(() => stream.idle());
-      const { engine, pipelines } = startEngines(options, ports, timeScale, edges.releaseGuard);
+      const { engine, pipelines } = startEngines(options, ports, accounts, timeScale, edges.releaseGuard);
       orchestrator = new LocalOrchestrator(engine, timeScale, engine.tokens, pipelines);
       // GitHub delivers check events to the webhook on AWS; here the stub does, signed the same way.
       github.onEvent(async (name, payload) => {
@@ -251,8 +274,10 @@ export class EmbeddedRuntime {
       // there instead of evaluated, and start OK so that a bake has data.
       if (timeScale === 0)
         for (const name of cloudwatch.names()) cloudwatch.setAlarmState(name, 'OK', INSTANT_CLOCK_REASON);
-      if (options.alarmEvents !== false)
-        routeAlarmEvents(cloudwatch, edges.alarmRollback, options.onAlarmEvent);
+      const buses = new LocalEventBuses(config, accounts, (event) =>
+        edges.alarmRollback(event, lambdaContext('sluice-alarm-rollback')),
+      );
+      if (options.alarmEvents !== false) routeAlarmEvents(cloudwatch, buses, options.onAlarmEvent);
       if (timeScale > 0) cloudwatch.start();
 
       const parts = {
@@ -265,6 +290,8 @@ export class EmbeddedRuntime {
         listenerUrls,
         notifications,
         github,
+        accounts,
+        buses,
       };
       return new EmbeddedRuntime(parts, engine, pipelines, edges, closers);
     } catch (error) {
@@ -364,6 +391,7 @@ function startCloudWatch(config: ConfigFile, alb: LocalAlb, timeScale: number, c
 function startEngines(
   options: EmbeddedOptions,
   ports: Ports,
+  accounts: LocalAccounts,
   timeScale: number,
   releaseGuard: EdgeHandlers['releaseGuard'],
 ): { engine: EmbeddedStepFunctions; pipelines: EmbeddedStepFunctions } {
@@ -385,7 +413,7 @@ function startEngines(
   const functionsOf = (definition: DefinitionName) =>
     Object.fromEntries(
       DEFINITION_TASK_FUNCTIONS[definition].map((fn): [string, LambdaHandler] => {
-        const handler = tasks[fn];
+        const handler = runningAs(accounts, fn, tasks[fn]);
         return [
           localFunctionArn(fn),
           intercept ? (event, context) => intercept(fn, event, () => handler(event, context)) : handler,
@@ -430,19 +458,31 @@ function startEngines(
   return { engine, pipelines };
 }
 
-/** EventBridge delivers alarm state changes to alarm-rollback on AWS; here CloudWatch does. */
+/** A handler that runs as its function's role (LocalAccounts.runAs), whoever invokes it. */
+function runningAs<A extends unknown[], R>(
+  accounts: LocalAccounts,
+  fn: FunctionName,
+  handler: (...args: A) => R,
+): (...args: A) => R {
+  return (...args) => accounts.runAs(fn, () => handler(...args));
+}
+
+/**
+ * EventBridge delivers alarm state changes to alarm-rollback on AWS; here CloudWatch puts them on
+ * their account's bus, and an environment's own account forwards them to the delivery account.
+ */
 function routeAlarmEvents(
   cloudwatch: LocalCloudWatch,
-  alarmRollback: EdgeHandlers['alarmRollback'],
+  buses: LocalEventBuses,
   onAlarmEvent: EmbeddedOptions['onAlarmEvent'],
 ): void {
   cloudwatch.onStateChange(async (event) => {
-    const result = await alarmRollback(event, lambdaContext('sluice-alarm-rollback')).catch(
-      (error: Error) => ({
-        action: 'error',
-        error: error.message,
-      }),
-    );
-    onAlarmEvent?.(event, result);
+    const routed = await buses.put(event).catch((error: Error): EventRoute & { result: unknown } => ({
+      route: 'delivered',
+      result: { action: 'error', error: error.message },
+    }));
+    if (routed.route === 'not-forwarded') return;
+    const { result, ...route } = routed;
+    onAlarmEvent?.(event, result, route);
   });
 }

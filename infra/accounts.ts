@@ -1,18 +1,24 @@
-import { createHash } from 'node:crypto';
 import type { App } from 'aws-cdk-lib';
 import { type EnvironmentAccount, targetRoleArn } from '../functions/shared/domain/accounts.js';
 import type { EnvironmentConfig, SluiceConfig } from '../functions/shared/domain/config.js';
-import { FUNCTION_PORTS, type FunctionName } from './function-ports.js';
-import { arnParts, type EnvironmentPort, isEnvironmentPort } from './policies.js';
+import type { Delivery } from './environment-access.js';
+import { arnParts } from './policies.js';
+
+export {
+  type Delivery,
+  environmentPortsOf,
+  functionRoleArn,
+  functionRoleName,
+  functionsReaching,
+  functionsWithEnvironmentPorts,
+  SESSION_TAG_KEYS,
+} from './environment-access.js';
 
 /**
  * The CDK side of environments in their own AWS accounts (issue 19): which functions reach which
  * environment, the fixed names of their roles (so a target stack in another account can trust
  * them before either stack is deployed), and where the delivery stack lives.
  */
-
-/** The session tags every function passes on AssumeRole; the target role's trust allows these keys only. */
-export const SESSION_TAG_KEYS = ['sluice:environment', 'sluice:release'] as const;
 
 /** A config or context problem of a multi-account installation, found at synth. */
 export class AccountsError extends Error {
@@ -42,12 +48,6 @@ export function localConfig(config: SluiceConfig): SluiceConfig {
 /** The config narrowed to one environment: what that environment's role is granted. */
 export function environmentConfig(config: SluiceConfig, env: EnvironmentConfig): SluiceConfig {
   return { ...config, environments: [env] };
-}
-
-/** The delivery stack's account and region: the account that runs Sluice's functions. */
-export interface Delivery {
-  readonly account: string;
-  readonly region: string;
 }
 
 /**
@@ -82,55 +82,8 @@ export function requireDelivery(config: SluiceConfig, delivery: Partial<Delivery
   return { account: delivery.account, region: delivery.region };
 }
 
-/** The ports a release in this environment uses: the ELBv2 ones always, the others where configured. */
-export function environmentPortsOf(env: EnvironmentConfig): EnvironmentPort[] {
-  return [
-    'trafficReader',
-    'trafficRouter',
-    ...(env.alarms.length > 0 ? (['alarms'] as const) : []),
-    ...(env.analysis ? (['metrics'] as const) : []),
-    ...(env.deploy.provider === 'ecs' ? (['deployer', 'serviceScaler'] as const) : []),
-    ...(env.artifact ? (['artifacts'] as const) : []),
-  ];
-}
-
-/** The functions holding at least one of the environment's ports: the only ones that may assume its role. */
-export function functionsReaching(env: EnvironmentConfig): FunctionName[] {
-  const used = new Set<EnvironmentPort>(environmentPortsOf(env));
-  return (Object.keys(FUNCTION_PORTS) as FunctionName[]).filter((name) =>
-    (FUNCTION_PORTS[name] as readonly string[]).some(
-      (port) => isEnvironmentPort(port as never) && used.has(port as EnvironmentPort),
-    ),
-  );
-}
-
-/** Every function holding any environment port. */
-export function functionsWithEnvironmentPorts(): FunctionName[] {
-  return (Object.keys(FUNCTION_PORTS) as FunctionName[]).filter((name) =>
-    (FUNCTION_PORTS[name] as readonly string[]).some((port) => isEnvironmentPort(port as never)),
-  );
-}
-
-const ROLE_NAME_MAX = 64;
-
-/**
- * The fixed name of a delivery function's role, `sluice-<service>-<region>-<Function>`: a target
- * stack names it in its trust policy before (or without) reading the delivery stack. The region
- * keeps two installations of one service in two regions apart (role names are global to an account).
- */
-export function functionRoleName(service: string, region: string, fn: FunctionName): string {
-  const name = `sluice-${service}-${region}-${fn}`;
-  if (name.length <= ROLE_NAME_MAX) return name;
-  const digest = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, ROLE_NAME_MAX - 9)}-${digest}`;
-}
-
 /** The partition every ARN of the environment is in (its listener's). */
 export const partitionOf = (env: EnvironmentConfig) => arnParts(env.listenerArn).partition;
-
-export function functionRoleArn(partition: string, delivery: Delivery, service: string, fn: FunctionName) {
-  return `arn:${partition}:iam::${delivery.account}:role/${functionRoleName(service, delivery.region, fn)}`;
-}
 
 /** Where an environment's target stack deploys: its account, in its region or the delivery region. */
 export function targetEnvOf(account: EnvironmentAccount, delivery: Delivery): Delivery {

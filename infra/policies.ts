@@ -1,6 +1,8 @@
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { SluiceConfig } from '../functions/shared/domain/config.js';
-import type { PortName } from '../functions/shared/ports/index.js';
+import type { EnvironmentPort } from './environment-access.js';
+
+export { ENVIRONMENT_PORTS, type EnvironmentPort, isEnvironmentPort } from './environment-access.js';
 
 /**
  * The IAM statements Sluice's Lambdas need, derived from the config alone: every mutating action
@@ -224,21 +226,6 @@ export function ecsDeployStatements(
     }),
   ];
 }
-
-/** The ports that reach an environment's own resources (its load balancer, alarms, services, images). */
-export const ENVIRONMENT_PORTS = [
-  'trafficReader',
-  'trafficRouter',
-  'alarms',
-  'metrics',
-  'deployer',
-  'serviceScaler',
-  'artifacts',
-] as const satisfies readonly PortName[];
-export type EnvironmentPort = (typeof ENVIRONMENT_PORTS)[number];
-
-export const isEnvironmentPort = (port: PortName): port is EnvironmentPort =>
-  (ENVIRONMENT_PORTS as readonly PortName[]).includes(port);
 
 /**
  * The statements of environment ports over the config's environments: what a function holding

@@ -5,6 +5,7 @@ import type {
   ResizeResult,
   ServiceScaler,
 } from '../../functions/shared/ports/service-scaler.js';
+import type { LocalPrincipal } from '../accounts.js';
 import type { LocalAlb } from '../alb.js';
 import { type Fault, type SampleApp, startSampleApp } from '../sample-app.js';
 
@@ -153,4 +154,24 @@ async function ready(url: string, timeoutMs: number): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
+}
+
+/**
+ * The deployer as one principal: it registers and deregisters targets, which the target group's
+ * account refuses (AccessDenied) to a principal of another account.
+ */
+export function deployerAs(
+  deployer: LocalDeployer,
+  principal: Pick<LocalPrincipal, 'authorize'>,
+): Deployer & ServiceScaler {
+  return {
+    deploy: async (request) => {
+      principal.authorize('elasticloadbalancing:RegisterTargets', request.targetGroupArn);
+      return deployer.deploy(request);
+    },
+    resize: async (request) => {
+      principal.authorize('elasticloadbalancing:RegisterTargets', request.targetGroupArn);
+      return deployer.resize(request);
+    },
+  };
 }

@@ -1,18 +1,25 @@
+import { arnLocation } from '../../functions/shared/domain/accounts.js';
 import { comparisonKey, type IntervalPair } from '../../functions/shared/domain/analysis.js';
 import {
   type CanaryMetricsQuery,
   type MetricsSource,
   periodStarts,
 } from '../../functions/shared/ports/metrics.js';
+import type { LocalPrincipal } from '../accounts.js';
 import type { LocalCloudWatch, LocalMetricQuery } from '../cloudwatch.js';
 
 /**
  * Reads both target groups' metrics from the embedded CloudWatch, which keeps them from the local
  * ALB's real proxied traffic. Metrics other than the ALB's own (a `cloudwatch` comparison's custom
  * namespace) have no local source: their values stay absent and that comparison stays inconclusive.
+ * GetMetricData reads the caller's own account: as `principal`, another account's target groups
+ * have no data.
  */
 export class LocalMetricsSource implements MetricsSource {
-  constructor(private readonly cloudWatch: Pick<LocalCloudWatch, 'getMetricData'>) {}
+  constructor(
+    private readonly cloudWatch: Pick<LocalCloudWatch, 'getMetricData'>,
+    private readonly principal?: Pick<LocalPrincipal, 'identity'>,
+  ) {}
 
   async intervals(query: CanaryMetricsQuery): Promise<IntervalPair[]> {
     const queries: (LocalMetricQuery & { side: 'canary' | 'baseline'; field: string })[] = [];
@@ -41,8 +48,9 @@ export class LocalMetricsSource implements MetricsSource {
         });
       });
     }
+    const account = this.principal?.identity().account;
     const results = this.cloudWatch.getMetricData({
-      queries,
+      queries: queries.filter((q) => !account || arnLocation(q.series)?.account === account),
       from: query.from.getTime(),
       to: query.to.getTime(),
       periodSeconds: query.periodSeconds,

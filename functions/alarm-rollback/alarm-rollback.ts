@@ -1,4 +1,5 @@
 import { despiteContention, stopRelease } from '../shared/control/release-control.js';
+import { environmentAccountId } from '../shared/domain/accounts.js';
 import { AlarmStateChangeEventSchema, parseEvent } from '../shared/domain/events.js';
 import { lambdaHandler } from '../shared/lambda-handler.js';
 import { log } from '../shared/log.js';
@@ -31,6 +32,13 @@ export const createAlarmRollbackHandler = (ports: AlarmRollbackPorts) =>
 
     const environment = p.config().environments.find((env) => env.alarms.includes(alarmName));
     if (!environment) return ignore('no environment watches this alarm');
+    // The delivery bus admits events from every target account, and an alarm name is unique only
+    // within an account: an event from another account than the environment's (another
+    // environment's alarm of the same name, or any account allowed to put events) is not its alarm.
+    const home = environmentAccountId(environment);
+    if (home !== undefined && event.account !== home) {
+      return ignore(`the event comes from account ${event.account}, not ${environment.name}'s ${home}`);
+    }
     const holder = await p.releases().lockHolder(environment.name);
     if (!holder) return ignore(`no release is running in ${environment.name}`);
 

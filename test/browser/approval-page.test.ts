@@ -1,14 +1,28 @@
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import { chromium } from 'playwright-core';
+import { chromium, type Locator, type Page } from 'playwright-core';
 import { startLoad } from '../../embedded/load.js';
 import { createApp, listen, type RunningServer } from '../../embedded/server.js';
-import { SCALED, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
+import { ALARM, SCALED, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
 import { chromiumPath, describeWithTool } from '../support/tools.js';
 
 /** Debian's chromium (`apt-get install -y chromium`); `.ci/run` installs it where it is missing. */
 const CHROMIUM = chromiumPath();
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+
+/**
+ * Keeps a picture of one element. The page rebuilds its lists every second, so an element
+ * screenshot can lose its node mid-capture: this clips a page screenshot to the element's box.
+ */
+async function screenshotOf(page: Page, element: Locator, file: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const clip = await element.boundingBox();
+  await page.screenshot({
+    path: new URL(file, ARTIFACTS).pathname,
+    fullPage: true,
+    ...(clip ? { clip } : {}),
+  });
+}
 
 let scenario: Scenario | undefined;
 let server: RunningServer | undefined;
@@ -91,8 +105,42 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
       expect(await svg.locator('g.marker[data-kind="promoted"]').count()).toBe(1);
       expect(await release.locator('.status').textContent()).toBe('succeeded');
       expect(await release.textContent()).not.toContain('arn:');
-      mkdirSync(ARTIFACTS, { recursive: true });
-      await release.screenshot({ path: new URL('timeline.png', ARTIFACTS).pathname });
+      await screenshotOf(page, release, 'timeline.png');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("shows a rolled-back release's timeline: the new version's 5xx, the alarm and the rollback", async () => {
+    // Prepare: the new version fails 30% of its requests; the alarm fires above 2 5xx a (scaled) period
+    const config = scenarioConfig();
+    const alarm = config.embedded.alarms[ALARM];
+    if (alarm) alarm.threshold = 2;
+    scenario = await Scenario.start({
+      config,
+      timeScale: SCALED,
+      faults: (version) => (version === 'baseline' ? undefined : { errorRate: 0.3 }),
+    });
+    server = await listen(createApp(scenario.runtime, { apiToken: 'browser-test-token' }));
+    const load = startLoad({ url: scenario.runtime.listenerUrls.dev ?? '', ratePerSecond: 200 });
+    const released = await scenario.release(shaOf('browser-timeline-faulty')).finally(() => load.stop());
+    expect(released.record.status).toBe('rolled_back');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+
+      // Act
+      await page.goto(`${server.url}/`);
+      const release = page.locator(`.release[data-release="${released.releaseId}"]`);
+      const svg = release.locator('.timeline svg');
+      await svg.waitFor({ state: 'visible', timeout: 30_000 });
+
+      // Assess
+      expect(await svg.locator('path[data-series="errors-green"]').count()).toBe(1);
+      expect(await svg.locator('g.marker[data-kind="rollback"]').count()).toBeGreaterThan(0);
+      expect(await release.locator('.status').textContent()).toBe('rolled back');
+      expect(await release.textContent()).not.toContain('arn:');
+      await screenshotOf(page, release, 'timeline-rolled-back.png');
     } finally {
       await browser.close();
     }

@@ -21,6 +21,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { deployedConfig, loadConfig } from '../../embedded/config.js';
 import { configDigest, type SluiceConfig } from '../../functions/shared/domain/config.js';
+import type { DeliveryMetrics } from '../../functions/shared/domain/delivery-metrics.js';
 import type { Weights } from '../../functions/shared/domain/release.js';
 import { runCli } from '../support/cli.js';
 import { EXAMPLE_CONFIG_FILE, exampleConfig } from '../support/config.js';
@@ -164,6 +165,56 @@ describe('CLI: sluice abort / rollback / status --stack (a deployed Sluice, with
     expect(table.record(input.release.id, 'dev')).toMatchObject({
       status: 'rolled_back',
       cause: { trigger: 'manual', by: CALLER },
+    });
+  });
+
+  it("reports the delivery metrics from the stack's release table (status --metrics --stack)", async () => {
+    // Prepare: beside dev's running release, one promoted in prod and past its watch
+    const prod = releaseInput('prod');
+    table.putRecord(
+      recordOf(prod, {
+        status: 'succeeded',
+        promotedAt: '2026-01-01T00:30:00.000Z',
+        endedAt: '2026-01-01T00:40:00.000Z',
+        history: [
+          { at: '2026-01-01T00:00:00.000Z', event: 'started' },
+          { at: '2026-01-01T00:01:00.000Z', event: 'began' },
+          { at: '2026-01-01T00:30:00.000Z', event: 'promoted' },
+          { at: '2026-01-01T00:40:00.000Z', event: 'succeeded' },
+        ],
+      }),
+    );
+
+    // Act: a window of 52 weeks reaches back to the records' day
+    const { code, output } = await sluice(
+      'status',
+      '--metrics',
+      '--since',
+      '52w',
+      '--stack',
+      STACK,
+      '--json',
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const metrics = JSON.parse(output) as DeliveryMetrics;
+    expect(metrics.production).toBe('prod');
+    expect(metrics.deploymentFrequency.map((d) => [d.environment, d.deployments])).toEqual([
+      ['dev', 0],
+      ['staging', 0],
+      ['prod', 1],
+    ]);
+    expect(metrics.changeFailureRate.find((c) => c.environment === 'prod')).toMatchObject({
+      failed: 0,
+      deployments: 1,
+      rate: 0,
+    });
+    // dev's release still runs: neither a success nor a failure yet
+    expect(metrics.changeFailureRate.find((c) => c.environment === 'dev')).toMatchObject({
+      deployments: 0,
+      open: 1,
+      rate: null,
     });
   });
 

@@ -32,6 +32,7 @@ describe('Function: parseEvent', () => {
     expect(event).toEqual({
       'detail-type': 'CloudWatch Alarm State Change',
       source: 'aws.cloudwatch',
+      account: '123456789012',
       time: '2026-12-05T09:00:00Z',
       resources: [],
       detail: {

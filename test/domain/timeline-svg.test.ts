@@ -1,6 +1,6 @@
 import type { HistoryEntry, ReleaseRecord } from '../../functions/shared/domain/release.js';
 import { buildTimeline, type Timeline } from '../../functions/shared/domain/timeline.js';
-import { escapeXml, renderTimelineSvg } from '../../functions/shared/domain/timeline-svg.js';
+import { badgePositions, escapeXml, renderTimelineSvg } from '../../functions/shared/domain/timeline-svg.js';
 import { recordOf, releaseInput } from '../support/release.js';
 
 /**
@@ -134,6 +134,30 @@ describe('Function: renderTimelineSvg', () => {
     const ticks = [...svg.matchAll(/<text class="tick"[^>]*>([^<]+)</g)].map((m) => m[1]);
     expect(ticks).toEqual(['00:00:00', '00:00:30', '00:01:00', '00:01:30']);
     expect(svg).toContain('time (UTC)');
+    // The label at the axis' start reads inward, inside the image.
+    expect(svg).toMatch(/<text class="tick" x="72" [^>]*text-anchor="start"[^>]*>00:00:00</);
+  });
+
+  it('labels a release of a few seconds (the scaled clock) in tenths of a second', () => {
+    // Prepare
+    const timeline = { ...rolledBack(), from: T0, to: T0 + 2000 };
+
+    // Act
+    const svg = renderTimelineSvg(timeline);
+
+    // Assess: a 2 s span: a tick every 0.5 s
+    const ticks = [...svg.matchAll(/<text class="tick"[^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(ticks).toEqual(['00:00:00.0', '00:00:00.5', '00:00:01.0', '00:00:01.5', '00:00:02.0']);
+  });
+
+  it('keeps the numbered badges of markers at the same moment apart, and inside the image', () => {
+    // Act
+    const apart = badgePositions([100, 100, 101, 500]);
+    const atTheEnd = badgePositions([950, 950, 950]);
+
+    // Assess
+    expect(apart).toEqual([100, 117, 134, 500]);
+    expect(atTheEnd).toEqual([916, 933, 950]);
   });
 
   it('escapes text that came from outside: a service name or an alarm reason', () => {

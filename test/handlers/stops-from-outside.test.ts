@@ -86,6 +86,7 @@ describe('Stops from outside a release, while its own step writes its record', (
       {
         'detail-type': 'CloudWatch Alarm State Change',
         source: 'aws.cloudwatch',
+        account: '123456789012',
         time: NOW,
         detail: { alarmName: alarm, state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: NOW } },
       },

@@ -13,8 +13,11 @@ export interface MotoServer {
     credentials: typeof MOTO_CREDENTIALS;
     maxAttempts: number;
   };
-  /** The default VPC's default subnets (the EC2 SDK is not a dependency: one query call). */
-  defaultSubnets(): Promise<string[]>;
+  /**
+   * The default VPC's default subnets (the EC2 SDK is not a dependency: one query call), in the
+   * account of `accessKeyId` (moto keys its backends by the caller's account).
+   */
+  defaultSubnets(accessKeyId?: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -58,12 +61,12 @@ export async function startMoto(timeoutMs = 15_000): Promise<MotoServer> {
   return {
     endpoint,
     clientConfig: { endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, maxAttempts: 1 },
-    async defaultSubnets() {
+    async defaultSubnets(accessKeyId = MOTO_CREDENTIALS.accessKeyId) {
       const response = await fetch(endpoint, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: `AWS4-HMAC-SHA256 Credential=${MOTO_CREDENTIALS.accessKeyId}/20260101/${MOTO_REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+          authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20260101/${MOTO_REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
         },
         body: 'Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=default-for-az&Filter.1.Value.1=true',
       });

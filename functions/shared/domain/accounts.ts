@@ -104,3 +104,14 @@ export function arnLocation(arn: string): { region: string; account: string } | 
   const match = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):(\d{12}):/.exec(arn);
   return match ? { region: match[1] ?? '', account: match[2] ?? '' } : undefined;
 }
+
+/**
+ * The account an environment's resources live in: its `account.id`, else the account of its
+ * listener (the delivery stack's own, for an environment without `account`).
+ */
+export function environmentAccountId(env: {
+  account?: EnvironmentAccount;
+  listenerArn: string;
+}): string | undefined {
+  return env.account?.id ?? arnLocation(env.listenerArn)?.account;
+}

@@ -50,6 +50,8 @@ export interface Attempt {
   attempt: number;
   /** The attempt took the environment (a `began` entry): it was deployed, whatever came after. */
   began: boolean;
+  /** The record's latest attempt, not ended yet. */
+  running: boolean;
   /** When the new version took all the environment's traffic. */
   promotedAt?: string;
   outcome?: Outcome;
@@ -92,6 +94,7 @@ function attemptOf(record: ReleaseRecord, entries: HistoryEntry[], attempt: numb
     environment: record.environment,
     attempt,
     began: entries.some((e) => e.event === 'began'),
+    running: false,
     ...(promoted ? { promotedAt: promoted.at } : {}),
     ...(outcome ? { outcome, endedAt: ending?.at } : {}),
     ...(outcome === 'rolled_back' || outcome === 'aborted'
@@ -103,7 +106,14 @@ function attemptOf(record: ReleaseRecord, entries: HistoryEntry[], attempt: numb
 }
 
 /** The latest attempt: the record's own fields, where it has them, are exact. */
-function withRecordFields(attempt: Attempt, record: ReleaseRecord): Attempt {
+function withRecordFields(latest: Attempt, record: ReleaseRecord): Attempt {
+  // The latest attempt's targets, steps and promotion are its own (newAttempt clears them): it
+  // took the environment even where an older writer recorded no `began` entry.
+  const attempt = {
+    ...latest,
+    began: latest.began || record.targets !== undefined || record.steps.length > 0 || !!record.promotedAt,
+    running: !isTerminal(record),
+  };
   const cause = record.cause;
   const analysis =
     cause?.trigger === 'analysis' && attempt.endedAt
@@ -313,11 +323,11 @@ function changeFailureRate(
     open: 0,
   };
   for (const a of attempts) {
-    if (!a.began) continue;
-    if (!a.outcome) {
+    if (a.running) {
       result.open++;
       continue;
     }
+    if (!a.began || !a.outcome) continue;
     if (!between(a.endedAt, since, until)) continue;
     switch (a.outcome) {
       case 'succeeded':

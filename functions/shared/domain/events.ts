@@ -67,6 +67,11 @@ const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 export const AlarmStateChangeEventSchema = object({
   'detail-type': oneOf('CloudWatch Alarm State Change'),
   source: oneOf('aws.cloudwatch'),
+  /**
+   * The account the alarm lives in: EventBridge events carry "the account and region in which
+   * [the event] occurred" (EventBridge reference, Event structure), and a forwarded event keeps it.
+   */
+  account: string(12),
   time: string(),
   resources: stringsOr([]),
   detail: object({

@@ -23,8 +23,10 @@ const PANELS = [84, 216, 348] as const;
 const AXIS_Y = PANELS[2] + PANEL + 18;
 const LEGEND_Y = AXIS_Y + 34;
 const LINE = 18;
-/** Longest marker text shown in the legend; the marker's <title> keeps the whole sentence. */
-const MAX_TEXT = 140;
+/** Longest marker text that fits the legend's line (12px text, ~6.6px a character); its <title> keeps it all. */
+const MAX_TEXT = 115;
+/** Badges closer than this (px) move right, so markers at the same moment stay readable. */
+const BADGE_GAP = 17;
 
 const GROUP_COLOURS: Record<string, string> = { blue: '#2b6cb0', green: '#2f855a' };
 const OTHER_COLOURS = ['#805ad5', '#dd6b20'];
@@ -48,10 +50,10 @@ export function escapeXml(text: string): string {
 
 const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
-/** Time ticks 1 s to 1 day apart, the finest that keeps at most 7 labels. */
-const TICK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map(
-  (s) => s * 1000,
-);
+/** Time ticks 0.1 s to 1 day apart, the finest that keeps at most 7 labels. */
+const TICK_STEPS = [
+  0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400,
+].map((s) => s * 1000);
 
 function timeTicks(from: number, to: number): { at: number; label: string }[] {
   const span = to - from;
@@ -59,7 +61,10 @@ function timeTicks(from: number, to: number): { at: number; label: string }[] {
   const ticks: { at: number; label: string }[] = [];
   for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
     const iso = new Date(t).toISOString();
-    ticks.push({ at: t, label: step < 60_000 ? iso.slice(11, 19) : iso.slice(11, 16) });
+    ticks.push({
+      at: t,
+      label: step < 1000 ? iso.slice(11, 21) : step < 60_000 ? iso.slice(11, 19) : iso.slice(11, 16),
+    });
   }
   return ticks;
 }
@@ -179,9 +184,11 @@ export function renderTimelineSvg(timeline: Timeline): string {
   // Time axis under the last panel.
   for (const tick of timeTicks(from, to)) {
     const tx = num(x(tick.at));
+    // A label at either end of the axis reads inward, so it stays inside the image.
+    const anchor = x(tick.at) > LEFT + PLOT - 30 ? 'end' : x(tick.at) < LEFT + 30 ? 'start' : 'middle';
     parts.push(
       `<line x1="${tx}" y1="${PANELS[2] + PANEL}" x2="${tx}" y2="${PANELS[2] + PANEL + 4}" stroke="#718096"/>`,
-      `<text class="tick" x="${tx}" y="${AXIS_Y}" text-anchor="middle" fill="#4a5568">${escapeXml(tick.label)}</text>`,
+      `<text class="tick" x="${tx}" y="${AXIS_Y}" text-anchor="${anchor}" fill="#4a5568">${escapeXml(tick.label)}</text>`,
     );
   }
   parts.push(
@@ -189,17 +196,19 @@ export function renderTimelineSvg(timeline: Timeline): string {
   );
 
   // Markers: a numbered line across the panels, and the number's sentence below.
+  const badges = badgePositions(timeline.markers.map((m) => x(m.at)));
   timeline.markers.forEach((marker, i) => {
     const mx = num(x(marker.at));
+    const bx = num(badges[i] ?? x(marker.at));
     const colour = markerColour(marker);
     const words = marker.text.length > MAX_TEXT ? `${marker.text.slice(0, MAX_TEXT - 1)}…` : marker.text;
     const clock = new Date(marker.at).toISOString().slice(11, 19);
     parts.push(
       `<g class="marker" data-kind="${marker.kind}"${marker.verdict ? ` data-verdict="${marker.verdict}"` : ''}>`,
       `<title>${escapeXml(`${clock} UTC ${marker.text}`)}</title>`,
-      `<line x1="${mx}" y1="${PANELS[0] - 14}" x2="${mx}" y2="${PANELS[2] + PANEL}" stroke="${colour}" stroke-dasharray="4 3"/>`,
-      `<circle cx="${mx}" cy="${PANELS[0] - 22}" r="8" fill="${colour}"/>`,
-      `<text x="${mx}" y="${PANELS[0] - 18}" text-anchor="middle" fill="#ffffff" font-size="10">${i + 1}</text>`,
+      `<polyline points="${bx},${PANELS[0] - 14} ${mx},${PANELS[0]} ${mx},${PANELS[2] + PANEL}" fill="none" stroke="${colour}" stroke-dasharray="4 3"/>`,
+      `<circle cx="${bx}" cy="${PANELS[0] - 22}" r="8" fill="${colour}"/>`,
+      `<text x="${bx}" y="${PANELS[0] - 18}" text-anchor="middle" fill="#ffffff" font-size="10">${i + 1}</text>`,
       `<text class="marker-text" x="${LEFT}" y="${LEGEND_Y + i * LINE}"><tspan fill="${colour}" font-weight="bold">${i + 1}</tspan>  ${escapeXml(`${clock}  ${words}`)}</text>`,
       '</g>',
     );
@@ -211,6 +220,22 @@ export function renderTimelineSvg(timeline: Timeline): string {
 
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+/**
+ * Where each marker's numbered badge goes: above its line, moved aside just enough that badges of
+ * markers close in time (a rollback and its traffic restore, in the same second) do not cover each
+ * other, and kept inside the image.
+ */
+export function badgePositions(xs: readonly number[]): number[] {
+  const positions: number[] = [];
+  for (const x of xs) positions.push(Math.max(x, (positions.at(-1) ?? Number.NEGATIVE_INFINITY) + BADGE_GAP));
+  let limit = SVG_WIDTH - 10;
+  for (let i = positions.length - 1; i >= 0; i--) {
+    positions[i] = Math.min(positions[i] as number, limit);
+    limit = (positions[i] as number) - BADGE_GAP;
+  }
+  return positions;
 }
 
 interface Panel {
