@@ -10,21 +10,26 @@ import {
   type IntervalPair,
 } from '../functions/shared/domain/analysis.js';
 
+// Math's functions as module constants: this loop runs millions of times, and under jest (a vm
+// context, whose global object answers every global lookup through an interceptor) each
+// `Math.x` read cost ~40× its plain-node time: the judge's property tests took 5 s of CPU, now 1 s.
+const { ceil, cos, exp, imul, log, max, PI, round, sqrt } = Math;
+
 /** mulberry32: a small, fast, seeded PRNG in [0, 1). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
 function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  const u = max(random(), 1e-12);
+  return sqrt(-2 * log(u)) * cos(2 * PI * random());
 }
 
 /** How one version behaves. */
@@ -56,7 +61,7 @@ export interface SideSample {
 /** Poisson-ish request count: normal approximation, whole and non-negative. */
 function arrivals(random: () => number, mean: number): number {
   if (mean <= 0) return 0;
-  return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(random)));
+  return max(0, round(mean + sqrt(mean) * gaussian(random)));
 }
 
 /** One interval of one version at `rps` requests per second for `seconds`. */
@@ -72,7 +77,7 @@ export function sampleSide(
   for (let i = 0; i < requests; i++) {
     if (random() < behaviour.errorRate) errors++;
     latencies[i] =
-      behaviour.medianSeconds * Math.exp(behaviour.sigma * gaussian(random)) + behaviour.extraSeconds;
+      behaviour.medianSeconds * exp(behaviour.sigma * gaussian(random)) + behaviour.extraSeconds;
   }
   return { requests, errors, latencies };
 }
@@ -81,8 +86,8 @@ export function sampleSide(
 export function percentileOf(values: number[], percentile: number): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = Float64Array.from(values).sort();
-  const rank = Math.ceil((percentile / 100) * sorted.length);
-  return sorted[Math.max(0, rank - 1)];
+  const rank = ceil((percentile / 100) * sorted.length);
+  return sorted[max(0, rank - 1)];
 }
 
 /** A side's interval as the judge reads it: counts and the comparisons' statistics. */
