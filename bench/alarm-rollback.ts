@@ -5,7 +5,9 @@
  * interval-polling baseline). The clock starts at the alarm's own state-change timestamp and
  * stops when the local ALB starts forwarding every request to the stable group (its epoch log);
  * requests served by the faulty version after the alarm are counted by the load client from
- * each response's x-version header.
+ * each response's x-version header. A third path runs the event-driven one with the environment in
+ * its own account (issue 19): its alarm's event is forwarded to the delivery account's bus and the
+ * restore goes through the environment's role, assumed through the embedded runtime's local STS.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -45,7 +47,8 @@ export const SETUP = {
  * One environment: a 10% canary baking 5 minutes, then 100%; a 5xx-count alarm with ALB's
  * 1-minute period. At time scale 0.01 the bake lasts 3 s and the alarm period 600 ms.
  */
-export function benchConfig(): ConfigFile {
+export function benchConfig(account?: string): ConfigFile {
+  const at = (arn: string) => (account ? arn.replace(':123456789012:', `:${account}:`) : arn);
   return parseConfigFile({
     repository: 'acme/bench',
     service: 'bench',
@@ -54,8 +57,9 @@ export function benchConfig(): ConfigFile {
     environments: [
       {
         name: 'dev',
-        listenerArn: LISTENER,
-        targetGroups: { blue: BLUE, green: GREEN },
+        ...(account ? { account: { id: account } } : {}),
+        listenerArn: at(LISTENER),
+        targetGroups: { blue: at(BLUE), green: at(GREEN) },
         deploy: { provider: 'external' },
         steps: [
           { weight: SETUP.canaryWeight, bake: `${SETUP.bakeSeconds}s` },
@@ -82,7 +86,10 @@ export function benchConfig(): ConfigFile {
   });
 }
 
-type Path = 'eventDriven' | 'polling';
+type Path = 'eventDriven' | 'polling' | 'crossAccount';
+
+/** The environment's own account on the crossAccount path. */
+const ENVIRONMENT_ACCOUNT = '222222222222';
 
 interface Sample {
   restoreMs: number;
@@ -105,13 +112,14 @@ async function waitFor(what: string, test: () => boolean | Promise<boolean>, tim
 }
 
 async function runPath(path: Path, releases: number, log: BenchContext['log']): Promise<Sample[]> {
-  const config = benchConfig();
+  const config = benchConfig(path === 'crossAccount' ? ENVIRONMENT_ACCOUNT : undefined);
+  const listenerArn = config.environments[0]!.listenerArn;
   const faulty = new Set<string>();
   const runtime = await EmbeddedRuntime.start({
     config,
     dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')),
     faults: (version) => (faulty.has(version) ? { errorRate: SETUP.faultyErrorRate } : undefined),
-    alarmEvents: path === 'eventDriven',
+    alarmEvents: path !== 'polling',
   });
   const responses: LoadResponse[] = [];
   const load = startLoad({
@@ -156,7 +164,7 @@ async function runPath(path: Path, releases: number, log: BenchContext['log']): 
         );
       }
       const alarmAt = Date.parse(fired.detail.state.timestamp.replace('+0000', 'Z'));
-      const epochs = runtime.alb.epochs(LISTENER);
+      const epochs = runtime.alb.epochs(listenerArn);
       const restore = epochs.find(
         (e) => Date.parse(e.startedAt) >= alarmAt && (e.weights[canary] ?? 0) === 0,
       );
@@ -220,10 +228,14 @@ export async function alarmRollbackBenchmark({ quick, log }: BenchContext) {
   const releases = quick ? 3 : 20;
   const eventDriven = report(await runPath('eventDriven', releases, log));
   const polling = report(await runPath('polling', releases, log));
+  const crossAccount = report(await runPath('crossAccount', releases, log));
   return {
     eventDrivenP50Ms: eventDriven.restoreMs.p50Ms,
     eventDrivenP95Ms: eventDriven.restoreMs.p95Ms,
     pollingP50Ms: polling.restoreMs.p50Ms,
+    // The environment in its own account: the event forwarded, the restore through its role.
+    crossAccountP50Ms: crossAccount.restoreMs.p50Ms,
+    crossAccountP95Ms: crossAccount.restoreMs.p95Ms,
     pollingP95Ms: polling.restoreMs.p95Ms,
     speedup: round(polling.restoreMs.p50Ms / eventDriven.restoreMs.p50Ms, 1),
     // Not measured: the polling wait is bake time, which runs 1/timeScale times longer on a real clock.
@@ -239,6 +251,7 @@ export async function alarmRollbackBenchmark({ quick, log }: BenchContext) {
     },
     eventDriven,
     polling,
+    crossAccount,
   };
 }
 
