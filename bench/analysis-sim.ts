@@ -76,8 +76,7 @@ export function sampleSide(
   const latencies = new Array<number>(requests);
   for (let i = 0; i < requests; i++) {
     if (random() < behaviour.errorRate) errors++;
-    latencies[i] =
-      behaviour.medianSeconds * exp(behaviour.sigma * gaussian(random)) + behaviour.extraSeconds;
+    latencies[i] = behaviour.medianSeconds * exp(behaviour.sigma * gaussian(random)) + behaviour.extraSeconds;
   }
   return { requests, errors, latencies };
 }
