@@ -19,5 +19,6 @@ export default {
   },
   setupFiles: ['<rootDir>/test/setup.ts'],
   globalSetup: '<rootDir>/test/support/tools.ts',
+  globalTeardown: '<rootDir>/test/support/moto-server.ts',
   testTimeout: 60000,
 };
