@@ -34,7 +34,7 @@ import {
 import { LocalAccounts } from './accounts.js';
 import { LocalAlarmSource } from './adapters/alarm-source.js';
 import { MemoryApprovalStore } from './adapters/approval-store.js';
-import { LocalArtifacts } from './adapters/artifacts.js';
+import { artifactsAs, LocalArtifacts } from './adapters/artifacts.js';
 import { InProcessDeferral } from './adapters/deferral.js';
 import { deployerAs, LocalDeployer } from './adapters/deployer.js';
 import { LocalDeployments } from './adapters/deployments.js';
@@ -230,7 +230,8 @@ export class EmbeddedRuntime {
         serviceScaler: (_provider, scope) => deployerAs(deployer, accounts.principal(scope)),
         buildVerifier: () => githubApi,
         checkReporter: () => githubApi,
-        artifacts: () => artifacts,
+        artifacts: (scope) =>
+          artifactsAs(artifacts, accounts.principal(scope), accounts.accountOf(scope.environment)),
         releases: () => releases,
         pushes: () => pushes,
         orchestrator: () => {

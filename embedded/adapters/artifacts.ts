@@ -3,6 +3,7 @@ import type {
   ImageReport,
   Severity,
 } from '../../functions/shared/ports/artifact-verifier.js';
+import type { LocalPrincipal } from '../accounts.js';
 
 /**
  * The local image registry: every image exists with no findings unless a test says otherwise
@@ -52,4 +53,33 @@ export class LocalArtifacts implements ArtifactVerifier {
     }
     return { digest, findings: this.findings.get(key) ?? {} };
   }
+}
+
+/** ECR's answer for a repository the caller's registry does not hold. */
+export class RepositoryNotFoundError extends Error {
+  // The name is ECR's error code, which is what the SDK's callers match on.
+  override readonly name = 'RepositoryNotFoundException';
+}
+
+/**
+ * The registry of one account as `principal` reads it: DescribeImages without a registryId reads
+ * the caller's own registry, so the environment's repositories are found only as a principal of
+ * the environment's account; otherwise RepositoryNotFoundException, worded as ECR (and moto) word it.
+ */
+export function artifactsAs(
+  registry: ArtifactVerifier,
+  principal: Pick<LocalPrincipal, 'identity'>,
+  account: string,
+): ArtifactVerifier {
+  return {
+    describe: async (repository, tag, withFindings) => {
+      const caller = principal.identity().account;
+      if (caller !== account) {
+        throw new RepositoryNotFoundError(
+          `The repository with name '${repository}' does not exist in the registry with id '${caller}'`,
+        );
+      }
+      return registry.describe(repository, tag, withFindings);
+    },
+  };
 }

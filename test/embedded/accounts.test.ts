@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { LocalAccounts } from '../../embedded/accounts.js';
+import { artifactsAs, LocalArtifacts } from '../../embedded/adapters/artifacts.js';
 import type { AlarmStateChangeEvent } from '../../embedded/cloudwatch.js';
 import { loadConfig } from '../../embedded/config.js';
 import { LocalEventBuses } from '../../embedded/event-bus.js';
@@ -95,6 +96,27 @@ describe('Class: LocalAccounts', () => {
       expect(() =>
         prodSession.authorize('elasticloadbalancing:ModifyListener', prod.listenerArn),
       ).not.toThrow();
+    });
+  });
+});
+
+describe('Function: artifactsAs', () => {
+  it('finds prod’s images through prod’s role, and not in the delivery account’s registry', async () => {
+    const accounts = new LocalAccounts(config);
+    const registry = new LocalArtifacts();
+    const asRole = accounts.runAs('Deploy', () => accounts.principal(accessScope('prod', 'r1')));
+    const own = accounts.runAs('Deploy', () => accounts.own());
+
+    await expect(
+      artifactsAs(registry, asRole, '222222222222').describe('checkout', 'v1', false),
+    ).resolves.toEqual({
+      digest: expect.stringMatching(/^sha256:/),
+    });
+    await expect(
+      artifactsAs(registry, own, '222222222222').describe('checkout', 'v1', false),
+    ).rejects.toMatchObject({
+      name: 'RepositoryNotFoundException',
+      message: "The repository with name 'checkout' does not exist in the registry with id '123456789012'",
     });
   });
 });
