@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import { chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { startLoad } from '../../embedded/load.js';
 import { createApp, listen, type RunningServer } from '../../embedded/server.js';
 import { ALARM, SCALED, Scenario, scenarioConfig, shaOf } from '../scenarios/harness.js';
@@ -34,6 +34,16 @@ afterEach(async () => {
 });
 
 describeWithTool('chromium', 'Browser: the local approvals page', () => {
+  // One chromium for the file (a launch costs seconds of CPU); each test has its own page in a
+  // fresh browser context (newPage), so no cookie or storage passes from one test to the next.
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
   it('lists a pending approval, and clicking Approve moves the release on', async () => {
     // Prepare: a release waiting for its approval, behind a real `sluice serve` app
     scenario = await Scenario.start({
@@ -43,9 +53,8 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
     });
     server = await listen(createApp(scenario.runtime, { apiToken: 'browser-test-token' }));
     const pushed = await scenario.push(shaOf('browser'));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       await page.goto(`${server.url}/`);
 
       // Act: the page shows the approval (once its message is posted) and its buttons
@@ -66,7 +75,7 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
       await page.screenshot({ path: new URL('approval-page.png', ARTIFACTS).pathname, fullPage: true });
       expect(await page.locator('.approval').count()).toBe(0);
     } finally {
-      await browser.close();
+      await page.close();
     }
     const execution = await scenario.runtime.engine.wait(pushed.executionName);
     expect(execution.status).toBe('SUCCEEDED');
@@ -83,10 +92,8 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
     const load = startLoad({ url: scenario.runtime.listenerUrls.dev ?? '', ratePerSecond: 200 });
     const released = await scenario.release(shaOf('browser-timeline')).finally(() => load.stop());
     expect(released.record.status).toBe('succeeded');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-
       // Act
       await page.goto(`${server.url}/`);
       const release = page.locator(`.release[data-release="${released.releaseId}"]`);
@@ -107,7 +114,7 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
       expect(await release.textContent()).not.toContain('arn:');
       await screenshotOf(page, release, 'timeline.png');
     } finally {
-      await browser.close();
+      await page.close();
     }
   });
 
@@ -125,10 +132,8 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
     const load = startLoad({ url: scenario.runtime.listenerUrls.dev ?? '', ratePerSecond: 200 });
     const released = await scenario.release(shaOf('browser-timeline-faulty')).finally(() => load.stop());
     expect(released.record.status).toBe('rolled_back');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-
       // Act
       await page.goto(`${server.url}/`);
       const release = page.locator(`.release[data-release="${released.releaseId}"]`);
@@ -142,7 +147,7 @@ describeWithTool('chromium', 'Browser: the local approvals page', () => {
       expect(await release.textContent()).not.toContain('arn:');
       await screenshotOf(page, release, 'timeline-rolled-back.png');
     } finally {
-      await browser.close();
+      await page.close();
     }
   });
 

@@ -14,7 +14,8 @@ const arn = (env: string, kind: 'listener' | 'blue' | 'green') =>
     : `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-${env}-${kind}/73e2d6bc24d8a067`;
 
 /** dev → staging → prod for release/*, prod alone for hotfix/*; one soak between environments. */
-function pipelineConfig(): ConfigFile {
+/** `bake` is each step's bake and the watch; a test about something else bakes for no time. */
+function pipelineConfig(bake = '20s'): ConfigFile {
   return parseConfigFile({
     repository: 'acme/shop',
     service: 'shop',
@@ -29,10 +30,10 @@ function pipelineConfig(): ConfigFile {
       targetGroups: { blue: arn(name, 'blue'), green: arn(name, 'green') },
       deploy: { provider: 'external' },
       steps: [
-        { weight: 25, bake: '20s' },
-        { weight: 100, bake: '20s' },
+        { weight: 25, bake },
+        { weight: 100, bake },
       ],
-      watch: '20s',
+      watch: bake,
       ...(name === 'dev' ? { soak: '20s' } : {}),
     })),
     embedded: { timeScale: 0.05 },
@@ -257,9 +258,10 @@ describe('Scenario: a push walks its route, environment by environment', () => {
 
 describe('Scenario: build verification waits for CI', () => {
   it('waits for check runs not yet created at push time and goes on when the check_suite event arrives', async () => {
-    // Prepare: the embedded clock at 0.05 makes the slow poll 15 s, far beyond this test
+    // Prepare: the embedded clock at 0.05 makes the slow poll 15 s, far beyond this test; no bakes
+    // (the release after the wake-up is not what this test is about)
     let verifyCalls = 0;
-    const config = pipelineConfig();
+    const config = pipelineConfig('0s');
     config.routes = [{ branches: ['release/*'], environments: ['dev'], buildTimeout: 3600 }];
     // On DynamoDB (dynalite): the webhook finds the waiting release by its commit's wait item
     scenario = await Scenario.start({

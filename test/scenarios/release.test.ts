@@ -271,7 +271,15 @@ describe('Scenario: a release on the embedded runtime', () => {
     const newer = shaOf('newer');
     let newerPush: ReturnType<Scenario['push']> | undefined;
     scenario = await Scenario.start({
-      timeScale: SCALED, // the newer push lands during the older one's first bake
+      timeScale: SCALED, // the newer push lands during the older one's first bake (1 s)
+      // and nothing after that bake is timed
+      config: scenarioConfig({
+        steps: [
+          { weight: 25, bake: '20s' },
+          { weight: 100, bake: '0s' },
+        ],
+        watch: '0s',
+      }),
       interceptTask: async (fn, payload, invoke) => {
         const result = await invoke();
         const { release, step } = payload as { release?: { sha: string }; step?: { index: number } };

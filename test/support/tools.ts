@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -54,8 +55,12 @@ function onPath(command: string): boolean {
   });
 }
 
-/** jest's globalSetup: says once, before the run, what this machine lacks and so what it skips. */
+/**
+ * jest's globalSetup: names the run (the workers inherit SLUICE_TEST_RUN: see startMoto in
+ * moto-server.ts), and says once, before the run, what this machine lacks and so what it skips.
+ */
 export default function announceSkippedSuites(): void {
+  process.env.SLUICE_TEST_RUN ??= randomUUID();
   for (const tool of Object.keys(TOOLS) as Tool[]) {
     const { available, enable, skips } = TOOLS[tool];
     if (available()) continue;
