@@ -30,14 +30,20 @@ export const createAlarmRollbackHandler = (ports: AlarmRollbackPorts) =>
     };
     if (state.value !== 'ALARM') return ignore(`state is ${state.value}`);
 
-    const environment = p.config().environments.find((env) => env.alarms.includes(alarmName));
-    if (!environment) return ignore('no environment watches this alarm');
-    // The delivery bus admits events from every target account, and an alarm name is unique only
-    // within an account: an event from another account than the environment's (another
-    // environment's alarm of the same name, or any account allowed to put events) is not its alarm.
-    const home = environmentAccountId(environment);
-    if (home !== undefined && event.account !== home) {
-      return ignore(`the event comes from account ${event.account}, not ${environment.name}'s ${home}`);
+    // An alarm name is unique only within an account, and the delivery bus admits events from
+    // every target account: the environment is the one watching this name in the event's account
+    // (two environments in two accounts may each have an alarm of the same name).
+    const watching = p.config().environments.filter((env) => env.alarms.includes(alarmName));
+    const [first] = watching;
+    if (!first) return ignore('no environment watches this alarm');
+    const environment = watching.find((env) => {
+      const home = environmentAccountId(env);
+      return home === undefined || home === event.account;
+    });
+    if (!environment) {
+      return ignore(
+        `the event comes from account ${event.account}, not ${first.name}'s ${environmentAccountId(first)}`,
+      );
     }
     const holder = await p.releases().lockHolder(environment.name);
     if (!holder) return ignore(`no release is running in ${environment.name}`);

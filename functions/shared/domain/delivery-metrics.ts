@@ -26,6 +26,7 @@ import {
   isTerminal,
   type ReleaseRecord,
   type StoredRecord,
+  TERMINAL_STATUSES,
   type TerminalStatus,
   type Trigger,
 } from './release.js';
@@ -33,14 +34,8 @@ import {
 /** How an attempt ended, as its last ending entry says; undefined while it runs. */
 type Outcome = TerminalStatus;
 
-const ENDINGS: readonly HistoryEvent[] = [
-  'succeeded',
-  'rolled_back',
-  'failed',
-  'aborted',
-  'superseded',
-  'rejected',
-] satisfies readonly TerminalStatus[];
+/** The history entries that end an attempt: one per terminal status, of the same name. */
+const ENDINGS: readonly HistoryEvent[] = TERMINAL_STATUSES;
 
 /** One attempt of one release in one environment, as its record's history tells it. */
 export interface Attempt {
