@@ -31,6 +31,7 @@ describe('Handler: AlarmRollback, with environments in their own accounts', () =
   let store: MemoryReleaseStore;
   let stops: string[];
   let handler: ReturnType<typeof createAlarmRollbackHandler>;
+  let orchestrator: Orchestrator;
 
   const alarmEvent = (account: string) => ({
     version: '0',
@@ -59,7 +60,7 @@ describe('Handler: AlarmRollback, with environments in their own accounts', () =
     lb = new FakeLoadBalancer().serve(input.environment, { [blue]: 90, [green]: 10 });
     store = await storeWith(input);
     stops = [];
-    const orchestrator: Orchestrator = {
+    orchestrator = {
       startRelease: unused,
       startPipeline: unused,
       sendTaskSuccess: unused,
@@ -103,6 +104,34 @@ describe('Handler: AlarmRollback, with environments in their own accounts', () =
     expect(stops).toEqual([]);
     expect(lb.serving(input.environment)).toEqual({ [blue]: 90, [green]: 10 });
     expect(await store.get(input.release.id, 'prod')).toMatchObject({ status: 'in_progress' });
+  });
+
+  it('finds the environment by the alarm’s name in the event’s account, when another account has an alarm of that name', async () => {
+    // Prepare: staging (account 333333333333) lists an alarm of prod's name before prod does
+    const { blue, green } = input.environment.targetGroups;
+    const alike = {
+      ...config,
+      environments: config.environments.map((env) =>
+        env.name === 'staging' ? { ...env, alarms: ['checkout-prod-5xx', ...env.alarms] } : env,
+      ),
+    };
+    expect(alike.environments.findIndex((e) => e.alarms.includes('checkout-prod-5xx'))).toBeLessThan(
+      alike.environments.findIndex((e) => e.name === 'prod'),
+    );
+    const alikeHandler = createAlarmRollbackHandler({
+      config: () => alike,
+      trafficRouter: lb.router,
+      releases: () => store,
+      orchestrator: () => orchestrator,
+      now: fixedClock,
+    });
+
+    // Act
+    const result = await alikeHandler(alarmEvent(PROD), taskContext);
+
+    // Assess: prod's alarm rolled prod back
+    expect(result).toMatchObject({ action: 'rolled_back', environment: 'prod' });
+    expect(lb.serving(input.environment)).toEqual({ [blue]: 100, [green]: 0 });
   });
 
   it('refuses an event without an account as malformed', async () => {
