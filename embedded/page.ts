@@ -62,16 +62,25 @@ async function loadTimeline(id, environment, updatedAt, running) {
     timelines.set(key, { ...cached, pending: false });
   }
 }
+// A section is rebuilt only when what it shows changed: the page polls every second, and a node
+// replaced each time loses the reader's selection (and a browser test's element) for nothing.
+const shown = new WeakMap();
+function show(el, html) {
+  if (shown.get(el) === html) return false;
+  el.innerHTML = html;
+  shown.set(el, html);
+  return true;
+}
 function render(state) {
   const a = document.getElementById('approvals');
-  a.innerHTML = state.approvals.length ? state.approvals.map((p) => '<div class="card approval" data-approval="' + esc(p.id) + '">'
+  const approvalsChanged = show(a, state.approvals.length ? state.approvals.map((p) => '<div class="card approval" data-approval="' + esc(p.id) + '">'
     + '<b>' + esc(p.service) + '</b> <code>' + esc(short(p.version)) + '</code> → <b>' + esc(p.environment) + '</b>'
     + ' <span class="muted">approval ' + esc(p.id) + ', expires ' + esc(p.expiresAt) + ', approvers ' + esc(p.approvers.join(', ')) + '</span><br><br>'
     + '<button class="approve" data-id="' + esc(p.id) + '" data-action="approve">Approve</button>'
-    + '<button class="reject" data-id="' + esc(p.id) + '" data-action="reject">Reject</button></div>').join('') : '<p class="muted">none</p>';
-  for (const b of a.querySelectorAll('button')) b.onclick = () => decide(b.dataset.id, b.dataset.action, b);
+    + '<button class="reject" data-id="' + esc(p.id) + '" data-action="reject">Reject</button></div>').join('') : '<p class="muted">none</p>');
+  if (approvalsChanged) for (const b of a.querySelectorAll('button')) b.onclick = () => decide(b.dataset.id, b.dataset.action, b);
   const r = document.getElementById('releases');
-  r.innerHTML = state.releases.length ? state.releases.map((rel) => rel.environments.map((e) => {
+  show(r, state.releases.length ? state.releases.map((rel) => rel.environments.map((e) => {
     const w = state.environments[e.environment] || {};
     const blue = w.blue ?? 0, green = w.green ?? 0;
     return '<div class="card release" data-release="' + esc(rel.id) + '" data-environment="' + esc(e.environment) + '">'
@@ -80,11 +89,11 @@ function render(state) {
       + '<span class="muted">listener now: blue ' + blue + '% / green ' + green + '%</span>'
       + '<div class="timeline" data-key="' + esc(rel.id + '/' + e.environment) + '">' + (timelines.get(rel.id + '/' + e.environment)?.svg ?? '') + '</div>'
       + '<ol class="history">' + (e.words || []).map((h) => '<li>' + esc(h.at.slice(11, 19)) + ' ' + esc(h.text) + '</li>').join('') + '</ol></div>';
-  }).join('')).join('') : '<p class="muted">none yet</p>';
+  }).join('')).join('') : '<p class="muted">none yet</p>');
   for (const rel of state.releases) for (const e of rel.environments) loadTimeline(rel.id, e.environment, e.updatedAt, !e.endedAt);
   const m = document.getElementById('messages');
-  m.innerHTML = state.messages.length ? state.messages.map((msg) => '<div class="msg' + (msg.threadTs ? ' thread' : '') + (msg.ephemeral ? ' ephemeral' : '') + '">'
-    + '<span class="muted">' + esc(msg.ephemeral ? 'only visible to the clicking user' : msg.channel) + '</span> ' + esc(msg.text) + '</div>').join('') : '<p class="muted">nothing yet</p>';
+  show(m, state.messages.length ? state.messages.map((msg) => '<div class="msg' + (msg.threadTs ? ' thread' : '') + (msg.ephemeral ? ' ephemeral' : '') + '">'
+    + '<span class="muted">' + esc(msg.ephemeral ? 'only visible to the clicking user' : msg.channel) + '</span> ' + esc(msg.text) + '</div>').join('') : '<p class="muted">nothing yet</p>');
 }
 async function refresh() {
   const [approvals, releases, messages, environments] = await Promise.all(['/api/approvals', '/api/releases', '/api/messages', '/api/environments'].map((p) => api(p).then((x) => x.json())));
