@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatDuration } from '../domain/duration.js';
 import {
   ContentionError,
   isCause,
@@ -7,6 +8,7 @@ import {
   ReleaseStoppedError,
   ReleaseSupersededError,
 } from '../domain/errors.js';
+import { QUEUE_WAIT_SECONDS } from '../domain/limits.js';
 import { byReceipt, orderPushes, type PushOrder, type PushRef, shortSha } from '../domain/push-order.js';
 import { PUSH_POLL_MS, PUSH_WAIT_MS, PushWaitBudget } from '../domain/push-wait.js';
 import { isTerminal, type ReleaseInput, type ReleaseRecord, type Targets } from '../domain/release.js';
@@ -119,7 +121,7 @@ async function contend(
     (policy === 'first-come' || (policy === 'newer-first' && order.order === 'older'))
   ) {
     throw new ReleaseQueuedError(
-      `release ${holder.releaseId} of ${holding.branch} holds ${environment.name}${order.order === 'older' ? ` (${order.how})` : ''}; a release of another branch waits for it to end (otherBranches: ${policy})`,
+      `release ${holder.releaseId} of ${holding.branch} holds ${environment.name}${order.order === 'older' ? ` (${order.how})` : ''}; a release of another branch waits for it to end, for up to ${formatDuration(QUEUE_WAIT_SECONDS)}, and fails if it has not (otherBranches: ${policy})`,
     );
   }
   if (order.order === 'older') {
